@@ -1,0 +1,58 @@
+"""Tracker: funding for the EECCA coalition's joint campaigns on chemical safety."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from tracker import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, let readers and a writer overlap, wait on locks."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.close()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application (the factory `flask --app tracker` and gunicorn call)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    config.load(app, test_config)
+
+    from tracker.db import render_migration_item
+    from tracker.extensions import babel, csrf, db, migrate
+    from tracker.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_item)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "tracker" / "translations"))
+    csrf.init_app(app)
+
+    from tracker import models  # noqa: F401  (every model registered before use)
+    from tracker.web import register_web
+
+    register_web(app)
+
+    from tracker.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,156 @@
+"""Rules for campaigns, their partners and focus countries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, or_, select
+
+from tracker.campaigns.models import (
+    Campaign,
+    CampaignCountry,
+    CampaignPartner,
+    CampaignStatus,
+    PartnerRole,
+    Theme,
+)
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.i18n import is_country
+from tracker.orgs.models import Organization
+from tracker.orgs.services import check_slug
+
+
+@dataclass(frozen=True)
+class PartnerInput:
+    organization_id: int
+    role: PartnerRole
+
+
+@dataclass(frozen=True)
+class CampaignInput:
+    slug: str
+    title_en: str
+    title_ru: str
+    theme: Theme
+    lead_org_id: int
+    status: CampaignStatus = CampaignStatus.PLANNED
+    summary_en: str = ""
+    summary_ru: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    partners: Sequence[PartnerInput] = field(default_factory=tuple)
+    countries: Sequence[str] = field(default_factory=tuple)
+
+
+def _validate(data: CampaignInput, current: Campaign | None) -> None:
+    check_slug(data.slug)
+    if not (data.title_en.strip() or data.title_ru.strip()):
+        raise DomainError(_("Give the title in English or Russian."), field="title_en")
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
+    if db.session.get(Organization, data.lead_org_id) is None:
+        raise DomainError(_("Choose the lead organisation."), field="lead_org_id")
+    for code in data.countries:
+        if not is_country(code):
+            raise DomainError(_("Unknown country code: %(code)s.", code=code), field="countries")
+    seen: set[int] = {data.lead_org_id}
+    for partner in data.partners:
+        if db.session.get(Organization, partner.organization_id) is None:
+            raise DomainError(_("Choose a partner organisation."), field="partners")
+        if partner.organization_id in seen:
+            raise DomainError(
+                _("An organisation can take part in a campaign only once."), field="partners"
+            )
+        seen.add(partner.organization_id)
+    clash = db.session.scalar(select(Campaign.id).where(Campaign.slug == data.slug))
+    if clash is not None and (current is None or clash != current.id):
+        raise DomainError(
+            _("A campaign with the short name %(slug)s already exists.", slug=data.slug),
+            field="slug",
+        )
+
+
+def _apply(campaign: Campaign, data: CampaignInput) -> None:
+    campaign.slug = data.slug
+    campaign.title_en = data.title_en.strip()
+    campaign.title_ru = data.title_ru.strip()
+    campaign.summary_en = data.summary_en.strip()
+    campaign.summary_ru = data.summary_ru.strip()
+    campaign.theme = data.theme
+    campaign.status = data.status
+    campaign.starts_on = data.starts_on
+    campaign.ends_on = data.ends_on
+    campaign.lead_org_id = data.lead_org_id
+
+    wanted = {p.organization_id: p.role for p in data.partners}
+    for existing in list(campaign.partners):
+        if existing.organization_id not in wanted:
+            campaign.partners.remove(existing)
+        else:
+            existing.role = wanted.pop(existing.organization_id)
+    for partner in data.partners:
+        if partner.organization_id in wanted:
+            campaign.partners.append(
+                CampaignPartner(organization_id=partner.organization_id, role=partner.role)
+            )
+
+    codes = sorted(set(data.countries))
+    kept = {c.country for c in campaign.countries}
+    for existing in list(campaign.countries):
+        if existing.country not in codes:
+            campaign.countries.remove(existing)
+    for code in codes:
+        if code not in kept:
+            campaign.countries.append(CampaignCountry(country=code))
+
+
+def create_campaign(data: CampaignInput) -> Campaign:
+    """Add a campaign with its partners and countries; raise DomainError when a rule fails."""
+    _validate(data, None)
+    campaign = Campaign()
+    _apply(campaign, data)
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def update_campaign(campaign: Campaign, data: CampaignInput) -> Campaign:
+    """Change a campaign, its partners and countries under the same rules as creating one."""
+    _validate(data, campaign)
+    _apply(campaign, data)
+    db.session.flush()
+    return campaign
+
+
+def find_campaign(slug: str) -> Campaign | None:
+    """The campaign with this slug, or None."""
+    return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
+def list_campaigns(
+    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
+) -> list[Campaign]:
+    """Campaigns filtered by theme, status and country (a focus country or a member's country)."""
+    query = select(Campaign).order_by(Campaign.title_en)
+    if theme:
+        query = query.where(Campaign.theme == theme)
+    if status:
+        query = query.where(Campaign.status == status)
+    if country:
+        focus = exists().where(
+            CampaignCountry.campaign_id == Campaign.id, CampaignCountry.country == country
+        )
+        partner_here = exists().where(
+            CampaignPartner.campaign_id == Campaign.id,
+            CampaignPartner.organization_id == Organization.id,
+            Organization.country == country,
+        )
+        lead_here = exists().where(
+            Organization.id == Campaign.lead_org_id, Organization.country == country
+        )
+        query = query.where(or_(focus, partner_here, lead_here))
+    return list(db.session.scalars(query))

@@ -1,0 +1,78 @@
+"""Configuration: defaults, then instance/config.py, then TRACKER_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULT_SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start safely with the configuration it was given."""
+
+
+class Defaults:
+    """Settings every environment starts from."""
+
+    ENV = "development"  # development | production | testing
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    LANGUAGES = ("en", "ru")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    RATES_CSV_MAX_BYTES = 1024 * 1024
+    RATES_CSV_MAX_ROWS = 10_000
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config in order: defaults, instance/config.py, TRACKER_* env, test overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("TRACKER")
+    if test_config:
+        app.config.update(test_config)
+
+    production = app.config["ENV"] == "production"
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+    _ensure_secret_key(app, production)
+
+    url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["DATABASE_URL"] = url
+
+
+def _default_sqlite_url(app: Flask) -> str:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite'}"
+
+
+def _ensure_secret_key(app: Flask, production: bool) -> None:
+    """Use the configured key; outside production, generate one into instance/ once."""
+    key = app.config.get("SECRET_KEY")
+    if production:
+        if not key or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"TRACKER_SECRET_KEY must be set to a random string of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters in production "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+        return
+    if key:
+        return
+    path = Path(app.instance_path) / DEFAULT_SECRET_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()

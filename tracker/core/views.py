@@ -1,0 +1,41 @@
+"""Cross-cutting pages: home, health check, language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, request, session, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.extensions import db
+from tracker.i18n import LANGUAGES
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index():
+    """Home: the campaigns overview (the coordinator's dashboard arrives with money flows)."""
+    return redirect(url_for("campaigns.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report whether the app and its database answer."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="error"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language in the session and go back to the page."""
+    language = request.form.get("language", "")
+    if language in LANGUAGES:
+        session["lang"] = language
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("core.index")
+    return redirect(target)

@@ -1,0 +1,108 @@
+"""Language choice, bilingual content and locale-aware formatting of money, dates, countries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_currency, get_currency_name
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+
+from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
+from tracker.money.value import Money
+
+LANGUAGES = ("en", "ru")
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+
+
+def select_locale() -> str:
+    """The user's choice kept in the session, else the browser's Accept-Language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def current_language() -> str:
+    """'en' or 'ru' for the request being served (English outside a request)."""
+    if not has_request_context():
+        return "en"
+    locale = get_locale()
+    return locale.language if locale and locale.language in LANGUAGES else "en"
+
+
+class Localized:
+    """Mixin for models with `<field>_en` / `<field>_ru` columns."""
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """The field in the given (or current) language, falling back to the other one."""
+        language = language or current_language()
+        other = "ru" if language == "en" else "en"
+        return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_{other}") or ""
+
+
+def format_money(money: Money | None, language: str | None = None) -> str:
+    """'1 234 567,50 ₽' in Russian, 'RUB 1,234,567.50' in English."""
+    if money is None:
+        return ""
+    return format_currency(money.amount, money.currency, locale=language or current_language())
+
+
+def format_day(value: date | datetime | None, language: str | None = None) -> str:
+    """A date in the language's medium format ('24 Nov 2026', '24 нояб. 2026 г.')."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return babel_format_date(value, format="medium", locale=language or current_language())
+
+
+def format_timestamp(value: datetime | None, language: str | None = None) -> str:
+    """A UTC timestamp in the language's medium format, with its zone."""
+    if value is None:
+        return ""
+    return babel_format_datetime(
+        value, format="medium", tzinfo=None, locale=language or current_language()
+    ) + " UTC"
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    names = Locale(language).territories
+    return {code: name for code, name in names.items() if len(code) == 2 and code.isalpha()}
+
+
+def is_country(code: str) -> bool:
+    """True for an ISO 3166-1 alpha-2 code Babel knows (e.g. 'KZ')."""
+    return code in _territories("en") and code not in {"ZZ", "XA", "XB", "EU", "EZ", "UN", "QO"}
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """The country's name in the language ('Kazakhstan', 'Казахстан'); the code if unknown."""
+    return _territories(language or current_language()).get(code, code)
+
+
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) for every country, sorted by name in the language."""
+    language = language or current_language()
+    codes = [c for c in _territories("en") if is_country(c)]
+    return sorted(((c, country_name(c, language)) for c in codes), key=lambda pair: pair[1])
+
+
+def currency_name(code: str, language: str | None = None) -> str:
+    return get_currency_name(code, locale=language or current_language())
+
+
+def currency_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """(code, 'CODE: name') with the coalition's currencies first, then the rest by code."""
+    language = language or current_language()
+    rest = sorted(set(MINOR_UNITS) - set(REGIONAL))
+    return [(c, f"{c}: {currency_name(c, language)}") for c in (*REGIONAL, *rest)]

@@ -1,0 +1,45 @@
+"""Organisations: member NGOs, the hub, governments, donors and others."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.db import Base, UTCDateTime, str_enum, utcnow
+from tracker.i18n import Localized
+
+
+class OrgKind(enum.StrEnum):
+    NGO = "ngo"
+    HUB = "hub"
+    GOVERNMENT = "government"
+    INTERGOVERNMENTAL = "intergovernmental"
+    DONOR = "donor"
+    FOUNDATION = "foundation"
+    INDUSTRY = "industry"
+    OTHER = "other"
+
+
+class Organization(Localized, Base):
+    """An organisation with a bilingual name, an ISO 3166 country and a kind."""
+
+    __tablename__ = "organization"
+    __table_args__ = (CheckConstraint("length(country) = 2", name="country_alpha2"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    name_ru: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    city: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind"))
+    website: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")

@@ -1,0 +1,90 @@
+"""Rules for organisations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.i18n import is_country
+from tracker.orgs.models import Organization, OrgKind
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class OrganizationInput:
+    slug: str
+    name_en: str
+    name_ru: str
+    country: str
+    kind: OrgKind
+    city: str = ""
+    website: str = ""
+
+
+def check_slug(slug: str) -> None:
+    """Refuse a slug that is not lowercase latin letters, digits and single hyphens."""
+    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 80:
+        raise DomainError(
+            _("Use lowercase latin letters, digits and hyphens, e.g. eco-accord."), field="slug"
+        )
+
+
+def _validate(data: OrganizationInput, current: Organization | None) -> None:
+    check_slug(data.slug)
+    if not (data.name_en.strip() or data.name_ru.strip()):
+        raise DomainError(_("Give the name in English or Russian."), field="name_en")
+    if not is_country(data.country):
+        raise DomainError(_("Choose a country."), field="country")
+    clash = db.session.scalar(select(Organization.id).where(Organization.slug == data.slug))
+    if clash is not None and (current is None or clash != current.id):
+        raise DomainError(
+            _("An organisation with the short name %(slug)s already exists.", slug=data.slug),
+            field="slug",
+        )
+
+
+def _apply(org: Organization, data: OrganizationInput) -> None:
+    org.slug = data.slug
+    org.name_en = data.name_en.strip()
+    org.name_ru = data.name_ru.strip()
+    org.country = data.country
+    org.kind = data.kind
+    org.city = data.city.strip()
+    org.website = data.website.strip()
+
+
+def create_organization(data: OrganizationInput) -> Organization:
+    """Add an organisation; raise DomainError for a bad or duplicate slug, name or country."""
+    _validate(data, None)
+    org = Organization()
+    _apply(org, data)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def update_organization(org: Organization, data: OrganizationInput) -> Organization:
+    """Change an organisation under the same rules as creating one."""
+    _validate(data, org)
+    _apply(org, data)
+    db.session.flush()
+    return org
+
+
+def find_organization(slug: str) -> Organization | None:
+    """The organisation with this slug, or None."""
+    return db.session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def list_organizations(country: str | None = None) -> list[Organization]:
+    """Organisations, optionally of one country, by country then English name."""
+    query = select(Organization).order_by(Organization.country, Organization.name_en)
+    if country:
+        query = query.where(Organization.country == country)
+    return list(db.session.scalars(query))

@@ -1,0 +1,91 @@
+"""Funding targets of a campaign and the budget lines they are built from."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
+
+from tracker.campaigns.models import Campaign
+from tracker.db import Base, ScaledDecimal, UTCDateTime, str_enum, utcnow
+from tracker.i18n import Localized
+from tracker.money.value import Money
+from tracker.orgs.models import Organization
+
+
+class BudgetCategory(enum.StrEnum):
+    STAFF = "staff"
+    CONSULTANTS = "consultants"
+    TRAVEL = "travel"
+    MEETINGS = "meetings"
+    EQUIPMENT = "equipment"
+    LAB_TESTING = "lab_testing"
+    PUBLICATIONS = "publications"
+    COMMUNICATIONS = "communications"
+    MONITORING = "monitoring"
+    AUDIT = "audit"
+    OVERHEAD = "overhead"
+
+
+class FundingTarget(Localized, Base):
+    """What a campaign needs for a period, in one currency; its total is its lines' sum."""
+
+    __tablename__ = "funding_target"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    title_ru: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(
+        backref="funding_targets", order_by="FundingTarget.starts_on"
+    )
+    lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="target", cascade="all, delete-orphan", order_by="BudgetLine.id"
+    )
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+
+class BudgetLine(Base):
+    """Quantity × unit cost for one category, spent by one partner; the total is derived."""
+
+    __tablename__ = "budget_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_cost_minor >= 0", name="unit_cost_not_negative"),
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("funding_target.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[BudgetCategory] = mapped_column(str_enum(BudgetCategory, "budget_category"))
+    description: Mapped[str] = mapped_column(String(300))
+    partner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    unit_cost_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))
+    justification: Mapped[str] = mapped_column(Text, default="")
+
+    unit_cost: Mapped[Money] = composite(Money.from_minor, "unit_cost_minor", "currency")
+    total: Mapped[Money] = composite(Money.from_minor, "total_minor", "currency")
+
+    target: Mapped[FundingTarget] = relationship(back_populates="lines")
+    partner: Mapped[Organization | None] = relationship()

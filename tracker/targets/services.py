@@ -1,0 +1,197 @@
+"""Rules for funding targets and budget lines; totals are summed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from tracker.campaigns.models import Campaign
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.money.value import MAX_AMOUNT, Money, MoneyError, minor_units
+from tracker.orgs.models import Organization
+from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
+
+MAX_QUANTITY = Decimal("1000000")
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    starts_on: date
+    ends_on: date
+    currency: str
+    title_en: str = ""
+    title_ru: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetLineInput:
+    category: BudgetCategory
+    description: str
+    quantity: Decimal
+    unit_cost: Decimal
+    unit: str = ""
+    partner_org_id: int | None = None
+    justification: str = ""
+
+
+def _validate_target(data: TargetInput, current: FundingTarget | None) -> None:
+    if data.ends_on < data.starts_on:
+        raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
+    try:
+        minor_units(data.currency)
+    except MoneyError:
+        raise DomainError(_("Choose a known currency (ISO 4217 code)."), field="currency") from None
+    if current is not None and current.currency != data.currency and current.lines:
+        raise DomainError(
+            _("Remove the budget lines before changing the currency: their costs are in %(code)s.",
+              code=current.currency),
+            field="currency",
+        )
+
+
+def create_target(campaign: Campaign, data: TargetInput) -> FundingTarget:
+    """Add a funding target to a campaign."""
+    _validate_target(data, None)
+    target = FundingTarget(campaign=campaign, starts_on=data.starts_on, ends_on=data.ends_on,
+                           currency=data.currency, title_en=data.title_en.strip(),
+                           title_ru=data.title_ru.strip())
+    db.session.add(target)
+    db.session.flush()
+    return target
+
+
+def update_target(target: FundingTarget, data: TargetInput) -> FundingTarget:
+    """Change a target's period, title or (while it has no lines) currency."""
+    _validate_target(data, target)
+    target.starts_on, target.ends_on = data.starts_on, data.ends_on
+    target.currency = data.currency
+    target.title_en, target.title_ru = data.title_en.strip(), data.title_ru.strip()
+    db.session.flush()
+    return target
+
+
+def delete_target(target: FundingTarget) -> None:
+    """Remove a target with its budget lines."""
+    db.session.delete(target)
+    db.session.flush()
+
+
+def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
+    if data.quantity <= 0:
+        raise DomainError(_("The quantity must be greater than zero."), field="quantity")
+    if data.quantity > MAX_QUANTITY:
+        raise DomainError(_("This quantity is implausibly large; check the digits."),
+                          field="quantity")
+    if -data.quantity.as_tuple().exponent > 3:
+        raise DomainError(_("Use at most three decimal places for the quantity."),
+                          field="quantity")
+    if data.unit_cost < 0:
+        raise DomainError(_("The unit cost cannot be negative."), field="unit_cost")
+    try:
+        unit_cost = Money(data.unit_cost, currency)
+    except MoneyError:
+        raise DomainError(
+            _("%(currency)s allows at most %(places)s decimal places.",
+              currency=currency, places=minor_units(currency)),
+            field="unit_cost",
+        ) from None
+    total = Money.rounded(data.quantity * unit_cost.amount, currency)
+    if total.amount > MAX_AMOUNT:
+        raise DomainError(_("This amount is implausibly large; check the digits."),
+                          field="unit_cost")
+    return unit_cost, total
+
+
+def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
+    if not data.description.strip():
+        raise DomainError(_("Describe what the line pays for."), field="description")
+    partner_id = data.partner_org_id
+    if partner_id is not None and db.session.get(Organization, partner_id) is None:
+        raise DomainError(_("Choose a partner organisation."), field="partner_org_id")
+    unit_cost, total = _line_total(data, currency)
+    line.category = data.category
+    line.description = data.description.strip()
+    line.quantity = data.quantity
+    line.unit = data.unit.strip()
+    line.unit_cost = unit_cost
+    line.total = total
+    line.partner_org_id = data.partner_org_id
+    line.justification = data.justification.strip()
+
+
+def add_line(target: FundingTarget, data: BudgetLineInput) -> BudgetLine:
+    """Add a budget line; its total is quantity × unit cost, rounded by the money rule."""
+    line = BudgetLine()
+    _apply_line(line, data, target.currency)
+    line.target = target
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def update_line(line: BudgetLine, data: BudgetLineInput) -> BudgetLine:
+    """Change a budget line and recompute its total."""
+    _apply_line(line, data, line.target.currency)
+    db.session.flush()
+    return line
+
+
+def remove_line(line: BudgetLine) -> None:
+    """Delete a budget line."""
+    db.session.delete(line)
+    db.session.flush()
+
+
+def target_total(target: FundingTarget) -> Money:
+    """The sum of the target's lines, added up by the database."""
+    minor = db.session.scalar(
+        select(func.coalesce(func.sum(BudgetLine.total_minor), 0)).where(
+            BudgetLine.target_id == target.id
+        )
+    )
+    return Money.from_minor(int(minor), target.currency)  # type: ignore[return-value]
+
+
+def target_totals(target_ids: list[int]) -> dict[int, int]:
+    """Sum of line totals in minor units for each target id, in one query."""
+    if not target_ids:
+        return {}
+    rows = db.session.execute(
+        select(BudgetLine.target_id, func.sum(BudgetLine.total_minor))
+        .where(BudgetLine.target_id.in_(target_ids))
+        .group_by(BudgetLine.target_id)
+    )
+    totals = dict.fromkeys(target_ids, 0)
+    totals.update({target_id: int(total) for target_id, total in rows})
+    return totals
+
+
+def totals_by_category(target: FundingTarget) -> list[tuple[BudgetCategory, Money]]:
+    """Each category's sum for a target, largest first."""
+    rows = db.session.execute(
+        select(BudgetLine.category, func.sum(BudgetLine.total_minor).label("total"))
+        .where(BudgetLine.target_id == target.id)
+        .group_by(BudgetLine.category)
+        .order_by(func.sum(BudgetLine.total_minor).desc())
+    )
+    return [(category, Money.from_minor(int(total), target.currency)) for category, total in rows]  # type: ignore[misc]
+
+
+def totals_by_partner(target: FundingTarget) -> list[tuple[Organization | None, Money]]:
+    """Each spending partner's sum for a target (None: not assigned), largest first."""
+    rows = db.session.execute(
+        select(BudgetLine.partner_org_id, func.sum(BudgetLine.total_minor))
+        .where(BudgetLine.target_id == target.id)
+        .group_by(BudgetLine.partner_org_id)
+        .order_by(func.sum(BudgetLine.total_minor).desc())
+    ).all()
+    result: list[tuple[Organization | None, Money]] = []
+    for org_id, total in rows:
+        org = db.session.get(Organization, org_id) if org_id is not None else None
+        result.append((org, Money.from_minor(int(total), target.currency)))  # type: ignore[arg-type]
+    return result
