@@ -103,6 +103,24 @@ class DecimalString(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
+class LabeledEnum(enum.StrEnum):
+    """A StrEnum whose members carry a translatable label: `Theme.HHP.label`."""
+
+    @classmethod
+    def labels(cls) -> dict[Any, Any]:
+        """Member → lazy_gettext label; every subclass lists all of its members."""
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return str(type(self).labels()[self])
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select field, in declaration order."""
+        return [(member.value, member.label) for member in cls]
+
+
 def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
     """A portable enum column: VARCHAR plus a CHECK constraint, storing the member values."""
     return Enum(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, str_enum, utcnow
+from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 from tracker.orgs.models import Organization
 
 
-class Theme(enum.StrEnum):
+class Theme(LabeledEnum):
     WOMEN_AND_CHEMICALS = "women_and_chemicals"
     HHP = "hhp"
     WATER_AIR = "water_air"
@@ -23,19 +23,50 @@ class Theme(enum.StrEnum):
     CHEMICALS_IN_PRODUCTS = "chemicals_in_products"
     OTHER = "other"
 
+    @classmethod
+    def labels(cls):
+        return {
+            cls.WOMEN_AND_CHEMICALS: _l("Women and chemicals"),
+            cls.HHP: _l("Highly hazardous pesticides"),
+            cls.WATER_AIR: _l("Water and air quality"),
+            cls.WASTE: _l("Safe waste management"),
+            cls.MERCURY: _l("Mercury-free"),
+            cls.LEAD_PAINT: _l("Lead in paint"),
+            cls.CHEMICALS_IN_PRODUCTS: _l("Chemicals in products"),
+            cls.OTHER: _l("Other"),
+        }
 
-class CampaignStatus(enum.StrEnum):
+
+class CampaignStatus(LabeledEnum):
     PLANNED = "planned"
     ACTIVE = "active"
     COMPLETED = "completed"
     ARCHIVED = "archived"
 
+    @classmethod
+    def labels(cls):
+        return {
+            cls.PLANNED: _l("Planned"),
+            cls.ACTIVE: _l("Active"),
+            cls.COMPLETED: _l("Completed"),
+            cls.ARCHIVED: _l("Archived"),
+        }
 
-class PartnerRole(enum.StrEnum):
+
+class PartnerRole(LabeledEnum):
     CO_LEAD = "co_lead"
     PARTNER = "partner"
     ASSOCIATE = "associate"
     ADVISOR = "advisor"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.CO_LEAD: _l("Co-lead"),
+            cls.PARTNER: _l("Partner"),
+            cls.ASSOCIATE: _l("Associate"),
+            cls.ADVISOR: _l("Advisor"),
+        }
 
 
 class Campaign(Localized, Base):

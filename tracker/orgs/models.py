@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import Base, UTCDateTime, str_enum, utcnow
+from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 
 
-class OrgKind(enum.StrEnum):
+class OrgKind(LabeledEnum):
     NGO = "ngo"
     HUB = "hub"
     GOVERNMENT = "government"
@@ -21,6 +21,19 @@ class OrgKind(enum.StrEnum):
     FOUNDATION = "foundation"
     INDUSTRY = "industry"
     OTHER = "other"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.NGO: _l("NGO"),
+            cls.HUB: _l("Regional hub"),
+            cls.GOVERNMENT: _l("Government agency"),
+            cls.INTERGOVERNMENTAL: _l("Intergovernmental organisation"),
+            cls.DONOR: _l("Donor"),
+            cls.FOUNDATION: _l("Foundation"),
+            cls.INDUSTRY: _l("Industry"),
+            cls.OTHER: _l("Other"),
+        }
 
 
 class Organization(Localized, Base):

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
 from tracker.campaigns.models import Campaign
-from tracker.db import Base, ScaledDecimal, UTCDateTime, str_enum, utcnow
+from tracker.db import Base, LabeledEnum, ScaledDecimal, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 
 
-class BudgetCategory(enum.StrEnum):
+class BudgetCategory(LabeledEnum):
     STAFF = "staff"
     CONSULTANTS = "consultants"
     TRAVEL = "travel"
@@ -28,6 +28,22 @@ class BudgetCategory(enum.StrEnum):
     MONITORING = "monitoring"
     AUDIT = "audit"
     OVERHEAD = "overhead"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.STAFF: _l("Staff"),
+            cls.CONSULTANTS: _l("Consultants"),
+            cls.TRAVEL: _l("Travel"),
+            cls.MEETINGS: _l("Meetings and workshops"),
+            cls.EQUIPMENT: _l("Equipment"),
+            cls.LAB_TESTING: _l("Laboratory testing"),
+            cls.PUBLICATIONS: _l("Publications"),
+            cls.COMMUNICATIONS: _l("Communications"),
+            cls.MONITORING: _l("Monitoring and evaluation"),
+            cls.AUDIT: _l("Audit"),
+            cls.OVERHEAD: _l("Overhead"),
+        }
 
 
 class FundingTarget(Localized, Base):
