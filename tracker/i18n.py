@@ -8,7 +8,7 @@ from functools import cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import format_currency, get_currency_name
+from babel.numbers import format_currency, get_currency_name, get_currency_symbol
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
@@ -53,7 +53,14 @@ def format_money(money: Money | None, language: str | None = None) -> str:
     """'1 234 567,50 ₽' in Russian, 'RUB 1,234,567.50' in English."""
     if money is None:
         return ""
-    return format_currency(money.amount, money.currency, locale=language or current_language())
+    language = language or current_language()
+    symbol = get_currency_symbol(money.currency, locale=language)
+    pattern = None
+    if language == "en" and symbol[-1:].isalpha():
+        # CLDR's currency-spacing rule, which Babel does not apply: a symbol that is
+        # a letter code is kept apart from the digits ("RUB 1,500.00", not "RUB1,500.00").
+        pattern = "¤\u00a0#,##0.00"
+    return format_currency(money.amount, money.currency, format=pattern, locale=language)
 
 
 def format_day(value: date | datetime | None, language: str | None = None) -> str:

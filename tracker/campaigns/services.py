@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, union
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.campaigns.models import (
     Campaign,
@@ -19,9 +20,12 @@ from tracker.campaigns.models import (
 )
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.i18n import is_country
+from tracker.i18n import country_name, is_country
+from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
+from tracker.targets.models import FundingTarget
+from tracker.targets.services import target_totals
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,11 @@ def _validate(data: CampaignInput, current: Campaign | None) -> None:
     for partner in data.partners:
         if db.session.get(Organization, partner.organization_id) is None:
             raise DomainError(_("Choose a partner organisation."), field="partners")
+        if partner.organization_id == data.lead_org_id:
+            raise DomainError(
+                _("The lead organisation takes part already; remove it from the partners."),
+                field="partners",
+            )
         if partner.organization_id in seen:
             raise DomainError(
                 _("An organisation can take part in a campaign only once."), field="partners"
@@ -135,7 +144,11 @@ def list_campaigns(
     theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
 ) -> list[Campaign]:
     """Campaigns filtered by theme, status and country (a focus country or a member's country)."""
-    query = select(Campaign).order_by(Campaign.title_en)
+    query = (
+        select(Campaign)
+        .options(joinedload(Campaign.lead_org), selectinload(Campaign.countries))
+        .order_by(Campaign.title_en)
+    )
     if theme:
         query = query.where(Campaign.theme == theme)
     if status:
@@ -154,3 +167,126 @@ def list_campaigns(
         )
         query = query.where(or_(focus, partner_here, lead_here))
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    """A funding target with its total, summed by the database, in the target's currency."""
+
+    target: FundingTarget
+    total: Money
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One line of the campaigns list: the campaign and each of its targets' totals."""
+
+    campaign: Campaign
+    targets: list[TargetSummary]
+
+
+@dataclass(frozen=True)
+class Participant:
+    """An organisation in a campaign: the lead (role None) or a partner with its role."""
+
+    organization: Organization
+    role: PartnerRole | None
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role is None
+
+
+@dataclass(frozen=True)
+class Participation:
+    """A campaign an organisation takes part in: as lead (role None) or with a partner role."""
+
+    campaign: Campaign
+    role: PartnerRole | None
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role is None
+
+
+def _targets_with_totals(campaign_ids: list[int]) -> dict[int, list[TargetSummary]]:
+    """Each campaign's targets by start date, with totals from one grouped query."""
+    grouped: dict[int, list[TargetSummary]] = {campaign_id: [] for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return grouped
+    targets = list(db.session.scalars(
+        select(FundingTarget)
+        .where(FundingTarget.campaign_id.in_(campaign_ids))
+        .order_by(FundingTarget.starts_on, FundingTarget.id)
+    ))
+    totals = target_totals([target.id for target in targets])
+    for target in targets:
+        total = Money.from_minor(totals[target.id], target.currency)
+        grouped[target.campaign_id].append(TargetSummary(target, total))  # type: ignore[arg-type]
+    return grouped
+
+
+def campaign_overview(
+    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
+) -> list[CampaignRow]:
+    """The filtered campaigns by title in the user's language, each with its targets' totals."""
+    campaigns = sorted(list_campaigns(theme, status, country),
+                       key=lambda campaign: campaign.title.casefold())
+    targets = _targets_with_totals([campaign.id for campaign in campaigns])
+    return [CampaignRow(campaign, targets[campaign.id]) for campaign in campaigns]
+
+
+def funding_targets(campaign: Campaign) -> list[TargetSummary]:
+    """The campaign's funding targets by start date, each with its total."""
+    return _targets_with_totals([campaign.id])[campaign.id]
+
+
+_ROLE_ORDER = {role: position for position, role in enumerate(PartnerRole)}
+
+
+def participants_by_country(campaign: Campaign) -> list[tuple[str, list[Participant]]]:
+    """The lead and partners grouped by country (by name in the user's language).
+
+    Within a country the lead comes first, then partners by role and name.
+    """
+    partners = db.session.scalars(
+        select(CampaignPartner)
+        .options(joinedload(CampaignPartner.organization))
+        .where(CampaignPartner.campaign_id == campaign.id)
+    )
+    everyone = [Participant(campaign.lead_org, None)]
+    everyone += [Participant(partner.organization, partner.role) for partner in partners]
+    groups: dict[str, list[Participant]] = {}
+    for participant in everyone:
+        groups.setdefault(participant.organization.country, []).append(participant)
+    for members in groups.values():
+        members.sort(key=lambda p: (
+            -1 if p.role is None else _ROLE_ORDER[p.role], p.organization.name.casefold()
+        ))
+    return sorted(groups.items(), key=lambda group: country_name(group[0]).casefold())
+
+
+def participations(org: Organization) -> list[Participation]:
+    """The campaigns the organisation leads or partners in, by title in the user's language."""
+    led = db.session.scalars(select(Campaign).where(Campaign.lead_org_id == org.id))
+    partnered = db.session.execute(
+        select(Campaign, CampaignPartner.role)
+        .join(CampaignPartner, CampaignPartner.campaign_id == Campaign.id)
+        .where(CampaignPartner.organization_id == org.id)
+    )
+    found = [Participation(campaign, None) for campaign in led]
+    found += [Participation(campaign, role) for campaign, role in partnered]
+    return sorted(found, key=lambda p: p.campaign.title.casefold())
+
+
+def countries_in_campaigns(also: str | None = None) -> list[str]:
+    """Focus countries and countries of leads and partners, by name in the user's language."""
+    focus = select(CampaignCountry.country)
+    leads = select(Organization.country).join(Campaign, Campaign.lead_org_id == Organization.id)
+    partners = select(Organization.country).join(
+        CampaignPartner, CampaignPartner.organization_id == Organization.id
+    )
+    codes = set(db.session.scalars(union(focus, leads, partners)))
+    if also:
+        codes.add(also)
+    return sorted(codes, key=lambda code: country_name(code).casefold())

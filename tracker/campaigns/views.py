@@ -1,7 +1,104 @@
-"""Screens of the campaigns area."""
+"""Screens of the campaigns area: the list with filters, one campaign, add and edit."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import TypeVar
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from tracker.campaigns import services
+from tracker.campaigns.forms import CampaignForm
+from tracker.campaigns.models import Campaign, CampaignStatus, Theme
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.forms import apply_domain_error
+from tracker.i18n import is_country
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+Filter = TypeVar("Filter", Theme, CampaignStatus)
+
+
+def _get_or_404(slug: str) -> Campaign:
+    campaign = services.find_campaign(slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _enum_or_none(enum_class: type[Filter], value: str) -> Filter | None:
+    """The member for a query-string value; None (no filter) for anything unknown."""
+    try:
+        return enum_class(value)
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+def index():
+    """List campaigns with their funding targets, filtered by theme, status and country."""
+    theme = _enum_or_none(Theme, request.args.get("theme", ""))
+    status = _enum_or_none(CampaignStatus, request.args.get("status", ""))
+    country = request.args.get("country", "")
+    country = country if is_country(country) else ""
+    return render_template(
+        "campaigns/index.html",
+        rows=services.campaign_overview(theme, status, country or None),
+        theme=theme,
+        status=status,
+        country=country,
+        themes=Theme,
+        statuses=CampaignStatus,
+        countries=services.countries_in_campaigns(also=country or None),
+        filtered=bool(theme or status or country),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Add a campaign with its lead, partners and focus countries."""
+    form = CampaignForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("campaigns/form.html", form=form, campaign=None), status
+    try:
+        campaign = services.create_campaign(form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("campaigns/form.html", form=form, campaign=None), 422
+    db.session.commit()
+    flash(_("Campaign %(title)s added.", title=campaign.title), "success")
+    return redirect(url_for("campaigns.show", slug=campaign.slug))
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    """Show a campaign: summary, participants by country and funding targets."""
+    campaign = _get_or_404(slug)
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        participants=services.participants_by_country(campaign),
+        targets=services.funding_targets(campaign),
+    )
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str):
+    """Change a campaign, its partners and focus countries."""
+    campaign = _get_or_404(slug)
+    form = CampaignForm.for_campaign(campaign)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("campaigns/form.html", form=form, campaign=campaign), status
+    try:
+        services.update_campaign(campaign, form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("campaigns/form.html", form=form, campaign=campaign), 422
+    db.session.commit()
+    flash(_("Changes to %(title)s saved.", title=campaign.title), "success")
+    return redirect(url_for("campaigns.show", slug=campaign.slug))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.i18n import is_country
+from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization, OrgKind
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -35,12 +36,26 @@ def check_slug(slug: str) -> None:
         )
 
 
+def is_web_address(text: str) -> bool:
+    """True for an absolute http(s) address with a host: safe to show as a link."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in text
+
+
 def _validate(data: OrganizationInput, current: Organization | None) -> None:
     check_slug(data.slug)
     if not (data.name_en.strip() or data.name_ru.strip()):
         raise DomainError(_("Give the name in English or Russian."), field="name_en")
     if not is_country(data.country):
         raise DomainError(_("Choose a country."), field="country")
+    # The website is rendered as a link: anything but http(s) (javascript:, file:) is refused.
+    if data.website.strip() and not is_web_address(data.website.strip()):
+        raise DomainError(
+            _("Give the full web address, starting with http:// or https://."), field="website"
+        )
     clash = db.session.scalar(select(Organization.id).where(Organization.slug == data.slug))
     if clash is not None and (current is None or clash != current.id):
         raise DomainError(
@@ -88,3 +103,14 @@ def list_organizations(country: str | None = None) -> list[Organization]:
     if country:
         query = query.where(Organization.country == country)
     return list(db.session.scalars(query))
+
+
+def organizations_by_name(country: str | None = None) -> list[Organization]:
+    """Organisations, optionally of one country, by name in the user's language."""
+    return sorted(list_organizations(country), key=lambda org: org.name.casefold())
+
+
+def countries_with_organizations() -> list[str]:
+    """Codes of the countries that have at least one organisation, by name in the language."""
+    codes = db.session.scalars(select(Organization.country).distinct())
+    return sorted(codes, key=lambda code: country_name(code).casefold())

@@ -1,7 +1,82 @@
-"""Screens of the orgs area."""
+"""Screens of the orgs area: the directory of organisations, one organisation, add and edit."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from tracker.campaigns.services import participations
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.forms import apply_domain_error
+from tracker.orgs import services
+from tracker.orgs.forms import OrganizationForm
+from tracker.orgs.models import Organization
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+
+
+def _get_or_404(slug: str) -> Organization:
+    org = services.find_organization(slug)
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.get("/")
+def index():
+    """List organisations, optionally those of one country."""
+    countries = services.countries_with_organizations()
+    country = request.args.get("country", "")
+    if country not in countries:
+        country = ""  # an unknown or empty country shows everyone rather than an error
+    return render_template(
+        "orgs/index.html",
+        organizations=services.organizations_by_name(country or None),
+        countries=countries,
+        country=country,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Add an organisation."""
+    form = OrganizationForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("orgs/form.html", form=form, org=None), status
+    try:
+        org = services.create_organization(form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("orgs/form.html", form=form, org=None), 422
+    db.session.commit()
+    flash(_("Organisation %(name)s added.", name=org.name), "success")
+    return redirect(url_for("orgs.show", slug=org.slug))
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    """Show an organisation and the campaigns it leads or partners in."""
+    org = _get_or_404(slug)
+    return render_template("orgs/show.html", org=org, participations=participations(org))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str):
+    """Change an organisation's names, country, city, kind or website."""
+    org = _get_or_404(slug)
+    form = OrganizationForm(obj=org)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("orgs/form.html", form=form, org=org), status
+    try:
+        services.update_organization(org, form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("orgs/form.html", form=form, org=org), 422
+    db.session.commit()
+    flash(_("Changes to %(name)s saved.", name=org.name), "success")
+    return redirect(url_for("orgs.show", slug=org.slug))

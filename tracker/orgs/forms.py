@@ -1,0 +1,66 @@
+"""Forms of the orgs area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length
+
+from tracker.forms import CountrySelect
+from tracker.orgs.models import OrgKind
+from tracker.orgs.services import OrganizationInput
+
+
+def strip(value: Any) -> Any:
+    """Drop surrounding spaces, which people paste along with names and addresses."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def slug_filter(value: Any) -> Any:
+    """Short names are lowercase; accept 'Eco-Accord' as 'eco-accord'."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class OrganizationForm(FlaskForm):
+    """An organisation's names side by side, its country, city, kind and website."""
+
+    slug = StringField(
+        _l("Short name"),
+        filters=[slug_filter],
+        validators=[InputRequired(_l("Give a short name.")), Length(max=80)],
+        description=_l("Used in web addresses: lowercase latin letters, digits and hyphens, "
+                       "e.g. eco-accord."),
+    )
+    name_en = StringField(_l("Name in English"), filters=[strip], validators=[Length(max=200)])
+    name_ru = StringField(_l("Name in Russian"), filters=[strip], validators=[Length(max=200)])
+    country = CountrySelect(
+        _l("Country"), blank=_l("Choose a country"),
+        validate_choice=True, invalid_choice_message=_l("Choose a country from the list."),
+    )
+    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
+    kind = SelectField(_l("Kind"), invalid_choice_message=_l("Choose a kind from the list."))
+    website = StringField(
+        _l("Website"), filters=[strip], validators=[Length(max=300)],
+        description=_l("Optional; the full address, e.g. https://eco-accord.org"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Labels are read now, in the request's language, not once at import time.
+        self.kind.choices = OrgKind.choices()
+
+    def to_input(self) -> OrganizationInput:
+        """The submitted values as the service's input."""
+        return OrganizationInput(
+            slug=self.slug.data or "",
+            name_en=self.name_en.data or "",
+            name_ru=self.name_ru.data or "",
+            country=self.country.data or "",
+            kind=OrgKind(self.kind.data),
+            city=self.city.data or "",
+            website=self.website.data or "",
+        )
+
