@@ -1,7 +1,147 @@
-"""Screens of the money area."""
+"""Screens of the money area: currencies, exchange rates and their CSV import."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from decimal import ROUND_HALF_UP, Decimal
 
-bp = Blueprint("money", __name__, url_prefix="/money")
+from babel.numbers import format_decimal
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.forms import apply_domain_error
+from tracker.i18n import currency_name, current_language, format_day
+from tracker.money import services
+from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
+from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
+
+bp = Blueprint("money", __name__)
+
+SAMPLE_CSV = (
+    "date,base,quote,rate,source\r\n"
+    "2026-03-02,USD,RUB,91.2345,Central Bank of Russia\r\n"
+    "2026-03-02,EUR,KZT,548.17,National Bank of Kazakhstan\r\n"
+)
+
+
+@bp.app_template_filter("rate")
+def format_rate(value: Decimal | None, places: int | None = None) -> str:
+    """An exchange rate in the reader's language with every stored decimal ('91,2345').
+
+    With `places`, a derived rate (an inverse) is first rounded to that many decimals.
+    """
+    if value is None:
+        return ""
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return format_decimal(value.normalize(), locale=current_language(),
+                          decimal_quantization=False)
+
+
+@bp.get("/currencies")
+def index():
+    """The coalition's currencies (or every ISO 4217 one) with the latest rates to USD and EUR."""
+    include_all = request.args.get("all") == "1"
+    return render_template(
+        "money/index.html",
+        currencies=services.list_currencies(include_all=include_all),
+        include_all=include_all,
+        anchors=services.RATE_ANCHORS,
+        currency_name=currency_name,
+        iso_count=len(MINOR_UNITS),
+        regional_count=len(REGIONAL),
+    )
+
+
+@bp.get("/rates")
+def rates():
+    """Stored exchange rates, newest first, filtered by currency and dates, 50 a page."""
+    form = RateFilterForm(formdata=request.args)
+    form.validate()
+    filters = form.valid_filters()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pagination = services.list_rates(page=page, **filters)
+    return render_template("money/rates.html", form=form, pagination=pagination,
+                           filters=filters)
+
+
+@bp.route("/rates/new", methods=["GET", "POST"])
+def new_rate():
+    """Record one dated exchange rate."""
+    form = RateForm()
+    if not form.is_submitted():
+        return render_template("money/rate_form.html", form=form)
+    if not form.validate():
+        return render_template("money/rate_form.html", form=form), 422
+    try:
+        record = services.add_rate(form.on_date.data, form.base.data, form.quote.data,
+                                   form.rate.data, form.source.data or "")
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return render_template("money/rate_form.html", form=form), 422
+    db.session.commit()
+    flash(_("Rate recorded: 1 %(base)s = %(rate)s %(quote)s on %(date)s.", base=record.base,
+            rate=format_rate(record.rate), quote=record.quote, date=format_day(record.on_date)),
+          "success")
+    return redirect(url_for("money.rates"))
+
+
+@bp.route("/rates/import", methods=["GET", "POST"])
+def import_rates():
+    """Import rates from a CSV file: all of its rows, or none of them."""
+    form = RatesImportForm()
+    if not form.is_submitted():
+        return _render_import(form)
+    if not form.validate():
+        return _render_import(form, status=422)
+    try:
+        result = services.import_rates_csv(
+            form.file.data.stream,
+            max_bytes=current_app.config["RATES_CSV_MAX_BYTES"],
+            max_rows=current_app.config["RATES_CSV_MAX_ROWS"],
+        )
+    except services.RatesImportError as err:
+        apply_domain_error(form, err)
+        return _render_import(form, row_errors=err.rows, status=422)
+    db.session.commit()
+    flash(_import_summary(result), "success")
+    return redirect(url_for("money.rates"))
+
+
+@bp.get("/rates/import/sample.csv")
+def sample_csv():
+    """A small CSV file in the expected format, to fill in."""
+    return Response(SAMPLE_CSV, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=rates-sample.csv"})
+
+
+def _render_import(form: RatesImportForm, row_errors: list | None = None, status: int = 200):
+    return render_template(
+        "money/import.html", form=form, row_errors=row_errors or [], sample=SAMPLE_CSV,
+        max_rows=format_decimal(current_app.config["RATES_CSV_MAX_ROWS"],
+                                locale=current_language()),
+        max_size=services.size_label(current_app.config["RATES_CSV_MAX_BYTES"]),
+    ), status
+
+
+def _import_summary(result: services.ImportResult) -> str:
+    if result.imported == 0:
+        return ngettext("Nothing new: the rate in the file was already recorded.",
+                        "Nothing new: all %(num)d rates in the file were already recorded.",
+                        result.already_recorded)
+    if result.already_recorded == 0:
+        return ngettext("%(num)d rate imported.", "%(num)d rates imported.", result.imported)
+    return ngettext("%(num)d rate imported, %(skipped)d already recorded.",
+                    "%(num)d rates imported, %(skipped)d already recorded.",
+                    result.imported, skipped=result.already_recorded)

@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from tracker.campaigns.models import Campaign
+from tracker.campaigns.models import Campaign, CampaignPartner
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.money.value import MAX_AMOUNT, Money, MoneyError, minor_units
@@ -17,6 +17,9 @@ from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
 
 MAX_QUANTITY = Decimal("1000000")
+MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 300
+MAX_UNIT_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class BudgetLineInput:
 
 
 def _validate_target(data: TargetInput, current: FundingTarget | None) -> None:
+    for name, title in (("title_en", data.title_en), ("title_ru", data.title_ru)):
+        if len(title.strip()) > MAX_TITLE_LENGTH:
+            raise DomainError(_("Keep the title under %(limit)s characters.",
+                                limit=MAX_TITLE_LENGTH), field=name)
     if data.ends_on < data.starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
     try:
@@ -92,6 +99,9 @@ def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
                           field="quantity")
     if data.unit_cost < 0:
         raise DomainError(_("The unit cost cannot be negative."), field="unit_cost")
+    if data.unit_cost > MAX_AMOUNT:
+        raise DomainError(_("This amount is implausibly large; check the digits."),
+                          field="unit_cost")
     try:
         unit_cost = Money(data.unit_cost, currency)
     except MoneyError:
@@ -110,6 +120,12 @@ def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
 def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
     if not data.description.strip():
         raise DomainError(_("Describe what the line pays for."), field="description")
+    if len(data.description.strip()) > MAX_DESCRIPTION_LENGTH:
+        raise DomainError(_("Keep the description under %(limit)s characters.",
+                            limit=MAX_DESCRIPTION_LENGTH), field="description")
+    if len(data.unit.strip()) > MAX_UNIT_LENGTH:
+        raise DomainError(_("Keep the unit under %(limit)s characters.", limit=MAX_UNIT_LENGTH),
+                          field="unit")
     partner_id = data.partner_org_id
     if partner_id is not None and db.session.get(Organization, partner_id) is None:
         raise DomainError(_("Choose a partner organisation."), field="partner_org_id")
@@ -184,14 +200,91 @@ def totals_by_category(target: FundingTarget) -> list[tuple[BudgetCategory, Mone
 
 def totals_by_partner(target: FundingTarget) -> list[tuple[Organization | None, Money]]:
     """Each spending partner's sum for a target (None: not assigned), largest first."""
+    total = func.sum(BudgetLine.total_minor)
     rows = db.session.execute(
-        select(BudgetLine.partner_org_id, func.sum(BudgetLine.total_minor))
+        select(Organization, total)
+        .select_from(BudgetLine)
+        .outerjoin(Organization, Organization.id == BudgetLine.partner_org_id)
         .where(BudgetLine.target_id == target.id)
-        .group_by(BudgetLine.partner_org_id)
-        .order_by(func.sum(BudgetLine.total_minor).desc())
+        .group_by(Organization.id)
+        .order_by(total.desc(), Organization.id)
     ).all()
-    result: list[tuple[Organization | None, Money]] = []
-    for org_id, total in rows:
-        org = db.session.get(Organization, org_id) if org_id is not None else None
-        result.append((org, Money.from_minor(int(total), target.currency)))  # type: ignore[arg-type]
-    return result
+    return [(org, Money.from_minor(int(minor), target.currency)) for org, minor in rows]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class PartnerShare:
+    """What one partner organisation (None: nobody yet) spends of a target."""
+
+    organization: Organization | None
+    total: Money
+
+
+@dataclass(frozen=True)
+class CountryShare:
+    """What the partners in one country (None: lines with no partner) spend of a target."""
+
+    country: str | None
+    total: Money
+    partners: list[PartnerShare]
+
+
+def totals_by_country_and_partner(target: FundingTarget) -> list[CountryShare]:
+    """The target split by country, then by partner within it: the regional picture.
+
+    One query: the database sums each (country, partner) and, through a window over
+    the same groups, each country; countries come largest first, unassigned lines last.
+    """
+    partner_total = func.sum(BudgetLine.total_minor)
+    country_total = func.sum(partner_total).over(partition_by=Organization.country)
+    unassigned_last = case((Organization.country.is_(None), 1), else_=0)
+    rows = db.session.execute(
+        select(Organization, partner_total, country_total)
+        .select_from(BudgetLine)
+        .outerjoin(Organization, Organization.id == BudgetLine.partner_org_id)
+        .where(BudgetLine.target_id == target.id)
+        .group_by(Organization.id)
+        .order_by(unassigned_last, country_total.desc(), Organization.country,
+                  partner_total.desc(), Organization.id)
+    ).all()
+    shares: list[CountryShare] = []
+    for org, partner_minor, country_minor in rows:
+        country = org.country if org is not None else None
+        if not shares or shares[-1].country != country:
+            shares.append(CountryShare(
+                country, Money.from_minor(int(country_minor), target.currency), []  # type: ignore[arg-type]
+            ))
+        shares[-1].partners.append(
+            PartnerShare(org, Money.from_minor(int(partner_minor), target.currency))  # type: ignore[arg-type]
+        )
+    return shares
+
+
+def find_line(target: FundingTarget, line_id: int) -> BudgetLine | None:
+    """The budget line with this id if it belongs to the target, else None."""
+    return db.session.scalar(
+        select(BudgetLine).where(BudgetLine.id == line_id, BudgetLine.target_id == target.id)
+    )
+
+
+def partner_candidates(campaign: Campaign) -> tuple[list[Organization], list[Organization]]:
+    """Organisations that may spend a line: the campaign's lead and partners, then the others.
+
+    Members come lead first, then partners in the order they joined; the rest by
+    country and English name. Lines may name an outside organisation (a laboratory,
+    a government agency), so the others stay available.
+    """
+    member_ids = [campaign.lead_org_id] + [
+        partner_id for partner_id in db.session.scalars(
+            select(CampaignPartner.organization_id)
+            .where(CampaignPartner.campaign_id == campaign.id)
+            .order_by(CampaignPartner.id)
+        ) if partner_id != campaign.lead_org_id
+    ]
+    organizations = list(db.session.scalars(
+        select(Organization).order_by(Organization.country, Organization.name_en)
+    ))
+    by_id = {org.id: org for org in organizations}
+    members = [by_id[org_id] for org_id in member_ids if org_id in by_id]
+    others = [org for org in organizations if org.id not in set(member_ids)]
+    return members, others
