@@ -6,12 +6,14 @@ import os
 import secrets
 from collections.abc import Iterator
 
+import flask_babel
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, delete, insert, text
 
+import tracker.models  # noqa: F401  (create_all below needs every model registered)
 from tracker import create_app
 from tracker.db import Base
 from tracker.extensions import db
@@ -95,6 +97,12 @@ class Client(FlaskClient):
             data.setdefault("csrf_token", self.csrf_token())
             kwargs["data"] = data
         return super().post(*args, **kwargs)
+
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        # Requests share the app fixture's app context, so Flask-Babel's locale, cached
+        # in `g`, would otherwise leak from one request into the next (never in production).
+        flask_babel.refresh()
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

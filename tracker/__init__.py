@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask application (the factory `flask --app tracker` and gunicorn call)."""
+    # TRACKER_INSTANCE_PATH moves the SQLite file, the generated key and config.py
+    # out of the checkout (a read-only deployment, or a test's temporary folder).
+    instance_path = os.environ.get("TRACKER_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=os.path.abspath(instance_path),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )

@@ -1,0 +1,725 @@
+"""Demo data: the coalition of the EECCA regional meeting report, its campaigns and budgets.
+
+Eco-Accord, Independent Ecological Expertise and the donors are real organisations;
+the other member NGOs are stand-ins with plausible names, and every budget, amount
+and exchange rate is made up (rates are marked "Demo data (approximate)").
+Everything goes through the services and is looked up by its natural key first,
+so loading twice adds nothing and a partial load is completed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
+from tracker.campaigns.services import CampaignInput, PartnerInput, create_campaign, find_campaign
+from tracker.extensions import db
+from tracker.money.services import add_rate, find_rate
+from tracker.orgs.models import Organization, OrgKind
+from tracker.orgs.services import OrganizationInput, create_organization, find_organization
+from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
+from tracker.targets.services import BudgetLineInput, TargetInput, add_line, create_target
+
+RATE_SOURCE = "Demo data (approximate)"
+OVERHEAD_PERCENT = Decimal(7)
+
+ORGANIZATIONS: tuple[OrganizationInput, ...] = (
+    OrganizationInput("eco-accord", "Eco-Accord", "Эко-Согласие", "RU", OrgKind.HUB,
+                      city="Moscow", website="https://www.ecoaccord.org"),
+    OrganizationInput("independent-ecological-expertise", "Independent Ecological Expertise",
+                      "Независимая экологическая экспертиза", "KG", OrgKind.NGO, city="Bishkek"),
+    OrganizationInput("issyk-kul-women", "Issyk-Kul Women's Environmental Network",
+                      "Иссык-Кульская женская экологическая сеть", "KG", OrgKind.NGO,
+                      city="Karakol"),
+    OrganizationInput("women-healthy-environment-am",
+                      "Women for a Healthy Environment (Armenia)",
+                      "Женщины за здоровую окружающую среду (Армения)", "AM", OrgKind.NGO,
+                      city="Yerevan"),
+    OrganizationInput("clean-neman", "Clean Neman", "Чистый Неман", "BY", OrgKind.NGO,
+                      city="Grodno"),
+    OrganizationInput("steppe-ecology-centre", "Steppe Ecology Centre",
+                      "Экологический центр «Степь»", "KZ", OrgKind.NGO, city="Karaganda"),
+    OrganizationInput("caspian-monitoring", "Caspian Environmental Monitoring",
+                      "Каспийский экологический мониторинг", "KZ", OrgKind.NGO, city="Atyrau"),
+    OrganizationInput("chemical-safety-moldova", "Centre for Chemical Safety of Moldova",
+                      "Центр химической безопасности Молдовы", "MD", OrgKind.NGO,
+                      city="Chișinău"),
+    OrganizationInput("for-nature-chelyabinsk", "For Nature", "За природу", "RU", OrgKind.NGO,
+                      city="Chelyabinsk"),
+    OrganizationInput("fsci-tajikistan", "Foundation to Support Civil Initiatives",
+                      "Фонд поддержки гражданских инициатив", "TJ", OrgKind.NGO,
+                      city="Dushanbe"),
+    OrganizationInput("environment-health-ukraine", "Environment and Health Ukraine",
+                      "Окружающая среда и здоровье, Украина", "UA", OrgKind.NGO, city="Kyiv"),
+    OrganizationInput("undp", "United Nations Development Programme (UNDP)",
+                      "Программа развития ООН (ПРООН)", "US", OrgKind.INTERGOVERNMENTAL,
+                      city="New York", website="https://www.undp.org"),
+    OrganizationInput("unido", "United Nations Industrial Development Organization (UNIDO)",
+                      "Организация Объединённых Наций по промышленному развитию (ЮНИДО)", "AT",
+                      OrgKind.INTERGOVERNMENTAL, city="Vienna", website="https://www.unido.org"),
+    OrganizationInput("unep-special-programme", "UNEP Special Programme on Chemicals and Waste",
+                      "Специальная программа ЮНЕП по химическим веществам и отходам", "CH",
+                      OrgKind.DONOR, city="Geneva", website="https://www.unep.org"),
+    OrganizationInput("gef", "Global Environment Facility (GEF)",
+                      "Глобальный экологический фонд (ГЭФ)", "US", OrgKind.DONOR,
+                      city="Washington", website="https://www.thegef.org"),
+    OrganizationInput("sida", "Swedish International Development Cooperation Agency (Sida)",
+                      "Шведское агентство международного сотрудничества в целях развития (Sida)",
+                      "SE", OrgKind.GOVERNMENT, city="Stockholm", website="https://www.sida.se"),
+)
+
+
+@dataclass(frozen=True)
+class DemoCampaign:
+    """A campaign with its participants named by organisation slug."""
+
+    slug: str
+    title_en: str
+    title_ru: str
+    summary_en: str
+    summary_ru: str
+    theme: Theme
+    status: CampaignStatus
+    starts_on: date
+    ends_on: date
+    lead: str
+    partners: tuple[tuple[str, PartnerRole], ...]
+    countries: tuple[str, ...]
+
+
+CAMPAIGNS: tuple[DemoCampaign, ...] = (
+    DemoCampaign(
+        slug="women-and-chemicals",
+        title_en="Women and chemicals",
+        title_ru="Женщины и химические вещества",
+        summary_en=(
+            "Women in the region are exposed to hazardous chemicals at work, at home and "
+            "through consumer products, often without the information to protect themselves "
+            "and their children. The campaign documents exposure among farm workers, cleaners "
+            "and young mothers in four countries and presses for gender-responsive "
+            "chemical-safety policies. It links local women's groups with health professionals "
+            "and national chemicals focal points."
+        ),
+        summary_ru=(
+            "Женщины в регионе подвергаются воздействию опасных химических веществ на работе, "
+            "дома и через потребительские товары, часто не имея сведений, чтобы защитить себя "
+            "и своих детей. Кампания документирует воздействие на сельскохозяйственных "
+            "работниц, уборщиц и молодых матерей в четырёх странах и добивается учёта "
+            "гендерных аспектов в политике химической безопасности. Она объединяет местные "
+            "женские группы, медиков и национальных координаторов по химическим веществам."
+        ),
+        theme=Theme.WOMEN_AND_CHEMICALS,
+        status=CampaignStatus.PLANNED,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2028, 12, 31),
+        lead="women-healthy-environment-am",
+        partners=(
+            ("issyk-kul-women", PartnerRole.CO_LEAD),
+            ("steppe-ecology-centre", PartnerRole.PARTNER),
+            ("clean-neman", PartnerRole.PARTNER),
+            ("eco-accord", PartnerRole.ADVISOR),
+        ),
+        countries=("AM", "BY", "KG", "KZ"),
+    ),
+    DemoCampaign(
+        slug="hhp-glyphosate",
+        title_en="Highly hazardous pesticides, including a glyphosate ban",
+        title_ru="Высокоопасные пестициды, включая запрет глифосата",
+        summary_en=(
+            "Highly hazardous pesticides are still sold and stored across the region, and "
+            "obsolete stockpiles leak into soil and water. Partners survey pesticide use and "
+            "village shops in rural districts, test soil near former storage sites and back "
+            "the draft regional resolution calling for a glyphosate ban. The results go to "
+            "ministries of agriculture and environment with concrete phase-out proposals."
+        ),
+        summary_ru=(
+            "Высокоопасные пестициды по-прежнему продаются и хранятся по всему региону, а "
+            "устаревшие запасы попадают в почву и воду. Партнёры изучают применение "
+            "пестицидов и ассортимент сельских магазинов, проверяют почву у бывших складов и "
+            "поддерживают проект региональной резолюции о запрете глифосата. Результаты "
+            "передаются министерствам сельского хозяйства и окружающей среды вместе с "
+            "конкретными предложениями по выводу пестицидов из оборота."
+        ),
+        theme=Theme.HHP,
+        status=CampaignStatus.PLANNED,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 12, 31),
+        lead="steppe-ecology-centre",
+        partners=(
+            ("independent-ecological-expertise", PartnerRole.CO_LEAD),
+            ("chemical-safety-moldova", PartnerRole.PARTNER),
+            ("environment-health-ukraine", PartnerRole.PARTNER),
+            ("eco-accord", PartnerRole.ADVISOR),
+        ),
+        countries=("KG", "KZ", "MD", "UA"),
+    ),
+    DemoCampaign(
+        slug="water-and-air-quality",
+        title_en="Water and air quality: reducing the risk of pollution",
+        title_ru="Качество воды и воздуха: снижение риска загрязнения",
+        summary_en=(
+            "Industrial cities such as Chelyabinsk and the oil and gas districts on the "
+            "Caspian live with some of the worst air and water pollution in the region. Local "
+            "groups run public monitoring of air, drinking water and soil, including an XRF "
+            "soil and product survey in Chelyabinsk with the Tajik partners' analyser, the "
+            "only one in the region, and publish the data openly. The evidence backs "
+            "residents' demands to the authorities and to new industrial projects."
+        ),
+        summary_ru=(
+            "Промышленные города, такие как Челябинск, и нефтегазовые районы Прикаспия живут "
+            "с одним из самых высоких уровней загрязнения воздуха и воды в регионе. Местные "
+            "группы ведут общественный мониторинг воздуха, питьевой воды и почвы, в том числе "
+            "обследование почвы и товаров в Челябинске с помощью рентгенофлуоресцентного "
+            "анализатора таджикских партнёров, единственного в регионе, и открыто публикуют "
+            "данные. Эти доказательства подкрепляют требования жителей к властям и к новым "
+            "промышленным проектам."
+        ),
+        theme=Theme.WATER_AIR,
+        status=CampaignStatus.ACTIVE,
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2028, 8, 31),
+        lead="for-nature-chelyabinsk",
+        partners=(
+            ("fsci-tajikistan", PartnerRole.CO_LEAD),
+            ("caspian-monitoring", PartnerRole.PARTNER),
+            ("eco-accord", PartnerRole.PARTNER),
+        ),
+        countries=("KZ", "RU", "TJ"),
+    ),
+    DemoCampaign(
+        slug="safe-waste-management",
+        title_en="Safe waste management: low POPs, plastics and e-waste",
+        title_ru="Безопасное обращение с отходами: низкое содержание СОЗ, пластик и "
+                 "электронные отходы",
+        summary_en=(
+            "Open burning of waste and informal dismantling of electronics release dioxins, "
+            "brominated flame retardants and heavy metals across Central Asia. Focusing on "
+            "Kazakhstan, Kyrgyzstan and Tajikistan, partners sample eggs and soil near "
+            "dumpsites, map e-waste flows and propose low-POPs content limits and extended "
+            "producer responsibility. The work builds on the network's draft resolutions on "
+            "e-waste and plastic waste."
+        ),
+        summary_ru=(
+            "Открытое сжигание отходов и кустарная разборка электроники приводят к выбросам "
+            "диоксинов, бромированных антипиренов и тяжёлых металлов по всей Центральной "
+            "Азии. В Казахстане, Кыргызстане и Таджикистане партнёры отбирают пробы яиц и "
+            "почвы у свалок, картируют потоки электронных отходов и предлагают пределы низкого "
+            "содержания СОЗ и расширенную ответственность производителей. Работа опирается на "
+            "проекты резолюций сети по электронным и пластиковым отходам."
+        ),
+        theme=Theme.WASTE,
+        status=CampaignStatus.ACTIVE,
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2028, 12, 31),
+        lead="independent-ecological-expertise",
+        partners=(
+            ("steppe-ecology-centre", PartnerRole.CO_LEAD),
+            ("fsci-tajikistan", PartnerRole.PARTNER),
+            ("eco-accord", PartnerRole.ADVISOR),
+        ),
+        countries=("KG", "KZ", "TJ"),
+    ),
+    DemoCampaign(
+        slug="mercury-free",
+        title_en="Mercury-free EECCA",
+        title_ru="ВЕКЦА без ртути",
+        summary_en=(
+            "Mercury from broken lamps, thermometers, dental amalgam and old pesticide stocks "
+            "still ends up in household waste. With Moldova as the focus country, partners "
+            "monitor mercury in fish, hair samples and waste sites and help the authorities "
+            "meet the Minamata Convention's phase-out dates. Lessons and tools are shared with "
+            "NGOs in Armenia and Ukraine."
+        ),
+        summary_ru=(
+            "Ртуть из разбитых ламп, термометров, зубных амальгам и старых запасов пестицидов "
+            "по-прежнему попадает в бытовые отходы. В Молдове, стране фокуса, партнёры ведут "
+            "мониторинг ртути в рыбе, пробах волос и на местах размещения отходов и помогают "
+            "властям уложиться в сроки поэтапного отказа по Минаматской конвенции. Опыт и "
+            "инструменты передаются НПО Армении и Украины."
+        ),
+        theme=Theme.MERCURY,
+        status=CampaignStatus.ACTIVE,
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2027, 12, 31),
+        lead="chemical-safety-moldova",
+        partners=(
+            ("eco-accord", PartnerRole.CO_LEAD),
+            ("women-healthy-environment-am", PartnerRole.ASSOCIATE),
+            ("environment-health-ukraine", PartnerRole.ASSOCIATE),
+        ),
+        countries=("MD",),
+    ),
+    DemoCampaign(
+        slug="lead-in-paint",
+        title_en="Lead in paint",
+        title_ru="Свинец в красках",
+        summary_en=(
+            "Decorative paints with a high lead content are still on sale in parts of the "
+            "region, and children are the most exposed. Partners screen paints bought in shops "
+            "with the region's only XRF analyser, confirm the results in a laboratory and "
+            "support legislation setting a 90 ppm limit, with Ukraine and Tajikistan as focus "
+            "countries. Manufacturers who reformulate are recognised publicly."
+        ),
+        summary_ru=(
+            "Декоративные краски с высоким содержанием свинца всё ещё продаются в ряде стран "
+            "региона, и больше всего от этого страдают дети. Партнёры проверяют купленные в "
+            "магазинах краски единственным в регионе рентгенофлуоресцентным анализатором, "
+            "подтверждают результаты в лаборатории и поддерживают закон о пределе 90 ppm; "
+            "страны фокуса — Украина и Таджикистан. Производители, перешедшие на бессвинцовые "
+            "рецептуры, получают публичное признание."
+        ),
+        theme=Theme.LEAD_PAINT,
+        status=CampaignStatus.ACTIVE,
+        starts_on=date(2025, 6, 1),
+        ends_on=date(2027, 12, 31),
+        lead="environment-health-ukraine",
+        partners=(
+            ("fsci-tajikistan", PartnerRole.CO_LEAD),
+            ("eco-accord", PartnerRole.PARTNER),
+        ),
+        countries=("TJ", "UA"),
+    ),
+    DemoCampaign(
+        slug="phthalates-in-toys",
+        title_en="Chemicals in products: phthalates in toys",
+        title_ru="Химические вещества в продукции: фталаты в игрушках",
+        summary_en=(
+            "Toys sold in Russia, Belarus and Armenia have been found to contain phthalates "
+            "above the EU limits. Following the regional toy campaign of 2011–2012, partners "
+            "buy and test toys, compare the results with new data from other regions and "
+            "campaign for the draft resolution on a ban of phthalates in toys. Parents get "
+            "simple advice on choosing safer products."
+        ),
+        summary_ru=(
+            "В игрушках, продающихся в России, Беларуси и Армении, обнаружены фталаты сверх "
+            "норм ЕС. Продолжая региональную кампанию по игрушкам 2011–2012 годов, партнёры "
+            "закупают и исследуют игрушки, сравнивают результаты с новыми данными из других "
+            "регионов и добиваются принятия резолюции о запрете фталатов в игрушках. Родители "
+            "получают простые советы по выбору более безопасных товаров."
+        ),
+        theme=Theme.CHEMICALS_IN_PRODUCTS,
+        status=CampaignStatus.PLANNED,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 12, 31),
+        lead="eco-accord",
+        partners=(
+            ("clean-neman", PartnerRole.CO_LEAD),
+            ("women-healthy-environment-am", PartnerRole.PARTNER),
+        ),
+        countries=("AM", "BY", "RU"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoLine:
+    """A budget line: quantity × unit cost, spent by the partner with this slug."""
+
+    category: BudgetCategory
+    description: str
+    partner: str
+    quantity: str
+    unit: str
+    unit_cost: str
+    justification: str
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    """A funding target of a campaign; `overhead` names who receives the 7 % overhead line."""
+
+    campaign: str
+    title_en: str
+    title_ru: str
+    starts_on: date
+    ends_on: date
+    currency: str
+    lines: tuple[DemoLine, ...]
+    overhead: str
+
+
+# A short name keeps the budget tables below readable within the line length.
+Cat = BudgetCategory
+
+TARGETS: tuple[DemoTarget, ...] = (
+    DemoTarget(
+        "women-and-chemicals", "Regional programme 2027–2028", "Региональная программа 2027–2028",
+        date(2027, 1, 1), date(2028, 12, 31), "EUR",
+        (
+            DemoLine(Cat.STAFF, "Regional coordinator (50 %)",
+                     "women-healthy-environment-am", "24", "month", "1400",
+                     "Coordinates the four national teams, donor reporting and the joint report."),
+            DemoLine(Cat.STAFF, "National campaign officer, Kyrgyzstan",
+                     "issyk-kul-women", "24", "month", "650",
+                     "Runs interviews and sampling with women's groups around Issyk-Kul."),
+            DemoLine(Cat.STAFF, "National campaign officer, Kazakhstan",
+                     "steppe-ecology-centre", "24", "month", "800",
+                     "Works with cleaners' and farm workers' groups in Karaganda region."),
+            DemoLine(Cat.STAFF, "National campaign officer, Belarus",
+                     "clean-neman", "24", "month", "750",
+                     "Covers Grodno and Minsk; liaises with maternity clinics."),
+            DemoLine(Cat.LAB_TESTING, "Mercury and lead in hair and blood of 120 women",
+                     "women-healthy-environment-am", "120", "sample", "85",
+                     "Accredited laboratory; 30 volunteers in each of the four countries."),
+            DemoLine(Cat.MEETINGS, "Regional workshop at Lake Issyk-Kul (3 days)",
+                     "issyk-kul-women", "25", "participant", "420",
+                     "Venue, board and interpretation; agrees the joint policy demands."),
+            DemoLine(Cat.TRAVEL, "Travel of national teams to the regional workshop",
+                     "women-healthy-environment-am", "12", "return trip", "480",
+                     "Three people from each of four countries, economy fares."),
+            DemoLine(Cat.PUBLICATIONS, "Bilingual report “Women and chemicals in EECCA”",
+                     "eco-accord", "1", "report", "6500",
+                     "Editing, translation, design and 1,000 printed copies."),
+        ),
+        overhead="women-healthy-environment-am",
+    ),
+    DemoTarget(
+        "hhp-glyphosate", "Pesticide survey and advocacy 2027",
+        "Обследование и продвижение запрета пестицидов, 2027",
+        date(2027, 1, 1), date(2027, 12, 31), "USD",
+        (
+            DemoLine(Cat.STAFF, "Project manager, Karaganda",
+                     "steppe-ecology-centre", "12", "month", "1100",
+                     "Leads the survey design and the regional advocacy plan."),
+            DemoLine(Cat.MONITORING, "Survey of pesticide shops and farms in six rural districts",
+                     "independent-ecological-expertise", "6", "district", "1250",
+                     "Field teams, transport and questionnaires in Chui and Issyk-Kul regions."),
+            DemoLine(Cat.LAB_TESTING, "Organochlorine pesticides in soil near former storage sites",
+                     "steppe-ecology-centre", "40", "sample", "140",
+                     "Accredited laboratory in Almaty; 10 sites, 4 samples each."),
+            DemoLine(Cat.LAB_TESTING, "Glyphosate residues in food samples",
+                     "chemical-safety-moldova", "30", "sample", "95",
+                     "Grain, honey and vegetables from local markets."),
+            DemoLine(Cat.CONSULTANTS, "Legal analysis of pesticide registration rules",
+                     "environment-health-ukraine", "20", "day", "180",
+                     "Compares national rules with the EU approach and the FAO/WHO Code."),
+            DemoLine(Cat.MEETINGS, "Round tables with the ministry of agriculture, Kyrgyzstan",
+                     "independent-ecological-expertise", "2", "event", "1500",
+                     "Presents the survey and the draft resolution to officials and farmers."),
+            DemoLine(Cat.MEETINGS, "Round table with the ministry of agriculture, Ukraine",
+                     "environment-health-ukraine", "1", "event", "1500",
+                     "Presents the legal analysis and phase-out proposals."),
+            DemoLine(Cat.PUBLICATIONS, "Policy brief on a glyphosate ban (Russian and English)",
+                     "eco-accord", "1", "brief", "2400",
+                     "Writing, translation and layout."),
+        ),
+        overhead="steppe-ecology-centre",
+    ),
+    DemoTarget(
+        "water-and-air-quality", "XRF mission and public monitoring 2027",
+        "Миссия с РФА-анализатором и общественный мониторинг, 2027",
+        date(2027, 1, 1), date(2027, 12, 31), "USD",
+        (
+            DemoLine(Cat.TRAVEL, "Return trips Dushanbe–Chelyabinsk for two XRF operators",
+                     "fsci-tajikistan", "2", "return trip", "720",
+                     "The region's only XRF analyser travels with its operators."),
+            DemoLine(Cat.TRAVEL, "Per diems of the XRF team in Chelyabinsk",
+                     "fsci-tajikistan", "28", "day", "55",
+                     "Two operators for 14 days of field work."),
+            DemoLine(Cat.LAB_TESTING, "XRF testing of soil and consumer products in Chelyabinsk",
+                     "fsci-tajikistan", "14", "day", "120",
+                     "Analyser time, calibration standards and data processing; about 250 "
+                     "readings."),
+            DemoLine(Cat.LAB_TESTING, "Laboratory confirmation (ICP-MS) of selected samples",
+                     "for-nature-chelyabinsk", "25", "sample", "95",
+                     "Confirms the XRF readings above the soil limits for lead and arsenic."),
+            DemoLine(Cat.EQUIPMENT, "Low-cost PM2.5 air sensors for ten neighbourhoods",
+                     "for-nature-chelyabinsk", "10", "sensor", "260",
+                     "Installed by residents; data published on the open map."),
+            DemoLine(Cat.MONITORING, "Drinking-water sampling in Atyrau region",
+                     "caspian-monitoring", "40", "sample", "45",
+                     "Quarterly sampling at ten village wells."),
+            DemoLine(Cat.STAFF, "Campaign coordinator, Chelyabinsk",
+                     "for-nature-chelyabinsk", "12", "month", "900",
+                     "Runs the monitoring network and the crowdfunding drive."),
+            DemoLine(Cat.COMMUNICATIONS, "Open data portal and press conference",
+                     "eco-accord", "1", "package", "2200",
+                     "Hosting, data visualisation and the launch event in Moscow."),
+        ),
+        overhead="for-nature-chelyabinsk",
+    ),
+    DemoTarget(
+        "water-and-air-quality", "Follow-up monitoring 2028", "Повторный мониторинг, 2028",
+        date(2028, 1, 1), date(2028, 8, 31), "USD",
+        (
+            DemoLine(Cat.STAFF, "Campaign coordinator, Chelyabinsk",
+                     "for-nature-chelyabinsk", "8", "month", "950",
+                     "Keeps the monitoring network running until the report."),
+            DemoLine(Cat.LAB_TESTING, "Repeat XRF soil survey at 60 points",
+                     "fsci-tajikistan", "60", "point", "18",
+                     "Shows whether the hot spots found in 2027 were cleaned up."),
+            DemoLine(Cat.TRAVEL, "XRF team travel to Chelyabinsk",
+                     "fsci-tajikistan", "2", "return trip", "750",
+                     "Two operators with the analyser."),
+            DemoLine(Cat.MONITORING, "Maintenance of the air sensor network",
+                     "for-nature-chelyabinsk", "8", "month", "120",
+                     "Replacement sensors, SIM cards and data hosting."),
+            DemoLine(Cat.PUBLICATIONS, "Report on two years of public monitoring",
+                     "eco-accord", "1", "report", "3000",
+                     "Russian and English editions for the authorities and donors."),
+        ),
+        overhead="for-nature-chelyabinsk",
+    ),
+    DemoTarget(
+        "safe-waste-management", "Central Asia waste and e-waste programme 2027–2028",
+        "Программа по отходам и электронным отходам в Центральной Азии, 2027–2028",
+        date(2027, 1, 1), date(2028, 12, 31), "USD",
+        (
+            DemoLine(Cat.STAFF, "Programme coordinator, Bishkek",
+                     "independent-ecological-expertise", "24", "month", "1000",
+                     "Coordinates three countries and the joint report."),
+            DemoLine(Cat.STAFF, "National officer, Kazakhstan",
+                     "steppe-ecology-centre", "24", "month", "850",
+                     "Sampling, e-waste mapping and dialogue with recyclers."),
+            DemoLine(Cat.STAFF, "National officer, Tajikistan",
+                     "fsci-tajikistan", "24", "month", "600",
+                     "Sampling and XRF screening in Dushanbe and Khujand."),
+            DemoLine(Cat.LAB_TESTING, "Dioxins and PBDEs in free-range eggs near dumpsites",
+                     "independent-ecological-expertise", "18", "sample", "650",
+                     "Pooled egg samples analysed by an accredited EU laboratory."),
+            DemoLine(Cat.LAB_TESTING, "XRF screening of e-waste plastics for bromine and lead",
+                     "fsci-tajikistan", "300", "sample", "12",
+                     "Identifies plastics that must not be recycled into toys or kitchenware."),
+            DemoLine(Cat.MONITORING, "Mapping of e-waste collection and informal dismantling",
+                     "steppe-ecology-centre", "1", "study", "4800",
+                     "Interviews, site visits and a public map for Almaty and Karaganda."),
+            DemoLine(Cat.MEETINGS, "National dialogues with ministries and recyclers",
+                     "independent-ecological-expertise", "6", "event", "1200",
+                     "Two per country; agrees next steps on extended producer responsibility."),
+            DemoLine(Cat.TRAVEL, "Travel between Almaty, Bishkek and Dushanbe",
+                     "independent-ecological-expertise", "16", "trip", "350",
+                     "Partner visits for sampling and the national dialogues."),
+            DemoLine(Cat.PUBLICATIONS, "Regional report on low-POPs content limits (RU/EN)",
+                     "eco-accord", "1", "report", "4500",
+                     "Writing, translation, design and printing."),
+        ),
+        overhead="independent-ecological-expertise",
+    ),
+    DemoTarget(
+        "mercury-free", "Mercury monitoring in Moldova 2027", "Мониторинг ртути в Молдове, 2027",
+        date(2027, 1, 1), date(2027, 12, 31), "EUR",
+        (
+            DemoLine(Cat.STAFF, "Project manager, Chișinău",
+                     "chemical-safety-moldova", "12", "month", "1050",
+                     "Runs the monitoring and the work with the ministry."),
+            DemoLine(Cat.LAB_TESTING, "Mercury in hair of 200 women of childbearing age",
+                     "chemical-safety-moldova", "200", "sample", "28",
+                     "Shows exposure from fish and from mercury-containing products."),
+            DemoLine(Cat.LAB_TESTING, "Mercury in fish from the Dniester and the Prut",
+                     "chemical-safety-moldova", "60", "sample", "40",
+                     "Species that families catch and eat most."),
+            DemoLine(Cat.CONSULTANTS, "Technical support on the Minamata phase-out plan",
+                     "eco-accord", "15", "day", "250",
+                     "Drafts comments on the national implementation plan."),
+            DemoLine(Cat.TRAVEL, "Travel of Armenian partners to the exchange visit",
+                     "women-healthy-environment-am", "2", "return trip", "450",
+                     "Learning the sampling methods to repeat them in Armenia."),
+            DemoLine(Cat.TRAVEL, "Travel of Ukrainian partners to the exchange visit",
+                     "environment-health-ukraine", "2", "return trip", "300",
+                     "Learning the sampling methods to repeat them in Ukraine."),
+            DemoLine(Cat.PUBLICATIONS,
+                     "Guide on the safe collection of mercury lamps (Romanian, Russian)",
+                     "chemical-safety-moldova", "1", "guide", "2300",
+                     "For municipalities and housing associations; 2,000 copies."),
+        ),
+        overhead="chemical-safety-moldova",
+    ),
+    DemoTarget(
+        "lead-in-paint", "Paint testing and legislation 2027",
+        "Исследование красок и законодательство, 2027",
+        date(2027, 1, 1), date(2027, 12, 31), "USD",
+        (
+            DemoLine(Cat.STAFF, "Campaign coordinator, Kyiv",
+                     "environment-health-ukraine", "12", "month", "1200",
+                     "Leads the legislative work and the regional coalition."),
+            DemoLine(Cat.STAFF, "Campaign officer, Dushanbe",
+                     "fsci-tajikistan", "12", "month", "550",
+                     "Buys paints, runs the XRF screening and meets manufacturers."),
+            DemoLine(Cat.LAB_TESTING, "XRF screening of decorative paints",
+                     "fsci-tajikistan", "150", "sample", "10",
+                     "Paints from shops and markets in both focus countries."),
+            DemoLine(Cat.LAB_TESTING, "Laboratory confirmation (AAS) of paint samples",
+                     "environment-health-ukraine", "60", "sample", "45",
+                     "All samples above 90 ppm and a control set below it."),
+            DemoLine(Cat.CONSULTANTS, "Legal drafting of a 90 ppm lead limit",
+                     "environment-health-ukraine", "20", "day", "200",
+                     "Draft technical regulation and explanatory note."),
+            DemoLine(Cat.MEETINGS, "Dialogue with paint manufacturers",
+                     "fsci-tajikistan", "2", "event", "900",
+                     "Shows reformulation options and recognises lead-free brands."),
+            DemoLine(Cat.COMMUNICATIONS, "International Lead Poisoning Prevention Week actions",
+                     "eco-accord", "1", "package", "1500",
+                     "Media work and social-media materials in Russian."),
+        ),
+        overhead="environment-health-ukraine",
+    ),
+    DemoTarget(
+        "phthalates-in-toys", "Toy testing campaign 2027", "Исследование игрушек, 2027",
+        date(2027, 1, 1), date(2027, 12, 31), "EUR",
+        (
+            DemoLine(Cat.STAFF, "Campaign coordinator, Moscow",
+                     "eco-accord", "12", "month", "1300",
+                     "Coordinates buying, testing and the joint report."),
+            DemoLine(Cat.LAB_TESTING, "Purchase of toy samples in three countries",
+                     "eco-accord", "90", "toy", "12",
+                     "Thirty soft-plastic toys from each country's shops and markets."),
+            DemoLine(Cat.LAB_TESTING, "Phthalate analysis (GC-MS) of toys bought in Russia",
+                     "eco-accord", "40", "sample", "120",
+                     "Accredited laboratory; DEHP, DBP, BBP and DINP."),
+            DemoLine(Cat.LAB_TESTING, "Phthalate analysis of toys bought in Belarus",
+                     "clean-neman", "25", "sample", "120",
+                     "Same laboratory and method for comparable results."),
+            DemoLine(Cat.LAB_TESTING, "Phthalate analysis of toys bought in Armenia",
+                     "women-healthy-environment-am", "25", "sample", "120",
+                     "Same laboratory and method for comparable results."),
+            DemoLine(Cat.COMMUNICATIONS, "Parents' guide and social-media campaign",
+                     "clean-neman", "1", "package", "2800",
+                     "Short videos and a printable guide in Russian."),
+            DemoLine(Cat.PUBLICATIONS, "Regional toy report (RU/EN)",
+                     "eco-accord", "1", "report", "3500",
+                     "Results, comparison with other regions and policy demands."),
+            DemoLine(Cat.AUDIT, "Project audit",
+                     "eco-accord", "1", "audit", "1800",
+                     "Independent audit required by most donors."),
+        ),
+        overhead="eco-accord",
+    ),
+)
+
+RATE_DATES = (date(2026, 1, 5), date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1))
+
+# Units of each currency per US dollar on RATE_DATES (EUR is quoted the usual way,
+# US dollars per euro).
+USD_RATES: dict[str, tuple[str, str, str, str]] = {
+    "RUB": ("79.85", "82.40", "84.10", "86.30"),
+    "KZT": ("505.20", "512.70", "518.40", "524.90"),
+    "KGS": ("87.45", "87.40", "87.38", "87.35"),
+    "TJS": ("9.42", "9.35", "9.28", "9.30"),
+    "UAH": ("42.05", "42.30", "42.60", "42.85"),
+    "MDL": ("16.95", "17.10", "17.20", "17.05"),
+    "AMD": ("383.50", "381.20", "385.70", "384.10"),
+    "BYN": ("2.9850", "3.0120", "3.0450", "3.0600"),
+    "GEL": ("2.6950", "2.7100", "2.7050", "2.6900"),
+    "AZN": ("1.7000", "1.7000", "1.7000", "1.7000"),
+    "UZS": ("12650", "12720", "12810", "12890"),
+}
+EUR_USD: tuple[str, str, str, str] = ("1.1720", "1.1580", "1.1650", "1.1700")
+
+
+@dataclass
+class SeedReport:
+    """How many records of each kind a load created."""
+
+    organisations: int = 0
+    campaigns: int = 0
+    targets: int = 0
+    lines: int = 0
+    rates: int = 0
+
+    @property
+    def created_anything(self) -> bool:
+        return any((self.organisations, self.campaigns, self.targets, self.lines, self.rates))
+
+
+def overhead_line(target: DemoTarget) -> DemoLine:
+    """The target's overhead line: OVERHEAD_PERCENT of its direct costs, rounded to cents."""
+    direct = sum(Decimal(line.quantity) * Decimal(line.unit_cost) for line in target.lines)
+    amount = (direct * OVERHEAD_PERCENT / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return DemoLine(
+        BudgetCategory.OVERHEAD, f"Administrative costs ({OVERHEAD_PERCENT} % of direct costs)",
+        target.overhead, "1", "lump sum", str(amount),
+        "Office rent, accounting and bank charges of the organisation that holds the grant.",
+    )
+
+
+def all_lines(target: DemoTarget) -> tuple[DemoLine, ...]:
+    """The target's lines with its overhead line last."""
+    return (*target.lines, overhead_line(target))
+
+
+def database_is_empty() -> bool:
+    """True while no organisation or campaign has been recorded."""
+    return (db.session.scalar(select(Organization.id).limit(1)) is None
+            and db.session.scalar(select(Campaign.id).limit(1)) is None)
+
+
+def _org_id(slug: str) -> int:
+    org = find_organization(slug)
+    if org is None:
+        raise LookupError(f"demo organisation {slug!r} is missing")
+    return org.id
+
+
+def _load_organizations(report: SeedReport) -> None:
+    for data in ORGANIZATIONS:
+        if find_organization(data.slug) is None:
+            create_organization(data)
+            report.organisations += 1
+
+
+def _load_campaigns(report: SeedReport) -> None:
+    for item in CAMPAIGNS:
+        if find_campaign(item.slug) is not None:
+            continue
+        create_campaign(CampaignInput(
+            slug=item.slug, title_en=item.title_en, title_ru=item.title_ru,
+            summary_en=item.summary_en, summary_ru=item.summary_ru, theme=item.theme,
+            status=item.status, starts_on=item.starts_on, ends_on=item.ends_on,
+            lead_org_id=_org_id(item.lead),
+            partners=tuple(PartnerInput(_org_id(slug), role) for slug, role in item.partners),
+            countries=item.countries,
+        ))
+        report.campaigns += 1
+
+
+def _load_targets(report: SeedReport) -> None:
+    for item in TARGETS:
+        campaign = find_campaign(item.campaign)
+        if campaign is None:
+            raise LookupError(f"demo campaign {item.campaign!r} is missing")
+        target = db.session.scalar(select(FundingTarget).where(
+            FundingTarget.campaign_id == campaign.id, FundingTarget.title_en == item.title_en
+        ))
+        if target is None:
+            target = create_target(campaign, TargetInput(
+                starts_on=item.starts_on, ends_on=item.ends_on, currency=item.currency,
+                title_en=item.title_en, title_ru=item.title_ru,
+            ))
+            report.targets += 1
+        existing = set(db.session.scalars(
+            select(BudgetLine.description).where(BudgetLine.target_id == target.id)
+        ))
+        for line in all_lines(item):
+            if line.description in existing:
+                continue
+            add_line(target, BudgetLineInput(
+                category=line.category, description=line.description,
+                quantity=Decimal(line.quantity), unit_cost=Decimal(line.unit_cost),
+                unit=line.unit, partner_org_id=_org_id(line.partner),
+                justification=line.justification,
+            ))
+            report.lines += 1
+
+
+def _load_rates(report: SeedReport) -> None:
+    pairs = [("EUR", "USD", EUR_USD)]
+    pairs += [("USD", quote, values) for quote, values in USD_RATES.items()]
+    for base, quote, values in pairs:
+        for on_date, value in zip(RATE_DATES, values, strict=True):
+            if find_rate(base, quote, on_date) is None:
+                add_rate(on_date, base, quote, Decimal(value), RATE_SOURCE)
+                report.rates += 1
+
+
+def load_demo() -> SeedReport:
+    """Create whatever part of the demo coalition is missing; the caller commits."""
+    report = SeedReport()
+    _load_organizations(report)
+    _load_campaigns(report)
+    _load_targets(report)
+    _load_rates(report)
+    return report
