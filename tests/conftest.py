@@ -20,6 +20,9 @@ from tracker.extensions import db
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.models import Currency
 
+# The Playwright fixtures `browser` and `page` for the browser journeys.
+pytest_plugins = ("tests.browser_support",)
+
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser_support import browser, page, serving  # noqa: F401  (fixtures)
+from tests.browser_support import serving
 from tests.factories import make_org
 from tracker.orgs.models import OrgKind
 

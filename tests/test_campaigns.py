@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
-from tests.test_orgs import assert_error_next_to, switch_to_russian
+from tests.pages import assert_error_next_to, switch_to_russian
 from tracker.campaigns.models import (
     Campaign,
     CampaignCountry,

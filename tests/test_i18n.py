@@ -13,6 +13,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from tests.conftest import TEST_SECRET
+from tests.pages import plain
 from tracker import ROOT, create_app
 from tracker.extensions import babel
 from tracker.i18n import format_money
@@ -22,11 +23,6 @@ TRANSLATIONS = ROOT / "tracker" / "translations"
 RUSSIAN_PO = TRANSLATIONS / "ru" / "LC_MESSAGES" / "messages.po"
 # Keep in step with BABEL_KEYWORDS in the Makefile (`make translations`).
 BABEL_KEYWORDS = ["_l", "lazy_gettext", "lazy_ngettext:1,2", "lazy_pgettext:1c,2"]
-
-
-def plain(text: str) -> str:
-    """The text with Babel's no-break and narrow no-break spaces as ordinary spaces."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def page_language(html: str) -> str:

@@ -12,25 +12,12 @@ import pytest
 from sqlalchemy import event
 
 from tests.factories import count_rows
+from tests.pages import errors_next_to, plain, switch_to_russian
 from tracker.extensions import db
 from tracker.money.models import ExchangeRate
 from tracker.money.services import RatesImportError, add_rate, import_rates_csv
 
 HEADER = "date,base,quote,rate,source\n"
-
-
-def plain(text: str) -> str:
-    """Page text with Babel's non-breaking and narrow spaces made ordinary."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
-
-
-def errors_next_to(html: str, name: str) -> list[str]:
-    """The error messages shown in the form group of the input named `name`."""
-    for group in html.split('<div class="mb-3')[1:]:
-        if f'name="{name}"' in group:
-            return [plain(m.strip()) for m in
-                    re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', group, re.S)]
-    raise AssertionError(f"no field named {name!r} on the page")
 
 
 def listed_row_errors(html: str) -> list[str]:
@@ -56,10 +43,6 @@ def upload(client, content: bytes | str, filename: str = "rates.csv"):
     raw = content.encode("utf-8") if isinstance(content, str) else content
     return client.post("/rates/import", data={"file": (io.BytesIO(raw), filename)},
                        content_type="multipart/form-data")
-
-
-def switch_to_russian(client) -> None:
-    client.post("/language", data={"language": "ru", "next": "/"})
 
 
 # The currency list

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.factories import count_rows, make_campaign, make_org
+from tests.pages import assert_error_next_to, switch_to_russian
 from tracker.campaigns.models import PartnerRole
 from tracker.extensions import db
 from tracker.orgs.models import Organization, OrgKind
@@ -20,19 +21,6 @@ def org_form(**overrides: Any) -> dict[str, str]:
     }
     data.update(overrides)
     return data
-
-
-def switch_to_russian(client) -> None:
-    client.post("/language", data={"language": "ru", "next": "/"})
-
-
-def assert_error_next_to(page: str, field_id: str, message: str) -> None:
-    """The message is shown under the input it concerns (before the next label), marked invalid."""
-    start = page.index(f'id="{field_id}"')
-    tag = page[page.rfind("<", 0, start):page.index(">", start)]
-    assert "is-invalid" in tag, tag
-    end = page.find("<label", start)
-    assert message in page[start:end if end != -1 else None]
 
 
 def test_empty_directory_invites_to_add_the_first_organisation(client):

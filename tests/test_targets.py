@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,29 +9,12 @@ from typing import Any
 import pytest
 
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
+from tests.pages import errors_next_to, plain, switch_to_russian
 from tracker.campaigns.models import PartnerRole
 from tracker.extensions import db
 from tracker.orgs.models import OrgKind
 from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
 from tracker.targets.services import totals_by_country_and_partner
-
-
-def plain(text: str) -> str:
-    """Page text with Babel's non-breaking and narrow spaces made ordinary."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
-
-
-def errors_next_to(html: str, name: str) -> list[str]:
-    """The error messages shown in the form group of the input named `name`."""
-    for group in html.split('<div class="mb-3')[1:]:
-        if f'name="{name}"' in group:
-            return [plain(m.strip()) for m in
-                    re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', group, re.S)]
-    raise AssertionError(f"no field named {name!r} on the page")
-
-
-def switch_to_russian(client) -> None:
-    client.post("/language", data={"language": "ru", "next": "/"})
 
 
 @pytest.fixture
