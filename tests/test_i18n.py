@@ -172,3 +172,12 @@ def test_every_message_has_a_russian_translation():
         f"{len(missing)} messages lack a Russian translation in {RUSSIAN_PO.relative_to(ROOT)} "
         "(run `make translations`, then translate):\n" + "\n".join(missing)
     )
+
+
+def test_country_names_follow_the_region_and_every_choice_has_a_name_in_both_languages(app):
+    from tracker.i18n import country_choices, country_name
+
+    assert country_name("KG", "ru") == "Кыргызстан"
+    assert country_name("KG", "en") == "Kyrgyzstan"
+    for language in ("en", "ru"):
+        assert all(name != code for code, name in country_choices(language))

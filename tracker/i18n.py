@@ -81,15 +81,24 @@ def format_timestamp(value: datetime | None, language: str | None = None) -> str
     ) + " UTC"
 
 
+# Names the region itself uses where CLDR's differ: Kyrgyzstan's official Russian name.
+PREFERRED_COUNTRY_NAMES = {"ru": {"KG": "Кыргызстан"}}
+# CLDR codes that are not countries (unknown region, pseudo-locales, unions, outlying
+# Oceania) or that lack a name in one of our languages (Sark).
+NOT_COUNTRIES = {"ZZ", "XA", "XB", "EU", "EZ", "UN", "QO", "CQ"}
+
+
 @cache
 def _territories(language: str) -> dict[str, str]:
     names = Locale(language).territories
-    return {code: name for code, name in names.items() if len(code) == 2 and code.isalpha()}
+    territories = {code: name for code, name in names.items() if len(code) == 2 and code.isalpha()}
+    territories.update(PREFERRED_COUNTRY_NAMES.get(language, {}))
+    return territories
 
 
 def is_country(code: str) -> bool:
     """True for an ISO 3166-1 alpha-2 code Babel knows (e.g. 'KZ')."""
-    return code in _territories("en") and code not in {"ZZ", "XA", "XB", "EU", "EZ", "UN", "QO"}
+    return code in _territories("en") and code not in NOT_COUNTRIES
 
 
 def country_name(code: str, language: str | None = None) -> str:
