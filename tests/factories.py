@@ -63,9 +63,11 @@ def make_target(campaign: Campaign, currency: str = "USD", **overrides: Any) -> 
 
 
 def make_line(target: FundingTarget, quantity: str = "1", unit_cost: str = "100",
-              **overrides: Any) -> BudgetLine:
-    values: dict[str, Any] = {"category": BudgetCategory.TRAVEL, "description": "Flights",
-                                  "quantity": Decimal(quantity), "unit_cost": Decimal(unit_cost)}
+              description: str = "Flights", **overrides: Any) -> BudgetLine:
+    """A budget line; `description` is its English description (give `description_ru` too,
+    or `description=""` with only `description_ru` for a line written in Russian)."""
+    values: dict[str, Any] = {"category": BudgetCategory.TRAVEL, "description_en": description,
+                              "quantity": Decimal(quantity), "unit_cost": Decimal(unit_cost)}
     values.update(overrides)
     line = add_line(target, BudgetLineInput(**values))
     db.session.commit()

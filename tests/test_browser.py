@@ -41,13 +41,14 @@ def test_campaign_with_a_budget_line_shows_its_total_in_russian(app, page: Page)
         page.locator("form:has(#currency) [type=submit]").click()
         expect(page).to_have_url(re.compile(r"/targets/\d+$"))
 
-        page.fill("#description", "Выезд команды с XRF-анализатором")
+        page.fill("#description_ru", "Выезд команды с XRF-анализатором")
         page.fill("#quantity", "2,5")
         page.fill("#unit_cost", "1 234,50")
-        page.locator("form:has(#description) [type=submit]").click()
+        page.locator("form:has(#description_ru) [type=submit]").click()
 
         # 2.5 × 1 234,50 = 3 086,25, formatted the Russian way with no-break spaces
         total = re.compile(r"3[\s\u00a0\u202f]086,25[\s\u00a0\u202f]₽")
         expect(page.locator("body")).to_contain_text(total)
+        expect(page.locator("#lines")).to_contain_text("Выезд команды с XRF-анализатором")
         page.goto(f"{base_url}/campaigns/xrf-chelyabinsk")
         expect(page.locator("body")).to_contain_text(total)

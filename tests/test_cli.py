@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from tests.factories import make_org
+from tests.pages import switch_to_russian
 from tracker.campaigns.services import find_campaign
 from tracker.db import Base
 from tracker.demo import CAMPAIGNS, ORGANIZATIONS, TARGETS, all_lines
@@ -14,16 +15,20 @@ from tracker.extensions import db
 from tracker.money.services import convert, rate_on
 from tracker.money.value import Money
 from tracker.orgs.services import find_organization
-from tracker.targets.models import FundingTarget
+from tracker.targets.models import BudgetLine, FundingTarget
 from tracker.targets.services import delete_target, target_total, totals_by_partner
 
 
 def row_counts() -> dict[str, int]:
-    """Rows in every table, read fresh from the database."""
+    """Rows in every table of domain data, read fresh from the database.
+
+    The audit trail is left out: it records each run of the command by design.
+    """
     db.session.expire_all()
     return {
         table.name: db.session.scalar(select(func.count()).select_from(table))
         for table in Base.metadata.sorted_tables
+        if table.name != "audit_event"
     }
 
 
@@ -103,10 +108,30 @@ def test_demo_target_total_is_the_sum_of_its_lines_split_across_countries(runner
         assert len(countries) >= 2, spec.title_en
 
 
+def test_demo_budget_lines_read_naturally_in_english_and_russian(runner, client):
+    runner.invoke(args=["seed-demo"])
+    lines = db.session.scalars(select(BudgetLine)).all()
+    assert len(lines) == sum(len(all_lines(target)) for target in TARGETS)
+    for line in lines:
+        assert line.description_en and line.description_ru, line.description_en
+        assert line.justification_en and line.justification_ru, line.description_en
+        assert line.description_ru != line.description_en
+
+    xrf = find_campaign("water-and-air-quality").funding_targets[0]
+    english = client.get(f"/targets/{xrf.id}").text
+    assert "Per diems of the XRF team in Chelyabinsk" in english
+    switch_to_russian(client)
+    russian = client.get(f"/targets/{xrf.id}").text
+    assert "Суточные команды РФА-анализа в Челябинске" in russian
+    assert "Два оператора на 14 дней полевых работ." in russian
+    assert "Per diems" not in russian
+
+
 def test_demo_budget_can_be_converted_with_the_demo_rates(runner):
     runner.invoke(args=["seed-demo"])
     xrf = find_campaign("water-and-air-quality").funding_targets[0]
-    assert any("XRF" in line.description and line.partner.country == "TJ" for line in xrf.lines)
+    assert any("XRF" in line.description_en and line.partner.country == "TJ"
+               for line in xrf.lines)
     in_roubles = convert(target_total(xrf), "RUB", xrf.starts_on)
     assert in_roubles.converted.currency == "RUB"
     assert in_roubles.converted.amount > target_total(xrf).amount * 50

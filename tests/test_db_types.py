@@ -88,6 +88,6 @@ def test_database_refuses_negative_amounts_and_unknown_currencies(app):
     for row in bad_rows:
         with pytest.raises(IntegrityError):
             db.session.execute(BudgetLine.__table__.insert().values(
-                target_id=target.id, category="travel", description="x", quantity=1000,
-                unit="", justification="", **row))
+                target_id=target.id, category="travel", description_en="x", description_ru="",
+                quantity=1000, unit="", justification_en="", justification_ru="", **row))
         db.session.rollback()

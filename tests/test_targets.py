@@ -54,9 +54,11 @@ def target(campaign):
 
 def line_form(**overrides: Any) -> dict[str, Any]:
     """What a user types into the "Add a budget line" form."""
-    data: dict[str, Any] = {"category": "travel", "description": "Flights Dushanbe–Almaty",
+    data: dict[str, Any] = {"category": "travel", "description_en": "Flights Dushanbe–Almaty",
+                            "description_ru": "Авиабилеты Душанбе – Алматы",
                             "partner_org_id": "", "quantity": "4", "unit": "flights",
-                            "unit_cost": "350", "justification": "Two trips for two people."}
+                            "unit_cost": "350", "justification_en": "Two trips for two people.",
+                            "justification_ru": "Две поездки на двоих."}
     data.update(overrides)
     return data
 
@@ -128,7 +130,7 @@ def test_unknown_campaign_target_or_line_is_not_found(client, target, campaign):
 def test_adding_a_line_computes_its_total_and_shows_it(client, target, coalition):
     response = client.post(f"/targets/{target.id}/lines", data=line_form(
         partner_org_id=str(coalition["tajik"].id), quantity="2,5", unit="days",
-        unit_cost="1 234,50", category="lab_testing", description="XRF testing of paint"))
+        unit_cost="1 234,50", category="lab_testing", description_en="XRF testing of paint"))
     assert response.status_code == 302
     assert response.headers["Location"] == f"/targets/{target.id}#lines"
     line = db.session.scalars(db.select(BudgetLine)).one()
@@ -211,8 +213,14 @@ def test_partner_select_lists_the_campaign_members_first(client, target):
      "This amount is implausibly large; check the digits."),
     ({"quantity": "1000000", "unit_cost": "99999999"}, "unit_cost",
      "This amount is implausibly large; check the digits."),
-    ({"description": "   "}, "description", "Describe what the line pays for."),
-    ({"description": "x" * 301}, "description", "Field cannot be longer than 300 characters."),
+    ({"description_en": "   ", "description_ru": ""}, "description_en",
+     "Describe what the line pays for, in English or Russian."),
+    ({"description_en": "x" * 301}, "description_en",
+     "Field cannot be longer than 300 characters."),
+    ({"description_ru": "ж" * 301}, "description_ru",
+     "Field cannot be longer than 300 characters."),
+    ({"justification_ru": "ж" * 5001}, "justification_ru",
+     "Field cannot be longer than 5000 characters."),
     ({"unit": "x" * 41}, "unit", "Field cannot be longer than 40 characters."),
     ({"category": "champagne"}, "category", "Not a valid choice."),
     ({"partner_org_id": "999999"}, "partner_org_id", "Not a valid choice."),
@@ -247,12 +255,12 @@ def test_editing_a_line_recomputes_its_total(client, target, coalition):
     assert 'value="Flights"' in form.text and 'value="350.00"' in form.text
 
     response = client.post(f"/targets/{target.id}/lines/{line.id}/edit", data=line_form(
-        description="Flights, cheaper", quantity="5", unit_cost="300",
+        description_en="Flights, cheaper", quantity="5", unit_cost="300",
         partner_org_id=str(coalition["tajik"].id)))
     assert response.status_code == 302
     db.session.expire_all()
     line = db.session.get(BudgetLine, line.id)
-    assert (line.description, line.total.amount, line.partner.slug) == (
+    assert (line.description_en, line.total.amount, line.partner.slug) == (
         "Flights, cheaper", Decimal("1500.00"), "little-earth")
     assert "Budget line “Flights, cheaper” saved." in client.get(f"/targets/{target.id}").text
 
@@ -260,7 +268,7 @@ def test_editing_a_line_recomputes_its_total(client, target, coalition):
 def test_a_bad_edit_changes_nothing(client, target):
     line = make_line(target, quantity="4", unit_cost="350", description="Flights")
     response = client.post(f"/targets/{target.id}/lines/{line.id}/edit",
-                           data=line_form(description="Flights", quantity="-4"))
+                           data=line_form(description_en="Flights", quantity="-4"))
     assert response.status_code == 422
     assert "The quantity must be greater than zero." in errors_next_to(response.text, "quantity")
     db.session.expire_all()
@@ -342,6 +350,118 @@ def test_deleting_a_target_asks_first_then_removes_it_with_its_lines(client, tar
 
 
 # Both languages and the campaign page
+
+
+def test_a_line_is_written_in_both_languages_and_each_reader_sees_their_own(client, target):
+    response = client.post(f"/targets/{target.id}/lines", data=line_form())
+    assert response.status_code == 302
+    line = db.session.scalars(db.select(BudgetLine)).one()
+    assert (line.description_en, line.description_ru) == (
+        "Flights Dushanbe–Almaty", "Авиабилеты Душанбе – Алматы")
+    assert (line.justification_en, line.justification_ru) == (
+        "Two trips for two people.", "Две поездки на двоих.")
+
+    english = client.get(f"/targets/{target.id}").text
+    assert '<span lang="en">Flights Dushanbe–Almaty</span>' in english
+    assert "Two trips for two people." in english
+    assert "Авиабилеты" not in english and "Две поездки" not in english
+
+    switch_to_russian(client)
+    russian = client.get(f"/targets/{target.id}").text
+    assert '<span lang="ru">Авиабилеты Душанбе – Алматы</span>' in russian
+    assert "Две поездки на двоих." in russian
+    assert "Flights Dushanbe–Almaty" not in russian and "Two trips" not in russian
+
+
+def test_the_line_form_puts_english_and_russian_side_by_side(client, target):
+    line = make_line(target, description="Flights", description_ru="Авиабилеты",
+                     justification_en="Two trips.", justification_ru="Две поездки.")
+    for page in (client.get(f"/targets/{target.id}").text,
+                 client.get(f"/targets/{target.id}/lines/{line.id}/edit").text):
+        english = page.index('name="description_en"')
+        assert english < page.index('name="description_ru"') \
+            < page.index('name="justification_en"') < page.index('name="justification_ru"')
+        assert 'lang="en"' in page[page.rfind("<input", 0, english):english]
+    form = client.get(f"/targets/{target.id}/lines/{line.id}/edit").text
+    assert 'value="Flights"' in form and 'value="Авиабилеты"' in form
+    assert "Two trips.</textarea>" in form and "Две поездки.</textarea>" in form
+
+
+def test_a_line_described_only_in_russian_shows_russian_to_english_readers(client, target,
+                                                                          campaign):
+    line = make_line(target, description="", description_ru="Авиабилеты",
+                     justification_ru="Две поездки.")
+    assert (line.description_en, line.localized("description", "en")) == ("", "Авиабилеты")
+
+    editor = client.get(f"/targets/{target.id}").text
+    assert '<span lang="ru">Авиабилеты</span>' in editor  # marked as Russian for screen readers
+    assert 'lang="ru">Две поездки.</div>' in editor
+    assert '<td lang="ru">Авиабилеты</td>' in client.get("/campaigns/lead-in-paint").text
+    confirm = client.get(f"/targets/{target.id}/lines/{line.id}/remove").text
+    assert "Remove the budget line “Авиабилеты”?" in confirm
+
+
+def test_a_line_described_only_in_english_shows_english_to_russian_readers(client, target,
+                                                                          campaign):
+    line = make_line(target, description="Flights", justification_en="Two trips.")
+    switch_to_russian(client)
+    editor = client.get(f"/targets/{target.id}").text
+    assert '<span lang="en">Flights</span>' in editor
+    assert 'lang="en">Two trips.</div>' in editor
+    assert '<td lang="en">Flights</td>' in client.get("/campaigns/lead-in-paint").text
+    confirm = client.get(f"/targets/{target.id}/lines/{line.id}/remove").text
+    assert "Flights" in confirm[confirm.index("<h1"):confirm.index("</h1>")]
+
+
+def test_russian_pages_name_the_line_in_russian(client, target, campaign):
+    line = make_line(target, description="Flights", description_ru="Авиабилеты",
+                     justification_en="Two trips.", justification_ru="Две поездки.")
+    switch_to_russian(client)
+    editor = client.get(f"/targets/{target.id}").text
+    assert '<span lang="ru">Авиабилеты</span>' in editor and "Две поездки." in editor
+    assert "Flights" not in editor and "Two trips." not in editor
+    summary = client.get("/campaigns/lead-in-paint").text
+    assert '<td lang="ru">Авиабилеты</td>' in summary and "Flights" not in summary
+    confirm = client.get(f"/targets/{target.id}/lines/{line.id}/remove").text
+    assert "Авиабилеты" in confirm[confirm.index("<h1"):confirm.index("</h1>")]
+    assert "Flights" not in confirm
+
+    response = client.post(f"/targets/{target.id}/lines/{line.id}/remove")
+    assert response.status_code == 302
+    assert "Авиабилеты" in client.get(f"/targets/{target.id}").text  # the flash
+
+
+def test_a_line_with_no_description_in_either_language_is_refused(client, target):
+    response = client.post(f"/targets/{target.id}/lines", data=line_form(
+        description_en=" ", description_ru="  "))
+    assert response.status_code == 422
+    assert errors_next_to(response.text, "description_en") == [
+        "Describe what the line pays for, in English or Russian."]
+    assert errors_next_to(response.text, "description_ru") == []
+    assert count_rows(BudgetLine) == 0
+
+
+def test_clearing_both_descriptions_of_a_line_changes_nothing(client, target):
+    line = make_line(target, description="Flights", description_ru="Авиабилеты")
+    response = client.post(f"/targets/{target.id}/lines/{line.id}/edit", data=line_form(
+        description_en="", description_ru="", quantity="9"))
+    assert response.status_code == 422
+    assert "Describe what the line pays for, in English or Russian." in errors_next_to(
+        response.text, "description_en")
+    db.session.expire_all()
+    unchanged = db.session.get(BudgetLine, line.id)
+    assert (unchanged.description_en, unchanged.description_ru, unchanged.quantity) == (
+        "Flights", "Авиабилеты", Decimal("1"))
+
+
+def test_a_line_may_be_described_in_russian_only(client, target):
+    response = client.post(f"/targets/{target.id}/lines", data=line_form(
+        description_en="", description_ru="  Авиабилеты  ", justification_en=""))
+    assert response.status_code == 302
+    line = db.session.scalars(db.select(BudgetLine)).one()
+    assert (line.description_en, line.description_ru, line.justification_en) == (
+        "", "Авиабилеты", "")
+    assert "Budget line “Авиабилеты” added." in client.get(f"/targets/{target.id}").text
 
 
 def test_russian_editor_formats_the_total_quantities_and_countries(client, campaign, coalition):

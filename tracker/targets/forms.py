@@ -16,6 +16,7 @@ from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
 from tracker.targets.services import (
     MAX_DESCRIPTION_LENGTH,
+    MAX_JUSTIFICATION_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_UNIT_LENGTH,
     BudgetLineInput,
@@ -55,14 +56,14 @@ class TargetForm(FlaskForm):
 
 
 class BudgetLineForm(FlaskForm):
-    """One budget line: what it pays for, who spends it, quantity × unit cost."""
+    """One budget line: what it pays for and why (en/ru), who spends it, quantity × unit cost."""
 
     category = SelectField(_l("Category"), choices=BudgetCategory.choices)
-    description = StringField(
-        _l("Description"),
-        validators=[InputRequired(_l("Describe what the line pays for.")),
-                    Length(max=MAX_DESCRIPTION_LENGTH)],
-    )
+    # At least one language is required; the service says so next to the English field.
+    description_en = StringField(_l("Description in English"),
+                                 validators=[Optional(), Length(max=MAX_DESCRIPTION_LENGTH)])
+    description_ru = StringField(_l("Description in Russian"),
+                                 validators=[Optional(), Length(max=MAX_DESCRIPTION_LENGTH)])
     partner_org_id = SelectField(_l("Spent by"))
     quantity = DecimalInput(_l("Quantity"),
                             validators=[InputRequired(_l("Give the quantity, e.g. 3 or 2,5."))])
@@ -70,8 +71,10 @@ class BudgetLineForm(FlaskForm):
                        description=_l("For example days, flights, samples."))
     unit_cost = AmountInput(_l("Unit cost"), allow_zero=True,
                             validators=[InputRequired(_l("Give the cost of one unit."))])
-    justification = TextAreaField(_l("Justification"), validators=[Optional()],
-                                  description=_l("Why the line is needed; donors read this."))
+    justification_en = TextAreaField(_l("Justification in English"),
+                                     validators=[Optional(), Length(max=MAX_JUSTIFICATION_LENGTH)])
+    justification_ru = TextAreaField(_l("Justification in Russian"),
+                                     validators=[Optional(), Length(max=MAX_JUSTIFICATION_LENGTH)])
 
     def __init__(self, *args: Any, currency: str, members: list[Organization],
                  others: list[Organization], **kwargs: Any) -> None:
@@ -91,23 +94,27 @@ class BudgetLineForm(FlaskForm):
         """The form filled with a line's current values (a POST overrides them)."""
         return cls(data={
             "category": line.category.value,
-            "description": line.description,
+            "description_en": line.description_en,
+            "description_ru": line.description_ru,
             "partner_org_id": str(line.partner_org_id or ""),
             "quantity": line.quantity.normalize(),
             "unit": line.unit,
             "unit_cost": line.unit_cost.amount,
-            "justification": line.justification,
+            "justification_en": line.justification_en,
+            "justification_ru": line.justification_ru,
         }, **kwargs)
 
     def to_input(self) -> BudgetLineInput:
         return BudgetLineInput(
             category=BudgetCategory(self.category.data),
-            description=self.description.data or "",
+            description_en=self.description_en.data or "",
+            description_ru=self.description_ru.data or "",
             quantity=self.quantity.data,
             unit_cost=self.unit_cost.data,
             unit=self.unit.data or "",
             partner_org_id=int(self.partner_org_id.data) if self.partner_org_id.data else None,
-            justification=self.justification.data or "",
+            justification_en=self.justification_en.data or "",
+            justification_ru=self.justification_ru.data or "",
         )
 
 

@@ -76,8 +76,12 @@ class FundingTarget(Localized, Base):
         return self.localized("title")
 
 
-class BudgetLine(Base):
-    """Quantity × unit cost for one category, spent by one partner; the total is derived."""
+class BudgetLine(Localized, Base):
+    """Quantity × unit cost for one category, spent by one partner; the total is derived.
+
+    What the line pays for and why are written in English and Russian; either may be
+    empty until translated, and the properties fall back to the other language.
+    """
 
     __tablename__ = "budget_line"
     __table_args__ = (
@@ -91,17 +95,27 @@ class BudgetLine(Base):
         ForeignKey("funding_target.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[BudgetCategory] = mapped_column(str_enum(BudgetCategory, "budget_category"))
-    description: Mapped[str] = mapped_column(String(300))
+    description_en: Mapped[str] = mapped_column(String(300), default="")
+    description_ru: Mapped[str] = mapped_column(String(300), default="")
     partner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
     unit: Mapped[str] = mapped_column(String(40), default="")
     unit_cost_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))
-    justification: Mapped[str] = mapped_column(Text, default="")
+    justification_en: Mapped[str] = mapped_column(Text, default="")
+    justification_ru: Mapped[str] = mapped_column(Text, default="")
 
     unit_cost: Mapped[Money] = composite(Money.from_minor, "unit_cost_minor", "currency")
     total: Mapped[Money] = composite(Money.from_minor, "total_minor", "currency")
 
     target: Mapped[FundingTarget] = relationship(back_populates="lines")
     partner: Mapped[Organization | None] = relationship()
+
+    @property
+    def description(self) -> str:
+        return self.localized("description")
+
+    @property
+    def justification(self) -> str:
+        return self.localized("justification")

@@ -19,6 +19,7 @@ from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
 MAX_QUANTITY = Decimal("1000000")
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 300
+MAX_JUSTIFICATION_LENGTH = 5_000
 MAX_UNIT_LENGTH = 40
 
 
@@ -33,13 +34,17 @@ class TargetInput:
 
 @dataclass(frozen=True)
 class BudgetLineInput:
+    """A budget line as typed: what it pays for and why, in English and/or Russian."""
+
     category: BudgetCategory
-    description: str
     quantity: Decimal
     unit_cost: Decimal
+    description_en: str = ""
+    description_ru: str = ""
     unit: str = ""
     partner_org_id: int | None = None
-    justification: str = ""
+    justification_en: str = ""
+    justification_ru: str = ""
 
 
 def _validate_target(data: TargetInput, current: FundingTarget | None) -> None:
@@ -118,11 +123,21 @@ def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
 
 
 def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
-    if not data.description.strip():
-        raise DomainError(_("Describe what the line pays for."), field="description")
-    if len(data.description.strip()) > MAX_DESCRIPTION_LENGTH:
-        raise DomainError(_("Keep the description under %(limit)s characters.",
-                            limit=MAX_DESCRIPTION_LENGTH), field="description")
+    description_en, description_ru = data.description_en.strip(), data.description_ru.strip()
+    justification_en = data.justification_en.strip()
+    justification_ru = data.justification_ru.strip()
+    if not (description_en or description_ru):
+        raise DomainError(_("Describe what the line pays for, in English or Russian."),
+                          field="description_en")
+    for name, text in (("description_en", description_en), ("description_ru", description_ru)):
+        if len(text) > MAX_DESCRIPTION_LENGTH:
+            raise DomainError(_("Keep the description under %(limit)s characters.",
+                                limit=MAX_DESCRIPTION_LENGTH), field=name)
+    for name, text in (("justification_en", justification_en),
+                       ("justification_ru", justification_ru)):
+        if len(text) > MAX_JUSTIFICATION_LENGTH:
+            raise DomainError(_("Keep the justification under %(limit)s characters.",
+                                limit=MAX_JUSTIFICATION_LENGTH), field=name)
     if len(data.unit.strip()) > MAX_UNIT_LENGTH:
         raise DomainError(_("Keep the unit under %(limit)s characters.", limit=MAX_UNIT_LENGTH),
                           field="unit")
@@ -131,13 +146,13 @@ def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
         raise DomainError(_("Choose a partner organisation."), field="partner_org_id")
     unit_cost, total = _line_total(data, currency)
     line.category = data.category
-    line.description = data.description.strip()
+    line.description_en, line.description_ru = description_en, description_ru
     line.quantity = data.quantity
     line.unit = data.unit.strip()
     line.unit_cost = unit_cost
     line.total = total
     line.partner_org_id = data.partner_org_id
-    line.justification = data.justification.strip()
+    line.justification_en, line.justification_ru = justification_en, justification_ru
 
 
 def add_line(target: FundingTarget, data: BudgetLineInput) -> BudgetLine:
