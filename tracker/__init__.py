@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
 
     from tracker.db import render_migration_item
-    from tracker.extensions import babel, csrf, db, migrate
+    from tracker.extensions import babel, csrf, db, limiter, migrate
     from tracker.i18n import select_locale
 
     db.init_app(app)
@@ -50,10 +50,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "tracker" / "translations"))
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from tracker import models  # noqa: F401  (every model registered before use)
+    from tracker.audit.hooks import install_audit_hooks
+
+    install_audit_hooks()  # after the models: it registers them with the audit trail
+
+    from tracker.auth import init_auth
     from tracker.web import register_web
 
+    init_auth(app)
     register_web(app)
 
     from tracker.cli import register_commands

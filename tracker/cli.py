@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker.auth.cli import register_commands as auth_commands
 from tracker.demo import SeedReport, database_is_empty, load_demo
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -16,6 +17,7 @@ from tracker.extensions import db
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
+    auth_commands(app)
 
 
 @click.command("seed-demo")

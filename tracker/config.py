@@ -32,6 +32,14 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    # Accounts and sessions (tracker/auth).
+    LOGIN_REQUIRED = False  # the global guard; switched on once every screen checks permissions
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    INVITE_VALID_DAYS = 7
+    LOGIN_FAILURE_LIMIT = "5/minute"  # per account and per client address; failures only
+    REDIS_URL: str | None = None  # shared rate-limit storage when several workers run
+    RATELIMIT_KEY_PREFIX = "tracker"
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -46,6 +54,9 @@ def load(app: Flask, test_config: dict | None) -> None:
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
     _ensure_secret_key(app, production)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Flask-Limiter's memory storage is per process: Redis lets several workers share counts.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url

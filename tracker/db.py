@@ -141,6 +141,5 @@ def render_migration_item(kind: str, obj: Any, autogen_context: Any) -> str | bo
     representation (BIGINT, VARCHAR, DATETIME) is what the schema holds.
     """
     if kind == "type" and isinstance(obj, TypeDecorator) and type(obj).__module__ == __name__:
-        autogen_context.imports.add("import sqlalchemy as sa")
         return f"sa.{obj.impl_instance!r}"
     return False

@@ -1,11 +1,14 @@
 """Imports every model so that metadata, migrations and relationships see them all."""
 
+from tracker.audit.models import AuditEvent
+from tracker.auth.models import Invite, Membership, User, UserSession
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetLine, FundingTarget
 
 __all__ = [
+    "AuditEvent",
     "BudgetLine",
     "Campaign",
     "CampaignCountry",
@@ -13,5 +16,9 @@ __all__ = [
     "Currency",
     "ExchangeRate",
     "FundingTarget",
+    "Invite",
+    "Membership",
     "Organization",
+    "User",
+    "UserSession",
 ]

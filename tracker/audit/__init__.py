@@ -1,0 +1,15 @@
+"""The audit trail: every create, update and delete of an audited model, who did it and when.
+
+How it works (details in `hooks.py`):
+
+- `registry.py` holds the one list of audited models (`register_models`); a model is
+  audited by adding one line there, or by decorating its class with `@audited(...)`.
+- ORM events record each insert, update and delete of those models inside the flush
+  that writes them, so an event commits or rolls back together with its change.
+- The actor is `acting_as(...)` when a command sets it, else `flask.g.audit_actor_id`
+  (set per authenticated request), else "anonymous" in a request, "command line" in
+  a CLI command and "system" otherwise.
+
+The trail is append-only: no screen or command edits or deletes an `AuditEvent`, and
+the session refuses to flush a changed or deleted one (`AuditTrailIsAppendOnly`).
+"""

@@ -1,0 +1,78 @@
+"""The audit screen, its CSV export, and the helpers record pages use to show a history."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+
+from tracker.audit import services
+from tracker.audit.forms import AuditFilterForm
+from tracker.audit.services import EventPage, EventView
+from tracker.db import utcnow
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+FILTER_ARGS = ("actor", "record_type", "record_id", "date_from", "date_to")
+
+
+def _filter_args() -> dict[str, str]:
+    """The filters in the query string, to carry over to the export link and the pager."""
+    return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+
+
+# ACCESS: coordinator, admin
+@bp.get("/")
+def index():
+    """The audit trail, newest first, filtered by user, record type and dates."""
+    form = AuditFilterForm(formdata=request.args)
+    if not form.validate():
+        return render_template("audit/index.html", form=form, events=None,
+                               export_url=None, record=None), 422
+    filters = form.to_filter()
+    events = services.search_events(**asdict(filters), page=request.args.get("page", 1, type=int))
+    record = None
+    if filters.record_type and filters.record_id:
+        record = (services.record_type_label(filters.record_type),
+                  services.record_title(filters.record_type, filters.record_id))
+    return render_template(
+        "audit/index.html",
+        form=form,
+        events=events,
+        export_url=url_for("audit.export", **_filter_args()),
+        record=record,
+        filtered=bool(_filter_args()),
+    )
+
+
+# ACCESS: coordinator, admin
+@bp.get("/export.csv")
+def export():
+    """Download the filtered trail as CSV, streamed row by row."""
+    form = AuditFilterForm(formdata=request.args)
+    if not form.validate():
+        return render_template("audit/index.html", form=form, events=None,
+                               export_url=None, record=None), 422
+    chunks = services.export_csv(**asdict(form.to_filter()))
+    filename = f"tracker-audit-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+@bp.app_template_global("audit_view")
+def audit_view(events: EventPage | list[Any]) -> list[EventView]:
+    """Template helper: events ready to show (used by audit/_history.html)."""
+    return services.describe(events)
+
+
+@bp.app_template_global("audit_page_url")
+def audit_page_url(page: int, param: str = "history_page") -> str:
+    """Template helper: this page's address with another page of a history."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args[param] = [str(page)]
+    return url_for(request.endpoint or "core.index", **(request.view_args or {}), **args)

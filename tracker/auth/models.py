@@ -1,0 +1,175 @@
+"""Accounts: users, roles, campaign memberships, server-side sessions, set-password links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.campaigns.models import Campaign
+from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
+from tracker.orgs.models import Organization
+
+
+class Role(LabeledEnum):
+    """What a person does in the coalition; tracker/auth/permissions.py says what each may do."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FUNDRAISER = "fundraiser"
+    LEAD = "lead"
+    VIEWER = "viewer"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.ADMIN: _l("Administrator"),
+            cls.COORDINATOR: _l("Regional coordinator"),
+            cls.FUNDRAISER: _l("Fundraiser"),
+            cls.LEAD: _l("Campaign lead"),
+            cls.VIEWER: _l("Viewer"),
+        }
+
+
+class MembershipRole(LabeledEnum):
+    """A user's role in one campaign (only leads so far; partners may join later)."""
+
+    LEAD = "lead"
+
+    @classmethod
+    def labels(cls):
+        return {cls.LEAD: _l("Campaign lead")}
+
+
+class SessionEnd(LabeledEnum):
+    """Why a server-side session stopped being valid."""
+
+    LOGOUT = "logout"
+    IDLE = "idle"
+    EXPIRED = "expired"
+    PASSWORD_CHANGED = "password_changed"
+    DISABLED = "disabled"
+    ENDED_BY_USER = "ended_by_user"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.LOGOUT: _l("Logged out"),
+            cls.IDLE: _l("Inactive for too long"),
+            cls.EXPIRED: _l("Reached its maximum length"),
+            cls.PASSWORD_CHANGED: _l("Password changed"),
+            cls.DISABLED: _l("Account disabled"),
+            cls.ENDED_BY_USER: _l("Ended from the account page"),
+        }
+
+
+class User(Base):
+    """A person who logs in; the e-mail is stored lowercased so comparisons ignore case."""
+
+    __tablename__ = "user_account"  # "user" is a reserved word in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None until the person sets a password through their invitation link.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
+    )
+
+    # The duck type templates and permission checks rely on; AnonymousUser mirrors it.
+    is_authenticated = True
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    @property
+    def led_campaign_ids(self) -> set[int]:
+        """Ids of the campaigns this user leads through a membership."""
+        return {m.campaign_id for m in self.memberships if m.role == MembershipRole.LEAD}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+class Membership(Base):
+    """A user's role in one campaign: what lets a campaign lead edit that campaign's records."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "campaign_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MembershipRole] = mapped_column(
+        str_enum(MembershipRole, "membership_role"), default=MembershipRole.LEAD
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    campaign: Mapped[Campaign] = relationship()
+
+
+class UserSession(Base):
+    """One login: the browser's cookie holds a random token whose SHA-256 is stored here.
+
+    Every request checks this row, so logging out, a password change or disabling
+    the account ends the session on the server, and a copied cookie stops working.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[SessionEnd | None] = mapped_column(str_enum(SessionEnd, "session_end"))
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class Invite(Base):
+    """A one-time link to set a password: for a new user, or again when one was forgotten.
+
+    Only the SHA-256 of the token is stored; the link is shown to the admin once.
+    """
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a newer link replaces this one or the account is disabled.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

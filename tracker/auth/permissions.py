@@ -1,0 +1,130 @@
+"""Who may do what: the one table every view, template and test asks.
+
+Rules, from issue 3:
+
+- admin: everything, including users and currencies.
+- coordinator: every campaign (campaigns, organisations, targets, drives, pledges and
+  payments, applications, donors and calls, proposals), exchange rates, the audit trail.
+  Rates are the coordinator's too because the coalition's gaps are computed with them;
+  the list of currencies itself stays with admins.
+- fundraiser: applications, donors and calls, proposals everywhere; reads the rest.
+- lead: in the campaigns they lead (a Membership with role lead), that campaign's
+  targets, drives, pledges and payments; reads the rest.
+- viewer: reads only.
+
+Nobody anonymous or disabled may do anything, not even read.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Protocol
+
+from flask import abort
+
+from tracker.auth.models import Role
+from tracker.auth.sessions import current_user, login_required
+
+
+class Action(enum.StrEnum):
+    """Something a user may be allowed to do; templates may name it by its value."""
+
+    VIEW = "view"  # read any screen behind the login
+    MANAGE_USERS = "manage_users"  # accounts, roles, memberships, invitations
+    MANAGE_CURRENCIES = "manage_currencies"
+    MANAGE_RATES = "manage_rates"
+    EDIT_ORGS = "edit_orgs"
+    EDIT_CAMPAIGN = "edit_campaign"  # create a campaign, change its details and partners
+    EDIT_TARGETS = "edit_targets"  # funding targets and budget lines
+    EDIT_DRIVES = "edit_drives"
+    LOG_PLEDGES = "log_pledges"  # pledges and their payments
+    EDIT_APPLICATIONS = "edit_applications"
+    EDIT_DONORS = "edit_donors"  # donors and their funding calls
+    EDIT_PROPOSALS = "edit_proposals"
+    VIEW_AUDIT = "view_audit"
+
+
+class Scope(enum.Enum):
+    """How far a role's permission reaches."""
+
+    ALL = "all"
+    LED_CAMPAIGNS = "led_campaigns"  # only campaigns the user leads through a Membership
+
+
+ALL, LED = Scope.ALL, Scope.LED_CAMPAIGNS
+ADMIN, COORDINATOR, FUNDRAISER, LEAD, VIEWER = (
+    Role.ADMIN, Role.COORDINATOR, Role.FUNDRAISER, Role.LEAD, Role.VIEWER,
+)
+
+# Action → the roles allowed it and how far. A role missing from a row may not do it.
+PERMISSIONS: dict[Action, dict[Role, Scope]] = {
+    Action.VIEW: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL, LEAD: ALL, VIEWER: ALL},
+    Action.MANAGE_USERS: {ADMIN: ALL},
+    Action.MANAGE_CURRENCIES: {ADMIN: ALL},
+    Action.MANAGE_RATES: {ADMIN: ALL, COORDINATOR: ALL},
+    Action.EDIT_ORGS: {ADMIN: ALL, COORDINATOR: ALL},
+    Action.EDIT_CAMPAIGN: {ADMIN: ALL, COORDINATOR: ALL},
+    Action.EDIT_TARGETS: {ADMIN: ALL, COORDINATOR: ALL, LEAD: LED},
+    Action.EDIT_DRIVES: {ADMIN: ALL, COORDINATOR: ALL, LEAD: LED},
+    Action.LOG_PLEDGES: {ADMIN: ALL, COORDINATOR: ALL, LEAD: LED},
+    Action.EDIT_APPLICATIONS: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL},
+    Action.EDIT_DONORS: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL},
+    Action.EDIT_PROPOSALS: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL},
+    Action.VIEW_AUDIT: {ADMIN: ALL, COORDINATOR: ALL},
+}
+
+
+class Subject(Protocol):
+    """What `can` needs of a user; both User and AnonymousUser have it."""
+
+    is_authenticated: bool
+    is_active: bool
+
+    @property
+    def role(self) -> Role | None: ...
+
+    @property
+    def led_campaign_ids(self) -> set[int]: ...
+
+
+def can(user: Subject | None, action: Action | str, campaign: Any = None) -> bool:
+    """True when the user may do the action (on this campaign, for per-campaign actions).
+
+    `campaign` is a Campaign or its id. For a lead, a per-campaign action without a
+    campaign is refused: "may this lead log pledges?" only has an answer per campaign.
+    """
+    action = Action(action)  # a misspelt action in a template fails loudly
+    if user is None or not user.is_authenticated or not user.is_active or user.role is None:
+        return False
+    scope = PERMISSIONS[action].get(user.role)
+    if scope is Scope.ALL:
+        return True
+    if scope is Scope.LED_CAMPAIGNS and campaign is not None:
+        campaign_id = campaign if isinstance(campaign, int) else campaign.id
+        return campaign_id in user.led_campaign_ids
+    return False
+
+
+def require(condition: bool) -> None:
+    """Stop the request with 403 Forbidden unless the condition holds."""
+    if not condition:
+        abort(403)
+
+
+def permission_required(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view that needs an action not tied to a campaign (e.g. MANAGE_USERS).
+
+    Anonymous visitors are sent to the login page; logged-in users without the
+    permission get 403.
+    """
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require(can(current_user, action))
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

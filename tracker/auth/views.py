@@ -1,0 +1,308 @@
+"""Screens of the auth area: log in and out, invitations, the account page, user administration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from tracker.auth import services
+from tracker.auth.forms import (
+    AccessForm,
+    ChangePasswordForm,
+    InviteForm,
+    LanguageForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from tracker.auth.limits import limit_failed_logins
+from tracker.auth.models import SessionEnd, User
+from tracker.auth.permissions import Action, permission_required
+from tracker.auth.sessions import (
+    begin,
+    current_session,
+    current_user,
+    forget,
+    is_local_path,
+    login_required,
+    public,
+)
+from tracker.errors import DomainError, NotFound
+from tracker.extensions import db
+from tracker.forms import apply_domain_error
+
+bp = Blueprint("auth", __name__)
+
+
+def _client() -> services.ClientInfo:
+    return services.ClientInfo(user_agent=request.user_agent.string or "",
+                               ip_address=request.remote_addr or "")
+
+
+def _next_target() -> str:
+    target = request.args.get("next", "")
+    return target if is_local_path(target) else url_for("core.index")
+
+
+def _invite_valid_for() -> timedelta:
+    return timedelta(days=current_app.config["INVITE_VALID_DAYS"])
+
+
+# --- Logging in and out -----------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limit_failed_logins
+def login():
+    """Log in with e-mail and password, then go where the visitor was going (on this site)."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_next_target())
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/login.html", form=form), status
+    try:
+        result = services.log_in(form.email.data, form.password.data, _client(),
+                                 replacing=current_session())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("auth/login.html", form=form), 422
+    db.session.commit()
+    begin(result.token, result.user.language)
+    return redirect(_next_target())
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """End the session on the server and forget it in the browser."""
+    # CSRFProtect has checked the token: another site cannot log people out.
+    record = current_session()
+    forget()
+    if record is not None:
+        services.end_session(record, SessionEnd.LOGOUT)
+        db.session.commit()
+        flash(_("You have logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@public
+def accept_invite(token: str):
+    """Set a password through a one-time link and start using the account."""
+    invite = services.find_valid_invite(token)
+    if invite is None:
+        return render_template("auth/invite_invalid.html"), 404
+    form = SetPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/invite_accept.html", form=form, invite=invite), status
+    try:
+        result = services.accept_invite(token, form.new_password.data, _client())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("auth/invite_accept.html", form=form, invite=invite), 422
+    db.session.commit()
+    begin(result.token, result.user.language)
+    flash(_("Your password is set. Welcome to Tracker!"), "success")
+    return redirect(url_for("core.index"))
+
+
+# --- The account page -------------------------------------------------------------------------
+
+
+def _account_page(password_form: ChangePasswordForm | None = None,
+                  language_form: LanguageForm | None = None, status: int = 200):
+    user = current_user
+    language_form = language_form or LanguageForm(language=user.language)
+    return render_template(
+        "auth/account.html",
+        user=user,
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        language_form=language_form,
+        sessions=services.active_sessions(user),
+        this_session=current_session(),
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """The user's own account: password, language and where they are logged in."""
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change one's password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _account_page(password_form=form, status=422)
+    try:
+        services.change_password(current_user, form.current_password.data,
+                                 form.new_password.data, keep=current_session())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _account_page(password_form=form, status=422)
+    db.session.commit()
+    flash(_("Your password has been changed. Any other sessions of your account have ended."),
+          "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/language")
+@login_required
+def change_language():
+    """Save the language the screens use for this user, and switch to it now."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _account_page(language_form=form, status=422)
+    try:
+        services.set_language(current_user, form.language.data)
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _account_page(language_form=form, status=422)
+    db.session.commit()
+    session["lang"] = form.language.data
+    flash(_("Language saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Log out everywhere else, e.g. after using a shared computer."""
+    ended = services.end_other_sessions(current_user, current_session())
+    db.session.commit()
+    flash(_("Other sessions ended: %(num)d.", num=ended), "success")
+    return redirect(url_for("auth.account"))
+
+
+# --- User administration ----------------------------------------------------------------------
+
+
+def _user_or_404(user_id: int) -> User:
+    try:
+        return services.get_user(user_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/admin/users")
+@permission_required(Action.MANAGE_USERS)
+def users():
+    """List every account: role, organisation, campaigns, status and last login."""
+    return render_template("auth/admin_users.html", users=services.list_users())
+
+
+@bp.route("/admin/users/invite", methods=["GET", "POST"])
+@permission_required(Action.MANAGE_USERS)
+def invite():
+    """Invite a person: create their account and show a one-time link to set a password."""
+    form = InviteForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/admin_invite.html", form=form), status
+    try:
+        result = services.invite_user(form.to_input(), by=current_user,
+                                      valid_for=_invite_valid_for())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return render_template("auth/admin_invite.html", form=form), 422
+    db.session.commit()
+    # Shown in this response, not after a redirect: the token exists nowhere else, and
+    # parking it in the cookie or the database to survive a redirect would defeat that.
+    return render_template("auth/admin_link.html", result=result, new_account=True)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required(Action.MANAGE_USERS)
+def edit_user(user_id: int):
+    """Change an account's role, organisation and the campaigns it leads."""
+    user = _user_or_404(user_id)
+    form = AccessForm()
+    if not form.is_submitted():
+        form.fill_from(user)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return _edit_page(user, form, status)
+    try:
+        services.update_access(user, form.to_access())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _edit_page(user, form, 422)
+    db.session.commit()
+    flash(_("Access of %(email)s saved.", email=user.email), "success")
+    return redirect(url_for("auth.users"))
+
+
+def _edit_page(user: User, form: AccessForm, status: int, error: str | None = None):
+    return render_template("auth/admin_user.html", user=user, form=form, error=error), status
+
+
+@bp.post("/admin/users/<int:user_id>/disable")
+@permission_required(Action.MANAGE_USERS)
+def disable_user(user_id: int):
+    """Disable an account: it can no longer log in and its sessions end now."""
+    return _set_active(user_id, active=False)
+
+
+@bp.post("/admin/users/<int:user_id>/enable")
+@permission_required(Action.MANAGE_USERS)
+def enable_user(user_id: int):
+    """Enable a disabled account again."""
+    return _set_active(user_id, active=True)
+
+
+def _set_active(user_id: int, *, active: bool):
+    user = _user_or_404(user_id)
+    try:
+        services.set_active(user, active, by=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        form = AccessForm(formdata=None)
+        form.fill_from(user)
+        return _edit_page(user, form, 422, error=err.message)
+    db.session.commit()
+    if active:
+        flash(_("The account of %(email)s is enabled.", email=user.email), "success")
+    else:
+        flash(_("The account of %(email)s is disabled; its sessions have ended.",
+                email=user.email), "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/link")
+@permission_required(Action.MANAGE_USERS)
+def new_link(user_id: int):
+    """Make a new one-time link for the person to set a (new) password."""
+    user = _user_or_404(user_id)
+    try:
+        result = services.issue_link(user, by=current_user, valid_for=_invite_valid_for())
+    except DomainError as err:
+        db.session.rollback()
+        form = AccessForm(formdata=None)
+        form.fill_from(user)
+        return _edit_page(user, form, 422, error=err.message)
+    db.session.commit()
+    # As with invitations, the link is shown once, in this response.
+    return render_template("auth/admin_link.html", result=result, new_account=False)
