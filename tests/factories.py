@@ -27,11 +27,14 @@ def count_rows(model: type) -> int:
 
 
 def make_org(**overrides: Any) -> Organization:
+    """An organisation; `city` is its English city (give `city_ru` for the Russian one)."""
     n = next(_sequence)
     values: dict[str, Any] = {
         "slug": f"org-{n}", "name_en": f"Organisation {n}", "name_ru": f"Организация {n}",
-        "country": "KZ", "kind": OrgKind.NGO, "city": "Almaty",
+        "country": "KZ", "kind": OrgKind.NGO, "city_en": "Almaty",
     }
+    if "city" in overrides:
+        overrides["city_en"] = overrides.pop("city")
     values.update(overrides)
     org = create_organization(OrganizationInput(**values))
     db.session.commit()

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from tests.factories import make_campaign, make_line, make_target
@@ -89,5 +90,17 @@ def test_database_refuses_negative_amounts_and_unknown_currencies(app):
         with pytest.raises(IntegrityError):
             db.session.execute(BudgetLine.__table__.insert().values(
                 target_id=target.id, category="travel", description_en="x", description_ru="",
-                quantity=1000, unit="", justification_en="", justification_ru="", **row))
+                quantity=1000, unit="lump_sum", justification_en="", justification_ru="",
+                **row))
         db.session.rollback()
+
+
+def test_database_refuses_a_budget_unit_outside_the_list(app):
+    target = make_target(make_campaign())
+    with pytest.raises(IntegrityError):
+        db.session.execute(text(
+            "INSERT INTO budget_line (target_id, category, description_en, description_ru, "
+            "quantity, unit, unit_cost_minor, total_minor, currency, justification_en, "
+            "justification_ru) VALUES (:target, 'travel', 'x', '', 1000, 'fortnight', 100, 100, "
+            "'USD', '', '')"), {"target": target.id})
+    db.session.rollback()

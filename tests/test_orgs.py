@@ -12,12 +12,16 @@ from tracker.campaigns.models import PartnerRole
 from tracker.extensions import db
 from tracker.orgs.models import Organization, OrgKind
 
+# These tests are about the screens; access is tested in tests/test_access.py.
+pytestmark = pytest.mark.usefixtures("signed_in_admin")
+
 
 def org_form(**overrides: Any) -> dict[str, str]:
     """What a user fills in to add Little Earth, the Tajik NGO with the XRF analyser."""
     data = {
         "slug": "little-earth", "name_en": "Little Earth", "name_ru": "Маленькая Земля",
-        "country": "TJ", "city": "Dushanbe", "kind": "ngo", "website": "https://littleearth.tj",
+        "country": "TJ", "city_en": "Dushanbe", "city_ru": "Душанбе", "kind": "ngo",
+        "website": "https://littleearth.tj",
     }
     data.update(overrides)
     return data
@@ -82,6 +86,7 @@ def test_adding_an_organisation_redirects_to_it_and_lists_it(client):
     assert "Little Earth" in client.get("/orgs/").text
     org = db.session.scalar(db.select(Organization))
     assert (org.slug, org.country, org.kind) == ("little-earth", "TJ", OrgKind.NGO)
+    assert (org.city_en, org.city_ru) == ("Dushanbe", "Душанбе")
 
 
 def test_a_name_in_one_language_is_enough_and_the_short_name_is_lowercased(client):
@@ -103,6 +108,7 @@ def test_a_name_in_one_language_is_enough_and_the_short_name_is_lowercased(clien
         ({"kind": "charity"}, "kind", "Choose a kind from the list."),
         ({"website": "javascript:alert(1)"}, "website", "starting with http:// or https://"),
         ({"website": "littleearth.tj"}, "website", "starting with http:// or https://"),
+        ({"city_ru": "ж" * 121}, "city_ru", "Field cannot be longer than 120 characters."),
     ],
 )
 def test_bad_input_is_refused_next_to_its_field_and_nothing_is_written(
@@ -138,7 +144,7 @@ def test_editing_an_organisation_changes_it_and_may_rename_its_short_name(client
 
     response = client.post("/orgs/greenwomen/edit", data=org_form(
         slug="greenwomen-kz", name_en="Greenwomen Analytical Centre", name_ru="Гринвумен",
-        country="KZ", city="Astana", kind="ngo", website=""))
+        country="KZ", city_en="Astana", city_ru="Астана", kind="ngo", website=""))
     assert response.status_code == 302
     assert response.headers["Location"] == "/orgs/greenwomen-kz"
     page = client.get("/orgs/greenwomen-kz").text
@@ -151,12 +157,13 @@ def test_editing_to_another_organisations_short_name_changes_nothing(client):
     make_org(slug="little-earth", name_en="Little Earth")
     make_org(slug="greenwomen", name_en="Greenwomen", city="Almaty")
     response = client.post("/orgs/greenwomen/edit",
-                           data=org_form(slug="little-earth", name_en="Renamed", city="Astana"))
+                           data=org_form(slug="little-earth", name_en="Renamed",
+                                         city_en="Astana"))
     assert response.status_code == 422
     assert "An organisation with the short name little-earth already exists." in response.text
     db.session.expire_all()
     org = db.session.scalar(db.select(Organization).where(Organization.slug == "greenwomen"))
-    assert (org.name_en, org.city) == ("Greenwomen", "Almaty")
+    assert (org.name_en, org.city_en, org.city_ru) == ("Greenwomen", "Almaty", "")
 
 
 @pytest.mark.parametrize("url", ["/orgs/nobody", "/orgs/nobody/edit"])
@@ -200,3 +207,48 @@ def test_in_russian_countries_are_named_in_russian_and_russian_names_come_first(
     detail = client.get("/orgs/greenwomen").text
     assert "<h1" in detail and "Гринвумен</h1>" in detail
     assert "Казахстан" in detail
+
+
+# The city, in English and in Russian
+
+
+def test_the_form_puts_the_city_in_english_and_russian_side_by_side(client):
+    make_org(slug="greenwomen", name_en="Greenwomen", city="Almaty", city_ru="Алматы")
+    for page in (client.get("/orgs/new").text, client.get("/orgs/greenwomen/edit").text):
+        english = page.index('name="city_en"')
+        assert english < page.index('name="city_ru"')
+        assert 'lang="en"' in page[page.rfind("<input", 0, english):english]
+        russian = page.index('name="city_ru"')
+        assert 'lang="ru"' in page[page.rfind("<input", 0, russian):russian]
+    edit = client.get("/orgs/greenwomen/edit").text
+    assert 'value="Almaty"' in edit and 'value="Алматы"' in edit
+
+
+def test_russian_pages_show_the_russian_city(client):
+    lead = make_org(slug="little-earth", name_en="Little Earth", name_ru="Маленькая Земля",
+                    country="TJ", city="Dushanbe", city_ru="Душанбе")
+    make_campaign(lead=lead, slug="xrf", title_en="XRF testing", title_ru="РФА-анализ")
+    english = client.get("/orgs/little-earth").text
+    assert "Dushanbe" in english and "Душанбе" not in english
+
+    switch_to_russian(client)
+    for url in ("/orgs/little-earth", "/orgs/", "/campaigns/xrf"):
+        page = client.get(url).text
+        assert 'lang="ru">Душанбе</' in page, url
+        assert "Dushanbe" not in page, url
+
+
+def test_a_city_given_only_in_russian_is_shown_to_english_readers(client):
+    org = make_org(slug="for-nature", name_en="For Nature", country="RU", city="",
+                   city_ru="Челябинск")
+    make_campaign(lead=org, slug="air", title_en="Clean air")
+    assert (org.city_en, org.localized("city", "en")) == ("", "Челябинск")
+    for url in ("/orgs/for-nature", "/orgs/", "/campaigns/air"):
+        page = client.get(url).text
+        assert 'lang="ru">Челябинск</' in page, url  # marked as Russian for screen readers
+
+
+def test_an_organisation_without_a_city_shows_no_city(client):
+    make_org(slug="somewhere", name_en="Somewhere", city="")
+    page = client.get("/orgs/somewhere").text
+    assert "City" not in page

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length
 
 from tracker.forms import CountrySelect
 from tracker.orgs.models import OrgKind
-from tracker.orgs.services import OrganizationInput
+from tracker.orgs.services import MAX_CITY_LENGTH, OrganizationInput
 
 
 def strip(value: Any) -> Any:
@@ -25,7 +25,7 @@ def slug_filter(value: Any) -> Any:
 
 
 class OrganizationForm(FlaskForm):
-    """An organisation's names side by side, its country, city, kind and website."""
+    """An organisation's names and cities side by side, its country, kind and website."""
 
     slug = StringField(
         _l("Short name"),
@@ -40,7 +40,10 @@ class OrganizationForm(FlaskForm):
         _l("Country"), blank=_l("Choose a country"),
         validate_choice=True, invalid_choice_message=_l("Choose a country from the list."),
     )
-    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
+    city_en = StringField(_l("City in English"), filters=[strip],
+                          validators=[Length(max=MAX_CITY_LENGTH)])
+    city_ru = StringField(_l("City in Russian"), filters=[strip],
+                          validators=[Length(max=MAX_CITY_LENGTH)])
     kind = SelectField(_l("Kind"), invalid_choice_message=_l("Choose a kind from the list."))
     website = StringField(
         _l("Website"), filters=[strip], validators=[Length(max=300)],
@@ -60,7 +63,8 @@ class OrganizationForm(FlaskForm):
             name_ru=self.name_ru.data or "",
             country=self.country.data or "",
             kind=OrgKind(self.kind.data),
-            city=self.city.data or "",
+            city_en=self.city_en.data or "",
+            city_ru=self.city_ru.data or "",
             website=self.website.data or "",
         )
 

@@ -37,7 +37,7 @@ class OrgKind(LabeledEnum):
 
 
 class Organization(Localized, Base):
-    """An organisation with a bilingual name, an ISO 3166 country and a kind."""
+    """An organisation with a bilingual name and city, an ISO 3166 country and a kind."""
 
     __tablename__ = "organization"
     __table_args__ = (CheckConstraint("length(country) = 2", name="country_alpha2"),)
@@ -47,7 +47,8 @@ class Organization(Localized, Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     name_ru: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2), index=True)
-    city: Mapped[str] = mapped_column(String(120), default="")
+    city_en: Mapped[str] = mapped_column(String(120), default="")
+    city_ru: Mapped[str] = mapped_column(String(120), default="")
     kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind"))
     website: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -56,3 +57,8 @@ class Organization(Localized, Base):
     @property
     def name(self) -> str:
         return self.localized("name")
+
+    @property
+    def city(self) -> str:
+        """The city in the reader's language, else in the other one ("" when unknown)."""
+        return self.localized("city")

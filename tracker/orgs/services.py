@@ -15,6 +15,7 @@ from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization, OrgKind
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_CITY_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class OrganizationInput:
     name_ru: str
     country: str
     kind: OrgKind
-    city: str = ""
+    city_en: str = ""
+    city_ru: str = ""
     website: str = ""
 
 
@@ -51,6 +53,10 @@ def _validate(data: OrganizationInput, current: Organization | None) -> None:
         raise DomainError(_("Give the name in English or Russian."), field="name_en")
     if not is_country(data.country):
         raise DomainError(_("Choose a country."), field="country")
+    for name, city in (("city_en", data.city_en), ("city_ru", data.city_ru)):
+        if len(city.strip()) > MAX_CITY_LENGTH:
+            raise DomainError(_("Keep the city under %(limit)s characters.",
+                                limit=MAX_CITY_LENGTH), field=name)
     # The website is rendered as a link: anything but http(s) (javascript:, file:) is refused.
     if data.website.strip() and not is_web_address(data.website.strip()):
         raise DomainError(
@@ -70,7 +76,8 @@ def _apply(org: Organization, data: OrganizationInput) -> None:
     org.name_ru = data.name_ru.strip()
     org.country = data.country
     org.kind = data.kind
-    org.city = data.city.strip()
+    org.city_en = data.city_en.strip()
+    org.city_ru = data.city_ru.strip()
     org.website = data.website.strip()
 
 

@@ -13,12 +13,11 @@ from wtforms.validators import InputRequired, Length, Optional
 from tracker.forms import AmountInput, CurrencySelect, DecimalInput
 from tracker.i18n import country_name
 from tracker.orgs.models import Organization
-from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
+from tracker.targets.models import BudgetCategory, BudgetLine, BudgetUnit, FundingTarget
 from tracker.targets.services import (
     MAX_DESCRIPTION_LENGTH,
     MAX_JUSTIFICATION_LENGTH,
     MAX_TITLE_LENGTH,
-    MAX_UNIT_LENGTH,
     BudgetLineInput,
     TargetInput,
 )
@@ -67,8 +66,9 @@ class BudgetLineForm(FlaskForm):
     partner_org_id = SelectField(_l("Spent by"))
     quantity = DecimalInput(_l("Quantity"),
                             validators=[InputRequired(_l("Give the quantity, e.g. 3 or 2,5."))])
-    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=MAX_UNIT_LENGTH)],
-                       description=_l("For example days, flights, samples."))
+    # A closed list, so that proposals name the unit properly in English and in Russian.
+    unit = SelectField(_l("Unit"), choices=BudgetUnit.choices, default=BudgetUnit.LUMP_SUM.value,
+                       invalid_choice_message=_l("Choose a unit from the list."))
     unit_cost = AmountInput(_l("Unit cost"), allow_zero=True,
                             validators=[InputRequired(_l("Give the cost of one unit."))])
     justification_en = TextAreaField(_l("Justification in English"),
@@ -98,7 +98,7 @@ class BudgetLineForm(FlaskForm):
             "description_ru": line.description_ru,
             "partner_org_id": str(line.partner_org_id or ""),
             "quantity": line.quantity.normalize(),
-            "unit": line.unit,
+            "unit": line.unit.value,
             "unit_cost": line.unit_cost.amount,
             "justification_en": line.justification_en,
             "justification_ru": line.justification_ru,
@@ -111,7 +111,7 @@ class BudgetLineForm(FlaskForm):
             description_ru=self.description_ru.data or "",
             quantity=self.quantity.data,
             unit_cost=self.unit_cost.data,
-            unit=self.unit.data or "",
+            unit=BudgetUnit(self.unit.data),
             partner_org_id=int(self.partner_org_id.data) if self.partner_org_id.data else None,
             justification_en=self.justification_en.data or "",
             justification_ru=self.justification_ru.data or "",

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
@@ -46,6 +47,70 @@ class BudgetCategory(LabeledEnum):
         }
 
 
+class BudgetUnit(LabeledEnum):
+    """What one unit of a budget line is: a closed list, so that each language names it well.
+
+    Labels are nouns in the nominative singular, as a budget table's "Unit" column shows
+    them beside a separate "Quantity" column: no number has to agree with the noun.
+    Their msgids carry the context "budget unit" (a literal, for the extractor): short
+    words such as "Event" or "Copy" mean something else elsewhere in the interface.
+    """
+
+    HOUR = "hour"
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    PERSON_DAY = "person_day"
+    PERSON_MONTH = "person_month"
+    TRIP = "trip"
+    FLIGHT = "flight"
+    KM = "km"
+    NIGHT = "night"
+    PER_DIEM = "per_diem"
+    EVENT = "event"
+    PARTICIPANT = "participant"
+    SAMPLE = "sample"
+    TEST = "test"
+    ANALYSIS = "analysis"
+    SURVEY = "survey"
+    ITEM = "item"
+    SET = "set"
+    KIT = "kit"
+    COPY = "copy"
+    LICENSE = "license"
+    PACKAGE = "package"
+    LUMP_SUM = "lump_sum"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.HOUR: lazy_pgettext("budget unit", "Hour"),
+            cls.DAY: lazy_pgettext("budget unit", "Day"),
+            cls.MONTH: lazy_pgettext("budget unit", "Month"),
+            cls.YEAR: lazy_pgettext("budget unit", "Year"),
+            cls.PERSON_DAY: lazy_pgettext("budget unit", "Person-day"),
+            cls.PERSON_MONTH: lazy_pgettext("budget unit", "Person-month"),
+            cls.TRIP: lazy_pgettext("budget unit", "Trip"),
+            cls.FLIGHT: lazy_pgettext("budget unit", "Flight"),
+            cls.KM: lazy_pgettext("budget unit", "km"),
+            cls.NIGHT: lazy_pgettext("budget unit", "Night (accommodation)"),
+            cls.PER_DIEM: lazy_pgettext("budget unit", "Per diem"),
+            cls.EVENT: lazy_pgettext("budget unit", "Event"),
+            cls.PARTICIPANT: lazy_pgettext("budget unit", "Participant"),
+            cls.SAMPLE: lazy_pgettext("budget unit", "Sample"),
+            cls.TEST: lazy_pgettext("budget unit", "Test"),
+            cls.ANALYSIS: lazy_pgettext("budget unit", "Analysis"),
+            cls.SURVEY: lazy_pgettext("budget unit", "Survey"),
+            cls.ITEM: lazy_pgettext("budget unit", "Item"),
+            cls.SET: lazy_pgettext("budget unit", "Set"),
+            cls.KIT: lazy_pgettext("budget unit", "Kit"),
+            cls.COPY: lazy_pgettext("budget unit", "Copy"),
+            cls.LICENSE: lazy_pgettext("budget unit", "Licence"),
+            cls.PACKAGE: lazy_pgettext("budget unit", "Package"),
+            cls.LUMP_SUM: lazy_pgettext("budget unit", "Lump sum"),
+        }
+
+
 class FundingTarget(Localized, Base):
     """What a campaign needs for a period, in one currency; its total is its lines' sum."""
 
@@ -79,6 +144,8 @@ class FundingTarget(Localized, Base):
 class BudgetLine(Localized, Base):
     """Quantity × unit cost for one category, spent by one partner; the total is derived.
 
+    The unit comes from a closed list (BudgetUnit) so that both languages can name it.
+
     What the line pays for and why are written in English and Russian; either may be
     empty until translated, and the properties fall back to the other language.
     """
@@ -99,7 +166,8 @@ class BudgetLine(Localized, Base):
     description_ru: Mapped[str] = mapped_column(String(300), default="")
     partner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
-    unit: Mapped[str] = mapped_column(String(40), default="")
+    unit: Mapped[BudgetUnit] = mapped_column(str_enum(BudgetUnit, "budget_unit"),
+                                             default=BudgetUnit.LUMP_SUM)
     unit_cost_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))

@@ -14,13 +14,12 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.money.value import MAX_AMOUNT, Money, MoneyError, minor_units
 from tracker.orgs.models import Organization
-from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
+from tracker.targets.models import BudgetCategory, BudgetLine, BudgetUnit, FundingTarget
 
 MAX_QUANTITY = Decimal("1000000")
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 300
 MAX_JUSTIFICATION_LENGTH = 5_000
-MAX_UNIT_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class BudgetLineInput:
     unit_cost: Decimal
     description_en: str = ""
     description_ru: str = ""
-    unit: str = ""
+    unit: BudgetUnit = BudgetUnit.LUMP_SUM
     partner_org_id: int | None = None
     justification_en: str = ""
     justification_ru: str = ""
@@ -138,9 +137,10 @@ def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
         if len(text) > MAX_JUSTIFICATION_LENGTH:
             raise DomainError(_("Keep the justification under %(limit)s characters.",
                                 limit=MAX_JUSTIFICATION_LENGTH), field=name)
-    if len(data.unit.strip()) > MAX_UNIT_LENGTH:
-        raise DomainError(_("Keep the unit under %(limit)s characters.", limit=MAX_UNIT_LENGTH),
-                          field="unit")
+    try:
+        unit = BudgetUnit(data.unit)
+    except ValueError:
+        raise DomainError(_("Choose a unit from the list."), field="unit") from None
     partner_id = data.partner_org_id
     if partner_id is not None and db.session.get(Organization, partner_id) is None:
         raise DomainError(_("Choose a partner organisation."), field="partner_org_id")
@@ -148,7 +148,7 @@ def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
     line.category = data.category
     line.description_en, line.description_ru = description_en, description_ru
     line.quantity = data.quantity
-    line.unit = data.unit.strip()
+    line.unit = unit
     line.unit_cost = unit_cost
     line.total = total
     line.partner_org_id = data.partner_org_id

@@ -9,6 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from tracker.auth.permissions import Action, can, require
+from tracker.auth.sessions import current_user
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import find_campaign
 from tracker.errors import DomainError
@@ -60,6 +62,17 @@ def _editor_target_or_404(target_id: int) -> FundingTarget:
         selectinload(FundingTarget.lines).selectinload(BudgetLine.partner)])
 
 
+def _require_edit(campaign: Campaign) -> None:
+    """403 unless the user may change this campaign's targets and budget lines."""
+    require(can(current_user, Action.EDIT_TARGETS, campaign))
+
+
+def _editable_target_or_404(target_id: int) -> FundingTarget:
+    target = db.get_or_404(FundingTarget, target_id)
+    _require_edit(target.campaign)
+    return target
+
+
 def _line_or_404(target: FundingTarget, line_id: int) -> BudgetLine:
     line = services.find_line(target, line_id)
     if line is None:
@@ -98,6 +111,7 @@ def _render_target_form(campaign: Campaign, form: TargetForm,
 def new_target(slug: str):
     """Create a funding target for a campaign."""
     campaign = _campaign_or_404(slug)
+    _require_edit(campaign)
     form = TargetForm()
     if not form.is_submitted():
         form.starts_on.data = form.starts_on.data or campaign.starts_on
@@ -126,7 +140,7 @@ def show(target_id: int):
 @bp.route("/targets/<int:target_id>/edit", methods=["GET", "POST"])
 def edit(target_id: int):
     """Change a target's titles, period or (while it has no lines) currency."""
-    target = db.get_or_404(FundingTarget, target_id)
+    target = _editable_target_or_404(target_id)
     form = TargetForm.for_target(target)
     if not form.is_submitted():
         return _render_target_form(target.campaign, form, target)
@@ -146,7 +160,7 @@ def edit(target_id: int):
 @bp.get("/targets/<int:target_id>/delete")
 def confirm_delete(target_id: int):
     """Ask before deleting a target and all its budget lines."""
-    target = db.get_or_404(FundingTarget, target_id)
+    target = _editable_target_or_404(target_id)
     return render_template("targets/confirm_delete.html", target=target,
                            campaign=target.campaign, total=services.target_total(target))
 
@@ -154,7 +168,7 @@ def confirm_delete(target_id: int):
 @bp.post("/targets/<int:target_id>/delete")
 def delete(target_id: int):
     """Delete a target with its budget lines and go back to the campaign."""
-    target = db.get_or_404(FundingTarget, target_id)
+    target = _editable_target_or_404(target_id)
     name, slug = target_name(target), target.campaign.slug
     services.delete_target(target)
     db.session.commit()
@@ -166,6 +180,7 @@ def delete(target_id: int):
 def add_line(target_id: int):
     """Add a budget line to a target; its total is computed, never typed."""
     target = _editor_target_or_404(target_id)
+    _require_edit(target.campaign)
     form = _line_form(target)
     if not form.validate():
         return _render_editor(target, form, status=422)
@@ -183,7 +198,7 @@ def add_line(target_id: int):
 @bp.route("/targets/<int:target_id>/lines/<int:line_id>/edit", methods=["GET", "POST"])
 def edit_line(target_id: int, line_id: int):
     """Change a budget line; its total is recomputed."""
-    target = db.get_or_404(FundingTarget, target_id)
+    target = _editable_target_or_404(target_id)
     line = _line_or_404(target, line_id)
     form = _line_form(target, line)
     if not form.is_submitted():
@@ -206,7 +221,7 @@ def edit_line(target_id: int, line_id: int):
 @bp.get("/targets/<int:target_id>/lines/<int:line_id>/remove")
 def confirm_remove_line(target_id: int, line_id: int):
     """Ask before removing a budget line."""
-    target = db.get_or_404(FundingTarget, target_id)
+    target = _editable_target_or_404(target_id)
     line = _line_or_404(target, line_id)
     return render_template("targets/confirm_remove_line.html", target=target, line=line)
 
@@ -214,7 +229,7 @@ def confirm_remove_line(target_id: int, line_id: int):
 @bp.post("/targets/<int:target_id>/lines/<int:line_id>/remove")
 def remove_line(target_id: int, line_id: int):
     """Remove a budget line from its target."""
-    target = db.get_or_404(FundingTarget, target_id)
+    target = _editable_target_or_404(target_id)
     line = _line_or_404(target, line_id)
     description = line.description
     services.remove_line(line)
