@@ -139,3 +139,14 @@ def runner(app: Flask):
 def backend(database_url: str) -> str:
     """'sqlite' or 'postgresql': which database this run of the test uses."""
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def signed_in_admin(client: Client):
+    """Log the test client in as an administrator: for tests of screens, not of access."""
+    from tests.auth_support import login, make_user
+    from tracker.auth.models import Role
+
+    admin = make_user(Role.ADMIN, email="admin@example.org")
+    login(client, admin)
+    return admin

@@ -410,6 +410,7 @@ def test_a_targets_history_shows_its_budget_line_changes_page_by_page(app):
 # --- the audit screen and its export ------------------------------------------------------
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_the_audit_screen_lists_changes_newest_first(client):
     make_org(name_en="First NGO")
     make_org(name_en="Second NGO")
@@ -418,10 +419,12 @@ def test_the_audit_screen_lists_changes_newest_first(client):
 
     assert page.status_code == 200
     assert page.text.index("Second NGO") < page.text.index("First NGO")
-    assert "2 changes" in page.text
+    # Two organisations, and the signed-in admin's account: made, then its password set.
+    assert "4 changes" in page.text
     assert "Download CSV" in page.text
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_the_audit_screen_filters_by_record_type(client):
     make_campaign(make_org(name_en="Eco-Forum"), title_en="Women and chemicals")
 
@@ -433,6 +436,7 @@ def test_the_audit_screen_filters_by_record_type(client):
     assert "/audit/export.csv?record_type=organization" in page.text
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_the_audit_screen_filters_by_date(client):
     make_org(name_en="Today's NGO")
     db.session.add(AuditEvent(  # appending is allowed: an event from last January
@@ -454,6 +458,7 @@ def test_the_audit_screen_filters_by_date(client):
     assert "The end date cannot be before the start date." in backwards.text
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_the_audit_screen_filters_by_user_and_by_record(client):
     coordinator = make_user(Role.COORDINATOR, email="coordinator@example.org")
     with acting_as(coordinator.id):
@@ -481,6 +486,7 @@ def test_search_events_pages_and_filters_in_sql(app):
     assert search_events(date_to=date(2000, 1, 1)).total == 0
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_csv_export_has_the_rows_and_defuses_formulas(client):
     make_org(name_en='=HYPERLINK("http://evil.example/","Click me")', slug="evil")
     make_campaign(title_en="Lead in paint")
@@ -502,6 +508,7 @@ def test_csv_export_has_the_rows_and_defuses_formulas(client):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_csv_export_shows_amounts_with_their_currency(client):
     line = make_line(make_target(make_campaign(), currency="KZT"), unit_cost="1500")
     update_line(line, line_input(line, unit_cost=Decimal("2000")))
@@ -523,6 +530,7 @@ def test_neutralize_prefixes_only_dangerous_text():
     assert neutralize(-5) == -5
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_the_history_is_shown_in_russian(client):
     line = make_line(make_target(make_campaign(), currency="USD"), unit_cost="100")
     update_line(line, line_input(line, unit_cost=Decimal("1500.5"),

@@ -150,7 +150,7 @@ def test_authenticated_requests_name_the_user_for_the_audit_trail(app, client):
         seen["actor"] = g.get("audit_actor_id")
         return "ok"
 
-    app.add_url_rule("/_test/who", "who", who)
+    app.add_url_rule("/_test/who", "who", public(who))
     client.get("/_test/who")
     assert seen["actor"] is None
     user = make_user()
@@ -341,20 +341,9 @@ def test_a_language_chosen_before_login_wins_over_the_saved_one(client):
 # --- The login guard (LOGIN_REQUIRED) ---------------------------------------------------------
 
 
-def test_without_login_required_anonymous_visitors_still_see_the_screens(client):
-    assert client.get("/orgs/").status_code == 200
-    assert 'href="/login"' in client.get("/orgs/").text
-
-
-@pytest.fixture
-def guarded(app):
-    app.config["LOGIN_REQUIRED"] = True
-    return app
-
-
 @pytest.mark.parametrize("path", ["/", "/orgs/", "/orgs/?country=KZ", "/campaigns/",
                                   "/rates", "/account", "/admin/users"])
-def test_login_required_sends_anonymous_visitors_to_login_and_back(guarded, client, path):
+def test_login_required_sends_anonymous_visitors_to_login_and_back(client, path):
     response = client.get(path)
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -369,7 +358,7 @@ def test_login_required_sends_anonymous_visitors_to_login_and_back(guarded, clie
     assert response.headers["Location"] == path
 
 
-def test_login_required_keeps_login_health_static_and_language_open(guarded, client):
+def test_login_required_keeps_login_health_static_and_language_open(app, client):
     assert client.get("/login").status_code == 200
     assert client.get("/healthz").status_code == 200
     with client.get("/static/css/app.css") as response:
@@ -382,7 +371,7 @@ def test_login_required_keeps_login_health_static_and_language_open(guarded, cli
     assert 'href="/orgs/"' not in page
 
 
-def test_login_required_refuses_anonymous_posts_and_writes_nothing(guarded, client):
+def test_login_required_refuses_anonymous_posts_and_writes_nothing(app, client):
     from tracker.orgs.models import Organization
 
     response = client.post("/orgs/new", data={"slug": "x", "name_en": "X", "country": "KZ",
@@ -392,21 +381,21 @@ def test_login_required_refuses_anonymous_posts_and_writes_nothing(guarded, clie
     assert count_rows(Organization) == 0
 
 
-def test_a_view_marked_public_is_open_with_login_required(guarded, client):
+def test_a_view_marked_public_is_open_with_login_required(app, client):
     def drive_page():
         """A public page, as a drive's progress page will be."""
         return "progress"
 
-    guarded.add_url_rule("/_test/public", "public_page", public(drive_page))
-    guarded.add_url_rule("/_test/private", "private_page", lambda: "secret")
+    app.add_url_rule("/_test/public", "public_page", public(drive_page))
+    app.add_url_rule("/_test/private", "private_page", lambda: "secret")
     assert client.get("/_test/public").text == "progress"
     assert client.get("/_test/private").status_code == 302
 
 
-def test_login_required_lets_a_logged_in_user_through(guarded, client):
+def test_login_required_lets_a_logged_in_user_through(app, client):
     login(client, make_user())
     assert client.get("/orgs/").status_code == 200
 
 
-def test_an_unknown_page_is_still_a_404_with_login_required(guarded, client):
+def test_an_unknown_page_is_still_a_404_with_login_required(app, client):
     assert client.get("/no-such-page").status_code == 404

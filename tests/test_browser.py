@@ -7,17 +7,30 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.auth_support import TEST_PASSWORD, make_user
 from tests.browser_support import serving
 from tests.factories import make_org
+from tracker.auth.models import Role
 from tracker.orgs.models import OrgKind
 
 pytestmark = pytest.mark.browser
 
 
+def log_in(page: Page, base_url: str, email: str) -> None:
+    """Sign in through the login form, as a person would."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", TEST_PASSWORD)
+    page.locator("form:has(#password) [type=submit]").click()
+    expect(page.locator("form[action='/logout']")).to_be_visible()
+
+
 def test_campaign_with_a_budget_line_shows_its_total_in_russian(app, page: Page):
+    make_user(Role.COORDINATOR, email="coordinator@example.org")
     lead = make_org(slug="za-prirodu", name_en="For Nature", name_ru="За природу", country="RU",
              city="Chelyabinsk", kind=OrgKind.NGO)
     with serving(app) as base_url:
+        log_in(page, base_url, "coordinator@example.org")
         page.goto(f"{base_url}/campaigns/")
         expect(page.locator("h1")).to_contain_text("Campaigns")
 

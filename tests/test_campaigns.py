@@ -20,6 +20,9 @@ from tracker.campaigns.models import (
 from tracker.extensions import db
 from tracker.orgs.models import OrgKind
 
+# These tests are about the screens; access is tested in tests/test_access.py.
+pytestmark = pytest.mark.usefixtures("signed_in_admin")
+
 NBSP = "\u00a0"
 
 
@@ -304,8 +307,11 @@ def test_editing_replaces_partners_and_countries(client, coalition):
     assert response.headers["Location"] == "/campaigns/xrf"
     page = client.get("/campaigns/xrf").text
     assert "Changes to XRF testing in Chelyabinsk saved." in page
-    assert "Greenwomen" not in page
-    assert "For Nature" in page
+    partners_section = page.split('id="history"')[0]
+    assert "Greenwomen" not in partners_section
+    assert "For Nature" in partners_section
+    # The history below keeps the partner that left, with who removed it.
+    assert "Greenwomen" in page.split('id="history"')[1]
 
     campaign = db.session.scalar(db.select(Campaign))
     assert campaign.status is CampaignStatus.COMPLETED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_org
@@ -14,8 +15,9 @@ from tracker.demo import CAMPAIGNS, ORGANIZATIONS, TARGETS, all_lines
 from tracker.extensions import db
 from tracker.money.services import convert, rate_on
 from tracker.money.value import Money
+from tracker.orgs.models import Organization
 from tracker.orgs.services import find_organization
-from tracker.targets.models import BudgetLine, FundingTarget
+from tracker.targets.models import BudgetLine, BudgetUnit, FundingTarget
 from tracker.targets.services import delete_target, target_total, totals_by_partner
 
 
@@ -87,9 +89,12 @@ def test_demo_campaigns_are_bilingual_with_lead_partners_and_countries(runner):
     hub = find_organization("eco-accord")
     assert (hub.name_ru, hub.country, hub.kind.value) == ("Эко-Согласие", "RU", "hub")
     chelyabinsk = find_organization("for-nature-chelyabinsk")
-    assert (chelyabinsk.name_ru, chelyabinsk.city) == ("За природу", "Chelyabinsk")
+    assert (chelyabinsk.name_ru, chelyabinsk.city_en, chelyabinsk.city_ru) == (
+        "За природу", "Chelyabinsk", "Челябинск")
     for donor in ("undp", "unido", "unep-special-programme", "gef", "sida"):
         assert find_organization(donor) is not None
+    for org in db.session.scalars(select(Organization)):
+        assert org.city_en and org.city_ru and org.city_en != org.city_ru, org.slug
 
 
 def test_demo_target_total_is_the_sum_of_its_lines_split_across_countries(runner):
@@ -108,6 +113,7 @@ def test_demo_target_total_is_the_sum_of_its_lines_split_across_countries(runner
         assert len(countries) >= 2, spec.title_en
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_demo_budget_lines_read_naturally_in_english_and_russian(runner, client):
     runner.invoke(args=["seed-demo"])
     lines = db.session.scalars(select(BudgetLine)).all()
@@ -116,6 +122,8 @@ def test_demo_budget_lines_read_naturally_in_english_and_russian(runner, client)
         assert line.description_en and line.description_ru, line.description_en
         assert line.justification_en and line.justification_ru, line.description_en
         assert line.description_ru != line.description_en
+        if line.unit is BudgetUnit.LUMP_SUM:  # "3 × lump sum" would read oddly
+            assert line.quantity == 1, line.description_en
 
     xrf = find_campaign("water-and-air-quality").funding_targets[0]
     english = client.get(f"/targets/{xrf.id}").text
@@ -124,7 +132,8 @@ def test_demo_budget_lines_read_naturally_in_english_and_russian(runner, client)
     russian = client.get(f"/targets/{xrf.id}").text
     assert "Суточные команды РФА-анализа в Челябинске" in russian
     assert "Два оператора на 14 дней полевых работ." in russian
-    assert "Per diems" not in russian
+    assert "Per diems" not in russian and "Per diem" not in russian
+    assert ">Суточные</td>" in russian  # the unit, in its own column
 
 
 def test_demo_budget_can_be_converted_with_the_demo_rates(runner):

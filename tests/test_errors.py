@@ -30,6 +30,7 @@ def test_healthz_answers_503_when_the_database_is_unreachable(url):
     assert response.get_json() == {"status": "error", "database": "error"}
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_unknown_page_shows_the_404_page_in_the_site_layout(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
@@ -46,6 +47,7 @@ def test_unknown_page_speaks_the_users_language(client):
     assert 'aria-current="true">Русский' in response.text
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_a_crash_in_a_view_shows_a_500_page_without_a_traceback(app, client, caplog):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -65,6 +67,7 @@ def test_a_crash_in_a_view_shows_a_500_page_without_a_traceback(app, client, cap
                if record.exc_info)
 
 
+@pytest.mark.usefixtures("signed_in_admin")
 def test_a_wrong_method_shows_the_405_page(client):
     response = client.get("/language")
     assert response.status_code == 405

@@ -33,7 +33,6 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     # Accounts and sessions (tracker/auth).
-    LOGIN_REQUIRED = False  # the global guard; switched on once every screen checks permissions
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     INVITE_VALID_DAYS = 7

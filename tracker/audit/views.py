@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from tracker.audit import services
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.services import EventPage, EventView
+from tracker.auth.permissions import Action, permission_required
 from tracker.db import utcnow
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -22,8 +23,8 @@ def _filter_args() -> dict[str, str]:
     return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
 
 
-# ACCESS: coordinator, admin
 @bp.get("/")
+@permission_required(Action.VIEW_AUDIT)
 def index():
     """The audit trail, newest first, filtered by user, record type and dates."""
     form = AuditFilterForm(formdata=request.args)
@@ -46,8 +47,8 @@ def index():
     )
 
 
-# ACCESS: coordinator, admin
 @bp.get("/export.csv")
+@permission_required(Action.VIEW_AUDIT)
 def export():
     """Download the filtered trail as CSV, streamed row by row."""
     form = AuditFilterForm(formdata=request.args)

@@ -5,8 +5,8 @@ request looks the token's hash up in `user_session`; a session that has ended or
 timed out is refused and its cookie forgotten. `current_user` is the logged-in
 User or ANONYMOUS.
 
-With LOGIN_REQUIRED on, every endpoint needs a login except the static files, the
-health check, the language switch and views marked `@public`.
+Every endpoint needs a login except the static files, the health check, the
+language switch, the login and invitation pages and views marked `@public`.
 """
 
 from __future__ import annotations
@@ -61,13 +61,13 @@ def current_session() -> UserSession | None:
 
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view as open to anonymous visitors even when LOGIN_REQUIRED is on."""
+    """Mark a view as open to anonymous visitors (the public drive pages)."""
     view.tracker_public = True  # type: ignore[attr-defined]
     return view
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Send anonymous visitors of this view to the login page, whatever LOGIN_REQUIRED says."""
+    """Send anonymous visitors of this view to the login page, whatever else is open."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -167,8 +167,7 @@ def load_user() -> Response | None:
         g.auth_user = user
         g.auth_session = check.session
         g.audit_actor_id = user.id  # the audit trail names this user as the author of changes
-    if (current_app.config["LOGIN_REQUIRED"] and not current_user.is_authenticated
-            and not _is_open(request.endpoint)):
+    if not current_user.is_authenticated and not _is_open(request.endpoint):
         return redirect_to_login()
     return None
 

@@ -7,6 +7,8 @@ from typing import TypeVar
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from tracker.audit.services import history_for
+from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns import services
 from tracker.campaigns.forms import CampaignForm
 from tracker.campaigns.models import Campaign, CampaignStatus, Theme
@@ -56,6 +58,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_CAMPAIGN)
 def new():
     """Add a campaign with its lead, partners and focus countries."""
     form = CampaignForm()
@@ -82,10 +85,13 @@ def show(slug: str):
         campaign=campaign,
         participants=services.participants_by_country(campaign),
         targets=services.funding_targets(campaign),
+        history=history_for("campaign", campaign.id,
+                            page=request.args.get("history_page", 1, type=int)),
     )
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_CAMPAIGN)
 def edit(slug: str):
     """Change a campaign, its partners and focus countries."""
     campaign = _get_or_404(slug)

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker.auth.permissions import Action, permission_required
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.forms import apply_domain_error
@@ -77,6 +78,7 @@ def rates():
 
 
 @bp.route("/rates/new", methods=["GET", "POST"])
+@permission_required(Action.MANAGE_RATES)
 def new_rate():
     """Record one dated exchange rate."""
     form = RateForm()
@@ -98,6 +100,7 @@ def new_rate():
 
 
 @bp.route("/rates/import", methods=["GET", "POST"])
+@permission_required(Action.MANAGE_RATES)
 def import_rates():
     """Import rates from a CSV file: all of its rows, or none of them."""
     form = RatesImportForm()

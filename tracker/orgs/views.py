@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns.services import participations
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -39,6 +40,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_ORGS)
 def new():
     """Add an organisation."""
     form = OrganizationForm()
@@ -64,6 +66,7 @@ def show(slug: str):
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_ORGS)
 def edit(slug: str):
     """Change an organisation's names, country, city, kind or website."""
     org = _get_or_404(slug)
