@@ -1,8 +1,10 @@
 """Imports every model so that metadata, migrations and relationships see them all."""
 
+from tracker.applications import models as applications_models  # noqa: F401
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Invite, Membership, User, UserSession
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
+from tracker.drives import models as drives_models  # noqa: F401
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetLine, FundingTarget

@@ -23,17 +23,20 @@ ERROR_TITLES = {
 
 def register_web(app: Flask) -> None:
     """Register every blueprint, the Jinja helpers and the error pages."""
+    from tracker.applications.views import bp as applications_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.headers import set_security_headers
     from tracker.auth.limits import too_many_requests
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.core.views import bp as core_bp
+    from tracker.drives.views import bp as drives_bp
     from tracker.money.views import bp as money_bp
     from tracker.orgs.views import bp as orgs_bp
     from tracker.targets.views import bp as targets_bp
 
-    for blueprint in (core_bp, auth_bp, orgs_bp, campaigns_bp, targets_bp, money_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, orgs_bp, campaigns_bp, targets_bp, money_bp, audit_bp,
+                      drives_bp, applications_bp):
         app.register_blueprint(blueprint)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)

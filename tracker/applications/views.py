@@ -1,0 +1,7 @@
+"""Screens of donors, funding calls and applications."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("applications", __name__)
