@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 PORT ?= 5000
+# The demo accounts' password: DEVELOPMENT_DEMO_PASSWORD in tracker/config.py (keep in step).
+DEMO_PASSWORD := demo-password-2026
 PYTEST_ARGS ?=
 
 VENV := .venv
@@ -37,9 +39,13 @@ run: system-packages install compile-translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo
-	@echo "  Tracker: http://127.0.0.1:$(PORT)/"
-	@echo "  There is no login yet: sign-in arrives with user accounts in a later release."
-	@echo "  Until then the server listens on 127.0.0.1 only. Stop it with Ctrl+C."
+	@echo "  Tracker: http://127.0.0.1:$(PORT)/ (listening on 127.0.0.1 only; stop it with Ctrl+C)"
+	@echo "  Log in with a demo account, one per role, password $(DEMO_PASSWORD):"
+	@echo "    admin@demo.tracker        administrator: users, currencies, everything"
+	@echo "    coordinator@demo.tracker  regional coordinator (Eco-Accord): every campaign, the audit trail"
+	@echo "    fundraiser@demo.tracker   fundraiser: applications and proposals, reads the rest"
+	@echo "    lead@demo.tracker         campaign lead (For Nature, Chelyabinsk): Water and air quality"
+	@echo "    viewer@demo.tracker       viewer: reads everything, changes nothing"
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

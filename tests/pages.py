@@ -10,6 +10,11 @@ def plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
+def without_history(text: str) -> str:
+    """The page above its History section, which shows every language's recorded values."""
+    return text.split('id="history"')[0]
+
+
 def switch_to_russian(client) -> None:
     """Choose Russian with the header's language buttons."""
     client.post("/language", data={"language": "ru", "next": "/"})

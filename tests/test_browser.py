@@ -1,4 +1,5 @@
-"""A real journey in Chromium: a coordinator builds a campaign budget in Russian."""
+"""Real journeys in Chromium: a coordinator builds a budget in Russian; a viewer is kept
+from changing anything; a campaign lead's change shows in the target's history."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from playwright.sync_api import Page, expect
 
 from tests.auth_support import TEST_PASSWORD, make_user
 from tests.browser_support import serving
-from tests.factories import make_org
+from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
 from tracker.auth.models import Role
 from tracker.orgs.models import OrgKind
+from tracker.targets.models import BudgetLine
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +67,81 @@ def test_campaign_with_a_budget_line_shows_its_total_in_russian(app, page: Page)
         expect(page.locator("#lines")).to_contain_text("Выезд команды с XRF-анализатором")
         page.goto(f"{base_url}/campaigns/xrf-chelyabinsk")
         expect(page.locator("body")).to_contain_text(total)
+
+
+@pytest.fixture
+def xrf_budget(app):
+    """The Chelyabinsk campaign with a 2027 target in US dollars and one budget line."""
+    chelyabinsk = make_org(slug="za-prirodu", name_en="For Nature", name_ru="За природу",
+                           country="RU", city="Chelyabinsk", kind=OrgKind.NGO)
+    campaign = make_campaign(chelyabinsk, slug="water-and-air", title_en="Water and air quality",
+                             countries=("RU",))
+    target = make_target(campaign, currency="USD", title_en="XRF survey 2027")
+    make_line(target, description="XRF operators' flights", unit_cost="900")
+    return campaign, target
+
+
+def test_a_viewer_sees_no_edit_buttons_and_a_direct_post_is_refused(app, page: Page,
+                                                                    xrf_budget):
+    campaign, target = xrf_budget
+    make_user(Role.VIEWER, email="viewer@example.org")
+    with serving(app) as base_url:
+        log_in(page, base_url, "viewer@example.org")
+        page.goto(f"{base_url}/campaigns/{campaign.slug}")
+        expect(page.locator("h1")).to_contain_text("Water and air quality")
+        main = page.locator("main")
+        expect(main.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
+        expect(main.get_by_role("link", name="Add a funding target")).to_have_count(0)
+
+        main.get_by_role("link", name="Open budget").click()
+        expect(page).to_have_url(f"{base_url}/targets/{target.id}")
+        expect(page.locator("#lines")).to_contain_text("XRF operators' flights")
+        expect(main.get_by_role("link", name="Edit target")).to_have_count(0)
+        expect(main.get_by_role("link", name="Delete target")).to_have_count(0)
+        expect(main.get_by_role("link", name=re.compile(r"^(Edit|Remove)\b"))).to_have_count(0)
+        expect(page.locator("#add-line")).to_have_count(0)
+        expect(main.get_by_role("button", name="Add the line")).to_have_count(0)
+
+        # The form is hidden, not the rule: posting it anyway is refused, with a valid token.
+        token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+        response = page.request.post(f"{base_url}/targets/{target.id}/lines", form={
+            "csrf_token": token, "category": "travel", "description_en": "Sneaked in",
+            "quantity": "1", "unit_cost": "100", "unit": "item",
+        })
+        assert response.status == 403
+        assert count_rows(BudgetLine) == 1
+        page.reload()
+        expect(page.locator("#lines")).not_to_contain_text("Sneaked in")
+
+
+def test_a_campaign_lead_changes_a_budget_line_and_finds_it_in_the_history(app, page: Page,
+                                                                           xrf_budget):
+    campaign, target = xrf_budget
+    make_user(Role.LEAD, email="lead@example.org", campaigns=[campaign])
+    with serving(app) as base_url:
+        log_in(page, base_url, "lead@example.org")
+        page.goto(f"{base_url}/campaigns/{campaign.slug}")
+        page.locator("main").get_by_role("link", name="Edit budget").click()
+        expect(page).to_have_url(f"{base_url}/targets/{target.id}")
+
+        page.fill("#description_en", "XRF analyser transport")
+        page.fill("#quantity", "1")
+        page.fill("#unit_cost", "100")
+        page.locator("form:has(#description_en) [type=submit]").click()
+        row = page.locator("#lines tr", has_text="XRF analyser transport")
+        expect(row).to_contain_text("$100.00")
+
+        row.get_by_role("link", name=re.compile(r"^Edit\b")).click()
+        page.fill("#unit_cost", "150")
+        page.locator("form:has(#unit_cost) [type=submit]").click()
+        expect(page).to_have_url(re.compile(rf"/targets/{target.id}(#lines)?$"))
+        expect(page.locator("#lines tr", has_text="XRF analyser transport")).to_contain_text(
+            "$150.00")
+
+        change = page.locator("#history li", has_text="XRF analyser transport").first
+        expect(change).to_contain_text("Unit cost")
+        expect(change.locator("del")).to_contain_text(["$100.00"])
+        expect(change.locator("ins")).to_contain_text(["$150.00"])
+        expect(change).to_contain_text("lead@example.org")
+        created = page.locator("#history li", has_text="XRF analyser transport").nth(1)
+        expect(created).to_contain_text("Created")

@@ -9,6 +9,8 @@ from flask import Flask
 
 DEFAULT_SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
+# The password of the demo accounts `seed-demo` creates; the Makefile prints it (keep in step).
+DEVELOPMENT_DEMO_PASSWORD = "demo-password-2026"
 
 
 class ConfigurationError(RuntimeError):
@@ -39,6 +41,9 @@ class Defaults:
     LOGIN_FAILURE_LIMIT = "5/minute"  # per account and per client address; failures only
     REDIS_URL: str | None = None  # shared rate-limit storage when several workers run
     RATELIMIT_KEY_PREFIX = "tracker"
+    # The demo accounts' shared password: set in the development configuration only (see
+    # load below), so that no other configuration can get accounts with a published password.
+    DEMO_PASSWORD: str | None = None
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -49,6 +54,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
 
+    _set_demo_password(app)
     production = app.config["ENV"] == "production"
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -60,6 +66,12 @@ def load(app: Flask, test_config: dict | None) -> None:
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
+
+
+def _set_demo_password(app: Flask) -> None:
+    """DEMO_PASSWORD is the published demo password in development and None in every other ENV."""
+    development = app.config["ENV"] == "development"
+    app.config["DEMO_PASSWORD"] = DEVELOPMENT_DEMO_PASSWORD if development else None
 
 
 def _default_sqlite_url(app: Flask) -> str:

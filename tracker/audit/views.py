@@ -72,8 +72,9 @@ def audit_view(events: EventPage | list[Any]) -> list[EventView]:
 
 
 @bp.app_template_global("audit_page_url")
-def audit_page_url(page: int, param: str = "history_page") -> str:
-    """Template helper: this page's address with another page of a history."""
+def audit_page_url(page: int, param: str = "history_page", endpoint: str | None = None) -> str:
+    """Template helper: this page's address (or `endpoint`'s) with another page of a history."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
     args[param] = [str(page)]
-    return url_for(request.endpoint or "core.index", **(request.view_args or {}), **args)
+    return url_for(endpoint or request.endpoint or "core.index", **(request.view_args or {}),
+                   **args)

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from tracker.audit.services import history_for
 from tracker.auth import services
 from tracker.auth.forms import (
     AccessForm,
@@ -256,7 +257,10 @@ def edit_user(user_id: int):
 
 
 def _edit_page(user: User, form: AccessForm, status: int, error: str | None = None):
-    return render_template("auth/admin_user.html", user=user, form=form, error=error), status
+    history = history_for("user_account", user.id,
+                          page=request.args.get("history_page", 1, type=int))
+    return render_template("auth/admin_user.html", user=user, form=form, error=error,
+                           history=history), status
 
 
 @bp.post("/admin/users/<int:user_id>/disable")

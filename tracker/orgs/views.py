@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns.services import participations
 from tracker.errors import DomainError
@@ -60,9 +61,15 @@ def new():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """Show an organisation and the campaigns it leads or partners in."""
+    """Show an organisation, the campaigns it leads or partners in, and its history."""
     org = _get_or_404(slug)
-    return render_template("orgs/show.html", org=org, participations=participations(org))
+    return render_template(
+        "orgs/show.html",
+        org=org,
+        participations=participations(org),
+        history=history_for("organization", org.id,
+                            page=request.args.get("history_page", 1, type=int)),
+    )
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, can, require
 from tracker.auth.sessions import current_user
 from tracker.campaigns.models import Campaign
@@ -98,6 +99,8 @@ def _render_editor(target: FundingTarget, line_form: BudgetLineForm, status: int
         total=total,
         by_category=services.totals_by_category(target),
         by_country=services.totals_by_country_and_partner(target),
+        history=history_for("funding_target", target.id,
+                            page=request.args.get("history_page", 1, type=int)),
     ), status
 
 
@@ -132,7 +135,7 @@ def new_target(slug: str):
 
 @bp.get("/targets/<int:target_id>")
 def show(target_id: int):
-    """The budget editor: lines, totals by category and by country and partner, a new line."""
+    """The budget: lines, totals by category and by country and partner, its history."""
     target = _editor_target_or_404(target_id)
     return _render_editor(target, _line_form(target))
 
