@@ -1,0 +1,252 @@
+"""Forms of the drives area: a drive, a pledge, a payment, a status change, the public pledge."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from tracker.drives.models import Channel, Drive, DriveStatus, Pledge
+from tracker.drives.services import (
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_REFERENCE_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_TITLE_LENGTH,
+    DriveInput,
+    PaymentInput,
+    PledgeInput,
+    PublicPledgeInput,
+    today,
+)
+from tracker.forms import AmountInput, CurrencySelect
+from tracker.i18n import country_name
+from tracker.orgs.forms import slug_filter, strip
+from tracker.orgs.models import Organization
+
+VERSION = Regexp(r"^\d+$", message=_l("Reload the page and try again."))
+
+
+class DriveForm(FlaskForm):
+    """A drive: bilingual title and purpose, organiser, goal and currency, dates, public flag."""
+
+    slug = StringField(
+        _l("Short name"), filters=[slug_filter],
+        validators=[InputRequired(_l("Give a short name.")), Length(max=80)],
+        description=_l("Used in the public page's address (/d/short-name): lowercase latin "
+                       "letters, digits and hyphens."),
+    )
+    title_en = StringField(_l("Title in English"), filters=[strip],
+                           validators=[Length(max=MAX_TITLE_LENGTH)])
+    title_ru = StringField(_l("Title in Russian"), filters=[strip],
+                           validators=[Length(max=MAX_TITLE_LENGTH)])
+    purpose_en = TextAreaField(_l("Purpose in English"), filters=[strip],
+                               validators=[Length(max=MAX_TEXT_LENGTH)])
+    purpose_ru = TextAreaField(_l("Purpose in Russian"), filters=[strip],
+                               validators=[Length(max=MAX_TEXT_LENGTH)])
+    organiser_org_id = SelectField(
+        _l("Organiser"),
+        invalid_choice_message=_l("Choose an organisation that takes part in the campaign."),
+    )
+    goal = AmountInput(_l("Goal"), currency_field="currency",
+                       validators=[InputRequired(_l("Give the amount the drive aims to raise."))])
+    currency = CurrencySelect(_l("Currency"), default="RUB",
+                              description=_l("Pledges in other currencies are converted into "
+                                             "this one at the rate of their date."))
+    starts_on = DateField(_l("Starts on"), default=date.today,
+                          validators=[InputRequired(_l("Give the first day of the drive."))])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()],
+                        description=_l("Optional: leave empty for a drive without an end date."))
+    is_public = BooleanField(_l("Public page: anyone may follow the drive and pledge online "
+                                "while it is live"))
+
+    def __init__(self, *args: Any, organisers: list[Organization], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organiser_org_id.choices = [
+            (str(org.id), f"{org.name} ({country_name(org.country)})") for org in organisers
+        ]
+
+    @classmethod
+    def for_drive(cls, drive: Drive, **kwargs: Any) -> DriveForm:
+        """The form filled with a drive's current values (a POST overrides them)."""
+        return cls(data={
+            "slug": drive.slug, "title_en": drive.title_en, "title_ru": drive.title_ru,
+            "purpose_en": drive.purpose_en, "purpose_ru": drive.purpose_ru,
+            "organiser_org_id": str(drive.organiser_org_id), "goal": drive.goal.amount,
+            "currency": drive.currency, "starts_on": drive.starts_on, "ends_on": drive.ends_on,
+            "is_public": drive.is_public,
+        }, **kwargs)
+
+    def to_input(self) -> DriveInput:
+        return DriveInput(
+            slug=self.slug.data or "", title_en=self.title_en.data or "",
+            title_ru=self.title_ru.data or "", organiser_org_id=int(self.organiser_org_id.data),
+            goal=self.goal.data, currency=self.currency.data, starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data, purpose_en=self.purpose_en.data or "",
+            purpose_ru=self.purpose_ru.data or "", is_public=bool(self.is_public.data),
+        )
+
+
+class PledgeForm(FlaskForm):
+    """A pledge as staff log it: who (or anonymous), how much in which currency, when, how."""
+
+    pledger_name = StringField(_l("Pledger"), filters=[strip],
+                               validators=[Length(max=MAX_NAME_LENGTH)],
+                               description=_l("A person or an organisation; leave empty for an "
+                                              "anonymous pledge."))
+    is_anonymous = BooleanField(_l("Anonymous: never show the name on the public page"))
+    contact_email = EmailField(_l("Contact e-mail"), filters=[strip],
+                               validators=[Length(max=254)])
+    amount = AmountInput(_l("Amount"), currency_field="currency",
+                         validators=[InputRequired(_l("Give the amount pledged."))])
+    currency = CurrencySelect(_l("Currency"))
+    pledged_on = DateField(_l("Pledged on"), default=date.today,
+                           validators=[InputRequired(_l("Give the date of the pledge."))])
+    channel = SelectField(_l("Channel"), choices=Channel.choices,
+                          default=Channel.BANK_TRANSFER.value,
+                          invalid_choice_message=_l("Choose a channel from the list."))
+    external_reference = StringField(
+        _l("External reference"), filters=[strip], validators=[Length(max=MAX_REFERENCE_LENGTH)],
+        description=_l("Optional: a transfer number or a platform's id. A reference is used "
+                       "once per drive, so imports skip what is already recorded."),
+    )
+    note = TextAreaField(_l("Note"), filters=[strip], validators=[Length(max=MAX_TEXT_LENGTH)])
+    version = HiddenField()
+
+    @classmethod
+    def for_drive(cls, drive: Drive) -> PledgeForm:
+        """An empty pledge form in the drive's currency (a POST overrides it)."""
+        return cls(data={"currency": drive.currency})
+
+    @classmethod
+    def for_pledge(cls, pledge: Pledge) -> PledgeForm:
+        """The form filled with a pledge's current values and the version they belong to."""
+        form = cls(data={
+            "pledger_name": pledge.pledger_name, "is_anonymous": pledge.is_anonymous,
+            "contact_email": pledge.contact_email, "amount": pledge.amount.amount,
+            "currency": pledge.currency, "pledged_on": pledge.pledged_on,
+            "channel": pledge.channel.value,
+            "external_reference": pledge.external_reference or "", "note": pledge.note,
+            "version": str(pledge.version),
+        })
+        form.version.validators = [InputRequired(_l("Reload the page and try again.")), VERSION]
+        return form
+
+    def to_input(self) -> PledgeInput:
+        return PledgeInput(
+            amount=self.amount.data, currency=self.currency.data,
+            pledged_on=self.pledged_on.data, pledger_name=self.pledger_name.data or "",
+            is_anonymous=bool(self.is_anonymous.data),
+            contact_email=self.contact_email.data or "", channel=Channel(self.channel.data),
+            external_reference=self.external_reference.data or "", note=self.note.data or "",
+            version=_version(self.version.data),
+        )
+
+
+class PaymentForm(FlaskForm):
+    """A payment against a pledge: amount and currency, date, method, reference."""
+
+    amount = AmountInput(_l("Amount"), currency_field="currency",
+                         validators=[InputRequired(_l("Give the amount paid."))])
+    currency = CurrencySelect(_l("Currency"))
+    paid_on = DateField(_l("Paid on"), default=date.today,
+                        validators=[InputRequired(_l("Give the date of the payment."))])
+    method = SelectField(_l("Method"), choices=Channel.choices,
+                         default=Channel.BANK_TRANSFER.value,
+                         invalid_choice_message=_l("Choose a method from the list."))
+    reference = StringField(_l("Reference"), filters=[strip],
+                            validators=[Length(max=MAX_REFERENCE_LENGTH)])
+    note = TextAreaField(_l("Note"), filters=[strip], validators=[Length(max=MAX_TEXT_LENGTH)])
+
+    @classmethod
+    def for_pledge(cls, pledge: Pledge) -> PaymentForm:
+        """A payment form in the pledge's currency, for the outstanding amount."""
+        outstanding = pledge.outstanding
+        return cls(data={
+            "currency": pledge.currency,
+            "amount": outstanding.amount if outstanding.amount > 0 else None,
+            "paid_on": today(),
+        })
+
+    def to_input(self) -> PaymentInput:
+        return PaymentInput(
+            amount=self.amount.data, currency=self.currency.data, paid_on=self.paid_on.data,
+            method=Channel(self.method.data), reference=self.reference.data or "",
+            note=self.note.data or "",
+        )
+
+
+class PledgeStatusForm(FlaskForm):
+    """Confirm, reject, cancel or write off a pledge: the version seen, and a reason."""
+
+    reason = TextAreaField(_l("Reason"), filters=[strip],
+                           validators=[Length(max=MAX_REASON_LENGTH)])
+    version = HiddenField(validators=[InputRequired(_l("Reload the page and try again.")),
+                                      VERSION])
+
+    @classmethod
+    def for_pledge(cls, pledge: Pledge) -> PledgeStatusForm:
+        return cls(data={"version": str(pledge.version)})
+
+    @property
+    def seen_version(self) -> int | None:
+        return _version(self.version.data)
+
+
+class DriveMoveForm(FlaskForm):
+    """Move a drive to another status (the buttons on the drive page)."""
+
+    to = SelectField(_l("New status"), choices=DriveStatus.choices,
+                     invalid_choice_message=_l("Choose a status from the list."))
+
+
+class PublicPledgeForm(FlaskForm):
+    """The public page's pledge form; `website` is a honeypot that people never see."""
+
+    pledger_name = StringField(_l("Your name"), filters=[strip],
+                               validators=[Length(max=MAX_NAME_LENGTH)])
+    is_anonymous = BooleanField(_l("Do not show my name on this page"))
+    contact_email = EmailField(
+        _l("Your e-mail"), filters=[strip],
+        validators=[InputRequired(_l("Give an e-mail address so that the organisers can "
+                                     "confirm your pledge.")), Length(max=254)],
+        description=_l("Only the organisers see it."),
+    )
+    amount = AmountInput(_l("Amount"), currency_field="currency",
+                         validators=[InputRequired(_l("Give the amount you pledge."))])
+    currency = CurrencySelect(_l("Currency"))
+    message = TextAreaField(_l("Message to the organisers (optional)"), filters=[strip],
+                            validators=[Length(max=MAX_MESSAGE_LENGTH)])
+    website = StringField(_l("Leave this field empty"))
+
+    @classmethod
+    def for_drive(cls, drive: Drive) -> PublicPledgeForm:
+        return cls(data={"currency": drive.currency})
+
+    def to_input(self) -> PublicPledgeInput:
+        return PublicPledgeInput(
+            amount=self.amount.data, currency=self.currency.data,
+            contact_email=self.contact_email.data or "",
+            pledger_name=self.pledger_name.data or "",
+            is_anonymous=bool(self.is_anonymous.data), message=self.message.data or "",
+            trap=self.website.data or "",
+        )
+
+
+def _version(value: Any) -> int | None:
+    """The version number a form carried, or None when it carried none."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
