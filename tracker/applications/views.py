@@ -1,7 +1,375 @@
-"""Screens of donors, funding calls and applications."""
+"""Screens of donors, funding calls and applications: pipeline, deadlines and the feed."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from decimal import Decimal
+
+from babel.numbers import format_percent
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from tracker.applications import services
+from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, ReportForm
+from tracker.applications.models import Application, ApplicationStatus, FundingCall
+from tracker.audit.services import history_for
+from tracker.auth.permissions import Action, permission_required
+from tracker.auth.sessions import current_user, login_required, public
+from tracker.campaigns.services import find_campaign, list_campaigns
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.forms import apply_domain_error
+from tracker.i18n import LANGUAGES, current_language
+from tracker.orgs.services import find_organization
 
 bp = Blueprint("applications", __name__)
+
+
+@bp.app_template_filter("percent")
+def format_whole_percent(value: int | None) -> str:
+    """A whole percentage in the reader's language ('40%', '40 %')."""
+    if value is None:
+        return ""
+    return format_percent(Decimal(value) / 100, locale=current_language())
+
+
+def _application_or_404(application_id: int) -> Application:
+    application = services.get_application(application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _donor_or_404(slug: str):
+    donor = find_organization(slug)
+    if not services.is_donor(donor):
+        abort(404)
+    return donor
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _status_or_none(value: str) -> ApplicationStatus | None:
+    try:
+        return ApplicationStatus(value)
+    except ValueError:
+        return None
+
+
+# The pipeline ----------------------------------------------------------------------
+
+
+@bp.get("/applications/")
+@login_required
+def index():
+    """The pipeline: applications as a list or a board, filtered by campaign, donor, status."""
+    campaign = find_campaign(request.args.get("campaign", ""))
+    donor = find_organization(request.args.get("donor", ""))
+    donor = donor if services.is_donor(donor) else None
+    filters = services.PipelineFilter(
+        campaign_id=campaign.id if campaign else None,
+        donor_org_id=donor.id if donor else None,
+        status=_status_or_none(request.args.get("status", "")),
+        deadline_from=_iso_date(request.args.get("deadline_from", "")),
+        deadline_to=_iso_date(request.args.get("deadline_to", "")),
+    )
+    board = request.args.get("view") == "board"
+    applications = services.list_applications(filters)
+    return render_template(
+        "applications/index.html",
+        applications=applications,
+        overdue={a.id for a in applications if services.is_overdue(a)},
+        filters=filters,
+        campaign=campaign,
+        donor=donor,
+        board=board,
+        campaigns=sorted(list_campaigns(), key=lambda c: c.title.casefold()),
+        donors=services.list_donors(),
+        statuses=ApplicationStatus,
+        colliding=services.colliding_ids(),
+        filtered=any((campaign, donor, filters.status, filters.deadline_from,
+                      filters.deadline_to)),
+    )
+
+
+def _render_form(form: ApplicationForm, application: Application | None, status: int = 200):
+    return render_template("applications/form.html", form=form,
+                           application=application), status
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_APPLICATIONS)
+def new():
+    """Add an application to a donor for a campaign; it starts as an idea."""
+    form = ApplicationForm()
+    if not form.is_submitted():
+        campaign = find_campaign(request.args.get("campaign", ""))
+        if campaign is not None:
+            form.campaign_id.data = str(campaign.id)
+        return _render_form(form, None)
+    if not form.validate():
+        return _render_form(form, None, 422)
+    try:
+        application = services.create_application(form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _render_form(form, None, 422)
+    db.session.commit()
+    flash(_("Application “%(title)s” added as an idea.", title=application.title), "success")
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+def _render_show(application: Application, *, move_forms: dict | None = None,
+                 report_form: ReportForm | None = None, move_error: str | None = None,
+                 status: int = 200):
+    forms = {to: MoveForm(formdata=None, prefix=to.value, currency=application.currency)
+             for to in services.next_statuses(application.status)}
+    for to, form in (move_forms or {}).items():
+        if to in forms:
+            forms[to] = form
+        else:  # a refused form for a move that is not offered: say why it is not
+            move_error = move_error or services.TransitionNotAllowed(application.status, to).message
+    return render_template(
+        "applications/show.html",
+        application=application,
+        move_forms=forms,
+        move_error=move_error,
+        report_form=report_form or ReportForm(formdata=None),
+        changes=services.status_history(application),
+        collisions=services.collisions_for(application),
+        overdue=services.is_overdue(application),
+        today=services.utcnow().date(),
+        history=history_for("application", application.id,
+                            page=request.args.get("history_page", 1, type=int)),
+    ), status
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def show(application_id: int):
+    """One application: its details, next steps, status history, reports and collisions."""
+    return _render_show(_application_or_404(application_id))
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_APPLICATIONS)
+def edit(application_id: int):
+    """Change an application's details (not its status, which moves on the application page)."""
+    application = _application_or_404(application_id)
+    form = ApplicationForm.for_application(application)
+    if not form.is_submitted():
+        return _render_form(form, application)
+    if not form.validate():
+        return _render_form(form, application, 422)
+    try:
+        services.update_application(application, form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _render_form(form, application, 422)
+    db.session.commit()
+    flash(_("Changes to “%(title)s” saved.", title=application.title), "success")
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+@bp.post("/applications/<int:application_id>/move/<status>")
+@permission_required(Action.EDIT_APPLICATIONS)
+def move(application_id: int, status: str):
+    """Move an application to another status, with a note; the machine says which are allowed."""
+    application = _application_or_404(application_id)
+    to = _status_or_none(status)
+    if to is None:
+        abort(404)
+    form = MoveForm(prefix=to.value, currency=application.currency)
+    if not form.validate():
+        return _render_show(application, move_forms={to: form}, status=422)
+    try:
+        services.move(application, to, by=current_user, note=form.note.data or "",
+                      awarded=form.awarded())
+    except services.TransitionNotAllowed as err:
+        db.session.rollback()
+        return _render_show(application, move_error=err.message, status=422)
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _render_show(application, move_forms={to: form}, status=422)
+    db.session.commit()
+    flash(_("“%(title)s” is now “%(status)s”.", title=application.title, status=to.label),
+          "success")
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+@bp.post("/applications/<int:application_id>/reports")
+@permission_required(Action.EDIT_APPLICATIONS)
+def add_report(application_id: int):
+    """Add a report the donor expects (interim or final) with its due date."""
+    application = _application_or_404(application_id)
+    form = ReportForm()
+    if not form.validate():
+        return _render_show(application, report_form=form, status=422)
+    try:
+        report = services.add_report(application, form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _render_show(application, report_form=form, status=422)
+    db.session.commit()
+    flash(_("%(report)s added.", report=report.kind.label), "success")
+    return redirect(url_for("applications.show", application_id=application.id,
+                            _anchor="reports"))
+
+
+@bp.post("/applications/<int:application_id>/reports/<int:report_id>/done")
+@permission_required(Action.EDIT_APPLICATIONS)
+def report_done(application_id: int, report_id: int):
+    """Mark a report as sent to the donor today."""
+    application = _application_or_404(application_id)
+    report = services.find_report(application, report_id)
+    if report is None:
+        abort(404)
+    services.mark_report_done(report)
+    db.session.commit()
+    flash(_("%(report)s marked as done.", report=report.kind.label), "success")
+    return redirect(url_for("applications.show", application_id=application.id,
+                            _anchor="reports"))
+
+
+# Donors and funding calls -----------------------------------------------------------
+
+
+@bp.get("/donors/")
+@login_required
+def donors():
+    """Donors (organisations that fund others) with their funding calls and limits."""
+    return render_template("applications/donors.html", rows=services.donors_with_calls(),
+                           today=services.utcnow().date())
+
+
+def _render_call_form(form: CallForm, donor, call: FundingCall | None, status: int = 200):
+    return render_template("applications/call_form.html", form=form, donor=donor,
+                           call=call), status
+
+
+@bp.route("/donors/<slug>/calls/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_DONORS)
+def new_call(slug: str):
+    """Add a funding call to a donor, with its deadline and limits."""
+    donor = _donor_or_404(slug)
+    form = CallForm()
+    if not form.is_submitted():
+        return _render_call_form(form, donor, None)
+    if not form.validate():
+        return _render_call_form(form, donor, None, 422)
+    try:
+        call = services.create_call(donor, form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _render_call_form(form, donor, None, 422)
+    db.session.commit()
+    flash(_("Funding call “%(title)s” added.", title=call.title), "success")
+    return redirect(url_for("applications.show_call", call_id=call.id))
+
+
+@bp.get("/calls/<int:call_id>")
+@login_required
+def show_call(call_id: int):
+    """A funding call: its limits, the applications to it, and its history."""
+    call = db.get_or_404(FundingCall, call_id)
+    applications = services.call_applications(call)
+    competing = [a for a in applications if a.status in services.COMPETING]
+    return render_template(
+        "applications/call.html", call=call, applications=applications,
+        contested=len({a.applicant_org_id for a in competing}) > 1,
+        history=history_for("funding_call", call.id,
+                            page=request.args.get("history_page", 1, type=int)),
+    )
+
+
+@bp.route("/calls/<int:call_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_DONORS)
+def edit_call(call_id: int):
+    """Change a funding call's dates and limits."""
+    call = db.get_or_404(FundingCall, call_id)
+    form = CallForm.for_call(call)
+    if not form.is_submitted():
+        return _render_call_form(form, call.donor, call)
+    if not form.validate():
+        return _render_call_form(form, call.donor, call, 422)
+    try:
+        services.update_call(call, form.to_input())
+    except DomainError as err:
+        db.session.rollback()
+        apply_domain_error(form, err)
+        return _render_call_form(form, call.donor, call, 422)
+    db.session.commit()
+    flash(_("Funding call “%(title)s” saved.", title=call.title), "success")
+    return redirect(url_for("applications.show_call", call_id=call.id))
+
+
+# Deadlines and the calendar feed ----------------------------------------------------
+
+
+def _render_deadlines(new_link: str | None = None):
+    return render_template(
+        "applications/deadlines.html",
+        deadlines=services.upcoming_deadlines(),
+        days=services.DEADLINE_WINDOW_DAYS,
+        token=services.calendar_token_of(current_user),
+        new_link=new_link,
+    )
+
+
+@bp.get("/deadlines")
+@login_required
+def deadlines():
+    """Submission deadlines, expected decisions and reports due in the next 60 days."""
+    return _render_deadlines()
+
+
+@bp.post("/deadlines/calendar-link")
+@login_required
+def calendar_link():
+    """Make the user's secret link to the deadlines feed (the previous one stops working)."""
+    token = services.issue_calendar_token(current_user)
+    db.session.commit()
+    # Shown in this response only: the database keeps the token's hash, nothing else.
+    link = url_for("applications.calendar_feed", token=token, lang=current_language(),
+                   _external=True)
+    return _render_deadlines(new_link=link)
+
+
+@bp.post("/deadlines/calendar-link/revoke")
+@login_required
+def revoke_calendar_link():
+    """Stop the user's link to the deadlines feed."""
+    if services.revoke_calendar_token(current_user):
+        db.session.commit()
+        flash(_("Your calendar link no longer works."), "success")
+    return redirect(url_for("applications.deadlines"))
+
+
+@bp.get("/deadlines/<token>.ics")
+@public
+def calendar_feed(token: str):
+    """The deadlines as an iCalendar feed; the secret token in the address stands for a login."""
+    user = services.user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    language = request.args.get("lang", "")
+    if language not in LANGUAGES:
+        language = user.language if user.language in LANGUAGES else "en"
+    body = services.deadlines_calendar(
+        services.open_deadlines(services.utcnow().date()), language=language,
+        link=lambda a: url_for("applications.show", application_id=a.id, _external=True),
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="tracker-deadlines.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
