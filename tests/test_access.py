@@ -10,17 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from flask import Flask
 
 from tests.auth_support import login, make_user
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
+from tracker.applications import services as application_services
+from tracker.applications.models import ApplicationStatus, ReportKind
 from tracker.audit.models import AuditEvent
 from tracker.auth import services as auth_services
 from tracker.auth.models import Role
+from tracker.drives import services as drive_services
+from tracker.drives.models import DriveStatus
 from tracker.extensions import db
+from tracker.orgs.models import OrgKind
 
 ANONYMOUS, VIEWER, LEAD_A, LEAD_B = "anonymous", "viewer", "lead of A", "lead of B"
 FUNDRAISER, COORDINATOR, ADMIN = "fundraiser", "coordinator", "admin"
@@ -30,6 +36,8 @@ SIGNED_IN = frozenset(ACTORS) - {ANONYMOUS}
 EVERYONE = frozenset(ACTORS)
 HUB_STAFF = frozenset({COORDINATOR, ADMIN})  # campaigns, organisations, rates, audit trail
 BUDGET_OF_A = frozenset({LEAD_A, COORDINATOR, ADMIN})  # campaign A's targets and lines
+DRIVES_OF_A = BUDGET_OF_A  # campaign A's drives, pledges and payments
+FUNDRAISING = frozenset({FUNDRAISER, COORDINATOR, ADMIN})  # applications, donors and calls
 ADMINS = frozenset({ADMIN})
 
 
@@ -43,6 +51,14 @@ class World:
     line_a: int
     other_user: int
     invite_token: str
+    drive: str
+    pledge: int
+    payment: int
+    donor: str
+    call: int
+    application: int
+    report: int
+    calendar_token: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,72 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),
     ("audit.export", "GET"): Expect(at("/audit/export.csv"), HUB_STAFF),
+    # Crowdfunding drives of campaign A, their pledges and payments
+    ("drives.index", "GET"): Expect(at("/drives/"), SIGNED_IN),
+    ("drives.show", "GET"): Expect(lambda w: f"/drives/{w.drive}", SIGNED_IN),
+    ("drives.new", "GET"): Expect(lambda w: f"/campaigns/{w.campaign_a}/drives/new", DRIVES_OF_A),
+    ("drives.new", "POST"): Expect(lambda w: f"/campaigns/{w.campaign_a}/drives/new",
+                                   DRIVES_OF_A),
+    ("drives.edit", "GET"): Expect(lambda w: f"/drives/{w.drive}/edit", DRIVES_OF_A),
+    ("drives.edit", "POST"): Expect(lambda w: f"/drives/{w.drive}/edit", DRIVES_OF_A),
+    ("drives.move", "POST"): Expect(lambda w: f"/drives/{w.drive}/status", DRIVES_OF_A),
+    ("drives.reconvert", "POST"): Expect(lambda w: f"/drives/{w.drive}/reconvert", DRIVES_OF_A),
+    ("drives.new_pledge", "GET"): Expect(lambda w: f"/drives/{w.drive}/pledges/new", DRIVES_OF_A),
+    ("drives.new_pledge", "POST"): Expect(lambda w: f"/drives/{w.drive}/pledges/new",
+                                          DRIVES_OF_A),
+    ("drives.pledge", "GET"): Expect(lambda w: f"/drives/{w.drive}/pledges/{w.pledge}", SIGNED_IN),
+    ("drives.edit_pledge", "GET"): Expect(lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/edit",
+                                          DRIVES_OF_A),
+    ("drives.edit_pledge", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/edit", DRIVES_OF_A),
+    ("drives.confirm_pledge", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/confirm", DRIVES_OF_A),
+    ("drives.reject_pledge", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/reject", DRIVES_OF_A),
+    ("drives.cancel_pledge", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/cancel", DRIVES_OF_A),
+    ("drives.write_off_pledge", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/write-off", DRIVES_OF_A),
+    ("drives.record_payment", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/payments", DRIVES_OF_A),
+    ("drives.remove_payment", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/payments/{w.payment}/remove",
+        DRIVES_OF_A),
+    # The public drive pages
+    ("drives.public_page", "GET"): Expect(lambda w: f"/d/{w.drive}", EVERYONE),
+    ("drives.public_pledge", "POST"): Expect(lambda w: f"/d/{w.drive}", EVERYONE),
+    ("drives.thanks", "GET"): Expect(lambda w: f"/d/{w.drive}/thanks", EVERYONE),
+    ("drives.widget", "GET"): Expect(lambda w: f"/d/{w.drive}/widget", EVERYONE),
+    # Donors, calls and applications
+    ("applications.index", "GET"): Expect(at("/applications/"), SIGNED_IN),
+    ("applications.show", "GET"): Expect(lambda w: f"/applications/{w.application}", SIGNED_IN),
+    ("applications.new", "GET"): Expect(at("/applications/new"), FUNDRAISING),
+    ("applications.new", "POST"): Expect(at("/applications/new"), FUNDRAISING),
+    ("applications.edit", "GET"): Expect(lambda w: f"/applications/{w.application}/edit",
+                                         FUNDRAISING),
+    ("applications.edit", "POST"): Expect(lambda w: f"/applications/{w.application}/edit",
+                                          FUNDRAISING),
+    ("applications.move", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/move/drafting", FUNDRAISING),
+    ("applications.add_report", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/reports", FUNDRAISING),
+    ("applications.report_done", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/reports/{w.report}/done", FUNDRAISING),
+    ("applications.donors", "GET"): Expect(at("/donors/"), SIGNED_IN),
+    ("applications.show_call", "GET"): Expect(lambda w: f"/calls/{w.call}", SIGNED_IN),
+    ("applications.new_call", "GET"): Expect(lambda w: f"/donors/{w.donor}/calls/new",
+                                             FUNDRAISING),
+    ("applications.new_call", "POST"): Expect(lambda w: f"/donors/{w.donor}/calls/new",
+                                              FUNDRAISING),
+    ("applications.edit_call", "GET"): Expect(lambda w: f"/calls/{w.call}/edit", FUNDRAISING),
+    ("applications.edit_call", "POST"): Expect(lambda w: f"/calls/{w.call}/edit", FUNDRAISING),
+    ("applications.deadlines", "GET"): Expect(at("/deadlines"), SIGNED_IN),
+    ("applications.calendar_link", "POST"): Expect(at("/deadlines/calendar-link"), SIGNED_IN),
+    ("applications.revoke_calendar_link", "POST"): Expect(
+        at("/deadlines/calendar-link/revoke"), SIGNED_IN),
+    # Calendar programs cannot log in: the secret in the address is the credential.
+    ("applications.calendar_feed", "GET"): Expect(
+        lambda w: f"/deadlines/{w.calendar_token}.ics", EVERYONE),
 }
 
 
@@ -160,9 +242,33 @@ def build_world() -> tuple[World, dict[str, object]]:
         by=None, valid_for=timedelta(days=7),
     )
     other = make_user(Role.VIEWER, email="other@example.org")
+    drive = drive_services.create_drive(campaign_a, drive_services.DriveInput(
+        slug="xrf-drive", title_en="XRF team to Chelyabinsk", title_ru="", purpose_en="",
+        purpose_ru="", organiser_org_id=org.id, goal=Decimal("350000"), currency="RUB",
+        starts_on=date(2026, 1, 10), ends_on=None, is_public=True))
+    drive_services.move_drive(drive, DriveStatus.LIVE)
+    pledge = drive_services.log_pledge(drive, drive_services.PledgeInput(
+        amount=Decimal("1000"), currency="RUB", pledged_on=date(2026, 3, 10),
+        pledger_name="Anna Petrova"), by=None)
+    payment = drive_services.record_payment(pledge, drive_services.PaymentInput(
+        amount=Decimal("100"), currency="RUB", paid_on=date(2026, 3, 15)), by=None)
+    donor = make_org(slug="undp", kind=OrgKind.INTERGOVERNMENTAL)
+    call = application_services.create_call(donor, application_services.CallInput(
+        title_en="Small grants", title_ru="", deadline=date(2027, 3, 1), currency="USD"))
+    application = application_services.create_application(application_services.ApplicationInput(
+        campaign_id=campaign_a.id, donor_org_id=donor.id, applicant_org_id=org.id,
+        title_en="XRF testing of paint", title_ru="", requested=Decimal("50000"),
+        currency="USD"))
+    report = application_services.add_report(application, application_services.ReportInput(
+        ReportKind.INTERIM, date(2027, 6, 1)))
+    calendar_token = application_services.issue_calendar_token(users[VIEWER])
     db.session.commit()
+    assert application.status is ApplicationStatus.IDEA
     world = World(org=org.slug, campaign_a=campaign_a.slug, target_a=target_a.id,
-                  line_a=line_a.id, other_user=other.id, invite_token=invited.token)
+                  line_a=line_a.id, other_user=other.id, invite_token=invited.token,
+                  drive=drive.slug, pledge=pledge.id, payment=payment.id, donor=donor.slug,
+                  call=call.id, application=application.id, report=report.id,
+                  calendar_token=calendar_token)
     return world, users
 
 

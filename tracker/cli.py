@@ -9,7 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.cli import register_commands as auth_commands
-from tracker.demo import SeedReport, database_is_empty, load_demo
+from tracker.demo import (
+    SeedReport,
+    accounts_exist,
+    database_is_empty,
+    load_demo,
+    load_demo_users,
+)
 from tracker.errors import DomainError
 from tracker.extensions import db
 
@@ -22,31 +28,42 @@ def register_commands(app: Flask) -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True,
-              help="Load nothing when the database already holds organisations or campaigns.")
+              help="Load no demo data when the database already holds organisations or "
+                   "campaigns (demo accounts are still added while there is no account).")
 @click.option("--allow-production", is_flag=True,
               help="Load the demo data even though TRACKER_ENV is production.")
 @with_appcontext
 def seed_demo(if_empty: bool, allow_production: bool) -> None:
-    """Load the demo coalition from the EECCA meeting report; a second run adds nothing."""
+    """Load the demo coalition and, in development, one demo account per role; idempotent."""
     if current_app.config["ENV"] == "production" and not allow_production:
         # Invented NGOs and budgets must not end up among a live coalition's records.
         raise click.ClickException(
             _("This is a production database: demo data is not loaded without "
               "--allow-production.")
         )
-    if if_empty and not database_is_empty():
-        click.echo(_("The database already holds data; demo data not loaded."))
-        return
+    load_data = not if_empty or database_is_empty()
+    # Into a database that already has data, demo accounts go only while nobody can log in.
+    add_accounts = load_data or not accounts_exist()
+    password = current_app.config.get("DEMO_PASSWORD")
+    report = SeedReport()
     try:
-        report = load_demo()
+        if load_data:
+            report = load_demo()
+        if add_accounts and password:
+            load_demo_users(password, report)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    if not report.created_anything:
+    if not load_data:
+        click.echo(_("The database already holds data; demo data not loaded."))
+    if report.created_anything:
+        click.echo(_("Created %(items)s.", items=", ".join(_created_items(report))))
+    elif load_data:
         click.echo(_("Demo data already present; nothing added."))
-        return
-    click.echo(_("Created %(items)s.", items=", ".join(_created_items(report))))
+    if add_accounts and not password:
+        click.echo(_("No demo accounts created: their shared password is allowed only in the "
+                     "development configuration (TRACKER_ENV=development)."))
 
 
 def _created_items(report: SeedReport) -> list[str]:
@@ -59,5 +76,6 @@ def _created_items(report: SeedReport) -> list[str]:
                                   report.targets)),
         (report.lines, ngettext("%(num)d budget line", "%(num)d budget lines", report.lines)),
         (report.rates, ngettext("%(num)d exchange rate", "%(num)d exchange rates", report.rates)),
+        (report.users, ngettext("%(num)d demo account", "%(num)d demo accounts", report.users)),
     ]
     return [text for number, text in counts if number]

@@ -5,6 +5,9 @@ the other member NGOs are stand-ins with plausible names, and every budget, amou
 and exchange rate is made up (rates are marked "Demo data (approximate)").
 Everything goes through the services and is looked up by its natural key first,
 so loading twice adds nothing and a partial load is completed.
+
+The demo accounts, one per role, share one published password: the development
+configuration's DEMO_PASSWORD, which no other configuration has.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
+from tracker.applications.demo import load_application_demo
+from tracker.auth.models import Role, User
+from tracker.auth.services import UserInput, create_user, find_user_by_email
 from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
 from tracker.campaigns.services import CampaignInput, PartnerInput, create_campaign, find_campaign
 from tracker.extensions import db
@@ -77,6 +83,14 @@ ORGANIZATIONS: tuple[OrganizationInput, ...] = (
                       "Шведское агентство международного сотрудничества в целях развития (Sida)",
                       "SE", OrgKind.GOVERNMENT, city_en="Stockholm", city_ru="Стокгольм",
                       website="https://www.sida.se"),
+    # The Special Programme funds governments: the agency the Tajik NGOs support applies.
+    OrganizationInput(
+        "cep-tajikistan",
+        "Committee for Environmental Protection under the Government of the Republic of "
+        "Tajikistan",
+        "Комитет по охране окружающей среды при Правительстве Республики Таджикистан",
+        "TJ", OrgKind.GOVERNMENT, city_en="Dushanbe", city_ru="Душанбе",
+    ),
 )
 
 
@@ -759,6 +773,31 @@ USD_RATES: dict[str, tuple[str, str, str, str]] = {
 EUR_USD: tuple[str, str, str, str] = ("1.1720", "1.1580", "1.1650", "1.1700")
 
 
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo account: its role, organisation (slug), language and the campaigns it leads."""
+
+    email: str
+    role: Role
+    org: str
+    language: str
+    campaigns: tuple[str, ...] = ()
+
+
+# The campaign of the Chelyabinsk XRF drive: led by For Nature (Chelyabinsk).
+XRF_CAMPAIGN = "water-and-air-quality"
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin@demo.tracker", Role.ADMIN, "eco-accord", "en"),
+    DemoUser("coordinator@demo.tracker", Role.COORDINATOR, "eco-accord", "ru"),
+    DemoUser("fundraiser@demo.tracker", Role.FUNDRAISER, "independent-ecological-expertise",
+             "en"),
+    DemoUser("lead@demo.tracker", Role.LEAD, "for-nature-chelyabinsk", "ru",
+             campaigns=(XRF_CAMPAIGN,)),
+    DemoUser("viewer@demo.tracker", Role.VIEWER, "clean-neman", "en"),
+)
+
+
 @dataclass
 class SeedReport:
     """How many records of each kind a load created."""
@@ -768,10 +807,12 @@ class SeedReport:
     targets: int = 0
     lines: int = 0
     rates: int = 0
+    users: int = 0
 
     @property
     def created_anything(self) -> bool:
-        return any((self.organisations, self.campaigns, self.targets, self.lines, self.rates))
+        return any((self.organisations, self.campaigns, self.targets, self.lines, self.rates,
+                    self.users))
 
 
 def overhead_line(target: DemoTarget) -> DemoLine:
@@ -867,6 +908,30 @@ def _load_rates(report: SeedReport) -> None:
                 report.rates += 1
 
 
+def accounts_exist() -> bool:
+    """True once any user account has been recorded."""
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
+def load_demo_users(password: str, report: SeedReport) -> None:
+    """Create the demo accounts that are missing, all with `password`; the caller commits.
+
+    An account that exists is left as it is (its password too). An organisation or
+    campaign missing from the database (demo data not loaded) is left out of the account.
+    """
+    for item in DEMO_USERS:
+        if find_user_by_email(item.email) is not None:
+            continue
+        org = find_organization(item.org)
+        campaigns = [find_campaign(slug) for slug in item.campaigns]
+        create_user(UserInput(
+            email=item.email, role=item.role, organization_id=org.id if org else None,
+            campaign_ids=tuple(c.id for c in campaigns if c is not None),
+            language=item.language,
+        ), password)
+        report.users += 1
+
+
 def load_demo() -> SeedReport:
     """Create whatever part of the demo coalition is missing; the caller commits."""
     report = SeedReport()
@@ -874,4 +939,8 @@ def load_demo() -> SeedReport:
     _load_campaigns(report)
     _load_targets(report)
     _load_rates(report)
+    load_application_demo(report)
+    from tracker.drives.demo import load_drive_demo  # here: it reads this module's rates
+
+    load_drive_demo(report)
     return report
