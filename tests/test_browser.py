@@ -4,14 +4,20 @@ from changing anything; a campaign lead's change shows in the target's history."
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from tests.auth_support import TEST_PASSWORD, make_user
 from tests.browser_support import serving
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
 from tracker.auth.models import Role
+from tracker.drives import services as drive_services
+from tracker.drives.models import DriveStatus, Pledge
+from tracker.extensions import db
 from tracker.orgs.models import OrgKind
 from tracker.targets.models import BudgetLine
 
@@ -145,3 +151,36 @@ def test_a_campaign_lead_changes_a_budget_line_and_finds_it_in_the_history(app, 
         expect(change).to_contain_text("lead@example.org")
         created = page.locator("#history li", has_text="XRF analyser transport").nth(1)
         expect(created).to_contain_text("Created")
+
+
+def test_a_campaign_lead_logs_a_pledge_and_finds_its_edit_in_the_history(app, page: Page,
+                                                                         xrf_budget):
+    campaign, _target = xrf_budget
+    make_user(Role.LEAD, email="lead@example.org", campaigns=[campaign])
+    drive = drive_services.create_drive(campaign, drive_services.DriveInput(
+        slug="xrf-team", title_en="Invite the XRF team to Chelyabinsk", title_ru="",
+        purpose_en="Soil and product testing.", purpose_ru="",
+        organiser_org_id=campaign.lead_org_id, goal=Decimal("350000"), currency="RUB",
+        starts_on=date(2026, 1, 10), ends_on=None, is_public=True))
+    drive_services.move_drive(drive, DriveStatus.LIVE)
+    db.session.commit()
+    with serving(app) as base_url:
+        log_in(page, base_url, "lead@example.org")
+        page.goto(f"{base_url}/drives/xrf-team/pledges/new")
+        page.fill("#pledger_name", "Anna Petrova")
+        page.fill("#amount", "1000")
+        page.select_option("#currency", "RUB")
+        page.fill("#pledged_on", "2026-03-10")
+        page.locator("form:has(#pledger_name) [type=submit]").click()
+        expect(page.locator("main")).to_contain_text("Anna Petrova")
+
+        pledge = db.session.scalar(select(Pledge))
+        page.goto(f"{base_url}/drives/xrf-team/pledges/{pledge.id}/edit")
+        page.fill("#amount", "1500")
+        page.locator("form:has(#amount) [type=submit]").click()
+
+        page.goto(f"{base_url}/drives/xrf-team/pledges/{pledge.id}")
+        change = page.locator("#history li").first
+        expect(change.locator("del")).to_contain_text(["RUB 1,000.00"])
+        expect(change.locator("ins")).to_contain_text(["RUB 1,500.00"])
+        expect(change).to_contain_text("lead@example.org")
