@@ -40,6 +40,11 @@ def test_seed_demo_reports_what_it_created_and_a_second_run_adds_nothing(runner)
     assert first.output.startswith(f"Created {len(ORGANIZATIONS)} organisations, "
                                    f"{len(CAMPAIGNS)} campaigns, {len(TARGETS)} funding targets")
     after_first = row_counts()
+    # The summary names the crowdfunding and donor demo too, with the counts it wrote.
+    summary = first.output.splitlines()[0]
+    assert f"{after_first['funding_call']} funding calls" in summary
+    assert f"{after_first['application']} applications" in summary
+    assert "1 drive," in summary and f"{after_first['pledge']} pledges" in summary
     assert after_first["organization"] == len(ORGANIZATIONS)
     assert after_first["campaign"] == len(CAMPAIGNS)
     assert after_first["budget_line"] == sum(len(all_lines(target)) for target in TARGETS)

@@ -76,6 +76,11 @@ def _created_items(report: SeedReport) -> list[str]:
                                   report.targets)),
         (report.lines, ngettext("%(num)d budget line", "%(num)d budget lines", report.lines)),
         (report.rates, ngettext("%(num)d exchange rate", "%(num)d exchange rates", report.rates)),
+        (report.calls, ngettext("%(num)d funding call", "%(num)d funding calls", report.calls)),
+        (report.applications, ngettext("%(num)d application", "%(num)d applications",
+                                       report.applications)),
+        (report.drives, ngettext("%(num)d drive", "%(num)d drives", report.drives)),
+        (report.pledges, ngettext("%(num)d pledge", "%(num)d pledges", report.pledges)),
         (report.users, ngettext("%(num)d demo account", "%(num)d demo accounts", report.users)),
     ]
     return [text for number, text in counts if number]

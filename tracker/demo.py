@@ -807,12 +807,16 @@ class SeedReport:
     targets: int = 0
     lines: int = 0
     rates: int = 0
+    calls: int = 0
+    applications: int = 0
+    drives: int = 0
+    pledges: int = 0
     users: int = 0
 
     @property
     def created_anything(self) -> bool:
         return any((self.organisations, self.campaigns, self.targets, self.lines, self.rates,
-                    self.users))
+                    self.calls, self.applications, self.drives, self.pledges, self.users))
 
 
 def overhead_line(target: DemoTarget) -> DemoLine:
@@ -939,8 +943,10 @@ def load_demo() -> SeedReport:
     _load_campaigns(report)
     _load_targets(report)
     _load_rates(report)
-    load_application_demo(report)
+    applications = load_application_demo(report)
+    report.calls, report.applications = applications.calls, applications.applications
     from tracker.drives.demo import load_drive_demo  # here: it reads this module's rates
 
-    load_drive_demo(report)
+    drives = load_drive_demo(report)
+    report.drives, report.pledges = drives.drives, drives.pledges
     return report
