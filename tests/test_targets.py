@@ -419,7 +419,7 @@ def test_a_line_described_only_in_russian_shows_russian_to_english_readers(clien
     editor = client.get(f"/targets/{target.id}").text
     assert '<span lang="ru">Авиабилеты</span>' in editor  # marked as Russian for screen readers
     assert 'lang="ru">Две поездки.</div>' in editor
-    assert '<td lang="ru">Авиабилеты</td>' in client.get("/campaigns/lead-in-paint").text
+    assert '<span lang="ru">Авиабилеты</span>' in client.get("/campaigns/lead-in-paint").text
     confirm = client.get(f"/targets/{target.id}/lines/{line.id}/remove").text
     assert "Remove the budget line “Авиабилеты”?" in confirm
 
@@ -431,7 +431,7 @@ def test_a_line_described_only_in_english_shows_english_to_russian_readers(clien
     editor = client.get(f"/targets/{target.id}").text
     assert '<span lang="en">Flights</span>' in editor
     assert 'lang="en">Two trips.</div>' in editor
-    assert '<td lang="en">Flights</td>' in client.get("/campaigns/lead-in-paint").text
+    assert '<span lang="en">Flights</span>' in client.get("/campaigns/lead-in-paint").text
     confirm = client.get(f"/targets/{target.id}/lines/{line.id}/remove").text
     assert "Flights" in confirm[confirm.index("<h1"):confirm.index("</h1>")]
 
@@ -444,7 +444,7 @@ def test_russian_pages_name_the_line_in_russian(client, target, campaign):
     assert '<span lang="ru">Авиабилеты</span>' in editor and "Две поездки." in editor
     assert "Flights" not in editor and "Two trips." not in editor
     summary = client.get("/campaigns/lead-in-paint").text
-    assert '<td lang="ru">Авиабилеты</td>' in summary and "Flights" not in summary
+    assert '<span lang="ru">Авиабилеты</span>' in summary and "Flights" not in summary
     confirm = client.get(f"/targets/{target.id}/lines/{line.id}/remove").text
     assert "Авиабилеты" in confirm[confirm.index("<h1"):confirm.index("</h1>")]
     assert "Flights" not in confirm
