@@ -77,7 +77,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("static", "GET"): Expect(at("/static/css/app.css"), EVERYONE),
     ("core.healthz", "GET"): Expect(at("/healthz"), EVERYONE),
     ("core.set_language", "POST"): Expect(at("/language"), EVERYONE),
-    ("core.index", "GET"): Expect(at("/"), SIGNED_IN),
+    ("dashboard.index", "GET"): Expect(at("/"), SIGNED_IN),
+    ("dashboard.set_reporting_currency", "POST"): Expect(at("/reporting-currency"), SIGNED_IN),
     # Accounts
     ("auth.login", "GET"): Expect(at("/login"), EVERYONE),
     ("auth.login", "POST"): Expect(at("/login"), EVERYONE),

@@ -794,11 +794,12 @@ def test_drive_money_is_grouped_by_currency_and_date_for_the_gap(world, drive):
     services.reject_pledge(spam, "spam")
     db.session.commit()
 
-    money = services.drive_money_by_day([world.campaign.id])
-    assert [(s.currency, s.on, s.money.amount) for s in money.received] == [
-        ("KZT", date(2026, 3, 15), Decimal("31000.00")),
-        ("RUB", date(2026, 3, 15), Decimal("1000.00"))]
-    assert [(s.currency, s.on, s.money.amount) for s in money.pledged] == [
-        ("KZT", date(2026, 3, 10), Decimal("31000.00")),
-        ("RUB", date(2026, 3, 10), Decimal("1200.00"))]
-    assert services.drive_money_by_day([world.other_campaign.id]) == services.DriveMoney([], [])
+    money = services.drive_money([drive.id])
+    assert [(s.currency, s.on, s.amount, s.count) for s in money.received] == [
+        ("KZT", date(2026, 3, 15), Decimal("31000.00"), 1),
+        ("RUB", date(2026, 3, 15), Decimal("1000.00"), 1)]
+    assert [(s.currency, s.on, s.amount, s.count) for s in money.pledged] == [
+        ("KZT", date(2026, 3, 10), Decimal("31000.00"), 1),
+        ("RUB", date(2026, 3, 10), Decimal("1200.00"), 2)]
+    assert money.unknown_rest == 0
+    assert services.drive_money([]) == services.DriveMoney([], [])

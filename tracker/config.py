@@ -31,6 +31,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     RATES_CSV_MAX_BYTES = 1024 * 1024
     RATES_CSV_MAX_ROWS = 10_000
+    # The dashboard's coalition totals are shown in this currency until a user picks one.
+    REPORTING_CURRENCY = "USD"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -5,6 +5,7 @@ from tracker.audit.models import AuditEvent
 from tracker.auth.models import Invite, Membership, User, UserSession
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives import models as drives_models  # noqa: F401
+from tracker.funding.models import CampaignFunding
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetLine, FundingTarget
@@ -14,6 +15,7 @@ __all__ = [
     "BudgetLine",
     "Campaign",
     "CampaignCountry",
+    "CampaignFunding",
     "CampaignPartner",
     "Currency",
     "ExchangeRate",

@@ -30,13 +30,14 @@ def register_web(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.core.views import bp as core_bp
+    from tracker.dashboard.views import bp as dashboard_bp
     from tracker.drives.views import bp as drives_bp
     from tracker.money.views import bp as money_bp
     from tracker.orgs.views import bp as orgs_bp
     from tracker.targets.views import bp as targets_bp
 
-    for blueprint in (core_bp, auth_bp, orgs_bp, campaigns_bp, targets_bp, money_bp, audit_bp,
-                      drives_bp, applications_bp):
+    for blueprint in (core_bp, dashboard_bp, auth_bp, orgs_bp, campaigns_bp, targets_bp,
+                      money_bp, audit_bp, drives_bp, applications_bp):
         app.register_blueprint(blueprint)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)

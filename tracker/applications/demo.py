@@ -107,8 +107,8 @@ APPLICATIONS: tuple[DemoApplication, ...] = (
     DemoApplication("mercury-free", "unido", None, "chemical-safety-moldova",
                     "Mercury-free hospitals in Moldova",
                     "Больницы Молдовы без ртути",
-                    "180000", "EUR", 100, Status.AWARDED, -150, -30, -1, 24, ("MD",),
-                    awarded="150000",
+                    "36000", "EUR", 100, Status.AWARDED, -150, -30, -1, 24, ("MD",),
+                    awarded="28000",
                     notes="Awarded with a smaller budget: the training module was cut."),
     # Under review, decision expected within the deadlines window.
     DemoApplication("hhp-glyphosate", "undp", None, "steppe-ecology-centre",

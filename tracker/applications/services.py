@@ -530,14 +530,20 @@ def collisions_for(application: Application) -> list[Application]:
     ))
 
 
-def all_collisions() -> list[Collision]:
-    """Every call that two or more members are applying to, by deadline, in one query."""
+def all_collisions(deadline_from: date | None = None) -> list[Collision]:
+    """Every call that two or more members are applying to, by deadline, in one query.
+
+    With `deadline_from`, only calls whose deadline is on or after that day.
+    """
     contested = (
         select(Application.call_id)
         .where(Application.call_id.is_not(None), Application.status.in_(COMPETING))
         .group_by(Application.call_id)
         .having(func.count(distinct(Application.applicant_org_id)) >= 2)
     )
+    if deadline_from is not None:
+        contested = contested.where(Application.call_id.in_(
+            select(FundingCall.id).where(FundingCall.deadline >= deadline_from)))
     applications = db.session.scalars(
         select(Application)
         .options(joinedload(Application.call).joinedload(FundingCall.donor),
@@ -600,7 +606,8 @@ def _sql_text(value: str):
     return cast(literal_column(f"'{value}'"), String)
 
 
-def open_deadlines(today: date, until: date | None = None) -> list[Deadline]:
+def open_deadlines(today: date, until: date | None = None, limit: int | None = None
+                   ) -> list[Deadline]:
     """Open deadlines up to `until` (all if None): overdue ones first, then by date.
 
     A submission deadline is open until the application is submitted (or withdrawn),
@@ -633,6 +640,8 @@ def open_deadlines(today: date, until: date | None = None) -> list[Deadline]:
         query = query.where(merged.c.due_on <= until)
     query = query.order_by(case((merged.c.due_on < today, 0), else_=1), merged.c.due_on,
                            merged.c.kind, merged.c.application_id)
+    if limit is not None:
+        query = query.limit(limit)
     rows = db.session.execute(query).all()
     if not rows:
         return []
@@ -653,11 +662,11 @@ def open_deadlines(today: date, until: date | None = None) -> list[Deadline]:
     ]
 
 
-def upcoming_deadlines(today: date | None = None,
-                       days: int = DEADLINE_WINDOW_DAYS) -> list[Deadline]:
-    """Overdue deadlines, then those of the next `days` days (60 by default)."""
+def upcoming_deadlines(today: date | None = None, days: int = DEADLINE_WINDOW_DAYS,
+                       limit: int | None = None) -> list[Deadline]:
+    """Overdue deadlines, then those of the next `days` days (60 by default); the first `limit`."""
     today = today or utcnow().date()
-    return open_deadlines(today, until=today + timedelta(days=days))
+    return open_deadlines(today, until=today + timedelta(days=days), limit=limit)
 
 
 # The calendar feed ------------------------------------------------------------------

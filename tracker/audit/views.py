@@ -76,5 +76,5 @@ def audit_page_url(page: int, param: str = "history_page", endpoint: str | None 
     """Template helper: this page's address (or `endpoint`'s) with another page of a history."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
     args[param] = [str(page)]
-    return url_for(endpoint or request.endpoint or "core.index", **(request.view_args or {}),
+    return url_for(endpoint or request.endpoint or "dashboard.index", **(request.view_args or {}),
                    **args)

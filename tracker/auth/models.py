@@ -79,6 +79,8 @@ class User(Base):
         ForeignKey("organization.id", ondelete="SET NULL"), index=True
     )
     language: Mapped[str] = mapped_column(String(2), default="ru")
+    # The currency the dashboard shows coalition totals in; None: the configured default.
+    reporting_currency: Mapped[str | None] = mapped_column(String(3), ForeignKey("currency.code"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -53,7 +53,7 @@ def _client() -> services.ClientInfo:
 
 def _next_target() -> str:
     target = request.args.get("next", "")
-    return target if is_local_path(target) else url_for("core.index")
+    return target if is_local_path(target) else url_for("dashboard.index")
 
 
 def _invite_valid_for() -> timedelta:
@@ -120,7 +120,7 @@ def accept_invite(token: str):
     db.session.commit()
     begin(result.token, result.user.language)
     flash(_("Your password is set. Welcome to Tracker!"), "success")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("dashboard.index"))
 
 
 # --- The account page -------------------------------------------------------------------------

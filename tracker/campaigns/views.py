@@ -15,6 +15,7 @@ from tracker.campaigns.models import Campaign, CampaignStatus, Theme
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.forms import apply_domain_error
+from tracker.funding.services import campaign_gap
 from tracker.i18n import is_country
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -78,11 +79,12 @@ def new():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """Show a campaign: summary, participants by country and funding targets."""
+    """Show a campaign: summary, funding gap, participants by country and funding targets."""
     campaign = _get_or_404(slug)
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
+        gap=campaign_gap(campaign),
         participants=services.participants_by_country(campaign),
         targets=services.funding_targets(campaign),
         history=history_for("campaign", campaign.id,

@@ -1,4 +1,4 @@
-"""Cross-cutting pages: home, health check, language switch."""
+"""Cross-cutting pages: health check, language switch."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from tracker.extensions import db
 from tracker.i18n import LANGUAGES
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def index():
-    """Home: the campaigns overview (the coordinator's dashboard arrives with money flows)."""
-    return redirect(url_for("campaigns.index"))
 
 
 @bp.get("/healthz")
@@ -37,5 +31,5 @@ def set_language():
         session["lang"] = language
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("core.index")
+        target = url_for("dashboard.index")
     return redirect(target)

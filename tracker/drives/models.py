@@ -285,6 +285,8 @@ class Pledge(Base):
         CheckConstraint("is_anonymous OR pledger_name <> ''", name="named_or_anonymous"),
         UniqueConstraint("drive_id", "external_reference"),
         Index("ix_pledge_drive_id_status", "drive_id", "status"),
+        # The dashboard's "recent pledges" reads the newest few across every drive.
+        Index("ix_pledge_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,9 +3,11 @@
 Conversions follow tracker.money.services: each pledge is converted into the drive's
 currency at the rate of its own date, each payment into the pledge's and the drive's
 currency at the rate of the payment's date; the original amount and the rate used are
-stored beside the result. A missing rate stores NULL (and the drive page names the pair
-and the date), never zero. After every write that touches a drive, refresh_drive_totals
-recomputes the drive's roll-up with SUM/COUNT in the same transaction.
+stored beside the result, for the pledge's page. A missing rate stores NULL (and the
+drive page names the pair and the date), never zero. Sums (a pledge's paid amount, a
+drive's totals) are added per currency and date in SQL and converted by the one rule
+(money.services.add_converted). After every write that touches a drive,
+refresh_drive_totals recomputes the drive's roll-up in the same transaction.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ from tracker.drives.models import (
 )
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.money.services import RateMissing, convert
+from tracker.money.services import (
+    DatedSum,
+    RateBook,
+    RateMissing,
+    add_converted,
+    convert,
+)
 from tracker.money.value import MAX_AMOUNT, Money, MoneyError, minor_units
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
@@ -403,55 +411,56 @@ def _missing_of_payment(pledge: Pledge, payment: Payment) -> list[MissingRate]:
 
 
 @dataclass(frozen=True)
-class DatedSum:
-    """Money in one currency on one day, summed by the database (for conversions by date)."""
-
-    currency: str
-    on: date
-    minor: int
-
-    @property
-    def money(self) -> Money:
-        return Money.from_minor(self.minor, self.currency)  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
 class DriveMoney:
-    """A set of drives' money in its original currencies, grouped by currency and date.
+    """Some drives' money in its original currencies, grouped by currency and date.
 
     `received`: payments by currency and payment date; `pledged`: the unpaid rest of open
-    pledges by currency and pledge date. Converting each group at the rate of its date
-    into another currency (a campaign target's) gives that currency's figures.
+    pledges by currency and pledge date; `unknown_rest`: open pledges whose unpaid rest
+    is unknown because one of their payments has no rate into the pledge's currency.
+    Converting each group at the rate of its date (money.services.add_converted) gives
+    the figures in any currency: the drive's goal currency, or a campaign target's.
     """
 
     received: list[DatedSum]
     pledged: list[DatedSum]
+    unknown_rest: int = 0
 
 
-def drive_money_by_day(campaign_ids: list[int]) -> DriveMoney:
-    """The campaigns' drive money, grouped in SQL by currency and date (two queries)."""
-    if not campaign_ids:
-        return DriveMoney([], [])
-    drive_ids = select(Drive.id).where(Drive.campaign_id.in_(campaign_ids))
+def drive_money(drive_ids: Any) -> DriveMoney:
+    """The drives' money, summed in SQL by currency and date (three queries).
+
+    `drive_ids` is a list of ids or a SELECT of them (a campaign's drives).
+    """
     received = db.session.execute(
-        select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor))
+        select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor), func.count())
         .join(Pledge, Payment.pledge_id == Pledge.id)
         .where(Pledge.drive_id.in_(drive_ids))
         .group_by(Payment.currency, Payment.paid_on)
         .order_by(Payment.paid_on, Payment.currency)
     )
+    # A payment without a rate into its pledge's currency leaves the pledge's rest unknown.
+    rest_unknown = (
+        select(Payment.id)
+        .where(Payment.pledge_id == Pledge.id, Payment.pledge_amount_minor.is_(None))
+        .exists()
+    )
+    is_open = and_(Pledge.drive_id.in_(drive_ids), Pledge.status.in_(OPEN))
     unpaid = case((Pledge.amount_minor > Pledge.paid_minor,
                    Pledge.amount_minor - Pledge.paid_minor), else_=0)
     pledged = db.session.execute(
-        select(Pledge.currency, Pledge.pledged_on, func.sum(unpaid))
-        .where(Pledge.drive_id.in_(drive_ids), Pledge.status.in_(OPEN))
+        select(Pledge.currency, Pledge.pledged_on, func.sum(unpaid), func.count())
+        .where(is_open, ~rest_unknown)
         .group_by(Pledge.currency, Pledge.pledged_on)
         .order_by(Pledge.pledged_on, Pledge.currency)
     )
+    unknown = db.session.scalar(select(func.count()).select_from(Pledge).where(is_open,
+                                                                                rest_unknown))
     return DriveMoney(
-        received=[DatedSum(currency, on, int(minor)) for currency, on, minor in received],
-        pledged=[DatedSum(currency, on, int(minor)) for currency, on, minor in pledged
-                 if int(minor) > 0],
+        received=[DatedSum(currency, on, int(minor), int(count))
+                  for currency, on, minor, count in received],
+        pledged=[DatedSum(currency, on, int(minor), int(count))
+                 for currency, on, minor, count in pledged if int(minor) > 0],
+        unknown_rest=int(unknown or 0),
     )
 
 
@@ -459,25 +468,25 @@ def drive_money_by_day(campaign_ids: list[int]) -> DriveMoney:
 
 
 def compute_drive_totals(drive_id: int) -> TotalsRow:
-    """Aggregate a drive's pledges and payments in SQL (two queries, no rows loaded)."""
-    is_open = Pledge.status.in_(OPEN)
-    pledged, supporters, open_unconverted = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((is_open, Pledge.unpaid_drive_minor))), 0),
-            func.coalesce(func.sum(case((Pledge.status.not_in(NOT_SUPPORTING), 1), else_=0)), 0),
-            func.coalesce(func.sum(case(
-                (and_(is_open, Pledge.unpaid_drive_minor.is_(None)), 1), else_=0)), 0),
-        ).where(Pledge.drive_id == drive_id)
-    ).one()
-    received, payments_unconverted = db.session.execute(
-        select(
-            func.coalesce(func.sum(Payment.drive_amount_minor), 0),
-            func.coalesce(func.sum(case((Payment.drive_amount_minor.is_(None), 1), else_=0)), 0),
-        ).join(Pledge, Payment.pledge_id == Pledge.id).where(Pledge.drive_id == drive_id)
-    ).one()
-    return TotalsRow(pledged_minor=int(pledged), received_minor=int(received),
-                     supporters=int(supporters),
-                     unconverted=int(open_unconverted) + int(payments_unconverted))
+    """Aggregate a drive's pledges and payments in SQL, converted by the one rule.
+
+    Sums per currency and date come from the database; each is converted into the
+    drive's currency at its date's rate (money.services.add_converted).
+    """
+    currency = db.session.scalar(select(Drive.currency).where(Drive.id == drive_id))
+    if currency is None:
+        raise LookupError(f"no drive {drive_id}")
+    supporters = db.session.scalar(
+        select(func.count()).select_from(Pledge)
+        .where(Pledge.drive_id == drive_id, Pledge.status.not_in(NOT_SUPPORTING))
+    )
+    money = drive_money([drive_id])
+    book = RateBook.load({currency, *(item.currency for item in money.received + money.pledged)})
+    received = add_converted(money.received, currency, book)
+    pledged = add_converted(money.pledged, currency, book)
+    return TotalsRow(pledged_minor=pledged.money.minor, received_minor=received.money.minor,
+                     supporters=int(supporters or 0),
+                     unconverted=received.unconverted + pledged.unconverted + money.unknown_rest)
 
 
 def refresh_drive_totals(drive_id: int) -> DriveTotals:
@@ -685,18 +694,24 @@ def _unpaid_in_drive_currency(pledge: Pledge, payments_unconverted: bool) -> int
 
 
 def _settle(pledge: Pledge) -> None:
-    """Sum the payments in SQL, move a payment-driven status to match, keep the unpaid rest."""
+    """Sum the payments in SQL, move a payment-driven status to match, keep the unpaid rest.
+
+    The paid amount follows the one conversion rule: payments are summed per currency and
+    date, and each sum is converted into the pledge's currency at that date's rate.
+    """
     db.session.flush()
-    paid, unconverted = db.session.execute(
-        select(
-            func.coalesce(func.sum(Payment.pledge_amount_minor), 0),
-            func.coalesce(func.sum(case((Payment.pledge_amount_minor.is_(None), 1), else_=0)), 0),
-        ).where(Payment.pledge_id == pledge.id)
-    ).one()
-    pledge.paid_minor = int(paid)
+    sums = [DatedSum(currency, on, int(minor), int(count)) for currency, on, minor, count in
+            db.session.execute(
+                select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor),
+                       func.count())
+                .where(Payment.pledge_id == pledge.id)
+                .group_by(Payment.currency, Payment.paid_on))]
+    paid = add_converted(sums, pledge.currency)
+    unconverted = paid.unconverted
+    pledge.paid_minor = paid.money.minor
     if pledge.status in PAYMENT_DRIVEN:
         _move_pledge(pledge, _status_from_payments(pledge))
-    pledge.unpaid_drive_minor = _unpaid_in_drive_currency(pledge, int(unconverted) > 0)
+    pledge.unpaid_drive_minor = _unpaid_in_drive_currency(pledge, unconverted > 0)
 
 
 def _guard_conflicts(service: Callable[P, R]) -> Callable[P, R]:

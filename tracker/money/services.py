@@ -4,17 +4,22 @@ Conversion rule (the only one in Tracker): an amount is converted at the rate of
 its own date, that is the latest rate on or before that date for the pair; if
 only the opposite pair is known, its inverse is used. The exact product is then
 rounded half away from zero to the target currency's minor unit (value.ROUNDING).
-Sums across currencies convert each amount first and add the rounded results;
-the original amount is always kept beside the converted one.
+
+Sums across currencies: the database first adds the amounts that share a currency
+and a date (they share a rate, so they are one amount); each such sum is converted
+by the rule above, and the rounded results are added (`add_converted`). A sum whose
+rate is missing is left out and named by its pair and date, never counted as zero.
+The original amounts are always kept beside anything converted from them.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import IO
@@ -165,6 +170,129 @@ def convert(money: Money, to: str, on: date) -> Conversion:
         ctx.prec = 50
         converted = Money.rounded(money.amount * rate, to)
     return Conversion(money, converted, rate, record.on_date, record.source)
+
+
+# Converting many sums at once ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatedSum:
+    """Amounts in one currency on one date, added by the database; converted as one amount.
+
+    `minor` may carry a fraction of a minor unit (a probability-weighted request);
+    `count` is how many records the sum stands for.
+    """
+
+    currency: str
+    on: date
+    minor: int | Decimal
+    count: int = 1
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-minor_units(self.currency))
+
+
+@dataclass(frozen=True, order=True)
+class MissingPair:
+    """A rate that was needed and not found: which pair, on which date."""
+
+    on: date
+    base: str
+    quote: str
+
+    @property
+    def message(self) -> str:
+        return RateMissing(self.base, self.quote, self.on).message
+
+
+@dataclass(frozen=True)
+class ConvertedTotal:
+    """The sum of converted amounts, and what could not be converted."""
+
+    money: Money
+    unconverted: int = 0
+    missing: tuple[MissingPair, ...] = ()
+
+
+@dataclass
+class RateBook:
+    """Every stored rate between some currencies, read in one query, looked up in memory.
+
+    `rate_on` answers exactly as the module's `rate_on` does (latest on or before the
+    date, the direct pair preferred on the same day, else the inverse); it exists so
+    that converting thousands of dated sums costs one query, not thousands.
+    """
+
+    currencies: frozenset[str]
+    _dates: dict[tuple[str, str], list[date]] = field(default_factory=dict)
+    _rates: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, currencies: Iterable[str]) -> RateBook:
+        """Read the rates among these currencies (one query)."""
+        codes = frozenset(currencies)
+        book = cls(codes)
+        if len(codes) < 2:
+            return book
+        rows = db.session.execute(
+            select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date, ExchangeRate.rate)
+            .where(ExchangeRate.base.in_(codes), ExchangeRate.quote.in_(codes))
+            .order_by(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date)
+        )
+        for base, quote, on, rate in rows:
+            book._dates.setdefault((base, quote), []).append(on)
+            book._rates.setdefault((base, quote), []).append(rate)
+        return book
+
+    def _latest(self, base: str, quote: str, on: date) -> tuple[date, Decimal] | None:
+        dates = self._dates.get((base, quote))
+        if not dates:
+            return None
+        index = bisect.bisect_right(dates, on)
+        if index == 0:
+            return None
+        return dates[index - 1], self._rates[(base, quote)][index - 1]
+
+    def dated_rate(self, base: str, quote: str, on: date) -> tuple[Decimal, date | None] | None:
+        """The rate for a date and the date it was recorded for; None when none is known."""
+        if base == quote:
+            return Decimal(1), None
+        direct = self._latest(base, quote, on)
+        inverse = self._latest(quote, base, on)
+        if direct is not None and (inverse is None or direct[0] >= inverse[0]):
+            return direct[1], direct[0]
+        if inverse is None:
+            return None
+        with localcontext() as ctx:
+            ctx.prec = 34
+            return Decimal(1) / inverse[1], inverse[0]
+
+    def rate_on(self, base: str, quote: str, on: date) -> Decimal | None:
+        """Units of `quote` per unit of `base` on a date, or None when no rate is known."""
+        found = self.dated_rate(base, quote, on)
+        return None if found is None else found[0]
+
+
+def add_converted(sums: Iterable[DatedSum], to: str, book: RateBook | None = None
+                  ) -> ConvertedTotal:
+    """Convert each dated sum into `to` at its date's rate, round it, and add the results."""
+    sums = list(sums)
+    if book is None:
+        book = RateBook.load({to, *(item.currency for item in sums)})
+    total = Decimal(0)
+    unconverted = 0
+    missing: set[MissingPair] = set()
+    with localcontext() as ctx:
+        ctx.prec = 50
+        for item in sums:
+            rate = book.rate_on(item.currency, to, item.on)
+            if rate is None:
+                unconverted += item.count
+                missing.add(MissingPair(item.on, item.currency, to))
+                continue
+            total += Money.rounded(item.amount * rate, to).amount
+    return ConvertedTotal(Money(total, to), unconverted, tuple(sorted(missing)))
 
 
 # Listing currencies and rates ---------------------------------------------------------

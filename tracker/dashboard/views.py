@@ -1,0 +1,56 @@
+"""The home page: the coordinator's dashboard of every campaign's funding and deadlines."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from tracker.applications.services import all_collisions, upcoming_deadlines
+from tracker.auth.sessions import current_user
+from tracker.dashboard import services
+from tracker.dashboard.forms import ReportingCurrencyForm
+from tracker.db import utcnow
+from tracker.errors import DomainError
+from tracker.extensions import db
+
+bp = Blueprint("dashboard", __name__)
+
+
+def _render(form: ReportingCurrencyForm, status: int = 200):
+    currency = services.reporting_currency_of(current_user)
+    lines = services.campaign_lines()
+    today = utcnow().date()
+    return render_template(
+        "dashboard/index.html",
+        form=form,
+        lines=lines,
+        totals=services.coalition_totals(lines, currency, today),
+        deadlines=upcoming_deadlines(today, limit=services.DEADLINES_SHOWN),
+        pledges=services.recent_pledges(),
+        collisions=all_collisions(deadline_from=today),
+    ), status
+
+
+@bp.get("/")
+def index():
+    """Every campaign's funding bar and gap, coalition totals, deadlines, pledges, collisions."""
+    form = ReportingCurrencyForm(currency=services.reporting_currency_of(current_user))
+    return _render(form)
+
+
+@bp.post("/reporting-currency")
+def set_reporting_currency():
+    """Remember the currency the user wants coalition totals in, then show the dashboard."""
+    form = ReportingCurrencyForm()
+    if not form.validate_on_submit():
+        return _render(form, 422)
+    try:
+        services.set_reporting_currency(current_user, form.currency.data)  # type: ignore[arg-type]
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("dashboard.index"))
+    db.session.commit()
+    flash(_("Coalition totals are now shown in %(currency)s.", currency=form.currency.data),
+          "success")
+    return redirect(url_for("dashboard.index"))

@@ -1,0 +1,410 @@
+"""Each campaign's funding gap, kept as a roll-up in the same transaction as every change.
+
+For a campaign, in the currency of its funding targets (the earliest target's):
+- target: the sum of its targets' budget lines (a target in another currency converted
+  at the rate of its start date);
+- awarded: awarded grants, at the rate of the decision date;
+- received: payments to its drives, at the rate of each payment's date;
+- pledged: the unpaid rest of open pledges, at the rate of each pledge's date;
+- pipeline: submitted and under-review requests weighted by probability, at today's rate;
+- secured = awarded + received; gap = target - secured.
+
+Every sum comes from SQL per currency and date and is converted by the one rule of
+tracker.money.services (add_converted); a missing rate is named, never a zero.
+
+Keeping the roll-up fresh: flushing a change to a target, a budget line, an
+application, a drive, a drive's totals, a campaign or an exchange rate marks the
+campaigns it touches as stale (ORM events, like the audit trail's); just before the
+transaction commits, `refresh_campaign_funding` recomputes each stale campaign's row
+under a row lock. Bulk writes that bypass the ORM call `refresh_campaign_funding`
+(or `refresh_all_campaign_funding`) themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from tracker.applications.models import Application, ApplicationStatus
+from tracker.campaigns.models import Campaign
+from tracker.db import utcnow
+from tracker.drives.models import Drive, DriveTotals
+from tracker.drives.services import drive_money
+from tracker.extensions import db
+from tracker.funding.models import CampaignFunding
+from tracker.money.models import ExchangeRate
+from tracker.money.services import (
+    DatedSum,
+    MissingPair,
+    RateBook,
+    add_converted,
+)
+from tracker.money.value import Money
+from tracker.targets.models import BudgetLine, FundingTarget
+
+# How many missing rates a roll-up row names (the count of amounts left out is exact).
+MISSING_KEPT = 20
+PIPELINE = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
+FALLBACK_CURRENCY = "USD"
+
+_STALE = "tracker.funding.stale"
+_ALL = -1
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A campaign's funding figures in one currency, with what could not be converted."""
+
+    currency: str
+    target: Money | None
+    awarded: Money
+    received: Money
+    pledged: Money
+    pipeline: Money
+    unconverted: int = 0
+    missing: tuple[MissingPair, ...] = ()
+
+    @property
+    def secured(self) -> Money:
+        """Awarded grants plus money received."""
+        return self.awarded + self.received
+
+    @property
+    def gap(self) -> Money | None:
+        """What the target still lacks once secured money is counted (never below zero)."""
+        if self.target is None:
+            return None
+        rest = self.target - self.secured
+        return rest if rest.amount > 0 else Money.zero(self.currency)
+
+    @property
+    def surplus(self) -> Money | None:
+        """Secured money beyond the target, if any."""
+        if self.target is None or self.secured.amount <= self.target.amount:
+            return None
+        return self.secured - self.target
+
+    @property
+    def secured_percent(self) -> int | None:
+        """Secured as a whole percent of the target (None without a target)."""
+        if self.target is None or self.target.amount <= 0:
+            return None
+        return int(self.secured.amount * 100 / self.target.amount)
+
+    def bar(self) -> list[Segment]:
+        """The stacked bar's parts, as fractions of the larger of the target and the total."""
+        parts = [("awarded", self.awarded), ("received", self.received),
+                 ("pledged", self.pledged), ("pipeline", self.pipeline)]
+        counted = sum((money.amount for _, money in parts), Decimal(0))
+        scale = max(counted, self.target.amount if self.target else Decimal(0))
+        if scale <= 0:
+            return []
+        segments: list[Segment] = []
+        start = Decimal(0)
+        for kind, money in parts:
+            if money.amount <= 0:
+                continue
+            width = money.amount / scale
+            segments.append(Segment(kind, money, start, width))
+            start += width
+        return segments
+
+    def target_mark(self) -> Decimal | None:
+        """Where the target falls on the bar (in percent) when the money counted exceeds it."""
+        if self.target is None or self.target.amount <= 0:
+            return None
+        counted = (self.secured + self.pledged + self.pipeline).amount
+        if counted <= self.target.amount:
+            return None
+        return (self.target.amount * 100 / counted).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of the stacked bar: its kind, its money, where it starts and how wide it is."""
+
+    kind: str
+    money: Money
+    start: Decimal
+    width: Decimal
+
+    @property
+    def start_percent(self) -> Decimal:
+        return (self.start * 100).quantize(Decimal("0.01"))
+
+    @property
+    def width_percent(self) -> Decimal:
+        return (self.width * 100).quantize(Decimal("0.01"))
+
+
+def default_currency() -> str:
+    """The reporting currency when nothing else says: TRACKER_REPORTING_CURRENCY or USD."""
+    if has_app_context():
+        return str(current_app.config.get("REPORTING_CURRENCY") or FALLBACK_CURRENCY)
+    return FALLBACK_CURRENCY
+
+
+def gap_of_row(row: CampaignFunding) -> Gap:
+    """The figures of a stored roll-up row."""
+    currency = row.currency
+
+    def money(minor: int) -> Money:
+        return Money.from_minor(minor, currency)  # type: ignore[return-value]
+
+    return Gap(
+        currency=currency,
+        target=None if row.target_minor is None else money(row.target_minor),
+        awarded=money(row.awarded_minor), received=money(row.received_minor),
+        pledged=money(row.pledged_minor), pipeline=money(row.pipeline_minor),
+        unconverted=row.unconverted,
+        missing=tuple(MissingPair(date.fromisoformat(on), base, quote)
+                      for base, quote, on in row.missing or ()),
+    )
+
+
+def campaign_gap(campaign: Campaign) -> Gap:
+    """The campaign's figures: from its roll-up row, or computed when it has none yet."""
+    row = db.session.get(CampaignFunding, campaign.id)
+    return gap_of_row(row) if row is not None else compute_gap(campaign.id)
+
+
+def gaps_of(campaign_ids: Iterable[int]) -> dict[int, Gap]:
+    """Several campaigns' figures from their roll-up rows (one query; computed if missing)."""
+    ids = list(campaign_ids)
+    rows = {row.campaign_id: row for row in db.session.scalars(
+        select(CampaignFunding).where(CampaignFunding.campaign_id.in_(ids)))} if ids else {}
+    return {campaign_id: gap_of_row(rows[campaign_id]) if campaign_id in rows
+            else compute_gap(campaign_id) for campaign_id in ids}
+
+
+# --- computing ---------------------------------------------------------------------------
+
+
+def funding_currency(campaign_id: int) -> str:
+    """The currency of the campaign's earliest funding target (the default without one)."""
+    currency = db.session.scalar(
+        select(FundingTarget.currency).where(FundingTarget.campaign_id == campaign_id)
+        .order_by(FundingTarget.starts_on, FundingTarget.id).limit(1)
+    )
+    return currency or default_currency()
+
+
+def _target_sums(campaign_id: int) -> tuple[bool, list[DatedSum]]:
+    """Whether the campaign has a target, and its targets' totals by currency and start."""
+    has_target = db.session.scalar(
+        select(func.count()).select_from(FundingTarget)
+        .where(FundingTarget.campaign_id == campaign_id)
+    )
+    rows = db.session.execute(
+        select(FundingTarget.currency, FundingTarget.starts_on, func.sum(BudgetLine.total_minor))
+        .join(BudgetLine, BudgetLine.target_id == FundingTarget.id)
+        .where(FundingTarget.campaign_id == campaign_id)
+        .group_by(FundingTarget.currency, FundingTarget.starts_on)
+    )
+    return bool(has_target), [DatedSum(currency, on, int(minor)) for currency, on, minor in rows]
+
+
+def _awarded_sums(campaign_id: int, today: date) -> list[DatedSum]:
+    decided = func.coalesce(Application.decision_date, today)
+    rows = db.session.execute(
+        select(Application.awarded_currency, decided, func.sum(Application.awarded_minor),
+               func.count())
+        .where(Application.campaign_id == campaign_id,
+               Application.status == ApplicationStatus.AWARDED,
+               Application.awarded_minor.is_not(None))
+        .group_by(Application.awarded_currency, decided)
+    )
+    return [DatedSum(currency, _as_date(on), int(minor), int(count))
+            for currency, on, minor, count in rows]
+
+
+def _pipeline_sums(campaign_id: int, today: date) -> list[DatedSum]:
+    """Requests weighted by probability: SUM(requested × percent) / 100, per currency."""
+    rows = db.session.execute(
+        select(Application.currency,
+               func.sum(Application.requested_minor * Application.probability), func.count())
+        .where(Application.campaign_id == campaign_id, Application.status.in_(PIPELINE))
+        .group_by(Application.currency)
+    )
+    return [DatedSum(currency, today, Decimal(int(weighted)) / 100, int(count))
+            for currency, weighted, count in rows]
+
+
+def _as_date(value: Any) -> date:
+    """SQLite returns COALESCE of a date column and a bound date as text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass
+class _Computed:
+    currency: str
+    target_minor: int | None
+    awarded_minor: int
+    received_minor: int
+    pledged_minor: int
+    pipeline_minor: int
+    unconverted: int
+    missing: list[MissingPair] = field(default_factory=list)
+
+
+def _compute(campaign_id: int, today: date | None = None) -> _Computed:
+    today = today or utcnow().date()
+    currency = funding_currency(campaign_id)
+    has_target, targets = _target_sums(campaign_id)
+    awarded = _awarded_sums(campaign_id, today)
+    pipeline = _pipeline_sums(campaign_id, today)
+    money = drive_money(select(Drive.id).where(Drive.campaign_id == campaign_id))
+    groups = (targets, awarded, pipeline, money.received, money.pledged)
+    book = RateBook.load({currency} | {item.currency for group in groups for item in group})
+    target, awarded_total, pipeline_total, received, pledged = (
+        add_converted(group, currency, book) for group in groups)
+    parts = (target, awarded_total, pipeline_total, received, pledged)
+    missing = sorted({pair for part in parts for pair in part.missing})
+    return _Computed(
+        currency=currency,
+        target_minor=target.money.minor if has_target else None,
+        awarded_minor=awarded_total.money.minor,
+        received_minor=received.money.minor,
+        pledged_minor=pledged.money.minor,
+        pipeline_minor=pipeline_total.money.minor,
+        unconverted=sum(part.unconverted for part in parts) + money.unknown_rest,
+        missing=missing,
+    )
+
+
+def compute_gap(campaign_id: int, today: date | None = None) -> Gap:
+    """The campaign's figures computed now from SQL sums, without storing them."""
+    fresh = _compute(campaign_id, today)
+
+    def money(minor: int) -> Money:
+        return Money.from_minor(minor, fresh.currency)  # type: ignore[return-value]
+
+    return Gap(
+        currency=fresh.currency,
+        target=None if fresh.target_minor is None else money(fresh.target_minor),
+        awarded=money(fresh.awarded_minor), received=money(fresh.received_minor),
+        pledged=money(fresh.pledged_minor), pipeline=money(fresh.pipeline_minor),
+        unconverted=fresh.unconverted, missing=tuple(fresh.missing[:MISSING_KEPT]),
+    )
+
+
+def refresh_campaign_funding(campaign_id: int) -> CampaignFunding | None:
+    """Recompute a campaign's roll-up row in this transaction, under a row lock.
+
+    The row is locked first (FOR UPDATE on PostgreSQL; SQLite has one writer), so a
+    second writer waits and then sums what the first committed. None if the campaign
+    no longer exists.
+    """
+    if db.session.get(Campaign, campaign_id) is None:
+        return None
+    row = db.session.scalar(
+        select(CampaignFunding).where(CampaignFunding.campaign_id == campaign_id)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    fresh = _compute(campaign_id)
+    if row is None:
+        row = CampaignFunding(campaign_id=campaign_id)
+        db.session.add(row)
+    row.currency = fresh.currency
+    row.target_minor = fresh.target_minor
+    row.awarded_minor = fresh.awarded_minor
+    row.received_minor = fresh.received_minor
+    row.pledged_minor = fresh.pledged_minor
+    row.pipeline_minor = fresh.pipeline_minor
+    row.unconverted = fresh.unconverted
+    row.missing = [[pair.base, pair.quote, pair.on.isoformat()]
+                   for pair in fresh.missing[:MISSING_KEPT]]
+    row.refreshed_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def refresh_all_campaign_funding() -> int:
+    """Recompute every campaign's roll-up (after rates change, or for a new database)."""
+    ids = list(db.session.scalars(select(Campaign.id).order_by(Campaign.id)))
+    for campaign_id in ids:
+        refresh_campaign_funding(campaign_id)
+    return len(ids)
+
+
+# --- keeping it fresh --------------------------------------------------------------------
+
+
+def mark_stale(session: Session, campaign_id: int | None) -> None:
+    """Note that a campaign's roll-up must be recomputed before this transaction commits."""
+    if campaign_id is not None:
+        session.info.setdefault(_STALE, set()).add(campaign_id)
+
+
+def _old_value(instance: Any, name: str) -> Any:
+    history = inspect(instance).attrs[name].history
+    return history.deleted[0] if history.deleted else None
+
+
+def _campaigns_touched(session: Session, instance: Any) -> set[int]:
+    """The campaigns whose figures a changed record can move ({_ALL} for a rate)."""
+    if isinstance(instance, ExchangeRate):
+        return {_ALL}
+    if isinstance(instance, Campaign | FundingTarget | Application | Drive):
+        campaign_id = instance.id if isinstance(instance, Campaign) else instance.campaign_id
+        before = None if isinstance(instance, Campaign) else _old_value(instance, "campaign_id")
+        return {value for value in (campaign_id, before) if value is not None}
+    if isinstance(instance, BudgetLine | DriveTotals):
+        parent, column = ((FundingTarget, "target_id") if isinstance(instance, BudgetLine)
+                          else (Drive, "drive_id"))
+        ids = {value for value in (getattr(instance, column), _old_value(instance, column))
+               if value is not None}
+        if not ids:
+            return set()
+        with session.no_autoflush:
+            return set(session.scalars(select(parent.campaign_id).where(parent.id.in_(ids))))
+    return set()
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    stale = session.info.setdefault(_STALE, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if session.is_modified(instance) or instance in session.new or instance in session.deleted:
+            stale |= _campaigns_touched(session, instance)
+
+
+def _before_commit(session: Session) -> None:
+    stale = session.info.pop(_STALE, set())
+    if not stale or not has_app_context():
+        return
+    session.flush()
+    stale |= session.info.pop(_STALE, set())
+    if _ALL in stale:
+        stale = set(session.scalars(select(Campaign.id)))
+    for campaign_id in sorted(stale):
+        refresh_campaign_funding(campaign_id)
+    # The refresh itself flushes roll-up rows only; nothing it writes marks a campaign.
+    session.info.pop(_STALE, None)
+
+
+def _forget(session: Session, _previous: Any = None) -> None:
+    session.info.pop(_STALE, None)
+
+
+def install_funding_hooks() -> None:
+    """Listen to every session so campaign roll-ups follow each committed change."""
+    if _state.get("installed"):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_soft_rollback", _forget)
+    _state["installed"] = True
+
+
+_state: dict[str, bool] = {}
+
