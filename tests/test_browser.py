@@ -1,5 +1,6 @@
 """Real journeys in Chromium: a coordinator builds a budget in Russian; a viewer is kept
-from changing anything; a campaign lead's change shows in the target's history."""
+from changing anything; a campaign lead's change shows in the target's history; a pledge
+and its payment move a drive's thermometer and its campaign's funding gap."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from sqlalchemy import select
 from tests.auth_support import TEST_PASSWORD, make_user
 from tests.browser_support import serving
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
+from tests.pages import plain
 from tracker.auth.models import Role
 from tracker.drives import services as drive_services
 from tracker.drives.models import DriveStatus, Pledge
 from tracker.extensions import db
+from tracker.money.services import add_rate
 from tracker.orgs.models import OrgKind
 from tracker.targets.models import BudgetLine
 
@@ -184,3 +187,69 @@ def test_a_campaign_lead_logs_a_pledge_and_finds_its_edit_in_the_history(app, pa
         expect(change.locator("del")).to_contain_text(["RUB 1,000.00"])
         expect(change.locator("ins")).to_contain_text(["RUB 1,500.00"])
         expect(change).to_contain_text("lead@example.org")
+
+
+def test_a_rouble_pledge_and_its_partial_payment_move_the_thermometer_and_the_gap(
+        app, page: Page, xrf_budget):
+    """Issue 4's journey: a lead logs 8 000 ₽ to the XRF drive, then 4 000 ₽ arrive.
+
+    The campaign's target is $900; 80 ₽ buy a dollar from 2026-03-01.
+    """
+    campaign, _target = xrf_budget
+    add_rate(date(2026, 3, 1), "USD", "RUB", Decimal("80"), "Central Bank of Russia")
+    make_user(Role.LEAD, email="lead@example.org", campaigns=[campaign])
+    drive = drive_services.create_drive(campaign, drive_services.DriveInput(
+        slug="xrf-team", title_en="Invite the XRF team to Chelyabinsk", title_ru="",
+        purpose_en="Soil and product testing.", purpose_ru="",
+        organiser_org_id=campaign.lead_org_id, goal=Decimal("80000"), currency="RUB",
+        starts_on=date(2026, 1, 10), ends_on=None, is_public=True))
+    drive_services.move_drive(drive, DriveStatus.LIVE)
+    db.session.commit()
+
+    def gap_figures() -> dict[str, str]:
+        page.goto(f"{base_url}/campaigns/{campaign.slug}")
+        section = page.locator("#funding")
+        return {name: plain(section.locator(f"[data-figure={name}]").inner_text())
+                for name in ("target", "received", "pledged", "gap")}
+
+    def drive_figures(path: str) -> dict[str, str]:
+        page.goto(f"{base_url}{path}")
+        return {name: plain(page.locator(f"[data-figure={name}]").first.inner_text())
+                for name in ("received", "pledged", "goal")}
+
+    with serving(app) as base_url:
+        log_in(page, base_url, "lead@example.org")
+        assert gap_figures() == {"target": "$900.00", "received": "$0.00", "pledged": "$0.00",
+                                 "gap": "$900.00"}
+
+        page.goto(f"{base_url}/drives/xrf-team/pledges/new")
+        page.fill("#pledger_name", "Anna Petrova")
+        page.fill("#amount", "8000")
+        page.select_option("#currency", "RUB")
+        page.fill("#pledged_on", "2026-03-10")
+        page.locator("form:has(#pledger_name) [type=submit]").click()
+        expect(page.locator("main")).to_contain_text("Anna Petrova")
+        assert gap_figures()["pledged"] == "$100.00"
+        assert drive_figures("/drives/xrf-team")["pledged"] == "RUB 8,000.00"
+
+        pledge = db.session.scalar(select(Pledge))
+        page.goto(f"{base_url}/drives/xrf-team/pledges/{pledge.id}")
+        payment_form = page.locator("form[action$='/payments']")
+        payment_form.locator("#amount").fill("4000")
+        payment_form.locator("#currency").select_option("RUB")
+        payment_form.locator("#paid_on").fill("2026-03-15")
+        payment_form.locator("[type=submit]").click()
+        expect(page.locator("#pledge-paid")).to_have_text(re.compile(r"RUB\s4,000\.00"))
+
+        staff = drive_figures("/drives/xrf-team")
+        assert staff == {"received": "RUB 4,000.00", "pledged": "RUB 4,000.00",
+                         "goal": "RUB 80,000.00"}
+        bar = page.locator("svg.thermometer .thermometer-received").first
+        assert bar.get_attribute("width") == "5.0%"
+        assert gap_figures() == {"target": "$900.00", "received": "$50.00",
+                                 "pledged": "$50.00", "gap": "$850.00"}
+
+        page.get_by_role("button", name="Log out").click()
+        assert drive_figures("/d/xrf-team") == staff  # the public page, logged out
+        expect(page.locator("svg.thermometer .thermometer-received").first).to_have_attribute(
+            "width", "5.0%")

@@ -313,3 +313,14 @@ def test_the_dashboard_is_the_home_page_and_needs_a_login(client, world):
     response = client.get("/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_refresh_funding_fills_the_roll_up_of_every_campaign(runner, world, target):
+    db.session.execute(CampaignFunding.__table__.delete())
+    db.session.commit()
+
+    result = runner.invoke(args=["refresh-funding"])
+
+    assert result.exit_code == 0, result.output
+    assert "Funding figures recomputed for 2 campaigns." in result.output
+    assert stored(world.campaign).target_minor == 6_000_000

@@ -18,12 +18,14 @@ from tracker.demo import (
 )
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.funding.cli import register_commands as funding_commands
 
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
     auth_commands(app)
+    funding_commands(app)
 
 
 @click.command("seed-demo")
