@@ -23,7 +23,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.services import Gap, default_currency, gaps_of
 from tracker.money.iso4217 import MINOR_UNITS
-from tracker.money.services import MissingPair, RateBook
+from tracker.money.services import MissingPair, RateMissing, rate_on
 from tracker.money.value import Money
 
 RECENT_PLEDGES_SHOWN = 8
@@ -99,20 +99,25 @@ def coalition_totals(lines: Iterable[CampaignLine], currency: str,
     """
     lines = list(lines)
     today = today or utcnow().date()
-    book = RateBook.load({currency, *(line.gap.currency for line in lines)})
     zero = Money.zero(currency)
     totals = CoalitionTotals(currency, zero, zero, zero, zero, zero, zero)
-    used: dict[str, UsedRate] = {}
+    # One indexed lookup per campaign currency (a handful), not the whole rate history.
+    used: dict[str, UsedRate | None] = {currency: UsedRate(currency, currency, Decimal(1), None)}
+    for code in {line.gap.currency for line in lines} - {currency}:
+        try:
+            rate, record = rate_on(code, currency, today)
+        except RateMissing:
+            used[code] = None
+        else:
+            used[code] = UsedRate(code, currency, rate, record.on_date)
     for line in lines:
         gap = line.gap
-        found = book.dated_rate(gap.currency, currency, today)
+        found = used[gap.currency]
         if found is None:
             totals.left_out.append(LeftOut(line.campaign, MissingPair(today, gap.currency,
                                                                       currency)))
             continue
-        rate, rate_on = found
-        if gap.currency != currency:
-            used.setdefault(gap.currency, UsedRate(gap.currency, currency, rate, rate_on))
+        rate = found.rate
 
         def converted(money: Money | None, rate: Decimal = rate) -> Money:
             if money is None:
@@ -128,7 +133,8 @@ def coalition_totals(lines: Iterable[CampaignLine], currency: str,
         totals.pipeline += converted(gap.pipeline)
         totals.gap += converted(gap.gap)
         totals.campaigns += 1
-    totals.rates = [used[code] for code in sorted(used)]
+    totals.rates = [found for code, found in sorted(used.items())
+                    if found is not None and code != currency]
     return totals
 
 
