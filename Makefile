@@ -27,12 +27,13 @@ BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint translations system-packages install compile-translations
+.PHONY: help run test lint bench translations system-packages install compile-translations
 
 help:
 	@echo "make run           install what is missing, migrate, load demo data, serve on port $(PORT)"
 	@echo "make test          install what is missing, run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint          ruff check"
+	@echo "make bench         time pages at 10k and 1M pledges and a 100k-row import (BENCH_SIZES=10000: quicker)"
 	@echo "make translations  extract messages, update the Russian catalogue, compile it"
 
 run: system-packages install compile-translations
@@ -54,6 +55,13 @@ test: system-packages install compile-translations
 
 lint: install
 	$(BIN)/ruff check .
+
+# SQLite always, PostgreSQL when reachable (TRACKER_BENCH_DATABASE_URL); see bench/README.md.
+BENCH_SIZES ?= 10000,1000000
+BENCH_ARGS ?=
+
+bench: install compile-translations
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 translations: install
 	@mkdir -p $(TRANSLATIONS)

@@ -117,6 +117,8 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:
         "ENV": "testing",
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
+        # Printed proposals go to the test's own folder, never into the checkout's instance/.
+        "PROPOSAL_STORAGE_DIR": str(tmp_path / "proposals"),
     })
     app.test_client_class = Client
     with app.app_context():

@@ -23,10 +23,14 @@ from tracker.applications.models import ApplicationStatus, ReportKind
 from tracker.audit.models import AuditEvent
 from tracker.auth import services as auth_services
 from tracker.auth.models import Role
+from tracker.drives import imports as drive_imports
 from tracker.drives import services as drive_services
 from tracker.drives.models import DriveStatus
 from tracker.extensions import db
 from tracker.orgs.models import OrgKind
+from tracker.proposals import services as proposal_services
+from tracker.proposals.models import LogframeLevel
+from tracker.proposals.registry import find_template
 
 ANONYMOUS, VIEWER, LEAD_A, LEAD_B = "anonymous", "viewer", "lead of A", "lead of B"
 FUNDRAISER, COORDINATOR, ADMIN = "fundraiser", "coordinator", "admin"
@@ -59,6 +63,9 @@ class World:
     application: int
     report: int
     calendar_token: str
+    logframe_row: int
+    activity: int
+    upload: int
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,17 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("drives.remove_payment", "POST"): Expect(
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/payments/{w.payment}/remove",
         DRIVES_OF_A),
+    # Pledge files: importing them and exporting pledges (pledgers' e-mails are personal data)
+    ("drives.import_pledges", "GET"): Expect(lambda w: f"/drives/{w.drive}/import", DRIVES_OF_A),
+    ("drives.import_pledges", "POST"): Expect(lambda w: f"/drives/{w.drive}/import",
+                                              DRIVES_OF_A),
+    ("drives.import_preview", "GET"): Expect(
+        lambda w: f"/drives/{w.drive}/import/{w.upload}", DRIVES_OF_A),
+    ("drives.confirm_import", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/import/{w.upload}/confirm", DRIVES_OF_A),
+    ("drives.export_csv", "GET"): Expect(lambda w: f"/drives/{w.drive}/pledges.csv", DRIVES_OF_A),
+    ("drives.export_xlsx", "GET"): Expect(lambda w: f"/drives/{w.drive}/pledges.xlsx",
+                                          DRIVES_OF_A),
     # The public drive pages
     ("drives.public_page", "GET"): Expect(lambda w: f"/d/{w.drive}", EVERYONE),
     ("drives.public_pledge", "POST"): Expect(lambda w: f"/d/{w.drive}", EVERYONE),
@@ -210,6 +228,44 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # Calendar programs cannot log in: the secret in the address is the credential.
     ("applications.calendar_feed", "GET"): Expect(
         lambda w: f"/deadlines/{w.calendar_token}.ics", EVERYONE),
+    # Proposals: the narrative, logframe and work plan; drafts; kept final versions
+    ("proposals.edit", "GET"): Expect(lambda w: f"/applications/{w.application}/proposal",
+                                      FUNDRAISING),
+    ("proposals.edit", "POST"): Expect(lambda w: f"/applications/{w.application}/proposal",
+                                       FUNDRAISING),
+    ("proposals.preview", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/preview", FUNDRAISING),
+    ("proposals.add_logframe_row", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/logframe", FUNDRAISING),
+    ("proposals.edit_logframe_row", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/logframe/{w.logframe_row}",
+        FUNDRAISING),
+    ("proposals.edit_logframe_row", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/logframe/{w.logframe_row}",
+        FUNDRAISING),
+    ("proposals.remove_logframe_row", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/logframe/{w.logframe_row}/remove",
+        FUNDRAISING),
+    ("proposals.add_activity", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/activities", FUNDRAISING),
+    ("proposals.edit_activity", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/activities/{w.activity}",
+        FUNDRAISING),
+    ("proposals.edit_activity", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/activities/{w.activity}",
+        FUNDRAISING),
+    ("proposals.remove_activity", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/activities/{w.activity}/remove",
+        FUNDRAISING),
+    ("proposals.draft", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/draft.pdf?lang=ru", FUNDRAISING),
+    ("proposals.finals", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/finals", SIGNED_IN),
+    ("proposals.finals", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/finals", FUNDRAISING),
+    # Whoever may read applications may download their kept finals.
+    ("proposals.download_final", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/proposal/finals/1.pdf", SIGNED_IN),
 }
 
 
@@ -263,13 +319,24 @@ def build_world() -> tuple[World, dict[str, object]]:
     report = application_services.add_report(application, application_services.ReportInput(
         ReportKind.INTERIM, date(2027, 6, 1)))
     calendar_token = application_services.issue_calendar_token(users[VIEWER])
+    upload = drive_imports.store_upload(
+        drive, b"date,name,email,amount,currency,reference\n2026-03-11,,,5,RUB,imported-1\n",
+        "pledges.csv", {}, by=users[LEAD_A])
+    logframe_row = proposal_services.add_logframe_row(application, proposal_services.LogframeInput(
+        LogframeLevel.OUTPUT, {"result_en": "Paint tested"}))
+    activity = proposal_services.add_activity(application, proposal_services.ActivityInput(
+        1, 2, "Buy paint"))
+    proposal_services.keep_final(application, b"%PDF-1.7 final", language="en",
+                                 template=find_template("generic"), source_sha256="0" * 64,
+                                 by=None)
     db.session.commit()
     assert application.status is ApplicationStatus.IDEA
     world = World(org=org.slug, campaign_a=campaign_a.slug, target_a=target_a.id,
                   line_a=line_a.id, other_user=other.id, invite_token=invited.token,
                   drive=drive.slug, pledge=pledge.id, payment=payment.id, donor=donor.slug,
                   call=call.id, application=application.id, report=report.id,
-                  calendar_token=calendar_token)
+                  calendar_token=calendar_token, logframe_row=logframe_row.id,
+                  activity=activity.id, upload=upload.id)
     return world, users
 
 

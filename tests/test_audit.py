@@ -542,3 +542,27 @@ def test_the_history_is_shown_in_russian(client):
 
     assert page.status_code == 200
     assert "1\u00a0500,50\u00a0$" in page.text
+
+
+def test_a_long_history_is_counted_up_to_a_cap_and_still_pages_on(app, monkeypatch):
+    """Past the cap the pager keeps a "next" link, and every event is reachable in order."""
+    from tracker.audit import services as audit_services
+    from tracker.campaigns.models import PartnerRole
+
+    monkeypatch.setattr(audit_services, "HISTORY_COUNT_CAP", 5)
+    lead = make_org(slug="lead-ngo")
+    campaign = make_campaign(lead=lead, slug="long-history",
+                             partners=[(make_org(slug=f"p{n}"), PartnerRole.PARTNER)
+                                       for n in range(6)])
+    everything = [event.id for event in audit_services.history_for(
+        "campaign", campaign.id, per_page=100).items]
+
+    seen, page = [], 1
+    while True:
+        events = audit_services.history_for("campaign", campaign.id, page=page, per_page=3)
+        seen += [event.id for event in events.items]
+        if not events.has_next:
+            break
+        page += 1
+    assert len(everything) > 5
+    assert seen == everything

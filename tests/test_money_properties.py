@@ -26,8 +26,8 @@ from tracker.drives import services as drives
 from tracker.drives.models import DriveStatus, DriveTotals, PledgeStatus
 from tracker.extensions import db
 from tracker.funding.models import CampaignFunding
-from tracker.money.services import DatedSum, add_converted, add_rate
 from tracker.money.iso4217 import MINOR_UNITS
+from tracker.money.services import DatedSum, add_converted, add_rate
 from tracker.money.value import Money
 
 # Direct rates as recorded (one unit of the first currency in the second). Dates before

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.cli import register_commands as auth_commands
+from tracker.bench import seed_bench
 from tracker.demo import (
     SeedReport,
     accounts_exist,
@@ -16,16 +17,21 @@ from tracker.demo import (
     load_demo,
     load_demo_users,
 )
+from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
+from tracker.proposals.cli import render_proposal
 
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_bench)
+    app.cli.add_command(render_proposal)
     auth_commands(app)
     funding_commands(app)
+    drive_commands(app)
 
 
 @click.command("seed-demo")

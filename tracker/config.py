@@ -31,6 +31,10 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     RATES_CSV_MAX_BYTES = 1024 * 1024
     RATES_CSV_MAX_ROWS = 10_000
+    # Pledge files (CSV or XLSX) imported into a drive; the import page alone accepts
+    # uploads this large (drives/views.py), every other request keeps MAX_CONTENT_LENGTH.
+    PLEDGE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    PLEDGE_IMPORT_MAX_ROWS = 200_000
     # The dashboard's coalition totals are shown in this currency until a user picks one.
     REPORTING_CURRENCY = "USD"
     SESSION_COOKIE_HTTPONLY = True
@@ -46,6 +50,11 @@ class Defaults:
     # The demo accounts' shared password: set in the development configuration only (see
     # load below), so that no other configuration can get accounts with a published password.
     DEMO_PASSWORD: str | None = None
+    # Proposal PDFs (tracker/proposals): where printed ones are kept (None: instance/proposals),
+    # and the limits a render is stopped at with a clear error.
+    PROPOSAL_STORAGE_DIR: str | None = None
+    PROPOSAL_RENDER_SECONDS = 30
+    PROPOSAL_MAX_PAGES = 120
 
 
 def load(app: Flask, test_config: dict | None) -> None:

@@ -949,4 +949,7 @@ def load_demo() -> SeedReport:
 
     drives = load_drive_demo(report)
     report.drives, report.pledges = drives.drives, drives.pledges
+    from tracker.proposals.demo import load_proposal_demo  # the narratives of two applications
+
+    load_proposal_demo()
     return report

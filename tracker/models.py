@@ -8,6 +8,7 @@ from tracker.drives import models as drives_models  # noqa: F401
 from tracker.funding.models import CampaignFunding
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
+from tracker.proposals import models as proposals_models  # noqa: F401
 from tracker.targets.models import BudgetLine, FundingTarget
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Each campaign's funding roll-up, the user's reporting currency, recent pledges' index.
+"""Each campaign's funding roll-up, the user's reporting currency, indexes for big drives.
 
 Existing campaigns get their roll-up row on the next change (or `flask refresh-funding`);
 until then the pages compute the figures on the fly.
@@ -17,6 +17,8 @@ revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
+
+PAYMENT_UNCONVERTED = 'drive_amount_minor IS NULL OR pledge_amount_minor IS NULL'
 
 
 def upgrade():
@@ -44,6 +46,25 @@ def upgrade():
     )
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.create_index('ix_pledge_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_pledge_drive_id_pledged_on', ['drive_id', 'pledged_on', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_pledge_unconverted', ['drive_id', 'pledged_on', 'id'],
+                              unique=False,
+                              postgresql_where=sa.text('drive_amount_minor IS NULL'),
+                              sqlite_where=sa.text('drive_amount_minor IS NULL'))
+
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.create_index('ix_payment_unconverted', ['pledge_id'], unique=False,
+                              postgresql_where=sa.text(PAYMENT_UNCONVERTED),
+                              sqlite_where=sa.text(PAYMENT_UNCONVERTED))
+
+    with op.batch_alter_table('drive_totals', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('listed', sa.Integer(), server_default='0',
+                                      nullable=False))
+    # The new count of each drive's listed pledges, from the pledges themselves.
+    op.execute("UPDATE drive_totals SET listed = (SELECT COUNT(*) FROM pledge "
+               "WHERE pledge.drive_id = drive_totals.drive_id "
+               "AND pledge.status <> 'unconfirmed')")
 
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reporting_currency', sa.String(length=3), nullable=True))
@@ -58,7 +79,15 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_user_account_reporting_currency_currency'), type_='foreignkey')
         batch_op.drop_column('reporting_currency')
 
+    with op.batch_alter_table('drive_totals', schema=None) as batch_op:
+        batch_op.drop_column('listed')
+
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.drop_index('ix_payment_unconverted')
+
     with op.batch_alter_table('pledge', schema=None) as batch_op:
+        batch_op.drop_index('ix_pledge_unconverted')
+        batch_op.drop_index('ix_pledge_drive_id_pledged_on')
         batch_op.drop_index('ix_pledge_created_at')
 
     op.drop_table('campaign_funding')

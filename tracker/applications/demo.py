@@ -66,7 +66,7 @@ CALLS: tuple[DemoCall, ...] = (
     DemoCall("undp", UNDP_CALL,
              "Химические вещества и отходы: малые гранты гражданскому обществу, 2027",
              "UNDP-CW-2027", -30, 30, "USD", "25000", "150000", 24,
-             (OrgKind.NGO, OrgKind.HUB), EECCA, False,
+             (OrgKind.NGO, OrgKind.HUB), (*EECCA, "RU"), False,
              "Concept note first; co-financing of at least 10 % expected."),
     DemoCall("unep-special-programme", SPECIAL_PROGRAMME_CALL,
              "Специальная программа по химическим веществам и отходам: 9-й раунд",
@@ -119,7 +119,7 @@ APPLICATIONS: tuple[DemoApplication, ...] = (
     DemoApplication("water-and-air-quality", "undp", UNDP_CALL, "fsci-tajikistan",
                     "XRF testing of products and soil in the Southern Urals and Tajikistan",
                     "РФА-анализ товаров и почвы на Южном Урале и в Таджикистане",
-                    "120000", "USD", 50, Status.DRAFTING, 30, 120, 6, 18, ("RU", "TJ")),
+                    "40000", "USD", 50, Status.DRAFTING, 30, 120, 6, 18, ("RU", "TJ")),
     # ...and an idea of another member for the same call: the two collide.
     DemoApplication("safe-waste-management", "undp", UNDP_CALL,
                     "independent-ecological-expertise",

@@ -298,6 +298,23 @@ def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
     connection.execute(insert(AuditEvent.__table__), rows)
 
 
+def record_event(session: Session, *, action: AuditAction, record_type: str, record_id: str,
+                 changes: Mapping[str, Any], summary: str = "", parent_type: str | None = None,
+                 parent_id: str | None = None) -> None:
+    """Write one event by hand, in the session's transaction, for a change the hooks miss.
+
+    For rows written in bulk on the connection (a file of pledges imported at once),
+    where one event saying what happened serves readers better than one per row. Name
+    the record type with registry.event_type so that history screens can show it.
+    """
+    _write(session.connection(bind_arguments={"mapper": AuditEvent}), [{
+        "action": action, "record_type": record_type, "record_id": record_id,
+        "parent_type": parent_type, "parent_id": parent_id,
+        "changes": {name: jsonable(value) for name, value in changes.items()},
+        "context": None, "summary": summary[:300],
+    }])
+
+
 def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
     """Refuse to change or delete audit events; load what deleted records still miss."""
     session.info[_PENDING] = []

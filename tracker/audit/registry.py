@@ -121,6 +121,18 @@ def audited(
     return register(model) if model is not None else register
 
 
+# Record types of events written by hand (hooks.record_event) rather than by the hooks,
+# for changes no single audited row carries: their names on history screens.
+EVENT_TYPE_LABELS: dict[str, Any] = {}
+
+
+def event_type(record_type: str, *, label: Any, fields: Mapping[str, Any] | None = None) -> str:
+    """Name a hand-written event's record type and its fields for history screens."""
+    EVENT_TYPE_LABELS[record_type] = label
+    FIELD_LABELS.update(fields or {})
+    return record_type
+
+
 def spec_for(model: type) -> AuditSpec | None:
     """The spec of an audited class (or of its nearest audited base class), else None."""
     spec = REGISTRY.get(model)

@@ -17,13 +17,26 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Numeric, Select, and_, func, or_
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Numeric,
+    Select,
+    and_,
+    func,
+    or_,
+    union_all,
+)
 from sqlalchemy import select as sql_select
 
 from tracker.audit.hooks import ANONYMOUS, COMMAND_LINE, SYSTEM, UNREADABLE
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.registry import (
     COUNTRY_SUMMARY,
+    EVENT_TYPE_LABELS,
     FIELD_LABELS,
     REDACTED,
     AuditSpec,
@@ -45,6 +58,8 @@ from tracker.money.value import Money
 
 PER_PAGE = 50
 HISTORY_PER_PAGE = 20
+# A History section counts at most this many events of each kind; beyond it, "next" goes on.
+HISTORY_COUNT_CAP = 2000
 LONG_TEXT = 300
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,10 +82,12 @@ class EventPage:
     page: int
     per_page: int
     total: int
+    # True when counting stopped at a cap: there are more events than `total` says.
+    more: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-self.total // self.per_page), self.page)
 
     @property
     def has_prev(self) -> bool:
@@ -78,7 +95,7 @@ class EventPage:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.more
 
     @property
     def prev_num(self) -> int:
@@ -161,11 +178,42 @@ def _page(query: Select[tuple[AuditEvent]], page: int, per_page: int) -> EventPa
 
 def history_for(record_type: str, record_id: str | int, include_children: bool = True,
                 page: int = 1, per_page: int = HISTORY_PER_PAGE) -> EventPage:
-    """A record's events, newest first; with its children's (a campaign's partners) by default."""
-    query = sql_select(AuditEvent).where(
-        _record_or_children(record_type, str(record_id), include_children)
-    )
-    return _page(query, page, per_page)
+    """A record's events, newest first; with its children's (a campaign's partners) by default.
+
+    A drive with a hundred thousand pledges has as many child events: its own events and
+    its children's are each read newest first through their index, at most as many as
+    the page needs, and merged; the count stops at HISTORY_COUNT_CAP.
+    """
+    record_id = str(record_id)
+    own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+    if not include_children:
+        return _page(sql_select(AuditEvent).where(own), page, per_page)
+    children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
+
+    def newest(condition: Any, limit: int) -> Any:
+        return sql_select(sql_select(AuditEvent.id, AuditEvent.occurred_at).where(condition)
+                          .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+                          .limit(limit).subquery())
+
+    counted = union_all(newest(own, HISTORY_COUNT_CAP + 1),
+                        newest(children, HISTORY_COUNT_CAP + 1)).subquery()
+    total = db.session.scalar(sql_select(func.count()).select_from(counted)) or 0
+    more = total > HISTORY_COUNT_CAP
+    total = min(total, HISTORY_COUNT_CAP)
+    if not more:
+        page = min(max(1, page), max(1, -(-total // per_page)))
+    page = max(1, page)
+    needed = page * per_page + 1  # one more than the page: is there a next one?
+    merged = union_all(newest(own, needed), newest(children, needed)).subquery()
+    ids = list(db.session.scalars(
+        sql_select(merged.c.id).order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
+        .limit(per_page + 1).offset((page - 1) * per_page)))
+    more = more and len(ids) > per_page
+    ids = ids[:per_page]
+    by_id = {event.id: event for event in db.session.scalars(
+        sql_select(AuditEvent).where(AuditEvent.id.in_(ids)))} if ids else {}
+    return EventPage(items=[by_id[event_id] for event_id in ids], page=page, per_page=per_page,
+                     total=total, more=more)
 
 
 def search_events(actor_id: int | None = None, record_type: str | None = None,
@@ -252,6 +300,8 @@ def actor_name(label: str) -> str:
 def record_type_label(record_type: str) -> str:
     """The record type's name in the user's language ('Budget line')."""
     spec = spec_for_type(record_type)
+    if spec is None and record_type in EVENT_TYPE_LABELS:
+        return str(EVENT_TYPE_LABELS[record_type])
     return str(spec.label) if spec else record_type.replace("_", " ").capitalize()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from tracker.drives.imports import FIELDS as IMPORT_FIELDS
 from tracker.drives.models import Channel, Drive, DriveStatus, Pledge
 from tracker.drives.services import (
     MAX_MESSAGE_LENGTH,
@@ -37,6 +39,7 @@ from tracker.i18n import country_name
 from tracker.orgs.forms import slug_filter, strip
 from tracker.orgs.models import Organization
 
+MAX_COLUMN_NAME_LENGTH = 100
 VERSION = Regexp(r"^\d+$", message=_l("Reload the page and try again."))
 
 
@@ -250,3 +253,45 @@ def _version(value: Any) -> int | None:
     """The version number a form carried, or None when it carried none."""
     text = str(value or "").strip()
     return int(text) if text.isdigit() else None
+
+
+class PledgeImportForm(FlaskForm):
+    """A pledge file (CSV or XLSX) and, for other programs' exports, which column is which."""
+
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(_l("Choose a CSV or XLSX file to upload.")),
+                    FileAllowed(["csv", "txt", "xlsx"],
+                                _l("Upload a .csv file (UTF-8) or an Excel .xlsx workbook."))],
+    )
+    column_date = StringField(_l("Column of the date"), filters=[strip],
+                              validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_name = StringField(_l("Column of the pledger's name"), filters=[strip],
+                              validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_email = StringField(_l("Column of the e-mail"), filters=[strip],
+                               validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_amount = StringField(_l("Column of the amount"), filters=[strip],
+                                validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_currency = StringField(_l("Column of the currency"), filters=[strip],
+                                  validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_reference = StringField(_l("Column of the reference"), filters=[strip],
+                                   validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+
+    @property
+    def column_fields(self) -> list[Any]:
+        """The mapping's inputs, in the order of the standard header."""
+        return [self[f"column_{name}"] for name in IMPORT_FIELDS]
+
+    def mapping(self) -> dict[str, str]:
+        """Our field -> the file's header, for the columns given."""
+        return {name: self[f"column_{name}"].data for name in IMPORT_FIELDS
+                if self[f"column_{name}"].data}
+
+
+class ConfirmImportForm(FlaskForm):
+    """Confirm a previewed pledge file, saying how its pledges reach the drive."""
+
+    channel = SelectField(_l("Channel"), choices=Channel.choices, default=Channel.OTHER.value)
+
+    def channel_value(self) -> Channel:
+        return Channel(self.channel.data)

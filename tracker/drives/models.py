@@ -18,15 +18,18 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
@@ -179,6 +182,8 @@ def _payment_summary(values: Mapping[str, Any]) -> str:
     return " · ".join(part for part in parts if part)
 
 
+_PAYMENT_UNCONVERTED = "drive_amount_minor IS NULL OR pledge_amount_minor IS NULL"
+
 CONVERSION_LABELS = {
     "drive_amount_minor": _l("In the drive's currency"),
     "drive_amount_currency": _l("Drive currency"),
@@ -285,6 +290,12 @@ class Pledge(Base):
         CheckConstraint("is_anonymous OR pledger_name <> ''", name="named_or_anonymous"),
         UniqueConstraint("drive_id", "external_reference"),
         Index("ix_pledge_drive_id_status", "drive_id", "status"),
+        # The drive pages list pledges newest first, a page at a time.
+        Index("ix_pledge_drive_id_pledged_on", "drive_id", "pledged_on", "id"),
+        # The few pledges still waiting for a rate, named on the drive page.
+        Index("ix_pledge_unconverted", "drive_id", "pledged_on", "id",
+              postgresql_where=text("drive_amount_minor IS NULL"),
+              sqlite_where=text("drive_amount_minor IS NULL")),
         # The dashboard's "recent pledges" reads the newest few across every drive.
         Index("ix_pledge_created_at", "created_at"),
     )
@@ -375,6 +386,10 @@ class Payment(Base):
                         name="pledge_amount_not_negative"),
         CheckConstraint("drive_amount_minor IS NULL OR drive_amount_minor >= 0",
                         name="drive_amount_not_negative"),
+        # The few payments still waiting for a rate, named on the drive page.
+        Index("ix_payment_unconverted", "pledge_id",
+              postgresql_where=text(_PAYMENT_UNCONVERTED),
+              sqlite_where=text(_PAYMENT_UNCONVERTED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -437,9 +452,34 @@ class DriveTotals(Base):
     received_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     supporters: Mapped[int] = mapped_column(Integer, default=0)
     unconverted: Mapped[int] = mapped_column(Integer, default=0)
+    # Pledges the staff list shows (all but those awaiting confirmation): its page count.
+    listed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     pledged: Mapped[Money] = composite(Money.from_minor, "pledged_minor", "currency")
     received: Mapped[Money] = composite(Money.from_minor, "received_minor", "currency")
 
     drive: Mapped[Drive] = relationship(back_populates="totals")
+
+
+class PledgeUpload(Base):
+    """A pledge file uploaded on the web, kept between its preview and the confirmation.
+
+    App servers keep nothing between requests, so the pending file waits here; it is
+    deleted when the import is confirmed, and uploads older than a day are purged.
+    """
+
+    __tablename__ = "pledge_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drive.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Our field -> the file's column header, for files exported by other programs.
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    drive: Mapped[Drive] = relationship()

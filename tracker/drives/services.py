@@ -239,6 +239,7 @@ class TotalsRow:
     received_minor: int
     supporters: int
     unconverted: int
+    listed: int = 0
 
 
 def today() -> date:
@@ -338,13 +339,24 @@ def organiser_choices(campaign: Campaign) -> list[Organization]:
 
 
 def list_pledges(drive: Drive, page: int = 1, per_page: int = PLEDGES_PER_PAGE) -> Pagination:
-    """The drive's pledges except those awaiting confirmation, newest first, one page."""
+    """The drive's pledges except those awaiting confirmation, newest first, one page.
+
+    The number of pages comes from the drive's roll-up (a count kept with every write),
+    so a drive with a hundred thousand pledges is not counted on every view.
+    """
+    total = drive.totals.listed if drive.totals is not None else None
     query = (
         select(Pledge)
         .where(Pledge.drive_id == drive.id, Pledge.status != PledgeStatus.UNCONFIRMED)
         .order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if total is None:
+        return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pages = max(1, -(-total // per_page))
+    pagination = db.paginate(query, page=min(max(1, page), pages), per_page=per_page,
+                             error_out=False, count=False)
+    pagination.total = total
+    return pagination
 
 
 def awaiting_confirmation(drive: Drive) -> list[Pledge]:
@@ -476,16 +488,19 @@ def compute_drive_totals(drive_id: int) -> TotalsRow:
     currency = db.session.scalar(select(Drive.currency).where(Drive.id == drive_id))
     if currency is None:
         raise LookupError(f"no drive {drive_id}")
-    supporters = db.session.scalar(
-        select(func.count()).select_from(Pledge)
-        .where(Pledge.drive_id == drive_id, Pledge.status.not_in(NOT_SUPPORTING))
-    )
+    supporters, listed = db.session.execute(
+        select(func.coalesce(func.sum(case((Pledge.status.not_in(NOT_SUPPORTING), 1),
+                                           else_=0)), 0),
+               func.coalesce(func.sum(case((Pledge.status != PledgeStatus.UNCONFIRMED, 1),
+                                           else_=0)), 0))
+        .where(Pledge.drive_id == drive_id)
+    ).one()
     money = drive_money([drive_id])
     book = RateBook.load({currency, *(item.currency for item in money.received + money.pledged)})
     received = add_converted(money.received, currency, book)
     pledged = add_converted(money.pledged, currency, book)
     return TotalsRow(pledged_minor=pledged.money.minor, received_minor=received.money.minor,
-                     supporters=int(supporters or 0),
+                     supporters=int(supporters or 0), listed=int(listed or 0),
                      unconverted=received.unconverted + pledged.unconverted + money.unknown_rest)
 
 
@@ -512,6 +527,7 @@ def refresh_drive_totals(drive_id: int) -> DriveTotals:
     totals.pledged_minor = fresh.pledged_minor
     totals.received_minor = fresh.received_minor
     totals.supporters = fresh.supporters
+    totals.listed = fresh.listed
     totals.unconverted = fresh.unconverted
     totals.updated_at = utcnow()
     db.session.flush()

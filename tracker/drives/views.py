@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import (
     Blueprint,
     abort,
@@ -16,7 +18,9 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -31,32 +35,50 @@ from tracker.auth.permissions import Action, can, require
 from tracker.auth.sessions import current_user, public
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import find_campaign
-from tracker.drives import services
+from tracker.drives import exports, imports, services
 from tracker.drives.forms import (
+    ConfirmImportForm,
     DriveForm,
     DriveMoveForm,
     PaymentForm,
     PledgeForm,
+    PledgeImportForm,
     PledgeStatusForm,
     PublicPledgeForm,
 )
-from tracker.drives.models import Drive, DriveStatus, Payment, Pledge
+from tracker.drives.models import Drive, DriveStatus, Payment, Pledge, PledgeUpload
 from tracker.errors import DomainError
 from tracker.extensions import db, limiter
 from tracker.forms import apply_domain_error
-from tracker.i18n import format_money
+from tracker.i18n import current_language, format_money
+from tracker.money.services import size_label
 from tracker.money.value import Money, MoneyError
 
 bp = Blueprint("drives", __name__)
 
 PUBLIC_PLEDGE_LIMIT = "5 per 10 minutes"  # per client address; PUBLIC_PLEDGE_LIMIT in config wins
 THANKS_KEY = "drive_thanks"
+# Room for the multipart envelope and the form's other fields around an upload.
+UPLOAD_ENVELOPE = 64 * 1024
 
 
 @bp.app_template_global("campaign_drives")
 def campaign_drives(campaign: Campaign) -> list[services.DriveRow]:
     """The campaign's drives with their figures, for templates/drives/_campaign_drives.html."""
     return services.drives_of_campaign(campaign)
+
+
+@bp.url_value_preprocessor
+def _allow_pledge_files(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Let the import page alone receive files up to PLEDGE_IMPORT_MAX_BYTES.
+
+    MAX_CONTENT_LENGTH keeps every other request small. This runs before any
+    before_request function (the CSRF check reads the form, and so the body), which is
+    why it is a URL value preprocessor and not a check in the view.
+    """
+    if endpoint == "drives.import_pledges" and request.method == "POST":
+        request.max_content_length = (current_app.config["PLEDGE_IMPORT_MAX_BYTES"]
+                                      + UPLOAD_ENVELOPE)
 
 
 # --- lookups and permissions ---------------------------------------------------------------
@@ -405,6 +427,144 @@ def remove_payment(slug: str, pledge_id: int, payment_id: int):
     db.session.commit()
     flash(_("Payment of %(amount)s removed.", amount=format_money(amount)), "success")
     return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))
+
+
+# --- staff screens: importing and exporting pledges ----------------------------------------
+
+
+def _upload_or_404(drive: Drive, upload_id: int) -> PledgeUpload:
+    upload = imports.find_upload(drive, upload_id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _render_import(drive: Drive, form: PledgeImportForm, error: DomainError | None = None,
+                   status: int = 200):
+    return render_template(
+        "drives/import.html", drive=drive, form=form, refusal=error,
+        header=imports.STANDARD_HEADER,
+        max_size=size_label(current_app.config["PLEDGE_IMPORT_MAX_BYTES"]),
+        max_rows=format_decimal(current_app.config["PLEDGE_IMPORT_MAX_ROWS"],
+                                locale=current_language()),
+    ), status
+
+
+@bp.route("/drives/<slug>/import", methods=["GET", "POST"])
+def import_pledges(slug: str):
+    """Upload a CSV or XLSX file of pledges; a good file goes to its preview."""
+    drive = _drive_or_404(slug)
+    _require(Action.LOG_PLEDGES, drive)
+    form = PledgeImportForm()
+    if not form.is_submitted():
+        return _render_import(drive, form)
+    if not form.validate():
+        return _render_import(drive, form, status=422)
+    upload = form.file.data
+    limit = current_app.config["PLEDGE_IMPORT_MAX_BYTES"]
+    content = upload.stream.read(limit + 1)
+    # The name as the browser sent it, without any folder some browsers put before it.
+    filename = (upload.filename or "pledges.csv").replace("\\", "/").rsplit("/", 1)[-1]
+    try:
+        imports.check_pledge_file(drive, content, filename, form.mapping())
+        stored = imports.store_upload(drive, content, filename, form.mapping(),
+                                      by=current_user)  # type: ignore[arg-type]
+    except DomainError as err:
+        db.session.rollback()
+        return _render_import(_drive_or_404(slug), form, err, status=422)
+    db.session.commit()
+    return redirect(url_for("drives.import_preview", slug=slug, upload_id=stored.id))
+
+
+def _render_preview(drive: Drive, upload: PledgeUpload, form: ConfirmImportForm,
+                    status: int = 200):
+    checked, refusal = None, None
+    try:
+        checked = imports.check_upload(upload)
+    except DomainError as err:
+        refusal = err
+    return render_template("drives/import_preview.html", drive=drive, upload=upload,
+                           checked=checked, refusal=refusal, form=form), status
+
+
+@bp.get("/drives/<slug>/import/<int:upload_id>")
+def import_preview(slug: str, upload_id: int):
+    """The first rows of an uploaded file as read, what importing it would add, a Confirm."""
+    drive = _drive_or_404(slug)
+    _require(Action.LOG_PLEDGES, drive)
+    return _render_preview(drive, _upload_or_404(drive, upload_id), ConfirmImportForm())
+
+
+@bp.post("/drives/<slug>/import/<int:upload_id>/confirm")
+def confirm_import(slug: str, upload_id: int):
+    """Import a previewed file in one transaction and forget the upload."""
+    drive = _drive_or_404(slug)
+    _require(Action.LOG_PLEDGES, drive)
+    upload = _upload_or_404(drive, upload_id)
+    form = ConfirmImportForm()
+    if not form.validate():
+        return _render_preview(drive, upload, form, status=422)
+    try:
+        result = imports.confirm_upload(upload, by=current_user,  # type: ignore[arg-type]
+                                        channel=form.channel_value())
+    except DomainError as err:
+        db.session.rollback()
+        drive = _drive_or_404(slug)
+        form.form_errors.append(err.message)
+        return _render_preview(drive, _upload_or_404(drive, upload_id), form, status=422)
+    db.session.commit()
+    flash(_import_summary(result), "success")
+    if result.without_rate:
+        flash(ngettext("%(num)d imported pledge has no exchange rate yet: add the rate, then "
+                       "convert again.",
+                       "%(num)d imported pledges have no exchange rate yet: add the rates, then "
+                       "convert again.", result.without_rate), "warning")
+    return redirect(url_for("drives.show", slug=slug, _anchor="pledges"))
+
+
+def _import_summary(result: imports.ImportResult) -> str:
+    if result.imported == 0:
+        return ngettext("Nothing new: the pledge in the file was already imported.",
+                        "Nothing new: all %(num)d pledges in the file were already imported.",
+                        result.skipped)
+    if result.skipped == 0:
+        return ngettext("%(num)d pledge imported.", "%(num)d pledges imported.",
+                        result.imported)
+    return ngettext("%(num)d pledge imported, %(skipped)d already imported before.",
+                    "%(num)d pledges imported, %(skipped)d already imported before.",
+                    result.imported, skipped=result.skipped)
+
+
+@bp.get("/drives/<slug>/pledges.csv")
+def export_csv(slug: str):
+    """Download the drive's pledges as CSV, streamed row by row."""
+    drive = _drive_or_404(slug)
+    # Pledgers' e-mails are personal data: those who manage the pledges may take them out.
+    _require(Action.LOG_PLEDGES, drive)
+    filename = exports.export_filename(drive, "csv")
+    return Response(
+        stream_with_context(exports.export_csv(drive)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/drives/<slug>/pledges.xlsx")
+def export_xlsx(slug: str):
+    """Download the drive's pledges as an Excel workbook."""
+    drive = _drive_or_404(slug)
+    _require(Action.LOG_PLEDGES, drive)
+    # A workbook is a ZIP archive, complete only at its end: built in a temporary file,
+    # which the response closes (and so deletes) once it is sent.
+    target = tempfile.TemporaryFile()  # noqa: SIM115
+    exports.export_xlsx(drive, target)
+    target.seek(0)
+    response = send_file(
+        target, as_attachment=True, download_name=exports.export_filename(drive, "xlsx"),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- public pages --------------------------------------------------------------------------
