@@ -62,6 +62,7 @@ BENCH_ARGS ?=
 
 bench: install compile-translations
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
+	$(BIN)/python bench/proposal.py
 
 translations: install
 	@mkdir -p $(TRANSLATIONS)
