@@ -479,10 +479,10 @@ def test_render_proposal_writes_a_draft_in_the_language_asked_for(runner, world,
     assert "template special_programme, language ru" in result.output
     pages = pdf_pages(output.read_bytes())
     assert pdf_reader(output.read_bytes()).metadata.title == TITLE["ru"]
-    assert "Draft: eligibility checklist" in pages[0]
+    assert "Черновик: проверка соответствия требованиям" in pages[0]
     assert "Маленькая Земля" in flat(pages)
     # The Special Programme's template lists its endorsement letter and budget form.
-    assert "Endorsement letter from the ministry" in flat(pages)
+    assert "Письмо об одобрении от министерства" in flat(pages)
 
 
 def test_render_proposal_refuses_an_unknown_application_and_a_final_without_reason(
