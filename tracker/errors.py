@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """A rule refused the change; `message` is in the user's language, `field` names the input."""
@@ -16,4 +20,11 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    """The record asked for does not exist."""
+    """The record asked for does not exist; a view that lets it through answers 404."""
+
+
+def found(record: T | None, message: str = "") -> T:
+    """The record, or NotFound: how services' `get_…` functions fetch what a URL names."""
+    if record is None:
+        raise NotFound(message or "not found")
+    return record

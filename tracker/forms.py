@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError
 
 from tracker.errors import DomainError
 from tracker.i18n import country_choices, currency_choices
-from tracker.money.value import MAX_AMOUNT, UnknownCurrency, minor_units
+from tracker.money.amounts import amount_problem
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -66,22 +66,10 @@ class AmountInput(DecimalInput):
     def post_validate(self, form: Any, validation_stopped: bool) -> None:
         if validation_stopped or self.data is None or self.errors:
             return
-        if self.data < 0 or (self.data == 0 and not self.allow_zero):
-            self.errors.append(_l("The amount must be greater than zero."))
-            return
-        if self.data > MAX_AMOUNT:
-            self.errors.append(_l("This amount is implausibly large; check the digits."))
-            return
         code = self.currency or (form[self.currency_field].data if self.currency_field else None)
-        try:
-            places = minor_units(code) if code else None
-        except UnknownCurrency:
-            places = None  # the currency field reports that itself
-        if places is not None and -self.data.as_tuple().exponent > places:
-            self.errors.append(
-                _l("%(currency)s allows at most %(places)s decimal places.",
-                   currency=code, places=places)
-            )
+        problem = amount_problem(self.data, code, allow_zero=self.allow_zero)
+        if problem:
+            self.errors.append(problem)
 
 
 class CurrencySelect(SelectField):

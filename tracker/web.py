@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker import i18n
+from tracker.errors import NotFound
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
@@ -43,6 +44,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(proposals_bp)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)
+    # Services' get_… functions raise NotFound for a record a URL names that does not exist.
+    app.register_error_handler(NotFound, lambda _error: (render_error(404), 404))
 
     app.jinja_env.filters.update(
         money=i18n.format_money,
