@@ -37,7 +37,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 
 from tracker.applications.models import (
     Application,
@@ -52,6 +52,7 @@ from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.registry import NOISE_COLUMNS, spec_for_type
 from tracker.auth.models import Role
 from tracker.auth.services import UserInput, create_user
+from tracker.bulk import bulk_insert
 from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
 from tracker.campaigns.services import CampaignInput, PartnerInput, create_campaign
 from tracker.db import utcnow
@@ -676,39 +677,6 @@ class _Builder:
             return
         refresh()
         self.report.funding_refreshed = True
-
-
-def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT many rows (all with the same keys): COPY on PostgreSQL, executemany on SQLite.
-
-    Each value goes through its column's own bind processor, as in any SQLAlchemy
-    statement; only the per-row statement machinery is skipped. psycopg's executemany
-    sends one INSERT per row (about 5,000 rows a second here); COPY is many times faster.
-    """
-    if not rows:
-        return
-    dialect = connection.dialect
-    if dialect.name not in ("postgresql", "sqlite"):
-        connection.execute(insert(table), rows)
-        return
-    names = list(rows[0])
-    pairs = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-             for name in names]
-    values = [[row[name] if process is None else process(row[name]) for name, process in pairs]
-              for row in rows]
-    preparer = dialect.identifier_preparer
-    target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)})"
-    cursor = connection.connection.cursor()
-    try:
-        if dialect.name == "postgresql":
-            with cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for value in values:
-                    copy.write_row(value)
-        else:
-            cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(names))})",
-                               values)
-    finally:
-        cursor.close()
 
 
 def _next_id(table: Table) -> int:
