@@ -1,22 +1,38 @@
-"""Fixtures: a fresh database per test on SQLite and, when configured, on PostgreSQL."""
+"""Fixtures: one app and one schema per database for the run; each test inside a transaction.
+
+Every database test runs on SQLite and, when TRACKER_TEST_DATABASE_URL is set, on
+PostgreSQL too. The schema and the currencies are created once per database. Each test
+then runs inside a transaction on one connection that is rolled back at its end; the
+code under test commits and rolls back savepoints inside it (SQLAlchemy's
+`join_transaction_mode="create_savepoint"`), so a commit stays real to the test and
+invisible to the next one. Any app a test creates on the same database joins that
+transaction too.
+
+Tests whose data other connections must see (a live server in a thread, two writers
+racing) are marked `commits`: they commit for real, and the tables are emptied after them.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import flask_babel
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, delete, insert, text
+from sqlalchemy import Connection, create_engine, delete, insert, text
+from sqlalchemy.engine import Engine
 
 import tracker.models  # noqa: F401  (create_all below needs every model registered)
 from tracker import create_app
 from tracker.db import Base
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.models import Currency
 
@@ -31,6 +47,11 @@ TEST_SECRET = "test-secret-key-" + "x" * 32
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under CI, PostgreSQL is required: fail loudly instead of quietly testing SQLite only."""
+    config.addinivalue_line(
+        "markers", "commits: the test's data must be seen by other connections (threads, "
+        "a second writer): it commits for real, and the tables are emptied after it")
+    config.addinivalue_line(
+        "markers", "fresh_app: the test adds routes, so it gets an app of its own")
     if IN_CI and not PG_URL:
         raise pytest.UsageError("CI=true but TRACKER_TEST_DATABASE_URL is not set")
     if PG_URL:
@@ -45,7 +66,83 @@ def pytest_configure(config: pytest.Config) -> None:
             ) from error
 
 
-def _fill_currencies(connection) -> None:
+# --- one transaction per test ----------------------------------------------------------------
+
+
+class _Binding:
+    """The connection whose transaction every session on the test database joins.
+
+    Not thread-local: the sessions of any app the test creates join the one transaction.
+    Tests with a live server in a thread use `commits` instead.
+    """
+
+    connection: Connection | None = None
+    url: str = ""
+
+
+_binding = _Binding()
+_original_get_bind = FlaskSession.get_bind
+
+
+def _get_bind(self: FlaskSession, mapper: Any = None, clause: Any = None, bind: Any = None,
+              **kwargs: Any) -> Any:
+    """The test's connection for any app on the test database, else the app's own engine."""
+    engine = _original_get_bind(self, mapper, clause, bind, **kwargs)
+    connection = _binding.connection
+    if connection is not None and isinstance(engine, Engine) and _url(engine) == _binding.url:
+        return connection
+    return engine
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+FlaskSession.get_bind = _get_bind  # type: ignore[method-assign]
+# A session bound to a connection that is already inside a transaction works in savepoints.
+db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Connection]:
+    """Bind every session on the engine's database to one transaction; roll it back after.
+
+    Inside an active one it opens a savepoint instead, so a module can build its world
+    once and each of its tests still starts from that world.
+    """
+    if _binding.connection is not None:
+        nested = _binding.connection.begin_nested()
+        try:
+            yield _binding.connection
+        finally:
+            db.session.remove()
+            if nested.is_active:
+                nested.rollback()
+        return
+    connection = engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    outer = connection.begin()
+    if sqlite:
+        # pysqlite begins transactions on its own, too late for SAVEPOINT to nest inside:
+        # take the transaction over for the test (SQLAlchemy's documented recipe).
+        connection.connection.driver_connection.isolation_level = None  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN")
+    _binding.connection, _binding.url = connection, _url(engine)
+    try:
+        yield connection
+    finally:
+        db.session.remove()
+        _binding.connection, _binding.url = None, ""
+        outer.rollback()
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = ""  # type: ignore[union-attr]
+        connection.close()
+
+
+# --- the database and the app --------------------------------------------------------------
+
+
+def _fill_currencies(connection: Connection) -> None:
     connection.execute(
         insert(Currency), [{"code": c, "minor_units": m} for c, m in MINOR_UNITS.items()]
     )
@@ -53,7 +150,7 @@ def _fill_currencies(connection) -> None:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
-    """A database with the models' schema, created once per backend for the session."""
+    """A database with the models' schema and the currencies, created once per backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite'}"
     else:
@@ -63,6 +160,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
         Base.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         Base.metadata.create_all(connection)
+        _fill_currencies(connection)
     engine.dispose()
     yield url
     engine = create_engine(url)
@@ -71,7 +169,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
     engine.dispose()
 
 
-def _empty_tables(url: str) -> None:
+def empty_tables(url: str) -> None:
+    """Empty every table and put the currencies back: after a test that committed for real."""
     engine = create_engine(url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -108,23 +207,63 @@ class Client(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path) -> Iterator[Flask]:
-    """The app on a freshly emptied database, with an app context pushed for the test."""
-    _empty_tables(database_url)
+def make_test_app(database_url: str, **settings: Any) -> Flask:
+    """A Tracker app configured for tests on the given database."""
     app = create_app({
         "TESTING": True,
         "ENV": "testing",
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
-        # Printed proposals go to the test's own folder, never into the checkout's instance/.
-        "PROPOSAL_STORAGE_DIR": str(tmp_path / "proposals"),
+        **settings,
     })
     app.test_client_class = Client
+    return app
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
+    """The app every test of a database shares; each test gets its configuration afresh."""
+    app = make_test_app(database_url,
+                        PROPOSAL_STORAGE_DIR=str(tmp_path_factory.mktemp("proposals")))
+    yield app
     with app.app_context():
-        yield app
-        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app: Flask, database_url: str, request: pytest.FixtureRequest,
+        tmp_path) -> Iterator[Flask]:
+    """The shared app inside an app context, its database changes undone after the test.
+
+    A test may change `app.config`; the settings are put back after it. Rate-limit counts
+    start at zero. Printed proposals go to the test's own folder. A test marked
+    `fresh_app` (it adds routes, which an app that has served refuses) gets its own app.
+    """
+    storage = str(tmp_path / "proposals")
+    if request.node.get_closest_marker("fresh_app"):
+        app = make_test_app(database_url, PROPOSAL_STORAGE_DIR=storage)
+        with app.app_context():
+            with rolled_back(db.engine):
+                yield app
+            db.engine.dispose()
+        return
+    settings = dict(shared_app.config)
+    shared_app.config["PROPOSAL_STORAGE_DIR"] = storage
+    limiter.reset()
+    try:
+        if request.node.get_closest_marker("commits"):
+            try:
+                with shared_app.app_context():
+                    yield shared_app
+                    db.session.remove()
+            finally:
+                empty_tables(database_url)
+        else:
+            with shared_app.app_context(), rolled_back(db.engine):
+                yield shared_app
+    finally:
+        shared_app.config.clear()
+        shared_app.config.update(settings)
 
 
 @pytest.fixture

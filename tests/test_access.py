@@ -8,7 +8,7 @@ show up here. A route added to the app without a row here fails
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,12 +17,13 @@ import pytest
 from flask import Flask
 
 from tests.auth_support import login, make_user
+from tests.conftest import rolled_back
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
 from tracker.applications import services as application_services
 from tracker.applications.models import ApplicationStatus, ReportKind
 from tracker.audit.models import AuditEvent
 from tracker.auth import services as auth_services
-from tracker.auth.models import Role
+from tracker.auth.models import Role, User
 from tracker.drives import imports as drive_imports
 from tracker.drives import services as drive_services
 from tracker.drives.models import DriveStatus
@@ -279,7 +280,7 @@ def app_routes(app: Flask) -> set[tuple[str, str]]:
     }
 
 
-def build_world() -> tuple[World, dict[str, object]]:
+def build_world() -> tuple[World, dict[str, int]]:
     """Two campaigns with their leads, a target and line in A, and one account of each role."""
     org = make_org(slug="eco-accord")
     campaign_a = make_campaign(lead=org, slug="campaign-a")
@@ -337,12 +338,35 @@ def build_world() -> tuple[World, dict[str, object]]:
                   call=call.id, application=application.id, report=report.id,
                   calendar_token=calendar_token, logframe_row=logframe_row.id,
                   activity=activity.id, upload=upload.id)
-    return world, users
+    return world, {actor: user.id for actor, user in users.items()}
 
 
-def request_as(client, actor: str, users: dict, method: str, path: str, **kwargs):
+@pytest.fixture(scope="module")
+def world(shared_app: Flask, tmp_path_factory) -> Iterator[tuple[World, dict[str, int], str]]:
+    """The world, built once for the module; each test's changes to it are rolled back."""
+    storage = str(tmp_path_factory.mktemp("access-proposals"))
+    settings = dict(shared_app.config)
+    shared_app.config["PROPOSAL_STORAGE_DIR"] = storage  # where the world's final is kept
+    try:
+        with shared_app.app_context(), rolled_back(db.engine):
+            built, users = build_world()
+            db.session.remove()
+            yield built, users, storage
+    finally:
+        shared_app.config.clear()
+        shared_app.config.update(settings)
+
+
+@pytest.fixture(autouse=True)
+def _world_storage(request: pytest.FixtureRequest, app: Flask) -> None:
+    """Tests on the module's world read its kept final from where the world stored it."""
+    if "world" in request.fixturenames:
+        app.config["PROPOSAL_STORAGE_DIR"] = request.getfixturevalue("world")[2]
+
+
+def request_as(client, actor: str, users: dict[str, int], method: str, path: str, **kwargs):
     if actor != ANONYMOUS:
-        login(client, users[actor])
+        login(client, db.session.get(User, users[actor]))
     # Buffered, so that a streamed response (a static file) is read and closed here.
     if method == "GET":
         return client.get(path, buffered=True, **kwargs)
@@ -380,8 +404,8 @@ POST_ROUTES = sorted(route for route in ROUTES if route[1] == "POST")
 
 
 @pytest.mark.parametrize("route", GET_ROUTES, ids=lambda route: route[0])
-def test_pages_open_only_to_those_allowed(app, route):
-    world, users = build_world()
+def test_pages_open_only_to_those_allowed(app, world, route):
+    world, users, _ = world
     problems = []
     for actor in ACTORS:  # reading changes nothing, so one world serves every visitor
         client = app.test_client()
@@ -392,8 +416,9 @@ def test_pages_open_only_to_those_allowed(app, route):
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", POST_ROUTES, ids=lambda route: route[0])
-def test_actions_open_only_to_those_allowed_and_refusals_change_nothing(client, route, actor):
-    world, users = build_world()
+def test_actions_open_only_to_those_allowed_and_refusals_change_nothing(client, world, route,
+                                                                         actor):
+    world, users, _ = world
     changes_before = count_rows(AuditEvent)
 
     response = request_as(client, actor, users, "POST", ROUTES[route].path(world))
@@ -405,12 +430,12 @@ def test_actions_open_only_to_those_allowed_and_refusals_change_nothing(client, 
 
 
 @pytest.mark.parametrize("route", POST_ROUTES, ids=lambda route: route[0])
-def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(client, route):
+def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(client, world, route):
     expected = ROUTES[route]
-    world, users = build_world()
+    world, users, _ = world
     actor = ADMIN if ADMIN in expected.allowed else next(iter(expected.allowed))
     if actor != ANONYMOUS:
-        login(client, users[actor])
+        login(client, db.session.get(User, users[actor]))
     changes_before = count_rows(AuditEvent)
 
     response = client.post(expected.path(world), data={}, csrf=False)

@@ -142,6 +142,7 @@ def test_a_logged_in_visitor_of_the_login_page_goes_on(client):
     assert response.headers["Location"] == "/orgs/"
 
 
+@pytest.mark.fresh_app
 def test_authenticated_requests_name_the_user_for_the_audit_trail(app, client):
     seen = {}
 
@@ -381,6 +382,7 @@ def test_login_required_refuses_anonymous_posts_and_writes_nothing(app, client):
     assert count_rows(Organization) == 0
 
 
+@pytest.mark.fresh_app
 def test_a_view_marked_public_is_open_with_login_required(app, client):
     def drive_page():
         """A public page, as a drive's progress page will be."""

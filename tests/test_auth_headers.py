@@ -65,6 +65,7 @@ def test_hsts_is_sent_in_production(database_url):
     assert response.headers["Content-Security-Policy"] == CSP
 
 
+@pytest.mark.fresh_app
 def test_a_frameable_view_may_be_put_in_other_sites_frames(app, client):
     def widget():
         """A drive's progress widget, for embedding on member NGOs' sites."""

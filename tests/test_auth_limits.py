@@ -10,7 +10,7 @@ import redis
 from flask import Flask
 
 from tests.auth_support import TEST_PASSWORD, login_with_password, logout, make_user
-from tests.conftest import IN_CI, TEST_SECRET, Client, _empty_tables
+from tests.conftest import IN_CI, TEST_SECRET, Client, rolled_back
 from tracker import create_app
 from tracker.auth.models import UserSession
 from tracker.extensions import db
@@ -113,15 +113,14 @@ def redis_app(database_url: str) -> Iterator[Flask]:
             pytest.fail(f"CI=true but Redis at {TEST_REDIS_URL} cannot be reached: {error}")
         pytest.skip(f"Redis at {TEST_REDIS_URL} cannot be reached: {error}")
     prefix = f"tracker-test-{uuid.uuid4().hex}"
-    _empty_tables(database_url)
     app = create_app({"TESTING": True, "ENV": "testing", "DATABASE_URL": database_url,
                       "SECRET_KEY": TEST_SECRET, "REDIS_URL": TEST_REDIS_URL,
                       "RATELIMIT_KEY_PREFIX": prefix})
     app.test_client_class = Client
     try:
         with app.app_context():
-            yield app
-            db.session.remove()
+            with rolled_back(db.engine):
+                yield app
             db.engine.dispose()
     finally:
         for key in connection.scan_iter(match=f"*{prefix}*"):

@@ -24,7 +24,8 @@ from tracker.money.services import add_rate
 from tracker.orgs.models import OrgKind
 from tracker.targets.models import BudgetLine
 
-pytestmark = pytest.mark.browser
+# The live server answers in threads of its own, which must see what the test commits.
+pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
 
 def log_in(page: Page, base_url: str, email: str) -> None:

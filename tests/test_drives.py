@@ -548,6 +548,7 @@ def test_two_people_editing_one_pledge_the_second_gets_a_conflict(app, client, l
     assert reload(pledge).amount.amount == rub("2000")
 
 
+@pytest.mark.commits
 def test_a_stale_version_at_the_database_is_the_same_conflict(drive):
     pledge = make_pledge(drive, amount="1000")
     seen = pledge.version
@@ -750,6 +751,7 @@ def test_no_page_of_the_drive_uses_inline_styles(as_lead, drive):
         assert "<script>" not in html, url
 
 
+@pytest.mark.commits
 def test_two_writers_at_once_cannot_make_the_roll_up_drift(app, backend, drive):
     """On PostgreSQL: the second writer waits for the first's lock, then sums its pledge too."""
     if backend != "postgresql":

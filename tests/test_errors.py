@@ -48,6 +48,7 @@ def test_unknown_page_speaks_the_users_language(client):
 
 
 @pytest.mark.usefixtures("signed_in_admin")
+@pytest.mark.fresh_app
 def test_a_crash_in_a_view_shows_a_500_page_without_a_traceback(app, client, caplog):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 

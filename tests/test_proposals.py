@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests.applications_support import make_application
 from tests.auth_support import login, make_user
-from tests.conftest import TEST_SECRET, Client, _empty_tables
+from tests.conftest import TEST_SECRET, Client, rolled_back
 from tests.factories import count_rows
 from tests.pages import plain
 from tests.proposals_support import (
@@ -72,12 +72,11 @@ class Printed:
 @pytest.fixture(scope="module")
 def printed(database_url: str, tmp_path_factory) -> Printed:
     """A fundraiser working in English downloads drafts in English and Russian, then a final."""
-    _empty_tables(database_url)
     app = create_app({"TESTING": True, "ENV": "testing", "DATABASE_URL": database_url,
                       "SECRET_KEY": TEST_SECRET,
                       "PROPOSAL_STORAGE_DIR": str(tmp_path_factory.mktemp("proposals"))})
     app.test_client_class = Client
-    with app.app_context():
+    with app.app_context(), rolled_back(db.engine):
         world = make_proposal_world()
         client = app.test_client()
         login(client, make_user(Role.FUNDRAISER, language="en"))
@@ -100,9 +99,7 @@ def printed(database_url: str, tmp_path_factory) -> Printed:
             pages_en=pages_en, pages_ru=pages_ru, final_pages=pdf_pages(final.data),
             version_sha256=version.sha256, text_en=flat(pages_en), text_ru=flat(pages_ru),
         )
-        # Close the transaction before other tests empty the tables (PostgreSQL's TRUNCATE
-        # would wait for it for ever).
-        db.session.remove()
+    with app.app_context():
         db.engine.dispose()
     return result
 
