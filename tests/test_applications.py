@@ -120,6 +120,7 @@ def test_a_fundraiser_adds_an_application_which_starts_as_an_idea(client, world,
 ])
 def test_a_bad_application_is_refused_next_to_its_field_and_nothing_is_written(
         client, world, fundraiser, changes, field, message):
+    changes = dict(changes)  # the parameter is shared by every database's run
     if changes.get("donor_org_id") == "__other__":
         changes["donor_org_id"] = str(world.special_programme.id)
     if changes.get("donor_org_id") == "__applicant__":

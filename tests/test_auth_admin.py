@@ -188,6 +188,7 @@ def test_an_expired_link_is_refused(app, admin_client):
 ])
 def test_a_bad_invitation_is_refused_and_nothing_is_written(admin_client, overrides,
                                                               field_message):
+    overrides = dict(overrides)  # the parameter is shared by every database's run
     campaign = make_campaign()
     if overrides.get("campaigns") == ["CAMPAIGN"]:
         overrides["campaigns"] = [str(campaign.id)]
