@@ -26,7 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import Connection, create_engine, delete, insert, text
+from sqlalchemy import Connection, create_engine, delete, insert, make_url, text
 from sqlalchemy.engine import Engine
 
 import tracker.models  # noqa: F401  (create_all below needs every model registered)
@@ -39,7 +39,14 @@ from tracker.money.models import Currency
 # The Playwright fixtures `browser` and `page` for the browser journeys.
 pytest_plugins = ("tests.browser_support",)
 
-PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+# Under pytest-xdist each worker (gw0, gw1, ...) gets a PostgreSQL database of its own
+# beside the configured one, created when missing; the configured one is used as it is
+# when the suite runs in one process.
+CONFIGURED_PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_URL = (make_url(CONFIGURED_PG_URL).set(
+    database=f"{make_url(CONFIGURED_PG_URL).database}_{WORKER}").render_as_string(
+    hide_password=False) if CONFIGURED_PG_URL and WORKER else CONFIGURED_PG_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 TEST_SECRET = "test-secret-key-" + "x" * 32
@@ -56,9 +63,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI=true but TRACKER_TEST_DATABASE_URL is not set")
     if PG_URL:
         try:
-            engine = create_engine(PG_URL)
+            engine = create_engine(CONFIGURED_PG_URL, isolation_level="AUTOCOMMIT")
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
+                name = make_url(PG_URL).database
+                if PG_URL != CONFIGURED_PG_URL and not connection.scalar(
+                        text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
             engine.dispose()
         except Exception as error:
             raise pytest.UsageError(
