@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -10,18 +12,14 @@ from flask_babel import ngettext
 
 from tracker.auth.cli import register_commands as auth_commands
 from tracker.bench import seed_bench
-from tracker.demo import (
-    SeedReport,
-    accounts_exist,
-    database_is_empty,
-    load_demo,
-    load_demo_users,
-)
 from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
 from tracker.proposals.cli import render_proposal
+
+if TYPE_CHECKING:
+    from tracker.demo import SeedReport
 
 
 def register_commands(app: Flask) -> None:
@@ -43,6 +41,16 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def seed_demo(if_empty: bool, allow_production: bool) -> None:
     """Load the demo coalition and, in development, one demo account per role; idempotent."""
+    # Imported here: the demo reads its data files when imported, and only this command
+    # needs them, not every start of the app.
+    from tracker.demo import (
+        SeedReport,
+        accounts_exist,
+        database_is_empty,
+        load_demo,
+        load_demo_users,
+    )
+
     if current_app.config["ENV"] == "production" and not allow_production:
         # Invented NGOs and budgets must not end up among a live coalition's records.
         raise click.ClickException(
