@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.cli import register_commands as auth_commands
-from tracker.bench import seed_bench
 from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
-    app.cli.add_command(seed_bench)
     app.cli.add_command(render_proposal)
     auth_commands(app)
     funding_commands(app)
