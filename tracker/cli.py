@@ -1,4 +1,6 @@
-"""Command-line commands: `flask --app tracker <command>`."""
+"""The app's commands, `flask --app tracker <command>`: seed-demo here, each area's own
+from its cli.py. Developer tools that are not part of the app (the benchmark's data
+generator) live under bench/."""
 
 from __future__ import annotations
 
