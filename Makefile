@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/ruff check .
 
 # SQLite always, PostgreSQL when reachable (TRACKER_BENCH_DATABASE_URL); see bench/README.md.
+# bench/run.py builds each size's database with the generator outside the app, bench/seed.py.
 BENCH_SIZES ?= 10000,1000000
 BENCH_ARGS ?=
 

@@ -75,8 +75,8 @@ def _setup(folder: Path):
     context.push()
     from tracker.applications.models import Application
     from tracker.demo import load_demo
+    from tracker.demo.proposals import UNDP_TITLE
     from tracker.extensions import db
-    from tracker.proposals.demo import UNDP_TITLE
 
     load_demo()
     db.session.commit()

@@ -4,7 +4,7 @@ For each backend (SQLite always; PostgreSQL when reachable) and each size:
 
 1. a database per size (instance/bench/bench_<N>.sqlite; PostgreSQL bench_10k, bench_1m,
    bench_<N>), created if missing, migrated (`flask db upgrade`), seeded with
-   `flask seed-bench --pledges N` unless it already holds that complete coalition;
+   `python -m bench.seed --pledges N` unless it already holds that complete coalition;
 2. the server time of the coordinator's dashboard `/`, the staff page of the biggest drive
    and its public page `/d/<slug>`: the app runs in this process, a test client logged in
    as bench@bench.tracker requests each page (redirects not followed), and the time
@@ -43,7 +43,10 @@ from typing import Any
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tracker.bench import BENCH_EMAIL
+if not __package__:  # run as a file, `python bench/run.py`: import from this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.coalition import BENCH_EMAIL
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "instance" / "bench"
@@ -206,6 +209,13 @@ def flask(url: str, *args: str, capture: bool = False) -> subprocess.CompletedPr
                           env=env, text=True, capture_output=capture, check=False)
 
 
+def seed(url: str, size: int) -> subprocess.CompletedProcess[str]:
+    """Build the synthetic coalition with `size` pledges into the database (bench/seed.py)."""
+    env = {**os.environ, "TRACKER_DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "bench.seed", "--pledges", str(size)],
+                          cwd=ROOT, env=env, text=True, check=False)
+
+
 def prepare(backend: str, size: int, reseed: bool) -> SizeResult:
     """The size's database, migrated and seeded (reusing a complete one unless --reseed)."""
     url = sqlite_url(size) if backend == "sqlite" else pg_url(size)
@@ -230,9 +240,9 @@ def prepare(backend: str, size: int, reseed: bool) -> SizeResult:
         flask(url, "db", "upgrade", "heads", capture=True)
     print(f"  {backend} {size:,}: seeding {result.database} ...", flush=True)
     started = time.perf_counter()
-    seeded = flask(url, "seed-bench", "--pledges", str(size))
+    seeded = seed(url, size)
     if seeded.returncode != 0:
-        raise SystemExit(f"seed-bench failed on {result.database}")
+        raise SystemExit(f"bench.seed failed on {result.database}")
     result.seeded_now, result.seed_seconds = True, time.perf_counter() - started
     return result
 
@@ -260,7 +270,7 @@ def measure_pages(url: str, runs: int, warmup: int) -> list[PageResult]:
     with app.app_context():
         user = find_user_by_email(BENCH_EMAIL)
         if user is None:
-            raise SystemExit(f"{BENCH_EMAIL} is missing: run seed-bench first")
+            raise SystemExit(f"{BENCH_EMAIL} is missing: run bench.seed first")
         _, token = start_session(user, ClientInfo("bench/run.py", "127.0.0.1"))
         db.session.commit()
         biggest = db.session.execute(
@@ -349,7 +359,7 @@ def fresh_drive(url: str) -> str:
     with app.app_context():
         campaign = find_campaign("bench-campaign-01")
         if campaign is None:
-            raise SystemExit("bench-campaign-01 is missing: run seed-bench first")
+            raise SystemExit("bench-campaign-01 is missing: run bench.seed first")
         drive = services.create_drive(campaign, services.DriveInput(
             slug=slug, title_en="Import benchmark", title_ru="Замер импорта",
             organiser_org_id=campaign.lead_org_id, goal=Decimal("5000000"),

@@ -599,8 +599,8 @@ def test_moves_of_every_path_are_reachable():
 
 
 def test_the_demo_has_applications_at_every_stage_and_a_collision(app):
-    from tracker.applications.demo import APPLICATIONS, CALLS, load_application_demo
     from tracker.demo import load_demo
+    from tracker.demo.applications import APPLICATIONS, CALLS, load_application_demo
 
     report = load_demo()
     db.session.commit()

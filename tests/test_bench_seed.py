@@ -1,4 +1,4 @@
-"""`flask seed-bench` builds the synthetic coalition the benchmark measures, into an empty
+"""`bench.seed` builds the synthetic coalition the benchmark measures, into an empty
 database only, with every pledge's and payment's stored conversions as the services
 would have stored them, and drive roll-ups that match what the drive page shows."""
 
@@ -8,20 +8,20 @@ import re
 
 from sqlalchemy import func, select
 
+from bench.seed import BENCH_EMAIL, seed_bench
 from tests.auth_support import login
 from tests.factories import make_campaign
 from tracker.applications.models import Application, ApplicationStatus, FundingCall, ReportDue
 from tracker.applications.services import all_collisions
 from tracker.auth.models import Role
 from tracker.auth.services import find_user_by_email
-from tracker.bench import BENCH_EMAIL
 from tracker.campaigns.models import Campaign
 from tracker.drives import services as drive_services
 from tracker.drives.models import Drive, DriveStatus, DriveTotals, Payment, Pledge, PledgeStatus
 from tracker.extensions import db
 from tracker.i18n import format_money
 from tracker.money.models import ExchangeRate
-from tracker.money.services import RateMissing, convert
+from tracker.money.services import RateMissing, convert, storable_rate
 from tracker.money.value import Money
 from tracker.targets.models import BudgetLine, FundingTarget
 
@@ -45,7 +45,7 @@ def stored_conversion(money: Money, to: str, on) -> tuple[int | None, object, ob
         result = convert(money, to, on)
     except RateMissing:
         return None, None, None
-    return result.converted.minor, drive_services._storable(result.rate), result.rate_date
+    return result.converted.minor, storable_rate(result.rate), result.rate_date
 
 
 def figure(page: str, name: str) -> str:
@@ -54,9 +54,9 @@ def figure(page: str, name: str) -> str:
     return found.group(1)
 
 
-def test_seed_bench_builds_the_coalition_with_stored_conversions_as_the_services_make_them(
+def test_the_generator_builds_the_coalition_with_stored_conversions_as_the_services_make_them(
         runner, client):
-    result = runner.invoke(args=["seed-bench", "--pledges", str(PLEDGES), "--seed", "7"])
+    result = runner.invoke(seed_bench, ["--pledges", str(PLEDGES), "--seed", "7"])
     assert result.exit_code == 0, result.output
     created = counts()
     assert f"{PLEDGES} pledges" in result.output
@@ -130,17 +130,17 @@ def test_seed_bench_builds_the_coalition_with_stored_conversions_as_the_services
     assert format_money(totals.received, "en") in public
 
     # A second run refuses: the database is no longer empty, and nothing is added.
-    again = runner.invoke(args=["seed-bench", "--pledges", "10"])
+    again = runner.invoke(seed_bench, ["--pledges", "10"])
     assert again.exit_code != 0
     assert "The database already holds campaigns" in again.output
     assert counts() == created
 
 
-def test_seed_bench_refuses_a_database_that_holds_a_campaign(runner):
+def test_the_generator_refuses_a_database_that_holds_a_campaign(runner):
     make_campaign()
     before = counts()
-    result = runner.invoke(args=["seed-bench", "--pledges", "10"])
+    result = runner.invoke(seed_bench, ["--pledges", "10"])
     assert result.exit_code != 0
-    assert "The database already holds campaigns: seed-bench fills an empty database only" \
-        in result.output
+    assert ("The database already holds campaigns: the benchmark generator fills an empty "
+            "database only") in result.output
     assert counts() == before

@@ -719,8 +719,8 @@ def test_payments_appear_in_the_pledges_history(as_lead, drive):
 
 def test_the_demo_drive_loads_once_and_adds_up(app):
     from tracker.demo import load_demo
-    from tracker.drives.demo import DRIVE_SLUG as DEMO_SLUG
-    from tracker.drives.demo import load_drive_demo
+    from tracker.demo.drives import DRIVE_SLUG as DEMO_SLUG
+    from tracker.demo.drives import load_drive_demo
 
     report = load_demo()  # the drive comes with the rest of the demo coalition
     db.session.commit()

@@ -36,11 +36,11 @@ from tracker import create_app
 from tracker.applications.models import Application
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Role
+from tracker.demo.proposals import SP_TITLE, UNDP_TITLE
 from tracker.extensions import db
 from tracker.money.services import add_rate
 from tracker.orgs.models import OrgKind
 from tracker.proposals import services
-from tracker.proposals.demo import SP_TITLE, UNDP_TITLE
 from tracker.proposals.eligibility import CheckStatus, check_application
 from tracker.proposals.models import LogframeRow, ProposalVersion, SectionKind
 from tracker.proposals.models import WorkPlanActivity as Activity

@@ -1,6 +1,10 @@
-"""Command-line commands: `flask --app tracker <command>`."""
+"""The app's commands, `flask --app tracker <command>`: seed-demo here, each area's own
+from its cli.py. Developer tools that are not part of the app (the benchmark's data
+generator) live under bench/."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -9,25 +13,19 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.cli import register_commands as auth_commands
-from tracker.bench import seed_bench
-from tracker.demo import (
-    SeedReport,
-    accounts_exist,
-    database_is_empty,
-    load_demo,
-    load_demo_users,
-)
 from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
 from tracker.proposals.cli import render_proposal
 
+if TYPE_CHECKING:
+    from tracker.demo import SeedReport
+
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
-    app.cli.add_command(seed_bench)
     app.cli.add_command(render_proposal)
     auth_commands(app)
     funding_commands(app)
@@ -43,6 +41,16 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def seed_demo(if_empty: bool, allow_production: bool) -> None:
     """Load the demo coalition and, in development, one demo account per role; idempotent."""
+    # Imported here: the demo reads its data files when imported, and only this command
+    # needs them, not every start of the app.
+    from tracker.demo import (
+        SeedReport,
+        accounts_exist,
+        database_is_empty,
+        load_demo,
+        load_demo_users,
+    )
+
     if current_app.config["ENV"] == "production" and not allow_production:
         # Invented NGOs and budgets must not end up among a live coalition's records.
         raise click.ClickException(

@@ -215,18 +215,40 @@ class ConvertedTotal:
     missing: tuple[MissingPair, ...] = ()
 
 
+@dataclass(frozen=True)
+class Converted:
+    """A conversion as records store it: minor units, the rate as stored, its date.
+
+    All three are None when the rate is missing (the record names the pair instead).
+    """
+
+    minor: int | None
+    rate: Decimal | None
+    rate_on: date | None
+
+
+def storable_rate(rate: Decimal) -> Decimal:
+    """The rate as stored beside a converted amount: an inverse is cut to fit its column."""
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return +rate
+
+
 @dataclass
 class RateBook:
     """Every stored rate between some currencies, read in one query, looked up in memory.
 
     `rate_on` answers exactly as the module's `rate_on` does (latest on or before the
-    date, the direct pair preferred on the same day, else the inverse); it exists so
-    that converting thousands of dated sums costs one query, not thousands.
+    date, the direct pair preferred on the same day, else the inverse), and `converted`
+    as `convert` does; it exists so that converting thousands of dated sums costs one
+    query, not thousands.
     """
 
     currencies: frozenset[str]
     _dates: dict[tuple[str, str], list[date]] = field(default_factory=dict)
     _rates: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    _found: dict[tuple[str, str, date], tuple[Decimal, Decimal, date | None] | None] = field(
+        default_factory=dict)
 
     @classmethod
     def load(cls, currencies: Iterable[str]) -> RateBook:
@@ -272,6 +294,28 @@ class RateBook:
         """Units of `quote` per unit of `base` on a date, or None when no rate is known."""
         found = self.dated_rate(base, quote, on)
         return None if found is None else found[0]
+
+    def converted(self, minor: int, currency: str, to: str, on: date) -> Converted:
+        """Minor units of `currency` as a record stores them converted into `to` on a date.
+
+        Each (pair, date) is looked up once and kept, so many amounts on few dates cost
+        few look-ups.
+        """
+        key = (currency, to, on)
+        if key not in self._found:
+            dated = self.dated_rate(currency, to, on)
+            self._found[key] = (None if dated is None
+                                else (dated[0], storable_rate(dated[0]), dated[1]))
+        found = self._found[key]
+        if found is None:
+            return Converted(None, None, None)
+        rate, stored, rate_date = found
+        if currency == to:
+            return Converted(minor, stored, None)
+        amount = Decimal(minor).scaleb(-minor_units(currency))
+        with localcontext() as ctx:
+            ctx.prec = 50
+            return Converted(Money.rounded(amount * rate, to).minor, stored, rate_date)
 
 
 def add_converted(sums: Iterable[DatedSum], to: str, book: RateBook | None = None

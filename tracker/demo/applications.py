@@ -1,11 +1,9 @@
-"""Demo donors' calls and applications at every stage, for the campaigns of tracker/demo.py.
+"""The demo donors' calls and applications at every stage (applications.toml).
 
-UNDP, UNIDO and the UNEP Special Programme are real donors; the calls, amounts and
-dates are made up (dates count from the day the demo is loaded, so that the
-deadlines screen has something to show). Two member NGOs apply to the same UNDP
-call, so that the collision warning shows. Everything goes through the services and
-is looked up by its natural key first (a call by donor and English title, an
-application by donor and English title), so loading twice adds nothing.
+Dates count from the day the demo is loaded, so that the deadlines screen has something
+to show. Everything goes through the services and is looked up by its natural key first
+(a call by donor and English title, an application by donor and English title), so
+loading twice adds nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,20 +24,16 @@ from tracker.applications.models import (
     ReportDue,
     ReportKind,
 )
-from tracker.campaigns.services import find_campaign
 from tracker.db import utcnow
+from tracker.demo.files import campaign, organization, read
+from tracker.demo.report import SeedReport
 from tracker.extensions import db
 from tracker.money.value import Money
 from tracker.orgs.models import Organization, OrgKind
-from tracker.orgs.services import find_organization
-
-if TYPE_CHECKING:
-    from tracker.demo import SeedReport
 
 Status = ApplicationStatus
-EECCA = ("AM", "AZ", "BY", "GE", "KG", "KZ", "MD", "TJ", "UA", "UZ")
 
-# The government agency a Special Programme application needs as its applicant.
+
 @dataclass(frozen=True)
 class DemoCall:
     donor: str
@@ -56,29 +50,6 @@ class DemoCall:
     countries: tuple[str, ...]
     single_country: bool
     notes: str
-
-
-UNDP_CALL = "Chemicals and waste: civil society small grants 2027"
-SPECIAL_PROGRAMME_CALL = "Special Programme on Chemicals and Waste: round 9"
-UNIDO_CALL = "Mercury reduction in industry and health care"
-
-CALLS: tuple[DemoCall, ...] = (
-    DemoCall("undp", UNDP_CALL,
-             "Химические вещества и отходы: малые гранты гражданскому обществу, 2027",
-             "UNDP-CW-2027", -30, 30, "USD", "25000", "150000", 24,
-             (OrgKind.NGO, OrgKind.HUB), (*EECCA, "RU"), False,
-             "Concept note first; co-financing of at least 10 % expected."),
-    DemoCall("unep-special-programme", SPECIAL_PROGRAMME_CALL,
-             "Специальная программа по химическим веществам и отходам: 9-й раунд",
-             "SP-R9", -60, 45, "USD", None, "200000", 21,
-             (OrgKind.GOVERNMENT,), EECCA, True,
-             "Government applicants only, one country per application; the NGOs support the "
-             "ministry. Needs an endorsement letter and the separate budget form."),
-    DemoCall("unido", UNIDO_CALL,
-             "Сокращение использования ртути в промышленности и здравоохранении",
-             "UNIDO-HG-2027", None, 75, "EUR", "50000", "300000", 36,
-             (OrgKind.NGO, OrgKind.GOVERNMENT, OrgKind.HUB), (), False, ""),
-)
 
 
 @dataclass(frozen=True)
@@ -102,42 +73,37 @@ class DemoApplication:
     notes: str = ""
 
 
-APPLICATIONS: tuple[DemoApplication, ...] = (
-    # Awarded, with an interim report coming up.
-    DemoApplication("mercury-free", "unido", None, "chemical-safety-moldova",
-                    "Mercury-free hospitals in Moldova",
-                    "Больницы Молдовы без ртути",
-                    "36000", "EUR", 100, Status.AWARDED, -150, -30, -1, 24, ("MD",),
-                    awarded="28000",
-                    notes="Awarded with a smaller budget: the training module was cut."),
-    # Under review, decision expected within the deadlines window.
-    DemoApplication("hhp-glyphosate", "undp", None, "steppe-ecology-centre",
-                    "Obsolete pesticide stockpiles in central Kazakhstan",
-                    "Устаревшие запасы пестицидов в Центральном Казахстане",
-                    "90000", "USD", 40, Status.UNDER_REVIEW, -40, 20, 3, 12, ("KZ",)),
-    # Drafting, for the XRF campaign, to the UNDP call...
-    DemoApplication("water-and-air-quality", "undp", UNDP_CALL, "fsci-tajikistan",
-                    "XRF testing of products and soil in the Southern Urals and Tajikistan",
-                    "РФА-анализ товаров и почвы на Южном Урале и в Таджикистане",
-                    "40000", "USD", 50, Status.DRAFTING, 30, 120, 6, 18, ("RU", "TJ")),
-    # ...and an idea of another member for the same call: the two collide.
-    DemoApplication("safe-waste-management", "undp", UNDP_CALL,
-                    "independent-ecological-expertise",
-                    "Low-POPs waste management in Kyrgyz municipalities",
-                    "Обращение с отходами с низким содержанием СОЗ в муниципалитетах Кыргызстана",
-                    "80000", "USD", 20, Status.IDEA, 30, None, 6, 12, ("KG",)),
-    # The Special Programme: a government agency applies, the NGOs support it.
-    DemoApplication("water-and-air-quality", "unep-special-programme", SPECIAL_PROGRAMME_CALL,
-                    "cep-tajikistan",
-                    "National capacity to control lead and mercury in products in Tajikistan",
-                    "Национальный потенциал контроля свинца и ртути в товарах в Таджикистане",
-                    "195000", "USD", 35, Status.DRAFTING, 45, 150, 7, 21, ("TJ",)),
-)
+def _call(item: dict[str, Any]) -> DemoCall:
+    return DemoCall(
+        item["donor"], item["title_en"], item["title_ru"], item["reference"],
+        item.get("opens_in_days"), item["deadline_in_days"], item["currency"],
+        item.get("min_amount"), item.get("max_amount"), item.get("max_duration_months"),
+        tuple(OrgKind(kind) for kind in item["kinds"]), tuple(item["countries"]),
+        item["single_country"], item.get("notes", ""),
+    )
+
+
+def _application(item: dict[str, Any]) -> DemoApplication:
+    return DemoApplication(
+        item["campaign"], item["donor"], item.get("call"), item["applicant"],
+        item["title_en"], item["title_ru"], item["requested"], item["currency"],
+        item["probability"], Status(item["status"]), item.get("deadline_in_days"),
+        item.get("decision_in_days"), item.get("starts_in_months"),
+        item.get("duration_months"), tuple(item["countries"]), item.get("awarded"),
+        item.get("notes", ""),
+    )
+
+
+_DATA = read("applications")
+CALLS: tuple[DemoCall, ...] = tuple(_call(item) for item in _DATA["calls"])
+APPLICATIONS: tuple[DemoApplication, ...] = tuple(
+    _application(item) for item in _DATA["applications"])
+REPORTS: dict[str, dict[str, Any]] = _DATA["reports"]
 
 
 @dataclass
 class ApplicationSeed:
-    """What the applications demo added (its organisation is also counted in SeedReport)."""
+    """What the applications demo added."""
 
     calls: int = 0
     applications: int = 0
@@ -156,13 +122,6 @@ def _month_end(start: date, months: int) -> date:
     return last.replace(day=calendar.monthrange(last.year, last.month)[1])
 
 
-def _org(slug: str) -> Organization:
-    org = find_organization(slug)
-    if org is None:
-        raise LookupError(f"demo organisation {slug!r} is missing")
-    return org
-
-
 def _find_call(donor: Organization, title_en: str) -> FundingCall | None:
     return db.session.scalar(select(FundingCall).where(
         FundingCall.donor_org_id == donor.id, FundingCall.title_en == title_en))
@@ -170,7 +129,7 @@ def _find_call(donor: Organization, title_en: str) -> FundingCall | None:
 
 def _load_calls(today: date, seed: ApplicationSeed) -> None:
     for item in CALLS:
-        donor = _org(item.donor)
+        donor = organization(item.donor)
         if _find_call(donor, item.title_en) is not None:
             continue
         services.create_call(donor, services.CallInput(
@@ -199,14 +158,12 @@ def _path_to(status: ApplicationStatus) -> tuple[ApplicationStatus, ...]:
 
 def _load_applications(today: date, seed: ApplicationSeed) -> None:
     for item in APPLICATIONS:
-        donor = _org(item.donor)
+        donor = organization(item.donor)
         exists = db.session.scalar(select(Application.id).where(
             Application.donor_org_id == donor.id, Application.title_en == item.title_en))
         if exists is not None:
             continue
-        campaign = find_campaign(item.campaign)
-        if campaign is None:
-            raise LookupError(f"demo campaign {item.campaign!r} is missing")
+        owner = campaign(item.campaign)
         call = _find_call(donor, item.call) if item.call else None
         starts = _months_later(today, item.starts_in_months) \
             if item.starts_in_months is not None else None
@@ -215,8 +172,8 @@ def _load_applications(today: date, seed: ApplicationSeed) -> None:
         decision = today + timedelta(days=item.decision_in_days) \
             if item.decision_in_days is not None else None
         application = services.create_application(services.ApplicationInput(
-            campaign_id=campaign.id, donor_org_id=donor.id,
-            call_id=call.id if call else None, applicant_org_id=_org(item.applicant).id,
+            campaign_id=owner.id, donor_org_id=donor.id,
+            call_id=call.id if call else None, applicant_org_id=organization(item.applicant).id,
             title_en=item.title_en, title_ru=item.title_ru,
             requested=Decimal(item.requested), currency=item.currency,
             probability=item.probability,
@@ -243,17 +200,17 @@ def _load_reports(today: date, seed: ApplicationSeed) -> None:
     """The awarded application's interim report (within 60 days) and its final report."""
     awarded = next(item for item in APPLICATIONS if item.status is Status.AWARDED)
     application = db.session.scalar(select(Application).where(
-        Application.donor_org_id == _org(awarded.donor).id,
+        Application.donor_org_id == organization(awarded.donor).id,
         Application.title_en == awarded.title_en))
     if application is None:
         return
     kinds = set(db.session.scalars(
         select(ReportDue.kind).where(ReportDue.application_id == application.id)))
+    interim, final = REPORTS["interim"], REPORTS["final"]
     dues = {
-        ReportKind.INTERIM: (today + timedelta(days=25),
-                             "Six-month narrative and financial report."),
-        ReportKind.FINAL: (application.project_ends_on or today + timedelta(days=365),
-                           "Final report with the audit."),
+        ReportKind.INTERIM: (today + timedelta(days=interim["due_in_days"]), interim["note"]),
+        ReportKind.FINAL: (application.project_ends_on
+                           or today + timedelta(days=final["due_in_days"]), final["note"]),
     }
     for kind, (due_on, note) in dues.items():
         if kind not in kinds:
@@ -261,11 +218,14 @@ def _load_reports(today: date, seed: ApplicationSeed) -> None:
             seed.reports += 1
 
 
-def load_application_demo(report: SeedReport) -> ApplicationSeed:
+def load_application_demo(report: SeedReport | None = None) -> ApplicationSeed:
     """Create whatever part of the calls and applications demo is missing; the caller commits."""
     today = utcnow().date()
     seed = ApplicationSeed()
     _load_calls(today, seed)
     _load_applications(today, seed)
     _load_reports(today, seed)
+    if report is not None:
+        report.calls += seed.calls
+        report.applications += seed.applications
     return seed
