@@ -63,7 +63,8 @@ def move_pledge(pledge: Pledge, to: PledgeStatus) -> None:
         PLEDGE_MACHINE.move(pledge, to)
 
 
-def _status_from_payments(pledge: Pledge) -> PledgeStatus:
+def status_from_payments(pledge: Pledge) -> PledgeStatus:
+    """The payment-driven status the paid amount calls for."""
     if pledge.paid_minor <= 0:
         return PledgeStatus.PLEDGED
     if pledge.paid_minor >= pledge.amount_minor:
@@ -71,7 +72,7 @@ def _status_from_payments(pledge: Pledge) -> PledgeStatus:
     return PledgeStatus.PARTLY_PAID
 
 
-def _unpaid_in_drive_currency(pledge: Pledge, payments_unconverted: bool) -> int | None:
+def unpaid_in_drive_currency(pledge: Pledge, payments_unconverted: bool) -> int | None:
     """The unpaid rest at the pledge's own rate; None when a rate (or a payment's) is missing."""
     if pledge.drive_rate is None or pledge.drive_amount_minor is None or payments_unconverted:
         return None
@@ -97,8 +98,8 @@ def settle_pledge(pledge: Pledge) -> None:
     paid = add_converted(sums, pledge.currency)
     pledge.paid_minor = paid.money.minor
     if pledge.status in PAYMENT_DRIVEN:
-        move_pledge(pledge, _status_from_payments(pledge))
-    pledge.unpaid_drive_minor = _unpaid_in_drive_currency(pledge, paid.unconverted > 0)
+        move_pledge(pledge, status_from_payments(pledge))
+    pledge.unpaid_drive_minor = unpaid_in_drive_currency(pledge, paid.unconverted > 0)
 
 
 # --- conflicts between two people's edits ----------------------------------------------

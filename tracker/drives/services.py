@@ -38,7 +38,9 @@ from tracker.drives.pledges import (
     log_pledge,
     reject_pledge,
     settle_pledge,
+    status_from_payments,
     submit_public_pledge,
+    unpaid_in_drive_currency,
     update_pledge,
     write_off_pledge,
 )
@@ -80,10 +82,13 @@ from tracker.money.conversion import Converted, storable_rate
 from tracker.status import TransitionNotAllowed
 
 # Old private names that the benchmark generator (tracker/bench.py, tests/test_bench_seed.py)
-# still reads; they go once it uses the public ones (Converted, storable_rate, settle_pledge).
+# still reads; they go once it uses the public ones (Converted, storable_rate, settle_pledge,
+# status_from_payments, unpaid_in_drive_currency).
 _Converted = Converted
 _storable = storable_rate
 _settle = settle_pledge
+_status_from_payments = status_from_payments
+_unpaid_in_drive_currency = unpaid_in_drive_currency
 
 __all__ = [
     "DRIVES_PER_PAGE", "MAX_MESSAGE_LENGTH", "MAX_NAME_LENGTH", "MAX_REASON_LENGTH",
@@ -98,6 +103,6 @@ __all__ = [
     "list_pledges", "log_pledge", "missing_rates", "move_drive", "organiser_choices",
     "pledge_missing_rates", "public_supporters", "reconvert_missing", "record_payment",
     "refresh_drive_totals", "reject_pledge", "remove_payment", "settle_pledge",
-    "storable_rate", "submit_public_pledge", "today", "update_drive", "update_pledge",
-    "write_off_pledge",
+    "status_from_payments", "storable_rate", "submit_public_pledge", "today",
+    "unpaid_in_drive_currency", "update_drive", "update_pledge", "write_off_pledge",
 ]
