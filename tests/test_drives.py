@@ -39,6 +39,7 @@ from tracker.drives.models import (
     PledgeStatus,
 )
 from tracker.extensions import db
+from tracker.funding.rollups import refresh_changed_rollups
 from tracker.money.services import add_rate
 from tracker.status import TransitionNotAllowed
 
@@ -806,7 +807,7 @@ def test_two_writers_at_once_cannot_make_the_roll_up_drift(app, backend, drive):
     thread.start()
     services.log_pledge(drive, services.PledgeInput(
         amount=Decimal("100"), currency="RUB", pledged_on=date(2026, 3, 10),
-        pledger_name="First"), by=None)  # holds the roll-up row, uncommitted
+        pledger_name="First"), by=None)  # uncommitted: its commit locks the roll-up row
     first_holds_lock.set()
     thread.join(0.5)  # the second writer is now waiting on the row
     db.session.commit()
@@ -814,6 +815,23 @@ def test_two_writers_at_once_cannot_make_the_roll_up_drift(app, backend, drive):
     assert not errors, errors
     assert stored_totals(drive) == recomputed_totals(drive)
     assert stored_totals(drive)["pledged_minor"] == 30000
+
+
+def test_totals_follow_at_the_commit_or_when_asked_for_before_it(world, drive):
+    """No service refreshes a roll-up: the commit does, or refresh_changed_rollups on demand."""
+    services.log_pledge(drive, services.PledgeInput(
+        amount=Decimal("1500.50"), currency="RUB", pledged_on=date(2026, 3, 10),
+        pledger_name="Anna"), by=None)
+    assert stored_totals(drive)["pledged_minor"] == 0  # not yet: nothing committed
+    refresh_changed_rollups()
+    assert stored_totals(drive) == recomputed_totals(drive)
+    assert stored_totals(drive)["pledged_minor"] == 150050
+    services.log_pledge(drive, services.PledgeInput(
+        amount=Decimal("100"), currency="RUB", pledged_on=date(2026, 3, 10),
+        pledger_name="Boris"), by=None)
+    db.session.commit()
+    assert stored_totals(drive)["pledged_minor"] == 160050
+    assert stored_totals(drive)["supporters"] == 2
 
 
 def test_drive_money_is_grouped_by_currency_and_date_for_the_gap(world, drive):

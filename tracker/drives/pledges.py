@@ -100,6 +100,7 @@ def settle_pledge(pledge: Pledge) -> None:
     if pledge.status in PAYMENT_DRIVEN:
         move_pledge(pledge, status_from_payments(pledge))
     pledge.unpaid_drive_minor = unpaid_in_drive_currency(pledge, paid.unconverted > 0)
+    db.session.flush()  # constraints now, in the service; the drive's totals follow at commit
 
 
 # --- conflicts between two people's edits ----------------------------------------------
