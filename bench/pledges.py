@@ -226,8 +226,8 @@ def _settle(pledge: dict[str, Any], payments: list[dict[str, Any]]) -> None:
     view.paid_minor = sum(p["pledge_amount_minor"] or 0 for p in payments)
     unconverted = any(p["pledge_amount_minor"] is None for p in payments)
     if view.status in PAYMENT_DRIVEN:
-        view.status = drives._status_from_payments(view)  # type: ignore[arg-type]
+        view.status = drives.status_from_payments(view)  # type: ignore[arg-type]
     pledge["paid_minor"] = view.paid_minor
     pledge["status"] = view.status
-    pledge["unpaid_drive_minor"] = drives._unpaid_in_drive_currency(
+    pledge["unpaid_drive_minor"] = drives.unpaid_in_drive_currency(
         view, unconverted)  # type: ignore[arg-type]

@@ -104,7 +104,7 @@ def test_the_generator_builds_the_coalition_with_stored_conversions_as_the_servi
     assert foreign_payments
     for pledge in pledges[:120]:
         before = (pledge.paid_minor, pledge.status, pledge.unpaid_drive_minor)
-        drive_services._settle(pledge)
+        drive_services.settle_pledge(pledge)
         assert (pledge.paid_minor, pledge.status, pledge.unpaid_drive_minor) == before, pledge.id
     db.session.rollback()
 

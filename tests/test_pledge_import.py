@@ -40,7 +40,7 @@ from tracker.drives.models import (
     PledgeUpload,
 )
 from tracker.extensions import db
-from tracker.money.services import add_rate, convert
+from tracker.money.services import RateBook, add_rate, convert, converted
 from tracker.money.value import Money
 
 HEADER = "date,name,email,amount,currency,reference\n"
@@ -168,12 +168,12 @@ def test_imported_pledges_are_stored_exactly_as_logged_ones(runner, world, drive
     assert by_drive(drive.id) == by_drive(other.id)
 
 
-def test_the_in_memory_conversion_equals_the_conversion_service(app, world, drive):
+def test_the_importers_rate_book_converts_as_the_conversion_service(app, world, drive):
     """Direct and inverse pairs, the same day for both, before the first rate, odd amounts."""
     add_rate(date(2026, 3, 1), "KZT", "RUB", Decimal("0.1612"), "Both ways on one day")
     add_rate(date(2026, 2, 1), "RUB", "UZS", Decimal("137.123456789"), "Inverse only")
     db.session.commit()
-    rates = imports._DriveRates("RUB", date(2026, 12, 31))
+    book = RateBook.into("RUB", until=date(2026, 12, 31))
     days = [date(2026, 1, 4), date(2026, 1, 5), date(2026, 2, 1), date(2026, 2, 28),
             date(2026, 3, 1), date(2026, 6, 30)]
     amounts = ["0.01", "0.05", "1", "333.33", "62000", "987654321.99"]
@@ -181,12 +181,10 @@ def test_the_in_memory_conversion_equals_the_conversion_service(app, world, driv
         for on in days:
             for text in amounts:
                 money = Money(Decimal(text), currency)
-                minor, rate, rate_on = rates.convert(money.minor, currency, on)
-                expected = services._convert(money, "RUB", on)
-                assert (minor, rate, rate_on) == (expected.minor, expected.rate,
-                                                  expected.rate_on), (money, on)
-                if minor is not None:
-                    assert minor == convert(money, "RUB", on).converted.minor
+                found = book.converted(money.minor, currency, "RUB", on)
+                assert found == converted(money, "RUB", on), (money, on)
+                if found.minor is not None:
+                    assert found.minor == convert(money, "RUB", on).converted.minor
 
 
 def test_an_xlsx_file_with_date_cells_and_numbers_is_imported(runner, drive, tmp_path):
@@ -500,13 +498,13 @@ def test_a_reference_recorded_by_someone_else_during_the_import_refuses_the_file
         runner, drive, tmp_path, monkeypatch):
     """The unique reference is the last guard: the race ends in a clear refusal, no partial."""
     make_pledge(drive, external_reference="tx-3", amount="1")
-    read = imports._Checker.read
+    read = imports.RowChecker.read
 
     def read_without_knowing_the_drives_references(self, rows):
         self.existing = set()  # as if tx-3 were recorded just after the check
         return read(self, rows)
 
-    monkeypatch.setattr(imports._Checker, "read", read_without_knowing_the_drives_references)
+    monkeypatch.setattr(imports.RowChecker, "read", read_without_knowing_the_drives_references)
     events = count_rows(AuditEvent)
 
     result = run_import(runner, write(tmp_path, GOOD_FILE))

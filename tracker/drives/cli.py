@@ -17,12 +17,12 @@ from tracker.audit.hooks import acting_as
 from tracker.auth.models import User
 from tracker.auth.permissions import Action, can
 from tracker.auth.services import find_user_by_email
+from tracker.csvfiles import size_label
 from tracker.drives import exports, imports
 from tracker.drives.models import Channel, Drive
 from tracker.drives.services import find_drive
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.money.services import size_label
 
 PROGRESS_FROM_ROWS = 1_000  # smaller files are done before a bar would be worth drawing
 

@@ -39,6 +39,7 @@ from tracker.db import Base, DecimalString, LabeledEnum, UTCDateTime, str_enum, 
 from tracker.i18n import Localized
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
+from tracker.status import StatusMachine
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -63,13 +64,11 @@ class DriveStatus(LabeledEnum):
 
 
 # The drive's status machine: the one place that says which moves are allowed.
-DRIVE_TRANSITIONS: dict[DriveStatus, frozenset[DriveStatus]] = {
-    DriveStatus.DRAFT: frozenset({DriveStatus.LIVE, DriveStatus.CANCELLED}),
-    DriveStatus.LIVE: frozenset({DriveStatus.FUNDED, DriveStatus.CLOSED, DriveStatus.CANCELLED}),
-    DriveStatus.FUNDED: frozenset({DriveStatus.CLOSED, DriveStatus.LIVE}),
-    DriveStatus.CLOSED: frozenset(),
-    DriveStatus.CANCELLED: frozenset(),
-}
+DRIVE_MACHINE: StatusMachine[DriveStatus] = StatusMachine(DriveStatus, {
+    DriveStatus.DRAFT: {DriveStatus.LIVE, DriveStatus.CANCELLED},
+    DriveStatus.LIVE: {DriveStatus.FUNDED, DriveStatus.CLOSED, DriveStatus.CANCELLED},
+    DriveStatus.FUNDED: {DriveStatus.CLOSED, DriveStatus.LIVE},
+}, refusal=_l("A drive cannot move from “%(current)s” to “%(to)s”."))
 # Staff may log pledges while a drive is prepared or running; the public only while it runs.
 STAFF_PLEDGEABLE = frozenset({DriveStatus.DRAFT, DriveStatus.LIVE, DriveStatus.FUNDED})
 PUBLIC_PLEDGEABLE = frozenset({DriveStatus.LIVE, DriveStatus.FUNDED})
@@ -101,17 +100,16 @@ class PledgeStatus(LabeledEnum):
 
 # The pledge's status machine. Pledged, partly paid and paid follow from the payments;
 # a person confirms or rejects a public pledge, and cancels or writes off an open one.
-PLEDGE_TRANSITIONS: dict[PledgeStatus, frozenset[PledgeStatus]] = {
-    PledgeStatus.UNCONFIRMED: frozenset({PledgeStatus.PLEDGED, PledgeStatus.REJECTED}),
-    PledgeStatus.PLEDGED: frozenset({PledgeStatus.PARTLY_PAID, PledgeStatus.PAID,
-                                     PledgeStatus.CANCELLED, PledgeStatus.WRITTEN_OFF}),
-    PledgeStatus.PARTLY_PAID: frozenset({PledgeStatus.PLEDGED, PledgeStatus.PAID,
-                                         PledgeStatus.CANCELLED, PledgeStatus.WRITTEN_OFF}),
-    PledgeStatus.PAID: frozenset({PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID}),
-    PledgeStatus.CANCELLED: frozenset(),
-    PledgeStatus.WRITTEN_OFF: frozenset(),
-    PledgeStatus.REJECTED: frozenset(),
-}
+PLEDGE_MACHINE: StatusMachine[PledgeStatus] = StatusMachine(PledgeStatus, {
+    PledgeStatus.UNCONFIRMED: {PledgeStatus.PLEDGED, PledgeStatus.REJECTED},
+    PledgeStatus.PLEDGED: {PledgeStatus.PARTLY_PAID, PledgeStatus.PAID,
+                           PledgeStatus.CANCELLED, PledgeStatus.WRITTEN_OFF},
+    PledgeStatus.PARTLY_PAID: {PledgeStatus.PLEDGED, PledgeStatus.PAID,
+                               PledgeStatus.CANCELLED, PledgeStatus.WRITTEN_OFF},
+    PledgeStatus.PAID: {PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID},
+}, refusal=_l("A pledge cannot move from “%(current)s” to “%(to)s”."))
+# A person closes a pledge by rejecting it (awaiting confirmation) or cancelling it (open).
+CLOSING = (PledgeStatus.REJECTED, PledgeStatus.CANCELLED)
 # Statuses that follow from the payments (paid amount against the pledged amount).
 PAYMENT_DRIVEN = frozenset({PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID, PledgeStatus.PAID})
 # Open pledges: their unpaid rest counts as "pledged" in the drive's totals.
@@ -243,12 +241,16 @@ class Drive(Localized, Base):
     @property
     def allowed_moves(self) -> list[DriveStatus]:
         """The statuses this drive may move to next, in the enum's order."""
-        allowed = DRIVE_TRANSITIONS[self.status]
-        return [status for status in DriveStatus if status in allowed]
+        return DRIVE_MACHINE.allowed(self.status)
 
     @property
     def is_publicly_visible(self) -> bool:
         return self.is_public and self.status in PUBLICLY_VISIBLE
+
+    @property
+    def takes_staff_pledges(self) -> bool:
+        """Whether staff may log pledges (and import them) in the drive's status."""
+        return self.status in STAFF_PLEDGEABLE
 
     @property
     def accepts_public_pledges(self) -> bool:
@@ -355,13 +357,19 @@ class Pledge(Base):
                                 self.currency)  # type: ignore[return-value]
 
     @property
-    def public_name(self) -> str:
-        """The name the public may see: empty for anonymous pledges."""
-        return "" if self.is_anonymous else self.pledger_name
+    def allowed_moves(self) -> list[PledgeStatus]:
+        """The statuses this pledge may move to next, in the enum's order."""
+        return PLEDGE_MACHINE.allowed(self.status)
 
     @property
-    def allowed_moves(self) -> frozenset[PledgeStatus]:
-        return PLEDGE_TRANSITIONS[self.status]
+    def closable(self) -> bool:
+        """Whether a person may still close it: reject it, or cancel it (and write it off)."""
+        return any(PLEDGE_MACHINE.allows(self.status, to) for to in CLOSING)
+
+    @property
+    def payable(self) -> bool:
+        """Whether payments may be recorded against it."""
+        return self.status not in NOT_PAYABLE
 
 
 @audited(label=_l("Payment"), parent="pledge_id", summary=_payment_summary, fields={
@@ -430,7 +438,7 @@ class Payment(Base):
 
 
 class DriveTotals(Base):
-    """A drive's figures in its goal currency, kept by services.refresh_drive_totals.
+    """A drive's figures in its goal currency, kept by drives.rollup.refresh_drive_totals.
 
     received: every payment converted at its date (including those on pledges written
     off later); pledged: the unpaid rest of open pledges; supporters: pledges that are

@@ -12,12 +12,10 @@ For a campaign, in the currency of its funding targets (the earliest target's):
 Every sum comes from SQL per currency and date and is converted by the one rule of
 tracker.money.services (add_converted); a missing rate is named, never a zero.
 
-Keeping the roll-up fresh: flushing a change to a target, a budget line, an
-application, a drive, a drive's totals, a campaign or an exchange rate marks the
-campaigns it touches as stale (ORM events, like the audit trail's); just before the
-transaction commits, `refresh_campaign_funding` recomputes each stale campaign's row
-under a row lock. Bulk writes that bypass the ORM call `refresh_campaign_funding`
-(or `refresh_all_campaign_funding`) themselves.
+Keeping the roll-up fresh is tracker.funding.rollups' job, for drive totals and
+campaign funding alike: a flush marks what changed, and just before the transaction
+commits `refresh_campaign_funding` recomputes each changed campaign's row under a row
+lock, after the changed drives' totals.
 """
 
 from __future__ import annotations
@@ -29,18 +27,17 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from tracker.applications.models import Application, ApplicationStatus
 from tracker.campaigns.models import Campaign
 from tracker.db import utcnow
-from tracker.drives.models import Drive, DriveTotals
-from tracker.drives.services import drive_money
+from tracker.drives.models import Drive
+from tracker.drives.rollup import drive_money
 from tracker.extensions import db
 from tracker.funding.models import CampaignFunding
-from tracker.money.models import ExchangeRate
-from tracker.money.services import (
+from tracker.funding.rollups import install_rollup_hooks
+from tracker.money.conversion import (
     DatedSum,
     MissingPair,
     RateBook,
@@ -54,8 +51,6 @@ MISSING_KEPT = 20
 PIPELINE = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
 FALLBACK_CURRENCY = "USD"
 
-_STALE = "tracker.funding.stale"
-_ALL = -1
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -340,71 +335,6 @@ def refresh_all_campaign_funding() -> int:
 # --- keeping it fresh --------------------------------------------------------------------
 
 
-def mark_stale(session: Session, campaign_id: int | None) -> None:
-    """Note that a campaign's roll-up must be recomputed before this transaction commits."""
-    if campaign_id is not None:
-        session.info.setdefault(_STALE, set()).add(campaign_id)
-
-
-def _old_value(instance: Any, name: str) -> Any:
-    history = inspect(instance).attrs[name].history
-    return history.deleted[0] if history.deleted else None
-
-
-def _campaigns_touched(session: Session, instance: Any) -> set[int]:
-    """The campaigns whose figures a changed record can move ({_ALL} for a rate)."""
-    if isinstance(instance, ExchangeRate):
-        return {_ALL}
-    if isinstance(instance, Campaign | FundingTarget | Application | Drive):
-        campaign_id = instance.id if isinstance(instance, Campaign) else instance.campaign_id
-        before = None if isinstance(instance, Campaign) else _old_value(instance, "campaign_id")
-        return {value for value in (campaign_id, before) if value is not None}
-    if isinstance(instance, BudgetLine | DriveTotals):
-        parent, column = ((FundingTarget, "target_id") if isinstance(instance, BudgetLine)
-                          else (Drive, "drive_id"))
-        ids = {value for value in (getattr(instance, column), _old_value(instance, column))
-               if value is not None}
-        if not ids:
-            return set()
-        with session.no_autoflush:
-            return set(session.scalars(select(parent.campaign_id).where(parent.id.in_(ids))))
-    return set()
-
-
-def _after_flush(session: Session, _context: Any) -> None:
-    stale = session.info.setdefault(_STALE, set())
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        if session.is_modified(instance) or instance in session.new or instance in session.deleted:
-            stale |= _campaigns_touched(session, instance)
-
-
-def _before_commit(session: Session) -> None:
-    stale = session.info.pop(_STALE, set())
-    if not stale or not has_app_context():
-        return
-    session.flush()
-    stale |= session.info.pop(_STALE, set())
-    if _ALL in stale:
-        stale = set(session.scalars(select(Campaign.id)))
-    for campaign_id in sorted(stale):
-        refresh_campaign_funding(campaign_id)
-    # The refresh itself flushes roll-up rows only; nothing it writes marks a campaign.
-    session.info.pop(_STALE, None)
-
-
-def _forget(session: Session, _previous: Any = None) -> None:
-    session.info.pop(_STALE, None)
-
-
 def install_funding_hooks() -> None:
-    """Listen to every session so campaign roll-ups follow each committed change."""
-    if _state.get("installed"):
-        return
-    event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "before_commit", _before_commit)
-    event.listen(Session, "after_soft_rollback", _forget)
-    _state["installed"] = True
-
-
-_state: dict[str, bool] = {}
-
+    """Listen to every session so drive totals and campaign funding follow each commit."""
+    install_rollup_hooks()

@@ -19,13 +19,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.permissions import Action, permission_required
-from tracker.errors import DomainError
-from tracker.extensions import db
-from tracker.forms import apply_domain_error
+from tracker.csvfiles import size_label
 from tracker.i18n import currency_name, current_language, format_day
 from tracker.money import services
 from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
+from tracker.views import commit
 
 bp = Blueprint("money", __name__)
 
@@ -86,13 +85,13 @@ def new_rate():
         return render_template("money/rate_form.html", form=form)
     if not form.validate():
         return render_template("money/rate_form.html", form=form), 422
-    try:
-        record = services.add_rate(form.on_date.data, form.base.data, form.quote.data,
-                                   form.rate.data, form.source.data or "")
-    except DomainError as err:
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.add_rate(form.on_date.data, form.base.data,
+                                               form.quote.data, form.rate.data,
+                                               form.source.data or ""), form)
+    if outcome.refused:
         return render_template("money/rate_form.html", form=form), 422
-    db.session.commit()
+    record = outcome.value
+    assert record is not None
     flash(_("Rate recorded: 1 %(base)s = %(rate)s %(quote)s on %(date)s.", base=record.base,
             rate=format_rate(record.rate), quote=record.quote, date=format_day(record.on_date)),
           "success")
@@ -108,16 +107,15 @@ def import_rates():
         return _render_import(form)
     if not form.validate():
         return _render_import(form, status=422)
-    try:
-        result = services.import_rates_csv(
-            form.file.data.stream,
-            max_bytes=current_app.config["RATES_CSV_MAX_BYTES"],
-            max_rows=current_app.config["RATES_CSV_MAX_ROWS"],
-        )
-    except services.RatesImportError as err:
-        apply_domain_error(form, err)
-        return _render_import(form, row_errors=err.rows, status=422)
-    db.session.commit()
+    outcome = commit(lambda: services.import_rates_csv(
+        form.file.data.stream,
+        max_bytes=current_app.config["RATES_CSV_MAX_BYTES"],
+        max_rows=current_app.config["RATES_CSV_MAX_ROWS"],
+    ), form)
+    if outcome.refused:
+        return _render_import(form, row_errors=getattr(outcome.error, "rows", []), status=422)
+    result = outcome.value
+    assert result is not None
     flash(_import_summary(result), "success")
     return redirect(url_for("money.rates"))
 
@@ -134,7 +132,7 @@ def _render_import(form: RatesImportForm, row_errors: list | None = None, status
         "money/import.html", form=form, row_errors=row_errors or [], sample=SAMPLE_CSV,
         max_rows=format_decimal(current_app.config["RATES_CSV_MAX_ROWS"],
                                 locale=current_language()),
-        max_size=services.size_label(current_app.config["RATES_CSV_MAX_BYTES"]),
+        max_size=size_label(current_app.config["RATES_CSV_MAX_BYTES"]),
     ), status
 
 

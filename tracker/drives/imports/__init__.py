@@ -1,0 +1,65 @@
+"""Importing a file of pledges (CSV or XLSX) into a drive: every row valid, or nothing.
+
+The standard file is a CSV with the header `date,name,email,amount,currency,reference`:
+UTF-8 with or without a byte-order mark, ISO dates, `.` or `,` as the decimal mark
+(spaces as thousands separators), an empty name for an anonymous pledge. Other
+programs' exports are read through a column mapping (our field -> their header).
+
+Every row is checked before anything is written; one bad row refuses the whole file
+and every bad row is named by the row number a spreadsheet shows (the header is row 1).
+Rows whose reference the drive already holds are skipped and counted, so importing a
+file again adds nothing twice.
+
+A good file is written in one transaction, fast enough for 100,000 rows and in little
+memory: the file is read twice, once to check every row and once to write the rows as
+they are read, so that they never all sit in memory as objects. The drive's references
+and the rates into its currency are read once a reading (one query each), each pledge
+is converted in memory by money.conversion.RateBook (the one conversion rule) and
+stored exactly as drives.pledges.log_pledge stores it, the rows go in through the one
+bulk writer (tracker.bulk: executemany in chunks; COPY on PostgreSQL), and the drive's
+totals are recomputed once, before the commit. Writing on the connection bypasses
+the per-row audit hooks, so the import records one audit event on the drive instead:
+how many pledges came from which file, and who imported them.
+
+Modules: `files` reads a file into rows and finds its columns, `rows` checks each
+row, `writer` stores the new ones, `importer` runs a check or an import, `uploads`
+keeps a web upload until it is confirmed.
+"""
+
+from __future__ import annotations
+
+from tracker.drives.imports.files import (
+    FIELD_NAMES,
+    FIELDS,
+    REQUIRED,
+    STANDARD_HEADER,
+    PledgeImportError,
+    check_mapping,
+    estimate_rows,
+    is_xlsx,
+)
+from tracker.drives.imports.importer import (
+    PLEDGE_IMPORT,
+    CheckedFile,
+    ImportResult,
+    check_pledge_file,
+    import_checked,
+    import_pledges,
+)
+from tracker.drives.imports.rows import PreviewRow, RowChecker, parse_amount
+from tracker.drives.imports.uploads import (
+    UPLOAD_KEPT_HOURS,
+    check_upload,
+    confirm_upload,
+    find_upload,
+    get_upload,
+    store_upload,
+)
+
+__all__ = [
+    "FIELDS", "FIELD_NAMES", "PLEDGE_IMPORT", "REQUIRED", "STANDARD_HEADER",
+    "UPLOAD_KEPT_HOURS", "CheckedFile", "ImportResult", "PledgeImportError", "PreviewRow",
+    "RowChecker", "check_mapping", "check_pledge_file", "check_upload", "confirm_upload",
+    "estimate_rows", "find_upload", "get_upload", "import_checked", "import_pledges",
+    "is_xlsx", "parse_amount", "store_upload",
+]

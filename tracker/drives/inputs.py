@@ -1,0 +1,108 @@
+"""What the drives services take: typed inputs, their limits, and the checks of their text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH
+from tracker.db import utcnow
+from tracker.drives.models import Channel
+from tracker.errors import DomainError
+
+MAX_TITLE_LENGTH = 200
+MAX_TEXT_LENGTH = 5_000
+MAX_NAME_LENGTH = 200
+MAX_REFERENCE_LENGTH = 100
+MAX_REASON_LENGTH = 1_000
+MAX_MESSAGE_LENGTH = 2_000
+
+
+@dataclass(frozen=True)
+class DriveInput:
+    slug: str
+    title_en: str
+    title_ru: str
+    organiser_org_id: int
+    goal: Decimal
+    currency: str
+    starts_on: date
+    ends_on: date | None = None
+    purpose_en: str = ""
+    purpose_ru: str = ""
+    is_public: bool = False
+
+
+@dataclass(frozen=True)
+class PledgeInput:
+    """A pledge as staff type it; `version` is the one the edit form was loaded with."""
+
+    amount: Decimal
+    currency: str
+    pledged_on: date
+    pledger_name: str = ""
+    is_anonymous: bool = False
+    contact_email: str = ""
+    channel: Channel = Channel.OTHER
+    external_reference: str = ""
+    note: str = ""
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    amount: Decimal
+    currency: str
+    paid_on: date
+    method: Channel = Channel.BANK_TRANSFER
+    reference: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PublicPledgeInput:
+    """A pledge from the public form; `trap` is the honeypot, which people leave empty."""
+
+    amount: Decimal
+    currency: str
+    contact_email: str
+    pledger_name: str = ""
+    is_anonymous: bool = False
+    message: str = ""
+    trap: str = ""
+
+
+def today() -> date:
+    """Today's date in UTC: the default date of public pledges, the end of 'days left'."""
+    return utcnow().date()
+
+
+def checked_text(value: str, limit: int, field: str) -> str:
+    """The text without surrounding spaces, or a refusal when it is over the limit."""
+    value = value.strip()
+    if len(value) > limit:
+        raise DomainError(_("Keep this under %(limit)s characters.", limit=limit), field=field)
+    return value
+
+
+def not_in_future(day: date, field: str) -> None:
+    """Refuse a date after today (money is pledged and paid in the past)."""
+    if day > today():
+        raise DomainError(_("The date cannot be in the future."), field=field)
+
+
+def checked_pledger(name: str, anonymous: bool, email: str,
+                    email_required: bool = False) -> tuple[str, bool, str]:
+    """The pledger's name, anonymity (no name is anonymous) and e-mail, checked."""
+    name = checked_text(name, MAX_NAME_LENGTH, "pledger_name")
+    email = email.strip()
+    if email_required and not email:
+        raise DomainError(_("Give an e-mail address so that the organisers can confirm your "
+                            "pledge."), field="contact_email")
+    if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email)):
+        raise DomainError(_("Give a valid e-mail address, e.g. name@example.org."),
+                          field="contact_email")
+    return name, anonymous or not name, email

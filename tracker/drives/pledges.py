@@ -1,0 +1,280 @@
+"""Pledges: logging, editing and closing them, public pledges, and settling one.
+
+Settling a pledge follows the one conversion rule: its payments are summed in SQL
+per currency and date, each sum converted into the pledge's currency at that date's
+rate (money.conversion.add_converted); the payment-driven statuses follow the paid
+amount along PLEDGE_MACHINE, and the unpaid rest is kept in the drive's currency.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import localcontext
+from typing import ParamSpec, TypeVar
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.auth.models import User
+from tracker.drives.conversion import convert_payment, convert_pledge
+from tracker.drives.errors import PledgeConflict, require_staff_pledgeable
+from tracker.drives.inputs import (
+    MAX_MESSAGE_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_REFERENCE_LENGTH,
+    MAX_TEXT_LENGTH,
+    PledgeInput,
+    PublicPledgeInput,
+    checked_pledger,
+    checked_text,
+    not_in_future,
+    today,
+)
+from tracker.drives.models import (
+    PAYMENT_DRIVEN,
+    PLEDGE_MACHINE,
+    Channel,
+    Drive,
+    Payment,
+    Pledge,
+    PledgeSource,
+    PledgeStatus,
+)
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.money.amounts import checked_money
+from tracker.money.conversion import DatedSum, add_converted
+from tracker.money.value import Money
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# --- settling: paid amount, status, unpaid rest ----------------------------------------
+
+
+def move_pledge(pledge: Pledge, to: PledgeStatus) -> None:
+    """Move a pledge along PLEDGE_MACHINE; staying where it is is no move."""
+    if to != pledge.status:
+        PLEDGE_MACHINE.move(pledge, to)
+
+
+def status_from_payments(pledge: Pledge) -> PledgeStatus:
+    """The payment-driven status the paid amount calls for."""
+    if pledge.paid_minor <= 0:
+        return PledgeStatus.PLEDGED
+    if pledge.paid_minor >= pledge.amount_minor:
+        return PledgeStatus.PAID
+    return PledgeStatus.PARTLY_PAID
+
+
+def unpaid_in_drive_currency(pledge: Pledge, payments_unconverted: bool) -> int | None:
+    """The unpaid rest at the pledge's own rate; None when a rate (or a payment's) is missing."""
+    if pledge.drive_rate is None or pledge.drive_amount_minor is None or payments_unconverted:
+        return None
+    unpaid = max(0, pledge.amount_minor - pledge.paid_minor)
+    if unpaid == pledge.amount_minor:
+        return pledge.drive_amount_minor
+    rest = Money.from_minor(unpaid, pledge.currency)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return Money.rounded(rest.amount * pledge.drive_rate,  # type: ignore[union-attr]
+                             pledge.drive_amount_currency).minor
+
+
+def settle_pledge(pledge: Pledge) -> None:
+    """Sum the payments in SQL, move a payment-driven status to match, keep the unpaid rest."""
+    db.session.flush()
+    sums = [DatedSum(currency, on, int(minor), int(count)) for currency, on, minor, count in
+            db.session.execute(
+                select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor),
+                       func.count())
+                .where(Payment.pledge_id == pledge.id)
+                .group_by(Payment.currency, Payment.paid_on))]
+    paid = add_converted(sums, pledge.currency)
+    pledge.paid_minor = paid.money.minor
+    if pledge.status in PAYMENT_DRIVEN:
+        move_pledge(pledge, status_from_payments(pledge))
+    pledge.unpaid_drive_minor = unpaid_in_drive_currency(pledge, paid.unconverted > 0)
+    db.session.flush()  # constraints now, in the service; the drive's totals follow at commit
+
+
+# --- conflicts between two people's edits ----------------------------------------------
+
+
+def guard_conflicts(service: Callable[P, R]) -> Callable[P, R]:
+    """Turn SQLAlchemy's StaleDataError (a version that moved on) into PledgeConflict."""
+
+    @functools.wraps(service)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return service(*args, **kwargs)
+        except StaleDataError:
+            raise PledgeConflict() from None
+
+    return guarded
+
+
+def check_version(pledge: Pledge, version: int | None) -> None:
+    """Refuse with PledgeConflict when the pledge moved on since the form was loaded."""
+    if version is not None and version != pledge.version:
+        raise PledgeConflict()
+
+
+# --- staff pledges ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PledgeFields:
+    amount: Money
+    pledger_name: str
+    is_anonymous: bool
+    contact_email: str
+    external_reference: str | None
+
+
+def _reference_taken(reference: str | None) -> DomainError:
+    return DomainError(_("A pledge with the reference %(reference)s is already recorded for "
+                         "this drive.", reference=reference), field="external_reference")
+
+
+def _validate_pledge(drive: Drive, data: PledgeInput, current: Pledge | None) -> _PledgeFields:
+    amount = checked_money(data.amount, data.currency)
+    not_in_future(data.pledged_on, "pledged_on")
+    name, anonymous, email = checked_pledger(data.pledger_name, data.is_anonymous,
+                                             data.contact_email)
+    checked_text(data.note, MAX_TEXT_LENGTH, "note")
+    reference = (checked_text(data.external_reference, MAX_REFERENCE_LENGTH,
+                              "external_reference") or None)
+    if reference is not None:
+        clash = db.session.scalar(select(Pledge.id).where(
+            Pledge.drive_id == drive.id, Pledge.external_reference == reference))
+        if clash is not None and (current is None or clash != current.id):
+            raise _reference_taken(reference)
+    return _PledgeFields(amount, name, anonymous, email, reference)
+
+
+def _flush_new_pledge(pledge: Pledge) -> None:
+    """Insert a pledge; a reference stored by someone else meanwhile is a clear refusal.
+
+    A savepoint undoes this insert only; the caller rolls back after the refusal, as
+    after any DomainError.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(pledge)
+    except IntegrityError:
+        raise _reference_taken(pledge.external_reference) from None
+
+
+def log_pledge(drive: Drive, data: PledgeInput, *, by: User | None) -> Pledge:
+    """Record a pledge that staff took (by phone, at an event, by transfer) to a drive."""
+    require_staff_pledgeable(drive)
+    fields = _validate_pledge(drive, data, None)
+    pledge = Pledge(
+        drive_id=drive.id, amount=fields.amount, pledged_on=data.pledged_on,
+        pledger_name=fields.pledger_name, is_anonymous=fields.is_anonymous,
+        contact_email=fields.contact_email, channel=data.channel,
+        external_reference=fields.external_reference, note=data.note.strip(),
+        source=PledgeSource.STAFF, status=PledgeStatus.PLEDGED,
+        logged_by_id=by.id if by is not None else None, paid_minor=0,
+    )
+    convert_pledge(pledge, drive)
+    _flush_new_pledge(pledge)
+    settle_pledge(pledge)
+    return pledge
+
+
+@guard_conflicts
+def update_pledge(pledge: Pledge, data: PledgeInput) -> Pledge:
+    """Change a pledge; refuse with PledgeConflict when it changed since the form was loaded."""
+    check_version(pledge, data.version)
+    drive = pledge.drive
+    fields = _validate_pledge(drive, data, pledge)
+    currency_changed = fields.amount.currency != pledge.currency
+    pledge.amount = fields.amount
+    pledge.pledged_on = data.pledged_on
+    pledge.pledger_name, pledge.is_anonymous = fields.pledger_name, fields.is_anonymous
+    pledge.contact_email = fields.contact_email
+    pledge.channel = data.channel
+    pledge.external_reference = fields.external_reference
+    pledge.note = data.note.strip()
+    convert_pledge(pledge, drive)
+    if currency_changed:
+        for payment in pledge.payments:
+            convert_payment(payment, pledge, drive)
+    settle_pledge(pledge)
+    return pledge
+
+
+def _reason(reason: str, required: bool) -> str:
+    reason = checked_text(reason, MAX_REASON_LENGTH, "reason")
+    if required and not reason:
+        raise DomainError(_("Say why, so that others understand later."), field="reason")
+    return reason
+
+
+def _set_by_person(pledge: Pledge, to: PledgeStatus, reason: str, version: int | None) -> Pledge:
+    check_version(pledge, version)
+    move_pledge(pledge, to)
+    pledge.status_reason = reason
+    settle_pledge(pledge)
+    return pledge
+
+
+@guard_conflicts
+def confirm_pledge(pledge: Pledge, version: int | None = None) -> Pledge:
+    """Accept a pledge made on the public page: it now counts as pledged."""
+    return _set_by_person(pledge, PledgeStatus.PLEDGED, "", version)
+
+
+@guard_conflicts
+def reject_pledge(pledge: Pledge, reason: str = "", version: int | None = None) -> Pledge:
+    """Refuse a pledge made on the public page (spam, a duplicate, a mistake)."""
+    return _set_by_person(pledge, PledgeStatus.REJECTED, _reason(reason, False), version)
+
+
+@guard_conflicts
+def cancel_pledge(pledge: Pledge, reason: str, version: int | None = None) -> Pledge:
+    """Cancel an open pledge (the pledger withdrew it); a reason is required."""
+    return _set_by_person(pledge, PledgeStatus.CANCELLED, _reason(reason, True), version)
+
+
+@guard_conflicts
+def write_off_pledge(pledge: Pledge, reason: str, version: int | None = None) -> Pledge:
+    """Give up the unpaid rest of an open pledge; what was paid stays received."""
+    return _set_by_person(pledge, PledgeStatus.WRITTEN_OFF, _reason(reason, True), version)
+
+
+# --- public pledges --------------------------------------------------------------------
+
+
+def submit_public_pledge(drive: Drive, data: PublicPledgeInput) -> Pledge | None:
+    """Record a pledge from the public page, awaiting a lead's confirmation.
+
+    A filled honeypot (`trap`) is a robot: nothing is written and None is returned, and
+    the visitor sees the same thank-you page as everyone else.
+    """
+    if not drive.accepts_public_pledges:
+        raise DomainError(_("This drive does not take pledges at the moment."))
+    if data.trap.strip():
+        return None
+    amount = checked_money(data.amount, data.currency)
+    name, anonymous, email = checked_pledger(data.pledger_name, data.is_anonymous,
+                                             data.contact_email, email_required=True)
+    message = checked_text(data.message, MAX_MESSAGE_LENGTH, "message")
+    pledge = Pledge(
+        drive_id=drive.id, amount=amount, pledged_on=today(), pledger_name=name,
+        is_anonymous=anonymous, contact_email=email, message=message,
+        source=PledgeSource.PUBLIC_FORM, status=PledgeStatus.UNCONFIRMED,
+        channel=Channel.OTHER, logged_by_id=None, paid_minor=0,
+    )
+    convert_pledge(pledge, drive)
+    db.session.add(pledge)
+    db.session.flush()
+    settle_pledge(pledge)
+    return pledge

@@ -1,0 +1,292 @@
+"""Reading drives, pledges and payments: lookups, lists and figures from the roll-up.
+
+Nothing here writes; figures come from each drive's roll-up row (drives.rollup),
+never from counting its pledges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from tracker.campaigns.models import Campaign, CampaignPartner
+from tracker.drives.inputs import today
+from tracker.drives.models import (
+    NOT_SUPPORTING,
+    OPEN,
+    Drive,
+    DriveStatus,
+    DriveTotals,
+    Payment,
+    Pledge,
+    PledgeStatus,
+)
+from tracker.errors import found
+from tracker.extensions import db
+from tracker.money.conversion import RateMissing
+from tracker.money.value import Money
+from tracker.orgs.models import Organization
+
+PLEDGES_PER_PAGE = 50
+DRIVES_PER_PAGE = 50
+PUBLIC_SUPPORTERS_SHOWN = 100
+MISSING_RATES_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class DriveFigures:
+    """A drive's progress in its goal currency, read from the roll-up."""
+
+    goal: Money
+    received: Money
+    pledged: Money
+    supporters: int
+    unconverted: int
+    days_left: int | None
+
+    @staticmethod
+    def _share(part: Money, whole: Money, cap: Decimal) -> Decimal:
+        if whole.amount <= 0:
+            return Decimal(0)
+        share = part.amount * 100 / whole.amount
+        return max(Decimal(0), min(cap, share)).quantize(Decimal("0.1"))
+
+    @property
+    def received_width(self) -> Decimal:
+        """Percent of the goal received, for the thermometer (0 to 100)."""
+        return self._share(self.received, self.goal, Decimal(100))
+
+    @property
+    def pledged_width(self) -> Decimal:
+        """Percent of the goal pledged but unpaid, drawn after the received part."""
+        return self._share(self.pledged, self.goal, Decimal(100) - self.received_width)
+
+    @property
+    def ended(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+@dataclass(frozen=True)
+class DriveRow:
+    """A drive with its figures, for lists."""
+
+    drive: Drive
+    figures: DriveFigures
+
+
+@dataclass(frozen=True)
+class MissingRate:
+    """A conversion that could not be made: which pair, which date, for which record."""
+
+    pledge: Pledge
+    payment: Payment | None
+    base: str
+    quote: str
+    on: date
+
+    @property
+    def message(self) -> str:
+        return RateMissing(self.base, self.quote, self.on).message
+
+
+def find_drive(slug: str) -> Drive | None:
+    """The drive with this slug, or None."""
+    return db.session.scalar(
+        select(Drive).options(joinedload(Drive.totals), joinedload(Drive.campaign))
+        .where(Drive.slug == slug)
+    )
+
+
+def find_pledge(drive: Drive, pledge_id: int) -> Pledge | None:
+    """The drive's pledge with this id, or None (a pledge is only reachable through its drive)."""
+    return db.session.scalar(
+        select(Pledge).where(Pledge.id == pledge_id, Pledge.drive_id == drive.id)
+    )
+
+
+def find_payment(pledge: Pledge, payment_id: int) -> Payment | None:
+    """The pledge's payment with this id, or None."""
+    return db.session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.pledge_id == pledge.id)
+    )
+
+
+def get_drive(slug: str) -> Drive:
+    """The drive with this slug, or NotFound."""
+    return found(find_drive(slug), f"no drive {slug}")
+
+
+def get_public_drive(slug: str) -> Drive:
+    """A drive the public may see (public and live, funded or closed), or NotFound."""
+    drive = find_drive(slug)
+    return found(drive if drive is not None and drive.is_publicly_visible else None,
+                 f"no public drive {slug}")
+
+
+def get_pledge(drive: Drive, pledge_id: int) -> Pledge:
+    """The drive's pledge with this id, or NotFound."""
+    return found(find_pledge(drive, pledge_id), f"no pledge {pledge_id}")
+
+
+def get_payment(pledge: Pledge, payment_id: int) -> Payment:
+    """The pledge's payment with this id, or NotFound."""
+    return found(find_payment(pledge, payment_id), f"no payment {payment_id}")
+
+
+def figures_of(drive: Drive, totals: DriveTotals | None) -> DriveFigures:
+    """The drive's progress from its roll-up row (zero when the row is missing)."""
+    zero = Money.zero(drive.currency)
+    same = totals is not None and totals.currency == drive.currency
+    days_left = (drive.ends_on - today()).days if drive.ends_on else None
+    return DriveFigures(
+        goal=drive.goal,
+        received=totals.received if same else zero,  # type: ignore[union-attr]
+        pledged=totals.pledged if same else zero,  # type: ignore[union-attr]
+        supporters=totals.supporters if totals else 0,
+        unconverted=totals.unconverted if totals else 0,
+        days_left=days_left,
+    )
+
+
+def drive_figures(drive: Drive) -> DriveFigures:
+    """The drive's progress, read from its roll-up (never from its pledges)."""
+    return figures_of(drive, drive.totals)
+
+
+def _rows(query: Any) -> list[DriveRow]:
+    return [DriveRow(drive, figures_of(drive, totals))
+            for drive, totals in db.session.execute(query)]
+
+
+def _drives_query() -> Any:
+    return (
+        select(Drive, DriveTotals)
+        .outerjoin(DriveTotals, DriveTotals.drive_id == Drive.id)
+        .options(joinedload(Drive.campaign), joinedload(Drive.organiser))
+    )
+
+
+def drives_of_campaign(campaign: Campaign) -> list[DriveRow]:
+    """A campaign's drives, newest start first, each with its figures from the roll-up."""
+    return _rows(_drives_query().where(Drive.campaign_id == campaign.id)
+                 .order_by(Drive.starts_on.desc(), Drive.id.desc()))
+
+
+def list_drives(campaign_id: int | None = None, status: DriveStatus | None = None
+                ) -> list[DriveRow]:
+    """Every drive, filtered by campaign and status, newest start first."""
+    query = _drives_query().order_by(Drive.starts_on.desc(), Drive.id.desc())
+    if campaign_id is not None:
+        query = query.where(Drive.campaign_id == campaign_id)
+    if status is not None:
+        query = query.where(Drive.status == status)
+    return _rows(query)
+
+
+def campaigns_with_drives() -> list[Campaign]:
+    """The campaigns that have at least one drive, for the list's filter."""
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.id.in_(select(Drive.campaign_id)))
+    )
+    return sorted(campaigns, key=lambda campaign: campaign.title.casefold())
+
+
+def organiser_choices(campaign: Campaign) -> list[Organization]:
+    """The organisations that may organise a drive of the campaign: its lead and partners."""
+    partners = select(CampaignPartner.organization_id).where(
+        CampaignPartner.campaign_id == campaign.id
+    )
+    orgs = db.session.scalars(select(Organization).where(
+        or_(Organization.id == campaign.lead_org_id, Organization.id.in_(partners))
+    ))
+    return sorted(orgs, key=lambda org: (org.id != campaign.lead_org_id, org.name.casefold()))
+
+
+def list_pledges(drive: Drive, page: int = 1, per_page: int = PLEDGES_PER_PAGE) -> Pagination:
+    """The drive's pledges except those awaiting confirmation, newest first, one page.
+
+    The number of pages comes from the drive's roll-up (a count kept with every write),
+    so a drive with a hundred thousand pledges is not counted on every view.
+    """
+    total = drive.totals.listed if drive.totals is not None else None
+    query = (
+        select(Pledge)
+        .where(Pledge.drive_id == drive.id, Pledge.status != PledgeStatus.UNCONFIRMED)
+        .order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
+    )
+    if total is None:
+        return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pages = max(1, -(-total // per_page))
+    pagination = db.paginate(query, page=min(max(1, page), pages), per_page=per_page,
+                             error_out=False, count=False)
+    pagination.total = total
+    return pagination
+
+
+def awaiting_confirmation(drive: Drive) -> list[Pledge]:
+    """Public pledges that a lead has to confirm or reject, oldest first."""
+    return list(db.session.scalars(
+        select(Pledge)
+        .where(Pledge.drive_id == drive.id, Pledge.status == PledgeStatus.UNCONFIRMED)
+        .order_by(Pledge.created_at, Pledge.id)
+    ))
+
+
+def public_supporters(drive: Drive, limit: int = PUBLIC_SUPPORTERS_SHOWN) -> list[str]:
+    """Names of the latest supporters who did not ask to stay anonymous (confirmed only)."""
+    return list(db.session.scalars(
+        select(Pledge.pledger_name)
+        .where(Pledge.drive_id == drive.id, Pledge.status.not_in(NOT_SUPPORTING),
+               Pledge.is_anonymous.is_(False), Pledge.pledger_name != "")
+        .order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
+        .limit(limit)
+    ))
+
+
+def missing_rates(drive: Drive, limit: int = MISSING_RATES_SHOWN) -> list[MissingRate]:
+    """The conversions the drive's totals leave out for want of a rate, each named."""
+    found: list[MissingRate] = []
+    pledges = db.session.scalars(
+        select(Pledge)
+        .where(Pledge.drive_id == drive.id, Pledge.status.in_(OPEN),
+               Pledge.drive_amount_minor.is_(None))
+        .order_by(Pledge.pledged_on, Pledge.id).limit(limit)
+    )
+    found += [MissingRate(p, None, p.currency, drive.currency, p.pledged_on) for p in pledges]
+    payments = db.session.execute(
+        select(Payment, Pledge).join(Pledge, Payment.pledge_id == Pledge.id)
+        .where(Pledge.drive_id == drive.id,
+               or_(Payment.drive_amount_minor.is_(None), Payment.pledge_amount_minor.is_(None)))
+        .order_by(Payment.paid_on, Payment.id).limit(limit)
+    )
+    for payment, pledge in payments:
+        found += _missing_of_payment(pledge, payment)
+    return found[:limit]
+
+
+def pledge_missing_rates(pledge: Pledge) -> list[MissingRate]:
+    """The conversions of one pledge and its payments that lack a rate."""
+    found = []
+    if pledge.drive_amount_minor is None:
+        found.append(MissingRate(pledge, None, pledge.currency, pledge.drive_amount_currency,
+                                 pledge.pledged_on))
+    for payment in pledge.payments:
+        found += _missing_of_payment(pledge, payment)
+    return found
+
+
+def _missing_of_payment(pledge: Pledge, payment: Payment) -> list[MissingRate]:
+    found = []
+    if payment.pledge_amount_minor is None:
+        found.append(MissingRate(pledge, payment, payment.currency,
+                                 payment.pledge_amount_currency, payment.paid_on))
+    if payment.drive_amount_minor is None:
+        found.append(MissingRate(pledge, payment, payment.currency,
+                                 payment.drive_amount_currency, payment.paid_on))
+    return found

@@ -1,0 +1,15 @@
+"""Screens of crowdfunding drives, pledges and payments, and the public drive pages.
+
+One blueprint, `bp`, in modules by screen: `drives` (the list, a drive, its form and
+status), `pledges` (pledges and payments), `files` (importing and exporting pledges),
+`public` (the public page, the thank-you page, the widget).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("drives", __name__)
+
+# Importing the modules registers their routes on bp.
+from tracker.drives.views import drives, files, pledges, public  # noqa: E402, F401

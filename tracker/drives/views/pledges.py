@@ -1,0 +1,178 @@
+"""Staff screens of pledges and payments: log, edit, confirm or close, record, remove."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from tracker.audit.services import history_for
+from tracker.auth.permissions import Action
+from tracker.auth.sessions import current_user
+from tracker.drives import services
+from tracker.drives.forms import PaymentForm, PledgeForm, PledgeStatusForm
+from tracker.drives.models import Drive, Pledge
+from tracker.drives.views import bp
+from tracker.drives.views.common import page_arg, refusal_status, render_drive, require_on
+from tracker.errors import DomainError
+from tracker.forms import apply_domain_error
+from tracker.i18n import format_money
+from tracker.views import commit
+
+
+def _render_form(drive: Drive, form: PledgeForm, pledge: Pledge | None = None,
+                 status: int = 200) -> Any:
+    return render_template("drives/pledge_form.html", drive=drive, form=form,
+                           pledge=pledge), status
+
+
+def _render_pledge(drive: Drive, pledge: Pledge, *, payment_form: PaymentForm | None = None,
+                   status_form: PledgeStatusForm | None = None, status: int = 200) -> Any:
+    return render_template(
+        "drives/pledge.html",
+        drive=drive,
+        pledge=pledge,
+        payment_form=payment_form or PaymentForm.for_pledge(pledge),
+        status_form=status_form or PledgeStatusForm.for_pledge(pledge),
+        missing=services.pledge_missing_rates(pledge),
+        history=history_for("pledge", pledge.id, page=page_arg("history_page")),
+    ), status
+
+
+@bp.route("/drives/<slug>/pledges/new", methods=["GET", "POST"])
+def new_pledge(slug: str):
+    """Log a pledge that staff took, in any currency."""
+    drive = services.get_drive(slug)
+    require_on(Action.LOG_PLEDGES, drive)
+    form = PledgeForm.for_drive(drive)
+    if not form.is_submitted():
+        return _render_form(drive, form)
+    if not form.validate():
+        return _render_form(drive, form, status=422)
+    outcome = commit(lambda: services.log_pledge(drive, form.to_input(),
+                                                 by=current_user),  # type: ignore[arg-type]
+                     form)
+    if outcome.refused:
+        return _render_form(drive, form, status=422)
+    assert outcome.value is not None
+    flash(_("Pledge of %(amount)s logged.", amount=format_money(outcome.value.amount)),
+          "success")
+    return redirect(url_for("drives.show", slug=slug, _anchor="pledges"))
+
+
+@bp.get("/drives/<slug>/pledges/<int:pledge_id>")
+def pledge(slug: str, pledge_id: int):
+    """A pledge with its payments, conversions and history."""
+    drive = services.get_drive(slug)
+    return _render_pledge(drive, services.get_pledge(drive, pledge_id))
+
+
+@bp.route("/drives/<slug>/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
+def edit_pledge(slug: str, pledge_id: int):
+    """Change a pledge; a change someone else saved meanwhile is never overwritten."""
+    drive = services.get_drive(slug)
+    require_on(Action.LOG_PLEDGES, drive)
+    pledge = services.get_pledge(drive, pledge_id)
+    form = PledgeForm.for_pledge(pledge)
+    if not form.is_submitted():
+        return _render_form(drive, form, pledge)
+    if not form.validate():
+        return _render_form(drive, form, pledge, status=422)
+    outcome = commit(lambda: services.update_pledge(pledge, form.to_input()), form)
+    if outcome.refused:
+        return _render_form(drive, form, pledge, status=refusal_status(outcome.error))
+    flash(_("Pledge saved."), "success")
+    return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id))
+
+
+def _set_status(slug: str, pledge_id: int, change: Callable[[Pledge, str, int | None], Any],
+                done: str, back_to_drive: bool) -> Any:
+    """Confirm, reject, cancel or write off a pledge: the four views differ only in words."""
+    drive = services.get_drive(slug)
+    require_on(Action.LOG_PLEDGES, drive)
+    pledge = services.get_pledge(drive, pledge_id)
+    form = PledgeStatusForm()
+    if form.validate():
+        error = commit(lambda: change(pledge, form.reason.data or "", form.seen_version)).error
+    else:
+        # Form errors are lazy strings: str() them before joining.
+        error = DomainError(" ".join(map(str, form.version.errors))
+                            or " ".join(map(str, form.reason.errors)),
+                            field="reason" if form.reason.errors else None)
+    if error is not None:
+        if back_to_drive:
+            return render_drive(drive, error=error.message, status=refusal_status(error))
+        apply_domain_error(form, error)
+        return _render_pledge(drive, pledge, status_form=form, status=refusal_status(error))
+    flash(done, "success")
+    if back_to_drive:
+        return redirect(url_for("drives.show", slug=slug, _anchor="awaiting"))
+    return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id))
+
+
+@bp.post("/drives/<slug>/pledges/<int:pledge_id>/confirm")
+def confirm_pledge(slug: str, pledge_id: int):
+    """Confirm a pledge made on the public page."""
+    return _set_status(slug, pledge_id,
+                       lambda pledge, _reason, version: services.confirm_pledge(pledge, version),
+                       _("Pledge confirmed: it now counts towards the drive."), True)
+
+
+@bp.post("/drives/<slug>/pledges/<int:pledge_id>/reject")
+def reject_pledge(slug: str, pledge_id: int):
+    """Reject a pledge made on the public page (spam, a duplicate)."""
+    return _set_status(slug, pledge_id, services.reject_pledge,
+                       _("Pledge rejected."), True)
+
+
+@bp.post("/drives/<slug>/pledges/<int:pledge_id>/cancel")
+def cancel_pledge(slug: str, pledge_id: int):
+    """Cancel an open pledge, with a reason."""
+    return _set_status(slug, pledge_id, services.cancel_pledge,
+                       _("Pledge cancelled."), False)
+
+
+@bp.post("/drives/<slug>/pledges/<int:pledge_id>/write-off")
+def write_off_pledge(slug: str, pledge_id: int):
+    """Write off the unpaid rest of an open pledge, with a reason."""
+    return _set_status(slug, pledge_id, services.write_off_pledge,
+                       _("Unpaid rest written off; what was paid stays received."), False)
+
+
+@bp.post("/drives/<slug>/pledges/<int:pledge_id>/payments")
+def record_payment(slug: str, pledge_id: int):
+    """Record a payment against a pledge."""
+    drive = services.get_drive(slug)
+    require_on(Action.LOG_PLEDGES, drive)
+    pledge = services.get_pledge(drive, pledge_id)
+    form = PaymentForm.for_pledge(pledge)
+    if not form.validate():
+        return _render_pledge(drive, pledge, payment_form=form, status=422)
+    outcome = commit(lambda: services.record_payment(pledge, form.to_input(),
+                                                     by=current_user),  # type: ignore[arg-type]
+                     form)
+    if outcome.refused:
+        return _render_pledge(drive, pledge, payment_form=form,
+                              status=refusal_status(outcome.error))
+    assert outcome.value is not None
+    flash(_("Payment of %(amount)s recorded.", amount=format_money(outcome.value.amount)),
+          "success")
+    return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))
+
+
+@bp.post("/drives/<slug>/pledges/<int:pledge_id>/payments/<int:payment_id>/remove")
+def remove_payment(slug: str, pledge_id: int, payment_id: int):
+    """Remove a payment recorded by mistake."""
+    drive = services.get_drive(slug)
+    require_on(Action.LOG_PLEDGES, drive)
+    pledge = services.get_pledge(drive, pledge_id)
+    payment = services.get_payment(pledge, payment_id)
+    amount = payment.amount
+    outcome = commit(lambda: services.remove_payment(payment))
+    if outcome.refused:
+        flash(outcome.message, "danger")
+        return _render_pledge(drive, pledge, status=refusal_status(outcome.error))
+    flash(_("Payment of %(amount)s removed.", amount=format_money(amount)), "success")
+    return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))

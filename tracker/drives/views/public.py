@@ -1,0 +1,107 @@
+"""The public pages of a drive: progress and the pledge form, thanks, the embeddable widget."""
+
+from __future__ import annotations
+
+import math
+import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.wrappers import Response
+
+from tracker.auth.headers import frameable
+from tracker.auth.sessions import public
+from tracker.drives import services
+from tracker.drives.forms import PublicPledgeForm
+from tracker.drives.models import Drive
+from tracker.drives.views import bp
+from tracker.extensions import limiter
+from tracker.money.value import Money, MoneyError
+from tracker.views import commit
+
+PUBLIC_PLEDGE_LIMIT = "5 per 10 minutes"  # per client address; PUBLIC_PLEDGE_LIMIT in config wins
+THANKS_KEY = "drive_thanks"
+
+
+def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> Any:
+    return render_template(
+        "drives/public.html",
+        drive=drive,
+        figures=services.drive_figures(drive),
+        supporters=services.public_supporters(drive),
+        form=form,
+        share_url=url_for("drives.public_page", slug=drive.slug, _external=True),
+    ), status
+
+
+def _public_pledge_allowed() -> tuple[bool, int]:
+    """Count this submission against the client address; (allowed, seconds until allowed)."""
+    item = parse(current_app.config.get("PUBLIC_PLEDGE_LIMIT", PUBLIC_PLEDGE_LIMIT))
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    key = f"{prefix}/public-pledges/address/{request.remote_addr or 'unknown'}"
+    strategy = MovingWindowRateLimiter(limiter.storage)
+    if strategy.hit(item, key):
+        return True, 0
+    reset = strategy.get_window_stats(item, key).reset_time
+    return False, max(1, math.ceil(reset - time.time()))
+
+
+@bp.get("/d/<slug>")
+@public
+def public_page(slug: str):
+    """The public page of a drive: progress, supporters, a share link and the pledge form."""
+    drive = services.get_public_drive(slug)
+    return _render_public(drive, PublicPledgeForm.for_drive(drive))
+
+
+@bp.post("/d/<slug>")
+@public
+def public_pledge(slug: str):
+    """A pledge from the public page: rate limited, CSRF protected, confirmed later by a lead."""
+    drive = services.get_public_drive(slug)
+    allowed, retry_after = _public_pledge_allowed()
+    if not allowed:
+        response = make_response(render_template("drives/too_many_pledges.html", drive=drive,
+                                                 retry_after=retry_after), 429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+    form = PublicPledgeForm.for_drive(drive)
+    if not form.validate():
+        return _render_public(drive, form, status=422)
+    if commit(lambda: services.submit_public_pledge(drive, form.to_input()), form).refused:
+        return _render_public(services.get_public_drive(slug), form, status=422)
+    session[THANKS_KEY] = {"slug": slug, "amount": str(form.amount.data),
+                           "currency": form.currency.data}
+    return redirect(url_for("drives.thanks", slug=slug))
+
+
+def _thanked_amount(slug: str) -> Money | None:
+    """The amount of the visitor's last pledge to this drive, kept in their session."""
+    thanks = session.get(THANKS_KEY)
+    if not isinstance(thanks, dict) or thanks.get("slug") != slug:
+        return None
+    try:
+        return Money(Decimal(str(thanks.get("amount"))), str(thanks.get("currency")))
+    except (MoneyError, InvalidOperation, ValueError):
+        return None
+
+
+@bp.get("/d/<slug>/thanks")
+@public
+def thanks(slug: str):
+    """The thank-you page after a public pledge."""
+    drive = services.get_public_drive(slug)
+    return render_template("drives/thanks.html", drive=drive, amount=_thanked_amount(slug))
+
+
+@bp.get("/d/<slug>/widget")
+@public
+@frameable
+def widget(slug: str) -> Response | Any:
+    """A small embeddable view of a drive's progress: the one page other sites may frame."""
+    drive = services.get_public_drive(slug)
+    return render_template("drives/widget.html", drive=drive,
+                           figures=services.drive_figures(drive))

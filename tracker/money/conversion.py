@@ -1,0 +1,298 @@
+"""Conversion between currencies: the one rule of Tracker, and the sums built on it.
+
+The rule: an amount is converted at the rate of its own date, that is the latest rate
+on or before that date for the pair; on the same day the direct pair is preferred, and
+if only the opposite pair is known its inverse (to 34 significant digits) is used. The
+exact product is then rounded once, half away from zero, to the target currency's minor
+unit (value.ROUNDING). A rate stored beside a converted amount is cut to 28 significant
+digits to fit its column (`storable_rate`).
+
+Sums across currencies: the database first adds the amounts that share a currency and
+a date (they share a rate, so they are one amount); each such sum is converted by the
+rule above, and the rounded results are added (`add_converted`). A sum whose rate is
+missing is left out and named by its pair and date, never counted as zero. The original
+amounts are always kept beside anything converted from them.
+
+`convert` reads one rate per call; `RateBook` reads every rate it needs in one query
+and answers exactly as `convert` does, for code that converts thousands of amounts.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, localcontext
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.money.models import ExchangeRate
+from tracker.money.value import Money, minor_units
+
+INVERSE_PRECISION = 34  # significant digits of an inverse rate
+PRODUCT_PRECISION = 50  # enough for any amount times any rate, before the one rounding
+STORED_PRECISION = 28  # significant digits of a rate stored beside a converted amount
+
+
+class RateMissing(DomainError):
+    """No rate for a currency pair on or before a date: never a silent zero."""
+
+    def __init__(self, base: str, quote: str, on: date) -> None:
+        super().__init__(
+            _("No exchange rate from %(base)s to %(quote)s on or before %(date)s.",
+              base=base, quote=quote, date=on.isoformat())
+        )
+        self.base, self.quote, self.on = base, quote, on
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A converted amount with the original and the rate that was used."""
+
+    original: Money
+    converted: Money
+    rate: Decimal
+    rate_date: date | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A conversion as records store it: minor units, the rate as stored, its date.
+
+    All three are None when the rate is missing (the record names the pair instead).
+    """
+
+    minor: int | None
+    rate: Decimal | None
+    rate_on: date | None
+
+
+NOT_CONVERTED = Converted(None, None, None)
+
+
+def storable_rate(rate: Decimal) -> Decimal:
+    """The rate as stored beside a converted amount: an inverse is cut to fit its column."""
+    with localcontext() as ctx:
+        ctx.prec = STORED_PRECISION
+        return +rate
+
+
+def inverse(rate: Decimal) -> Decimal:
+    """The opposite pair's rate, to INVERSE_PRECISION significant digits."""
+    with localcontext() as ctx:
+        ctx.prec = INVERSE_PRECISION
+        return Decimal(1) / rate
+
+
+def apply_rate(amount: Decimal, rate: Decimal, to: str) -> Money:
+    """The exact product rounded once to the target currency's minor unit."""
+    with localcontext() as ctx:
+        ctx.prec = PRODUCT_PRECISION
+        return Money.rounded(amount * rate, to)
+
+
+def rate_on(base: str, quote: str, on: date) -> tuple[Decimal, ExchangeRate]:
+    """Units of `quote` per unit of `base` on a date, and the stored rate it came from."""
+    latest = db.session.scalar(
+        select(ExchangeRate)
+        .where(
+            or_(
+                (ExchangeRate.base == base) & (ExchangeRate.quote == quote),
+                (ExchangeRate.base == quote) & (ExchangeRate.quote == base),
+            ),
+            ExchangeRate.on_date <= on,
+        )
+        .order_by(ExchangeRate.on_date.desc(), (ExchangeRate.base == base).desc())
+        .limit(1)
+    )
+    if latest is None:
+        raise RateMissing(base, quote, on)
+    if latest.base == base:
+        return latest.rate, latest
+    return inverse(latest.rate), latest
+
+
+def convert(money: Money, to: str, on: date) -> Conversion:
+    """Convert at the rate of the date; raise RateMissing rather than guess."""
+    if money.currency == to:
+        return Conversion(money, money, Decimal(1), None, "")
+    rate, record = rate_on(money.currency, to, on)
+    return Conversion(money, apply_rate(money.amount, rate, to), rate, record.on_date,
+                      record.source)
+
+
+def converted(money: Money, to: str, on: date) -> Converted:
+    """The amount as a record stores its conversion (all None when the rate is missing)."""
+    try:
+        result = convert(money, to, on)
+    except RateMissing:
+        return NOT_CONVERTED
+    return Converted(result.converted.minor, storable_rate(result.rate), result.rate_date)
+
+
+# Converting many amounts at once -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatedSum:
+    """Amounts in one currency on one date, added by the database; converted as one amount.
+
+    `minor` may carry a fraction of a minor unit (a probability-weighted request);
+    `count` is how many records the sum stands for.
+    """
+
+    currency: str
+    on: date
+    minor: int | Decimal
+    count: int = 1
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-minor_units(self.currency))
+
+
+@dataclass(frozen=True, order=True)
+class MissingPair:
+    """A rate that was needed and not found: which pair, on which date."""
+
+    on: date
+    base: str
+    quote: str
+
+    @property
+    def message(self) -> str:
+        return RateMissing(self.base, self.quote, self.on).message
+
+
+@dataclass(frozen=True)
+class ConvertedTotal:
+    """The sum of converted amounts, and what could not be converted."""
+
+    money: Money
+    unconverted: int = 0
+    missing: tuple[MissingPair, ...] = ()
+
+
+@dataclass
+class RateBook:
+    """Every stored rate between some currencies, read in one query, looked up in memory.
+
+    `rate_on` answers exactly as the module's `rate_on` does (latest on or before the
+    date, the direct pair preferred on the same day, else the inverse), and `converted`
+    exactly as `converted` does; it exists so that converting thousands of amounts costs
+    one query, not thousands.
+    """
+
+    currencies: frozenset[str]
+    _dates: dict[tuple[str, str], list[date]] = field(default_factory=dict)
+    _rates: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    _found: dict[tuple[str, str, date], tuple[Decimal, Decimal, date | None] | None] = field(
+        default_factory=dict)
+
+    @classmethod
+    def load(cls, currencies: Iterable[str]) -> RateBook:
+        """Read the rates among these currencies (one query)."""
+        codes = frozenset(currencies)
+        book = cls(codes)
+        if len(codes) < 2:
+            return book
+        book._read(select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
+                          ExchangeRate.rate)
+                   .where(ExchangeRate.base.in_(codes), ExchangeRate.quote.in_(codes)))
+        return book
+
+    @classmethod
+    def into(cls, to: str, until: date | None = None) -> RateBook:
+        """Read every rate between `to` and any other currency, up to a date (one query).
+
+        For converting amounts in any currency into one (a drive's), when which
+        currencies will come is not known in advance (an imported file).
+        """
+        query = (select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
+                        ExchangeRate.rate)
+                 .where(or_(ExchangeRate.base == to, ExchangeRate.quote == to)))
+        if until is not None:
+            query = query.where(ExchangeRate.on_date <= until)
+        book = cls(frozenset({to}))
+        book._read(query)
+        book.currencies = frozenset(code for pair in book._dates for code in pair) | {to}
+        return book
+
+    def _read(self, query: object) -> None:
+        rows = db.session.execute(query.order_by(  # type: ignore[attr-defined]
+            ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date))
+        for base, quote, on, rate in rows:
+            self._dates.setdefault((base, quote), []).append(on)
+            self._rates.setdefault((base, quote), []).append(rate)
+
+    def _latest(self, base: str, quote: str, on: date) -> tuple[date, Decimal] | None:
+        dates = self._dates.get((base, quote))
+        if not dates:
+            return None
+        index = bisect.bisect_right(dates, on)
+        if index == 0:
+            return None
+        return dates[index - 1], self._rates[(base, quote)][index - 1]
+
+    def dated_rate(self, base: str, quote: str, on: date) -> tuple[Decimal, date | None] | None:
+        """The rate for a date and the date it was recorded for; None when none is known."""
+        if base == quote:
+            return Decimal(1), None
+        direct = self._latest(base, quote, on)
+        opposite = self._latest(quote, base, on)
+        if direct is not None and (opposite is None or direct[0] >= opposite[0]):
+            return direct[1], direct[0]
+        if opposite is None:
+            return None
+        return inverse(opposite[1]), opposite[0]
+
+    def rate_on(self, base: str, quote: str, on: date) -> Decimal | None:
+        """Units of `quote` per unit of `base` on a date, or None when no rate is known."""
+        found = self.dated_rate(base, quote, on)
+        return None if found is None else found[0]
+
+    def converted(self, minor: int, currency: str, to: str, on: date) -> Converted:
+        """Minor units of `currency` as a record stores them converted into `to` on a date.
+
+        Each (pair, date) is looked up once and kept, so a file of many rows on few
+        dates costs few look-ups.
+        """
+        key = (currency, to, on)
+        found = self._found.get(key, self._found)
+        if found is self._found:
+            dated = self.dated_rate(currency, to, on)
+            found = self._found[key] = (None if dated is None
+                                        else (dated[0], storable_rate(dated[0]), dated[1]))
+        if found is None:
+            return NOT_CONVERTED
+        rate, stored, rate_date = found  # type: ignore[misc]
+        if currency == to:
+            return Converted(minor, stored, None)
+        amount = Decimal(minor).scaleb(-minor_units(currency))
+        return Converted(apply_rate(amount, rate, to).minor, stored, rate_date)
+
+
+def add_converted(sums: Iterable[DatedSum], to: str, book: RateBook | None = None
+                  ) -> ConvertedTotal:
+    """Convert each dated sum into `to` at its date's rate, round it, and add the results."""
+    sums = list(sums)
+    if book is None:
+        book = RateBook.load({to, *(item.currency for item in sums)})
+    total = Decimal(0)
+    unconverted = 0
+    missing: set[MissingPair] = set()
+    with localcontext() as ctx:
+        ctx.prec = PRODUCT_PRECISION
+        for item in sums:
+            rate = book.rate_on(item.currency, to, item.on)
+            if rate is None:
+                unconverted += item.count
+                missing.add(MissingPair(item.on, item.currency, to))
+                continue
+            total += apply_rate(item.amount, rate, to).amount
+    return ConvertedTotal(Money(total, to), unconverted, tuple(sorted(missing)))

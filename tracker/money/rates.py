@@ -1,0 +1,191 @@
+"""Exchange rates: recording one, checking one, and listing them.
+
+Converting with them is tracker.money.conversion's job (the one conversion rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.money.conversion import inverse
+from tracker.money.iso4217 import REGIONAL
+from tracker.money.models import Currency, ExchangeRate
+from tracker.money.value import MoneyError, minor_units
+
+MAX_RATE = Decimal("100000000")
+MAX_RATE_DIGITS = 18
+MAX_SOURCE_LENGTH = 200
+RATES_PER_PAGE = 50
+RATE_ANCHORS = ("USD", "EUR")  # the currency list shows the latest rate against each
+
+
+def check_rate_input(on_date: date, base: str, quote: str, rate: Decimal) -> None:
+    """Refuse an unknown currency, a pair of one currency, or a non-positive or absurd rate."""
+    for name, code in (("base", base), ("quote", quote)):
+        try:
+            minor_units(code)
+        except MoneyError:
+            raise DomainError(_("Unknown currency: %(code)s.", code=code), field=name) from None
+    if base == quote:
+        raise DomainError(_("Choose two different currencies."), field="quote")
+    problem = rate_problem(rate)
+    if problem:
+        raise DomainError(problem, field="rate")
+
+
+def rate_problem(rate: Decimal) -> str | None:
+    """Why a rate cannot be right (not positive, absurdly large or precise), or None."""
+    if not rate.is_finite() or rate <= 0:
+        return _("The rate must be greater than zero.")
+    if rate > MAX_RATE or len(rate.normalize().as_tuple().digits) > MAX_RATE_DIGITS:
+        return _("This rate is implausible; check the digits.")
+    return None
+
+
+def source_problem(source: str) -> str | None:
+    """Why a rate's source cannot be accepted (missing or too long), or None."""
+    if not source.strip():
+        return _("Say where the rate comes from (e.g. ECB, central bank).")
+    if len(source.strip()) > MAX_SOURCE_LENGTH:
+        return _("Keep the source under %(limit)s characters.", limit=MAX_SOURCE_LENGTH)
+    return None
+
+
+def already_recorded(base: str, quote: str, on: date) -> DomainError:
+    return DomainError(
+        _("A %(base)s→%(quote)s rate for %(date)s is already recorded.",
+          base=base, quote=quote, date=on.isoformat()),
+        field="on_date",
+    )
+
+
+def find_rate(base: str, quote: str, on: date) -> ExchangeRate | None:
+    """The rate stored for exactly this pair and date, or None."""
+    return db.session.scalar(
+        select(ExchangeRate).where(
+            ExchangeRate.base == base, ExchangeRate.quote == quote, ExchangeRate.on_date == on
+        )
+    )
+
+
+def add_rate(on_date: date, base: str, quote: str, rate: Decimal, source: str) -> ExchangeRate:
+    """Record a dated rate; a second rate for the same pair and date is refused."""
+    check_rate_input(on_date, base, quote, rate)
+    problem = source_problem(source)
+    if problem:
+        raise DomainError(problem, field="source")
+    if find_rate(base, quote, on_date) is not None:
+        raise already_recorded(base, quote, on_date)
+    record = ExchangeRate(on_date=on_date, base=base, quote=quote, rate=rate,
+                          source=source.strip())
+    try:
+        # A savepoint: a clash undoes this insert only, never the caller's other work.
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        # Someone recorded the same pair and date between the check and the insert.
+        raise already_recorded(base, quote, on_date) from None
+    return record
+
+
+# --- listing currencies and rates ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestRate:
+    """The latest known rate of a currency against an anchor (USD, EUR), as anchor → currency.
+
+    `per_anchor` is how many units of the currency one unit of the anchor buys; when
+    only the opposite pair is stored it is the inverse, and `inverse` says so.
+    """
+
+    per_anchor: Decimal
+    on_date: date
+    source: str
+    inverse: bool
+
+
+@dataclass(frozen=True)
+class CurrencyRow:
+    """One line of the currency list: code, minor units and the latest rates, if any."""
+
+    code: str
+    minor_units: int
+    regional: bool
+    against: dict[str, LatestRate]
+
+
+def list_currencies(include_all: bool = False) -> list[CurrencyRow]:
+    """The coalition's currencies in their usual order, then (if asked) every other by code."""
+    regional_order = case({code: index for index, code in enumerate(REGIONAL)},
+                          value=Currency.code, else_=len(REGIONAL))
+    query = select(Currency).order_by(regional_order, Currency.code)
+    if not include_all:
+        query = query.where(Currency.code.in_(REGIONAL))
+    latest = {anchor: latest_rates_against(anchor) for anchor in RATE_ANCHORS}
+    return [
+        CurrencyRow(
+            code=currency.code,
+            minor_units=currency.minor_units,
+            regional=currency.code in REGIONAL,
+            against={anchor: rates[currency.code] for anchor, rates in latest.items()
+                     if currency.code in rates},
+        )
+        for currency in db.session.scalars(query)
+    ]
+
+
+def latest_rates_against(anchor: str) -> dict[str, LatestRate]:
+    """For every currency with a rate against `anchor`, its latest one, in one query.
+
+    The database ranks each currency's rates with the anchor (either direction) by
+    date, the anchor-as-base direction first on the same day, and keeps the first.
+    """
+    other = case((ExchangeRate.base == anchor, ExchangeRate.quote), else_=ExchangeRate.base)
+    anchor_first = case((ExchangeRate.base == anchor, 0), else_=1)
+    ranked = (
+        select(
+            ExchangeRate.id,
+            func.row_number()
+            .over(partition_by=other, order_by=(ExchangeRate.on_date.desc(), anchor_first))
+            .label("position"),
+        )
+        .where(or_(ExchangeRate.base == anchor, ExchangeRate.quote == anchor))
+        .subquery()
+    )
+    records = db.session.scalars(
+        select(ExchangeRate).join(ranked, ranked.c.id == ExchangeRate.id)
+        .where(ranked.c.position == 1)
+    )
+    latest: dict[str, LatestRate] = {}
+    for record in records:
+        if record.base == anchor:
+            latest[record.quote] = LatestRate(record.rate, record.on_date, record.source, False)
+        else:
+            latest[record.base] = LatestRate(inverse(record.rate), record.on_date, record.source,
+                                             True)
+    return latest
+
+
+def list_rates(currency: str | None = None, date_from: date | None = None,
+               date_to: date | None = None, page: int = 1,
+               per_page: int = RATES_PER_PAGE) -> Pagination:
+    """Stored rates, newest first, optionally for one currency (either side) and a date range."""
+    query = select(ExchangeRate)
+    if currency:
+        query = query.where(or_(ExchangeRate.base == currency, ExchangeRate.quote == currency))
+    if date_from:
+        query = query.where(ExchangeRate.on_date >= date_from)
+    if date_to:
+        query = query.where(ExchangeRate.on_date <= date_to)
+    query = query.order_by(ExchangeRate.on_date.desc(), ExchangeRate.base, ExchangeRate.quote)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
