@@ -202,8 +202,8 @@ def register_models() -> None:
             named_by="user_id")
     audited(Invite, label=_l("Invitation"), parent="user_id", summary=(),
             redact=("token_hash",))
-    # Next: applications, calls, drives, pledges, payments, e.g.
-    # audited(Pledge, label=_l("Pledge"), parent="drive_id")
+    # Applications, calls, drives, pledges, payments and proposals are declared with
+    # @audited next to their own models (their modules import this one).
 
 
 # Translatable names of the columns the audited models share; `fields=` adds others.
