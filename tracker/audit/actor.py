@@ -8,13 +8,9 @@ from contextvars import ContextVar
 
 import click
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import (
-    Connection,
-    Table,
-    select,
-)
+from sqlalchemy import Connection, select
 
-from tracker.db import Base
+from tracker.auth.models import User
 
 SYSTEM = "system"
 COMMAND_LINE = "command line"
@@ -56,15 +52,6 @@ def current_actor(connection: Connection | None = None) -> tuple[int | None, str
     return None, SYSTEM
 
 
-def _user_table() -> Table | None:
-    """The accounts area's user table (the `User` model's, with an `email` column), if any."""
-    for mapper in Base.registry.mappers:
-        table = mapper.local_table
-        if mapper.class_.__name__ == "User" and isinstance(table, Table) and "email" in table.c:
-            return table
-    return None
-
-
 def _user_label(connection: Connection | None, user_id: int | None) -> str:
     """The user's e-mail, read once per request; 'user N' when it cannot be read."""
     if user_id is None:
@@ -73,10 +60,8 @@ def _user_label(connection: Connection | None, user_id: int | None) -> str:
     if user_id in cache:
         return cache[user_id]
     label = f"user {user_id}"
-    table = _user_table()
-    if connection is not None and table is not None and len(table.primary_key.columns) == 1:
-        key = next(iter(table.primary_key.columns))
-        email = connection.execute(select(table.c.email).where(key == user_id)).scalar()
+    if connection is not None:
+        email = connection.execute(select(User.email).where(User.id == user_id)).scalar()
         if email:
             label = str(email)
     cache[user_id] = label

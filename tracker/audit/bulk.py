@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Table,
-    UniqueConstraint,
-    select,
-    tuple_,
-)
+from sqlalchemy import Connection, Table, UniqueConstraint, select, tuple_
 from sqlalchemy.orm import ORMExecuteState
 
 from tracker.audit import registry

@@ -11,14 +11,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Enum,
-    Numeric,
-)
+from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Numeric
 from sqlalchemy import select as sql_select
 
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM

@@ -9,16 +9,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import (
-    Select,
-)
+from sqlalchemy import Select
 
 from tracker.audit.display import currency_for, field_order
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.queries import EventFilter, events_where, newest_first
-from tracker.audit.registry import (
-    spec_for_type,
-)
+from tracker.audit.registry import spec_for_type
 from tracker.extensions import db
 from tracker.money.value import Money
 

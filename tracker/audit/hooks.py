@@ -19,11 +19,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    event,
-    inspect,
-)
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction
 from sqlalchemy.orm.exc import ObjectDeletedError
 

@@ -11,21 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import (
-    Select,
-    and_,
-    func,
-    or_,
-    union_all,
-)
+from sqlalchemy import Select, and_, func, or_, union_all
 from sqlalchemy import select as sql_select
 
 from tracker.audit.display import record_type_label
 from tracker.audit.models import AuditEvent
 from tracker.audit.paging import EventPage
-from tracker.audit.registry import (
-    registered_specs,
-)
+from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
 

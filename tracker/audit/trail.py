@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    insert,
-)
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from tracker.audit.actor import current_actor

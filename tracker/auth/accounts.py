@@ -18,13 +18,7 @@ from tracker.auth.identity import (
 )
 from tracker.auth.invites import InviteResult, issue_link, revoke_links
 from tracker.auth.logins import end_sessions
-from tracker.auth.models import (
-    Membership,
-    MembershipRole,
-    Role,
-    SessionEnd,
-    User,
-)
+from tracker.auth.models import Membership, MembershipRole, Role, SessionEnd, User
 from tracker.auth.passwords import check_policy, hash_password
 from tracker.campaigns.models import Campaign
 from tracker.db import utcnow

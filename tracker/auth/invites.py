@@ -12,11 +12,7 @@ from sqlalchemy import select, update
 from tracker.audit.hooks import acting_as
 from tracker.auth.identity import token_digest
 from tracker.auth.logins import ClientInfo, LoginResult, end_sessions, start_session
-from tracker.auth.models import (
-    Invite,
-    SessionEnd,
-    User,
-)
+from tracker.auth.models import Invite, SessionEnd, User
 from tracker.auth.passwords import check_policy, hash_password
 from tracker.db import utcnow
 from tracker.errors import DomainError

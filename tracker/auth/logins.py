@@ -11,11 +11,7 @@ from sqlalchemy import select, update
 
 from tracker.audit.hooks import acting_as
 from tracker.auth.identity import find_user_by_email, token_digest
-from tracker.auth.models import (
-    SessionEnd,
-    User,
-    UserSession,
-)
+from tracker.auth.models import SessionEnd, User, UserSession
 from tracker.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
 from tracker.db import utcnow
 from tracker.errors import DomainError

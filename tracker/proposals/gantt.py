@@ -10,9 +10,7 @@ from flask_babel import gettext as _
 
 from tracker.applications.models import Application
 from tracker.proposals.eligibility import project_months
-from tracker.proposals.models import (
-    WorkPlanActivity,
-)
+from tracker.proposals.models import WorkPlanActivity
 
 GANTT_WIDTH = 680
 GANTT_LABEL_WIDTH = 250
