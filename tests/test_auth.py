@@ -339,6 +339,16 @@ def test_a_language_chosen_before_login_wins_over_the_saved_one(client):
     assert '<html lang="en">' in client.get("/account").text
 
 
+@pytest.mark.parametrize("target", [
+    "/\t/evil.example/", "/orgs/\r\nSet-Cookie: x=1", "/orgs/\n", "/\x00",
+    "//evil.example/", "/\\evil.example/", "https://evil.example/", "",
+])
+def test_the_language_switch_refuses_a_next_that_is_not_a_plain_local_path(client, target):
+    response = client.post("/language", data={"language": "ru", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
 # --- The login guard (LOGIN_REQUIRED) ---------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ from tracker.auth.sessions import ANONYMOUS
 EXPECTED = {
     Action.VIEW:              "Y Y Y Y Y Y",
     Action.MANAGE_USERS:      "Y . . . . .",
-    Action.MANAGE_CURRENCIES: "Y . . . . .",
     Action.MANAGE_RATES:      "Y Y . . . .",
     Action.EDIT_ORGS:         "Y Y . . . .",
     Action.EDIT_CAMPAIGN:     "Y Y . . . .",

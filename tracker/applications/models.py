@@ -26,6 +26,7 @@ from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 from tracker.money.value import Money
 from tracker.orgs.models import Organization, OrgKind
+from tracker.status import StatusMachine
 
 # Organisations that give money: the donor select and the donors list offer these kinds.
 DONOR_KINDS: tuple[OrgKind, ...] = (
@@ -53,6 +54,17 @@ class ApplicationStatus(LabeledEnum):
             cls.REJECTED: _l("Rejected"),
             cls.WITHDRAWN: _l("Withdrawn"),
         }
+
+
+_Status = ApplicationStatus
+# The status machine: every allowed move, and the only place that lists them.
+# Awarded, rejected and withdrawn are final.
+MACHINE: StatusMachine[ApplicationStatus] = StatusMachine(ApplicationStatus, {
+    _Status.IDEA: {_Status.DRAFTING, _Status.WITHDRAWN},
+    _Status.DRAFTING: {_Status.SUBMITTED, _Status.WITHDRAWN},
+    _Status.SUBMITTED: {_Status.UNDER_REVIEW, _Status.REJECTED, _Status.WITHDRAWN},
+    _Status.UNDER_REVIEW: {_Status.AWARDED, _Status.REJECTED, _Status.WITHDRAWN},
+}, refusal=_l("An application cannot move from “%(current)s” to “%(to)s”."))
 
 
 class ReportKind(LabeledEnum):

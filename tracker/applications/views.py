@@ -11,16 +11,17 @@ from flask_babel import gettext as _
 
 from tracker.applications import services
 from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, ReportForm
-from tracker.applications.models import Application, ApplicationStatus, FundingCall
+from tracker.applications.models import MACHINE, Application, ApplicationStatus, FundingCall
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.auth.sessions import current_user, login_required, public
 from tracker.campaigns.services import find_campaign, list_campaigns
-from tracker.errors import DomainError
-from tracker.extensions import db
+from tracker.db import utcnow
 from tracker.forms import apply_domain_error
 from tracker.i18n import LANGUAGES, current_language
 from tracker.orgs.services import find_organization
+from tracker.status import TransitionNotAllowed
+from tracker.views import commit
 
 bp = Blueprint("applications", __name__)
 
@@ -31,20 +32,6 @@ def format_whole_percent(value: int | None) -> str:
     if value is None:
         return ""
     return format_percent(Decimal(value) / 100, locale=current_language())
-
-
-def _application_or_404(application_id: int) -> Application:
-    application = services.get_application(application_id)
-    if application is None:
-        abort(404)
-    return application
-
-
-def _donor_or_404(slug: str):
-    donor = find_organization(slug)
-    if not services.is_donor(donor):
-        abort(404)
-    return donor
 
 
 def _iso_date(value: str) -> date | None:
@@ -114,13 +101,10 @@ def new():
         return _render_form(form, None)
     if not form.validate():
         return _render_form(form, None, 422)
-    try:
-        application = services.create_application(form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.create_application(form.to_input()), form)
+    if outcome.refused:
         return _render_form(form, None, 422)
-    db.session.commit()
+    application = outcome.value
     flash(_("Application “%(title)s” added as an idea.", title=application.title), "success")
     return redirect(url_for("applications.show", application_id=application.id))
 
@@ -129,22 +113,24 @@ def _render_show(application: Application, *, move_forms: dict | None = None,
                  report_form: ReportForm | None = None, move_error: str | None = None,
                  status: int = 200):
     forms = {to: MoveForm(formdata=None, prefix=to.value, currency=application.currency)
-             for to in services.next_statuses(application.status)}
+             for to in MACHINE.allowed(application.status)}
     for to, form in (move_forms or {}).items():
         if to in forms:
             forms[to] = form
         else:  # a refused form for a move that is not offered: say why it is not
-            move_error = move_error or services.TransitionNotAllowed(application.status, to).message
+            move_error = move_error or TransitionNotAllowed(MACHINE, application.status,
+                                                            to).message
     return render_template(
         "applications/show.html",
         application=application,
+        machine=MACHINE,
         move_forms=forms,
         move_error=move_error,
         report_form=report_form or ReportForm(formdata=None),
         changes=services.status_history(application),
         collisions=services.collisions_for(application),
         overdue=services.is_overdue(application),
-        today=services.utcnow().date(),
+        today=utcnow().date(),
         history=history_for("application", application.id,
                             page=request.args.get("history_page", 1, type=int)),
     ), status
@@ -154,26 +140,21 @@ def _render_show(application: Application, *, move_forms: dict | None = None,
 @login_required
 def show(application_id: int):
     """One application: its details, next steps, status history, reports and collisions."""
-    return _render_show(_application_or_404(application_id))
+    return _render_show(services.get_application(application_id))
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @permission_required(Action.EDIT_APPLICATIONS)
 def edit(application_id: int):
     """Change an application's details (not its status, which moves on the application page)."""
-    application = _application_or_404(application_id)
+    application = services.get_application(application_id)
     form = ApplicationForm.for_application(application)
     if not form.is_submitted():
         return _render_form(form, application)
     if not form.validate():
         return _render_form(form, application, 422)
-    try:
-        services.update_application(application, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_application(application, form.to_input()), form).refused:
         return _render_form(form, application, 422)
-    db.session.commit()
     flash(_("Changes to “%(title)s” saved.", title=application.title), "success")
     return redirect(url_for("applications.show", application_id=application.id))
 
@@ -182,24 +163,20 @@ def edit(application_id: int):
 @permission_required(Action.EDIT_APPLICATIONS)
 def move(application_id: int, status: str):
     """Move an application to another status, with a note; the machine says which are allowed."""
-    application = _application_or_404(application_id)
+    application = services.get_application(application_id)
     to = _status_or_none(status)
     if to is None:
         abort(404)
     form = MoveForm(prefix=to.value, currency=application.currency)
     if not form.validate():
         return _render_show(application, move_forms={to: form}, status=422)
-    try:
-        services.move(application, to, by=current_user, note=form.note.data or "",
-                      awarded=form.awarded())
-    except services.TransitionNotAllowed as err:
-        db.session.rollback()
-        return _render_show(application, move_error=err.message, status=422)
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.move(application, to, by=current_user,
+                                           note=form.note.data or "", awarded=form.awarded()))
+    if isinstance(outcome.error, TransitionNotAllowed):
+        return _render_show(application, move_error=outcome.message, status=422)
+    if outcome.error is not None:
+        apply_domain_error(form, outcome.error)
         return _render_show(application, move_forms={to: form}, status=422)
-    db.session.commit()
     flash(_("“%(title)s” is now “%(status)s”.", title=application.title, status=to.label),
           "success")
     return redirect(url_for("applications.show", application_id=application.id))
@@ -209,17 +186,14 @@ def move(application_id: int, status: str):
 @permission_required(Action.EDIT_APPLICATIONS)
 def add_report(application_id: int):
     """Add a report the donor expects (interim or final) with its due date."""
-    application = _application_or_404(application_id)
+    application = services.get_application(application_id)
     form = ReportForm()
     if not form.validate():
         return _render_show(application, report_form=form, status=422)
-    try:
-        report = services.add_report(application, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.add_report(application, form.to_input()), form)
+    if outcome.refused:
         return _render_show(application, report_form=form, status=422)
-    db.session.commit()
+    report = outcome.value
     flash(_("%(report)s added.", report=report.kind.label), "success")
     return redirect(url_for("applications.show", application_id=application.id,
                             _anchor="reports"))
@@ -229,12 +203,9 @@ def add_report(application_id: int):
 @permission_required(Action.EDIT_APPLICATIONS)
 def report_done(application_id: int, report_id: int):
     """Mark a report as sent to the donor today."""
-    application = _application_or_404(application_id)
-    report = services.find_report(application, report_id)
-    if report is None:
-        abort(404)
-    services.mark_report_done(report)
-    db.session.commit()
+    application = services.get_application(application_id)
+    report = services.get_report(application, report_id)
+    commit(lambda: services.mark_report_done(report))
     flash(_("%(report)s marked as done.", report=report.kind.label), "success")
     return redirect(url_for("applications.show", application_id=application.id,
                             _anchor="reports"))
@@ -248,7 +219,7 @@ def report_done(application_id: int, report_id: int):
 def donors():
     """Donors (organisations that fund others) with their funding calls and limits."""
     return render_template("applications/donors.html", rows=services.donors_with_calls(),
-                           today=services.utcnow().date())
+                           today=utcnow().date())
 
 
 def _render_call_form(form: CallForm, donor, call: FundingCall | None, status: int = 200):
@@ -260,19 +231,16 @@ def _render_call_form(form: CallForm, donor, call: FundingCall | None, status: i
 @permission_required(Action.EDIT_DONORS)
 def new_call(slug: str):
     """Add a funding call to a donor, with its deadline and limits."""
-    donor = _donor_or_404(slug)
+    donor = services.get_donor(slug)
     form = CallForm()
     if not form.is_submitted():
         return _render_call_form(form, donor, None)
     if not form.validate():
         return _render_call_form(form, donor, None, 422)
-    try:
-        call = services.create_call(donor, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.create_call(donor, form.to_input()), form)
+    if outcome.refused:
         return _render_call_form(form, donor, None, 422)
-    db.session.commit()
+    call = outcome.value
     flash(_("Funding call “%(title)s” added.", title=call.title), "success")
     return redirect(url_for("applications.show_call", call_id=call.id))
 
@@ -281,7 +249,7 @@ def new_call(slug: str):
 @login_required
 def show_call(call_id: int):
     """A funding call: its limits, the applications to it, and its history."""
-    call = db.get_or_404(FundingCall, call_id)
+    call = services.get_call(call_id)
     applications = services.call_applications(call)
     competing = [a for a in applications if a.status in services.COMPETING]
     return render_template(
@@ -296,19 +264,14 @@ def show_call(call_id: int):
 @permission_required(Action.EDIT_DONORS)
 def edit_call(call_id: int):
     """Change a funding call's dates and limits."""
-    call = db.get_or_404(FundingCall, call_id)
+    call = services.get_call(call_id)
     form = CallForm.for_call(call)
     if not form.is_submitted():
         return _render_call_form(form, call.donor, call)
     if not form.validate():
         return _render_call_form(form, call.donor, call, 422)
-    try:
-        services.update_call(call, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_call(call, form.to_input()), form).refused:
         return _render_call_form(form, call.donor, call, 422)
-    db.session.commit()
     flash(_("Funding call “%(title)s” saved.", title=call.title), "success")
     return redirect(url_for("applications.show_call", call_id=call.id))
 
@@ -337,8 +300,7 @@ def deadlines():
 @login_required
 def calendar_link():
     """Make the user's secret link to the deadlines feed (the previous one stops working)."""
-    token = services.issue_calendar_token(current_user)
-    db.session.commit()
+    token = commit(lambda: services.issue_calendar_token(current_user)).value
     # Shown in this response only: the database keeps the token's hash, nothing else.
     link = url_for("applications.calendar_feed", token=token, lang=current_language(),
                    _external=True)
@@ -349,8 +311,7 @@ def calendar_link():
 @login_required
 def revoke_calendar_link():
     """Stop the user's link to the deadlines feed."""
-    if services.revoke_calendar_token(current_user):
-        db.session.commit()
+    if commit(lambda: services.revoke_calendar_token(current_user)).value:
         flash(_("Your calendar link no longer works."), "success")
     return redirect(url_for("applications.deadlines"))
 
@@ -366,7 +327,7 @@ def calendar_feed(token: str):
     if language not in LANGUAGES:
         language = user.language if user.language in LANGUAGES else "en"
     body = services.deadlines_calendar(
-        services.open_deadlines(services.utcnow().date()), language=language,
+        services.open_deadlines(utcnow().date()), language=language,
         link=lambda a: url_for("applications.show", application_id=a.id, _external=True),
     )
     response = Response(body, mimetype="text/calendar")

@@ -15,139 +15,43 @@ with a note instead of its values.
 
 from __future__ import annotations
 
-import enum
 import logging
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import date, datetime, time
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
-import click
-from flask import g, has_app_context, has_request_context
-from sqlalchemy import (
-    Connection,
-    Table,
-    UniqueConstraint,
-    event,
-    insert,
-    inspect,
-    select,
-    tuple_,
-)
-from sqlalchemy.orm import InstanceState, Mapper, ORMExecuteState, Session, UOWTransaction
+from sqlalchemy import Connection, event, inspect
+from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction
 from sqlalchemy.orm.exc import ObjectDeletedError
 
 from tracker.audit import registry
+from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM, acting_as, current_actor
+from tracker.audit.bulk import bulk_event, on_orm_execute
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
-from tracker.audit.registry import REDACTED, AuditSpec, spec_for, spec_for_type
-from tracker.db import Base, utcnow
+from tracker.audit.registry import AuditSpec, spec_for
+from tracker.audit.trail import UNREADABLE, record_event, write_events
+from tracker.audit.values import currency_key, jsonable, recorded_value
+from tracker.db import Base
+
+# Other areas import these from here, where the trail's hooks live.
+__all__ = [
+    "ANONYMOUS",
+    "COMMAND_LINE",
+    "SYSTEM",
+    "UNREADABLE",
+    "acting_as",
+    "bulk_event",
+    "current_actor",
+    "install_audit_hooks",
+    "jsonable",
+    "record_event",
+]
+# The benchmark generator (tracker/bench.py) still imports the old private name.
+_bulk_event = bulk_event
 
 log = logging.getLogger(__name__)
 
-SYSTEM = "system"
-COMMAND_LINE = "command line"
-ANONYMOUS = "anonymous"
-UNREADABLE = "(values could not be recorded)"
-
 _PENDING = "tracker.audit.pending"
-_actor_override: ContextVar[tuple[int | None, str | None] | None] = ContextVar(
-    "tracker_audit_actor", default=None
-)
 _state = {"installed": False}
-
-
-# --- the actor ----------------------------------------------------------------------
-
-
-@contextmanager
-def acting_as(user_id: int | None, label: str | None = None) -> Iterator[None]:
-    """Attribute the changes made inside the block to a user (or a named non-user actor).
-
-    For commands and background jobs; it wins over the request's user, as the
-    innermost, most explicit choice.
-    """
-    token = _actor_override.set((user_id, label))
-    try:
-        yield
-    finally:
-        _actor_override.reset(token)
-
-
-def current_actor(connection: Connection | None = None) -> tuple[int | None, str]:
-    """(user id or None, label) of whoever is making the change right now."""
-    override = _actor_override.get()
-    if override is not None:
-        user_id, label = override
-        return user_id, label or _user_label(connection, user_id)
-    if has_app_context():
-        user_id = g.get("audit_actor_id")
-        if user_id is not None:
-            return user_id, g.get("audit_actor_label") or _user_label(connection, user_id)
-    if has_request_context():
-        return None, ANONYMOUS
-    if click.get_current_context(silent=True) is not None:
-        return None, COMMAND_LINE
-    return None, SYSTEM
-
-
-def _user_table() -> Table | None:
-    """The accounts area's user table (the `User` model's, with an `email` column), if any."""
-    for mapper in Base.registry.mappers:
-        table = mapper.local_table
-        if mapper.class_.__name__ == "User" and isinstance(table, Table) and "email" in table.c:
-            return table
-    return None
-
-
-def _user_label(connection: Connection | None, user_id: int | None) -> str:
-    """The user's e-mail, read once per request; 'user N' when it cannot be read."""
-    if user_id is None:
-        return SYSTEM
-    cache: dict[int, str] = g.setdefault("_audit_actor_labels", {}) if has_app_context() else {}
-    if user_id in cache:
-        return cache[user_id]
-    label = f"user {user_id}"
-    table = _user_table()
-    if connection is not None and table is not None and len(table.primary_key.columns) == 1:
-        key = next(iter(table.primary_key.columns))
-        email = connection.execute(select(table.c.email).where(key == user_id)).scalar()
-        if email:
-            label = str(email)
-    cache[user_id] = label
-    return label
-
-
-# --- values -------------------------------------------------------------------------
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-safe form of a column value; never raises (unknown types become text)."""
-    try:
-        if value is None or isinstance(value, bool | int | str):
-            return value
-        if isinstance(value, enum.Enum):
-            return jsonable(value.value)
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, datetime | date | time):
-            return value.isoformat()
-        if isinstance(value, float):
-            return repr(value)  # money is never a float; keep whatever it was, exactly
-        if isinstance(value, uuid.UUID):
-            return str(value)
-        if isinstance(value, bytes | bytearray | memoryview):
-            return f"({len(bytes(value))} bytes)"
-        if isinstance(value, Mapping):
-            return {str(key): jsonable(item) for key, item in value.items()}
-        if isinstance(value, list | tuple | set | frozenset):
-            items = [jsonable(item) for item in value]
-            return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-        return str(value)
-    except Exception:  # a broken __str__ must not break somebody else's save
-        return f"<{type(value).__name__}>"
 
 
 def _columns(mapper: Mapper[Any], spec: AuditSpec) -> list[tuple[str, str]]:
@@ -164,10 +68,6 @@ def _columns(mapper: Mapper[Any], spec: AuditSpec) -> list[tuple[str, str]]:
     return found
 
 
-def _value(spec: AuditSpec, name: str, value: Any) -> Any:
-    return REDACTED if spec.is_secret(name) and value is not None else jsonable(value)
-
-
 def _record_id(mapper: Mapper[Any], values: Mapping[str, Any]) -> str:
     """The primary key as text; a composite key joined with ':' ('12:KZ')."""
     parts = []
@@ -177,22 +77,12 @@ def _record_id(mapper: Mapper[Any], values: Mapping[str, Any]) -> str:
     return ":".join(parts)
 
 
-def _currency_key(columns: Sequence[str], name: str) -> str | None:
-    """The currency column that goes with a '<name>_minor' amount column, if any."""
-    if not name.endswith("_minor"):
-        return None
-    own = f"{name.removesuffix('_minor')}_currency"
-    if own in columns:
-        return own
-    return "currency" if "currency" in columns else None
-
-
 def _snapshot(state: InstanceState[Any], spec: AuditSpec) -> dict[str, Any]:
     """Every recorded column's loaded value (never loads anything: this runs mid-flush)."""
     values = {}
     for key, name in _columns(state.mapper, spec):
         if key in state.dict:
-            values[name] = _value(spec, name, state.dict[key])
+            values[name] = recorded_value(spec, name, state.dict[key])
     return values
 
 
@@ -208,11 +98,11 @@ def _diff(state: InstanceState[Any], spec: AuditSpec) -> tuple[dict[str, Any], d
         after = history.added[0] if history.added else None
         if jsonable(before) == jsonable(after):
             continue
-        changes[name] = [_value(spec, name, before), _value(spec, name, after)]
+        changes[name] = [recorded_value(spec, name, before), recorded_value(spec, name, after)]
     names = [name for _, name in columns]
     context = {}
     for name in changes:
-        currency = _currency_key(names, name)
+        currency = currency_key(names, name)
         if currency and currency not in changes:
             key = next(key for key, column_name in columns if column_name == currency)
             context[currency] = jsonable(state.dict.get(key))
@@ -284,37 +174,6 @@ def _after_delete(_mapper: Mapper[Any], _connection: Connection, target: Any) ->
     _note(inspect(target), AuditAction.DELETE)
 
 
-# --- writing ------------------------------------------------------------------------
-
-
-def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert the events with the current actor and one timestamp, on this connection."""
-    if not rows:
-        return
-    actor_id, actor_label = current_actor(connection)
-    occurred_at = utcnow()
-    for row in rows:
-        row.update(actor_id=actor_id, actor_label=actor_label[:200], occurred_at=occurred_at)
-    connection.execute(insert(AuditEvent.__table__), rows)
-
-
-def record_event(session: Session, *, action: AuditAction, record_type: str, record_id: str,
-                 changes: Mapping[str, Any], summary: str = "", parent_type: str | None = None,
-                 parent_id: str | None = None) -> None:
-    """Write one event by hand, in the session's transaction, for a change the hooks miss.
-
-    For rows written in bulk on the connection (a file of pledges imported at once),
-    where one event saying what happened serves readers better than one per row. Name
-    the record type with registry.event_type so that history screens can show it.
-    """
-    _write(session.connection(bind_arguments={"mapper": AuditEvent}), [{
-        "action": action, "record_type": record_type, "record_id": record_id,
-        "parent_type": parent_type, "parent_id": parent_id,
-        "changes": {name: jsonable(value) for name, value in changes.items()},
-        "context": None, "summary": summary[:300],
-    }])
-
-
 def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
     """Refuse to change or delete audit events; load what deleted records still miss."""
     session.info[_PENDING] = []
@@ -347,186 +206,11 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     """Write the events noted during this flush, inside the flush's transaction."""
     rows = session.info.pop(_PENDING, None)
     if rows:
-        _write(session.connection(bind_arguments={"mapper": AuditEvent}), rows)
+        write_events(session.connection(bind_arguments={"mapper": AuditEvent}), rows)
 
 
 def _clear_pending(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
-
-
-# --- bulk statements ------------------------------------------------------------------
-
-
-def _on_orm_execute(state: ORMExecuteState) -> Any:
-    """Record bulk INSERT, UPDATE and DELETE statements on audited tables; guard the trail."""
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return None
-    table = getattr(state.statement, "table", None)
-    name = getattr(table, "name", None)
-    if name == AuditEvent.__tablename__ and not state.is_insert:
-        raise AuditTrailIsAppendOnly("Audit events cannot be changed or deleted.")
-    spec = spec_for_type(name) if isinstance(name, str) else None
-    if spec is None:
-        return None
-    connection = state.session.connection(bind_arguments={"mapper": AuditEvent})
-    audit_table: Table = spec.model.__table__  # type: ignore[attr-defined]
-    if state.is_insert:
-        params = _bulk_params(state)
-        result = state.invoke_statement()
-        _write(connection, _bulk_inserted(connection, spec, audit_table, params))
-        return result
-    before = _bulk_rows(connection, audit_table, state)
-    result = state.invoke_statement()
-    if state.is_delete:
-        rows = [_bulk_event(spec, audit_table, AuditAction.DELETE, values, values, None)
-                for values in before]
-    else:
-        after = _rows_by_key(connection, audit_table, [_key_of(audit_table, v) for v in before])
-        rows = []
-        for old in before:
-            new = after.get(_key_of(audit_table, old))
-            if new is not None:
-                rows.append(_bulk_event(spec, audit_table, AuditAction.UPDATE, new, old, new))
-        rows = [row for row in rows if row["changes"]]
-    _write(connection, rows)
-    return result
-
-
-def _bulk_params(state: ORMExecuteState) -> list[dict[str, Any]]:
-    """The rows a bulk INSERT writes, by column name (attribute keys mapped to columns)."""
-    params = state.parameters
-    rows = [params] if isinstance(params, Mapping) else list(params or [])
-    table = state.statement.table  # type: ignore[attr-defined]
-    if rows in ([], [{}]) and getattr(state.statement, "select", None) is None:
-        # insert(Model).values(...): the one row's values are bound inside the statement;
-        # columns left to their defaults compile as None and are not what was written.
-        bound = state.statement.compile().params
-        rows = [{key: value for key, value in bound.items()
-                 if value is not None or key not in table.c or table.c[key].default is None}]
-    mapper = state.bind_mapper
-    if mapper is None:
-        return [dict(row) for row in rows]
-    names = {prop.key: getattr(prop.columns[0], "name", prop.key) for prop in mapper.column_attrs}
-    return [{names.get(str(key), str(key)): value for key, value in row.items()} for row in rows]
-
-
-def _natural_key(table: Table, rows: list[dict[str, Any]]) -> list[str] | None:
-    """Columns of a unique constraint every inserted row gives: how to find their ids."""
-    candidates = [list(c.columns.keys()) for c in table.constraints
-                  if isinstance(c, UniqueConstraint)]
-    candidates += [[column.name] for column in table.columns if column.unique]
-    for names in candidates:
-        if rows and all(all(name in row for name in names) for row in rows):
-            return names
-    return None
-
-
-def _comparable(value: Any) -> Any:
-    return value.normalize() if isinstance(value, Decimal) else value
-
-
-def _bulk_inserted(connection: Connection, spec: AuditSpec, table: Table,
-                   rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Create events for bulk-inserted rows, their ids found again through a unique key."""
-    if not rows:
-        return []
-    key_names = _natural_key(table, rows)
-    ids: dict[tuple[Any, ...], dict[str, Any]] = {}
-    if key_names is not None:
-        key_columns = [table.c[name] for name in key_names]
-        wanted = [tuple(row[name] for name in key_names) for row in rows]
-        for start in range(0, len(wanted), 500):
-            found = connection.execute(
-                select(*table.primary_key.columns, *key_columns)
-                .where(tuple_(*key_columns).in_(wanted[start:start + 500]))
-            ).mappings()
-            for found_row in found:
-                key = tuple(_comparable(found_row[name]) for name in key_names)
-                ids[key] = dict(found_row)
-    events = []
-    for row in rows:
-        stored = {}
-        if key_names is not None:
-            stored = ids.get(tuple(_comparable(row[name]) for name in key_names), {})
-        values = {**row, **stored}
-        events.append(_bulk_event(spec, table, AuditAction.CREATE, values, None, values))
-    return events
-
-
-def _bulk_rows(connection: Connection, table: Table, state: ORMExecuteState
-               ) -> list[dict[str, Any]]:
-    """The rows a bulk UPDATE or DELETE is about to touch, as they are now."""
-    where = getattr(state.statement, "whereclause", None)
-    params = state.parameters
-    if where is None and isinstance(params, Sequence) and params and not isinstance(params, str):
-        # ORM "bulk update by primary key": each parameter set names its row's key.
-        keys = [tuple(row.get(c.key, row.get(c.name)) for c in table.primary_key.columns)
-                for row in params if isinstance(row, Mapping)]
-        return list(_rows_by_key(connection, table, keys).values())
-    query = select(table)
-    if where is not None:
-        query = query.where(where)
-    return [dict(row) for row in connection.execute(query).mappings()]
-
-
-def _key_of(table: Table, values: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(values.get(column.name) for column in table.primary_key.columns)
-
-
-def _rows_by_key(connection: Connection, table: Table, keys: list[tuple[Any, ...]]
-                 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Rows by primary key, read in chunks."""
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    key_columns = list(table.primary_key.columns)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        if not chunk:
-            continue
-        rows = connection.execute(select(table).where(tuple_(*key_columns).in_(chunk)))
-        for row in rows.mappings():
-            values = dict(row)
-            found[_key_of(table, values)] = values
-    return found
-
-
-def _bulk_event(spec: AuditSpec, table: Table, action: AuditAction, values: Mapping[str, Any],
-                before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
-                ) -> dict[str, Any]:
-    """An event row for one row changed by a bulk statement (values by column name)."""
-    primary = [column.name for column in table.primary_key.columns]
-    skip = set(registry.NOISE_COLUMNS) | set(spec.exclude)
-    if len(primary) == 1:
-        skip.add(primary[0])
-    names = [column.name for column in table.columns if column.name not in skip]
-    changes: dict[str, Any] = {}
-    context: dict[str, Any] = {}
-    if action is AuditAction.UPDATE and before is not None and after is not None:
-        for name in names:
-            if jsonable(_comparable(before.get(name))) != jsonable(_comparable(after.get(name))):
-                changes[name] = [_value(spec, name, before.get(name)),
-                                 _value(spec, name, after.get(name))]
-        for name in list(changes):
-            currency = _currency_key(names, name)
-            if currency and currency not in changes:
-                context[currency] = jsonable(after.get(currency))
-        if spec.named_by and spec.named_by not in changes:
-            context[spec.named_by] = jsonable(after.get(spec.named_by))
-    else:
-        changes = {name: _value(spec, name, values[name]) for name in names if name in values}
-    shown = {name: jsonable(value) for name, value in values.items()}
-    parent_type = spec.parent_type
-    parent_id = shown.get(spec.parent_column) if spec.parent_column else None
-    return {
-        "action": action,
-        "record_type": spec.record_type,
-        "record_id": ":".join("" if values.get(name) is None else str(jsonable(values[name]))
-                              for name in primary),
-        "parent_type": parent_type if parent_id is not None else None,
-        "parent_id": str(parent_id) if parent_id is not None else None,
-        "changes": changes,
-        "context": context or None,
-        "summary": spec.summarize(shown),
-    }
 
 
 # --- installation ---------------------------------------------------------------------
@@ -545,5 +229,5 @@ def install_audit_hooks() -> None:
     event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_soft_rollback", _clear_pending)
-    event.listen(Session, "do_orm_execute", _on_orm_execute)
+    event.listen(Session, "do_orm_execute", on_orm_execute)
     _state["installed"] = True

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper
 
+from tracker.db import Base
+
 Model = TypeVar("Model", bound=type)
 Summary = Callable[[Mapping[str, Any]], str]
 
@@ -79,6 +81,7 @@ class AuditSpec:
 REGISTRY: dict[type, AuditSpec] = {}
 _BY_TYPE: dict[str, AuditSpec] = {}
 _WITH_HISTORY: set[type] = set()
+_WAITING = {"listening": False}
 
 
 def audited(
@@ -162,8 +165,20 @@ def activate_history() -> None:
     """Make every audited column remember its previous value, even when it was not loaded.
 
     Without this, setting an attribute of a record expired by a commit loses the old
-    value and the update event would show no "before". Runs once mappers are configured.
+    value and the update event would show no "before". It needs configured mappers:
+    configuring them costs a fifth of a second, so when they are not configured yet
+    this waits for SQLAlchemy to do it (before the first query or new record), rather
+    than making every app start, `flask --help` included, pay for it.
     """
+    if all(mapper.configured for mapper in Base.registry.mappers):
+        _remember_old_values()
+    elif not _WAITING["listening"]:
+        event.listen(Mapper, "after_configured", _remember_old_values)
+        _WAITING["listening"] = True
+
+
+def _remember_old_values() -> None:
+    """Listen with active_history to every audited column not yet listened to."""
     for model in list(REGISTRY):
         if model in _WITH_HISTORY:
             continue
@@ -202,8 +217,8 @@ def register_models() -> None:
             named_by="user_id")
     audited(Invite, label=_l("Invitation"), parent="user_id", summary=(),
             redact=("token_hash",))
-    # Next: applications, calls, drives, pledges, payments, e.g.
-    # audited(Pledge, label=_l("Pledge"), parent="drive_id")
+    # Applications, calls, drives, pledges, payments and proposals are declared with
+    # @audited next to their own models (their modules import this one).
 
 
 # Translatable names of the columns the audited models share; `fields=` adds others.

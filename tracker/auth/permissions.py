@@ -2,11 +2,11 @@
 
 Rules, from issue 3:
 
-- admin: everything, including users and currencies.
+- admin: everything, including users.
 - coordinator: every campaign (campaigns, organisations, targets, drives, pledges and
   payments, applications, donors and calls, proposals), exchange rates, the audit trail.
-  Rates are the coordinator's too because the coalition's gaps are computed with them;
-  the list of currencies itself stays with admins.
+  Rates are the coordinator's too because the coalition's gaps are computed with them.
+  (Currencies are listed on screen but never changed there: no permission guards them.)
 - fundraiser: applications, donors and calls, proposals everywhere; reads the rest.
 - lead: in the campaigns they lead (a Membership with role lead), that campaign's
   targets, drives, pledges and payments; reads the rest.
@@ -33,7 +33,6 @@ class Action(enum.StrEnum):
 
     VIEW = "view"  # read any screen behind the login
     MANAGE_USERS = "manage_users"  # accounts, roles, memberships, invitations
-    MANAGE_CURRENCIES = "manage_currencies"
     MANAGE_RATES = "manage_rates"
     EDIT_ORGS = "edit_orgs"
     EDIT_CAMPAIGN = "edit_campaign"  # create a campaign, change its details and partners
@@ -62,7 +61,6 @@ ADMIN, COORDINATOR, FUNDRAISER, LEAD, VIEWER = (
 PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.VIEW: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL, LEAD: ALL, VIEWER: ALL},
     Action.MANAGE_USERS: {ADMIN: ALL},
-    Action.MANAGE_CURRENCIES: {ADMIN: ALL},
     Action.MANAGE_RATES: {ADMIN: ALL, COORDINATOR: ALL},
     Action.EDIT_ORGS: {ADMIN: ALL, COORDINATOR: ALL},
     Action.EDIT_CAMPAIGN: {ADMIN: ALL, COORDINATOR: ALL},

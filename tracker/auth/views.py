@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -39,9 +38,7 @@ from tracker.auth.sessions import (
     login_required,
     public,
 )
-from tracker.errors import DomainError, NotFound
-from tracker.extensions import db
-from tracker.forms import apply_domain_error
+from tracker.views import commit
 
 bp = Blueprint("auth", __name__)
 
@@ -74,14 +71,11 @@ def login():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/login.html", form=form), status
-    try:
-        result = services.log_in(form.email.data, form.password.data, _client(),
-                                 replacing=current_session())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.log_in(form.email.data, form.password.data, _client(),
+                                             replacing=current_session()), form)
+    if outcome.refused:
         return render_template("auth/login.html", form=form), 422
-    db.session.commit()
+    result = outcome.value
     begin(result.token, result.user.language)
     return redirect(_next_target())
 
@@ -94,8 +88,7 @@ def logout():
     record = current_session()
     forget()
     if record is not None:
-        services.end_session(record, SessionEnd.LOGOUT)
-        db.session.commit()
+        commit(lambda: services.end_session(record, SessionEnd.LOGOUT))
         flash(_("You have logged out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -111,13 +104,11 @@ def accept_invite(token: str):
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/invite_accept.html", form=form, invite=invite), status
-    try:
-        result = services.accept_invite(token, form.new_password.data, _client())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.accept_invite(token, form.new_password.data, _client()),
+                     form)
+    if outcome.refused:
         return render_template("auth/invite_accept.html", form=form, invite=invite), 422
-    db.session.commit()
+    result = outcome.value
     begin(result.token, result.user.language)
     flash(_("Your password is set. Welcome to Tracker!"), "success")
     return redirect(url_for("dashboard.index"))
@@ -154,14 +145,10 @@ def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _account_page(password_form=form, status=422)
-    try:
-        services.change_password(current_user, form.current_password.data,
-                                 form.new_password.data, keep=current_session())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.change_password(current_user, form.current_password.data,
+                                               form.new_password.data, keep=current_session()),
+              form).refused:
         return _account_page(password_form=form, status=422)
-    db.session.commit()
     flash(_("Your password has been changed. Any other sessions of your account have ended."),
           "success")
     return redirect(url_for("auth.account"))
@@ -174,13 +161,8 @@ def change_language():
     form = LanguageForm()
     if not form.validate_on_submit():
         return _account_page(language_form=form, status=422)
-    try:
-        services.set_language(current_user, form.language.data)
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.set_language(current_user, form.language.data), form).refused:
         return _account_page(language_form=form, status=422)
-    db.session.commit()
     session["lang"] = form.language.data
     flash(_("Language saved."), "success")
     return redirect(url_for("auth.account"))
@@ -190,20 +172,12 @@ def change_language():
 @login_required
 def end_other_sessions():
     """Log out everywhere else, e.g. after using a shared computer."""
-    ended = services.end_other_sessions(current_user, current_session())
-    db.session.commit()
+    ended = commit(lambda: services.end_other_sessions(current_user, current_session())).value
     flash(_("Other sessions ended: %(num)d.", num=ended), "success")
     return redirect(url_for("auth.account"))
 
 
 # --- User administration ----------------------------------------------------------------------
-
-
-def _user_or_404(user_id: int) -> User:
-    try:
-        return services.get_user(user_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.get("/admin/users")
@@ -221,14 +195,11 @@ def invite():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/admin_invite.html", form=form), status
-    try:
-        result = services.invite_user(form.to_input(), by=current_user,
-                                      valid_for=_invite_valid_for())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.invite_user(form.to_input(), by=current_user,
+                                                  valid_for=_invite_valid_for()), form)
+    if outcome.refused:
         return render_template("auth/admin_invite.html", form=form), 422
-    db.session.commit()
+    result = outcome.value
     # Shown in this response, not after a redirect: the token exists nowhere else, and
     # parking it in the cookie or the database to survive a redirect would defeat that.
     return render_template("auth/admin_link.html", result=result, new_account=True)
@@ -238,20 +209,15 @@ def invite():
 @permission_required(Action.MANAGE_USERS)
 def edit_user(user_id: int):
     """Change an account's role, organisation and the campaigns it leads."""
-    user = _user_or_404(user_id)
+    user = services.get_user(user_id)
     form = AccessForm()
     if not form.is_submitted():
         form.fill_from(user)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return _edit_page(user, form, status)
-    try:
-        services.update_access(user, form.to_access())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_access(user, form.to_access()), form).refused:
         return _edit_page(user, form, 422)
-    db.session.commit()
     flash(_("Access of %(email)s saved.", email=user.email), "success")
     return redirect(url_for("auth.users"))
 
@@ -261,6 +227,13 @@ def _edit_page(user: User, form: AccessForm, status: int, error: str | None = No
                           page=request.args.get("history_page", 1, type=int))
     return render_template("auth/admin_user.html", user=user, form=form, error=error,
                            history=history), status
+
+
+def _refused_on_edit_page(user: User, message: str):
+    """The account's page with its current access and a refusal above the form."""
+    form = AccessForm(formdata=None)
+    form.fill_from(user)
+    return _edit_page(user, form, 422, error=message)
 
 
 @bp.post("/admin/users/<int:user_id>/disable")
@@ -278,15 +251,10 @@ def enable_user(user_id: int):
 
 
 def _set_active(user_id: int, *, active: bool):
-    user = _user_or_404(user_id)
-    try:
-        services.set_active(user, active, by=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        form = AccessForm(formdata=None)
-        form.fill_from(user)
-        return _edit_page(user, form, 422, error=err.message)
-    db.session.commit()
+    user = services.get_user(user_id)
+    outcome = commit(lambda: services.set_active(user, active, by=current_user))
+    if outcome.refused:
+        return _refused_on_edit_page(user, outcome.message)
     if active:
         flash(_("The account of %(email)s is enabled.", email=user.email), "success")
     else:
@@ -299,14 +267,11 @@ def _set_active(user_id: int, *, active: bool):
 @permission_required(Action.MANAGE_USERS)
 def new_link(user_id: int):
     """Make a new one-time link for the person to set a (new) password."""
-    user = _user_or_404(user_id)
-    try:
-        result = services.issue_link(user, by=current_user, valid_for=_invite_valid_for())
-    except DomainError as err:
-        db.session.rollback()
-        form = AccessForm(formdata=None)
-        form.fill_from(user)
-        return _edit_page(user, form, 422, error=err.message)
-    db.session.commit()
+    user = services.get_user(user_id)
+    outcome = commit(lambda: services.issue_link(user, by=current_user,
+                                                 valid_for=_invite_valid_for()))
+    if outcome.refused:
+        return _refused_on_edit_page(user, outcome.message)
+    result = outcome.value
     # As with invitations, the link is shown once, in this response.
     return render_template("auth/admin_link.html", result=result, new_account=False)

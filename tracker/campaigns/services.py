@@ -18,7 +18,7 @@ from tracker.campaigns.models import (
     PartnerRole,
     Theme,
 )
-from tracker.errors import DomainError
+from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.money.value import Money
@@ -133,6 +133,11 @@ def update_campaign(campaign: Campaign, data: CampaignInput) -> Campaign:
     _apply(campaign, data)
     db.session.flush()
     return campaign
+
+
+def get_campaign(slug: str) -> Campaign:
+    """The campaign with this slug, or NotFound."""
+    return found(find_campaign(slug), "campaign")
 
 
 def find_campaign(slug: str) -> Campaign | None:

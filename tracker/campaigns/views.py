@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns import services
 from tracker.campaigns.forms import CampaignForm
-from tracker.campaigns.models import Campaign, CampaignStatus, Theme
-from tracker.errors import DomainError
-from tracker.extensions import db
-from tracker.forms import apply_domain_error
+from tracker.campaigns.models import CampaignStatus, Theme
 from tracker.funding.services import campaign_gap
 from tracker.i18n import is_country
+from tracker.views import commit
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 Filter = TypeVar("Filter", Theme, CampaignStatus)
-
-
-def _get_or_404(slug: str) -> Campaign:
-    campaign = services.find_campaign(slug)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _enum_or_none(enum_class: type[Filter], value: str) -> Filter | None:
@@ -66,13 +57,10 @@ def new():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("campaigns/form.html", form=form, campaign=None), status
-    try:
-        campaign = services.create_campaign(form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.create_campaign(form.to_input()), form)
+    if outcome.refused:
         return render_template("campaigns/form.html", form=form, campaign=None), 422
-    db.session.commit()
+    campaign = outcome.value
     flash(_("Campaign %(title)s added.", title=campaign.title), "success")
     return redirect(url_for("campaigns.show", slug=campaign.slug))
 
@@ -80,7 +68,7 @@ def new():
 @bp.get("/<slug>")
 def show(slug: str):
     """Show a campaign: summary, funding gap, participants by country and funding targets."""
-    campaign = _get_or_404(slug)
+    campaign = services.get_campaign(slug)
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
@@ -96,17 +84,12 @@ def show(slug: str):
 @permission_required(Action.EDIT_CAMPAIGN)
 def edit(slug: str):
     """Change a campaign, its partners and focus countries."""
-    campaign = _get_or_404(slug)
+    campaign = services.get_campaign(slug)
     form = CampaignForm.for_campaign(campaign)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("campaigns/form.html", form=form, campaign=campaign), status
-    try:
-        services.update_campaign(campaign, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_campaign(campaign, form.to_input()), form).refused:
         return render_template("campaigns/form.html", form=form, campaign=campaign), 422
-    db.session.commit()
     flash(_("Changes to %(title)s saved.", title=campaign.title), "success")
     return redirect(url_for("campaigns.show", slug=campaign.slug))

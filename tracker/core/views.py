@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, session, url_for
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.auth.sessions import is_local_path
+from tracker.core import services
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES
 
@@ -15,10 +15,8 @@ bp = Blueprint("core", __name__)
 @bp.get("/healthz")
 def healthz():
     """Report whether the app and its database answer."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
+    if not services.database_answers():
+        db.session.rollback()  # the failed query's transaction is this request's own
         return jsonify(status="error", database="error"), 503
     return jsonify(status="ok", database="ok")
 
@@ -30,6 +28,6 @@ def set_language():
     if language in LANGUAGES:
         session["lang"] = language
     target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if not is_local_path(target):
         target = url_for("dashboard.index")
     return redirect(target)

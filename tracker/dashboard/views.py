@@ -10,8 +10,7 @@ from tracker.auth.sessions import current_user
 from tracker.dashboard import services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
-from tracker.errors import DomainError
-from tracker.extensions import db
+from tracker.views import commit
 
 bp = Blueprint("dashboard", __name__)
 
@@ -44,13 +43,11 @@ def set_reporting_currency():
     form = ReportingCurrencyForm()
     if not form.validate_on_submit():
         return _render(form, 422)
-    try:
-        services.set_reporting_currency(current_user, form.currency.data)  # type: ignore[arg-type]
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    outcome = commit(lambda: services.set_reporting_currency(
+        current_user, form.currency.data))  # type: ignore[arg-type]
+    if outcome.refused:
+        flash(outcome.message, "danger")
         return redirect(url_for("dashboard.index"))
-    db.session.commit()
     flash(_("Coalition totals are now shown in %(currency)s.", currency=form.currency.data),
           "success")
     return redirect(url_for("dashboard.index"))

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker.errors import DomainError
+from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization, OrgKind
@@ -102,6 +102,11 @@ def update_organization(org: Organization, data: OrganizationInput) -> Organizat
 def find_organization(slug: str) -> Organization | None:
     """The organisation with this slug, or None."""
     return db.session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def get_organization(slug: str) -> Organization:
+    """The organisation with this slug, or NotFound."""
+    return found(find_organization(slug), "organisation")
 
 
 def list_organizations(country: str | None = None) -> list[Organization]:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns.services import participations
-from tracker.errors import DomainError
-from tracker.extensions import db
-from tracker.forms import apply_domain_error
 from tracker.orgs import services
 from tracker.orgs.forms import OrganizationForm
-from tracker.orgs.models import Organization
+from tracker.views import commit
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
-
-
-def _get_or_404(slug: str) -> Organization:
-    org = services.find_organization(slug)
-    if org is None:
-        abort(404)
-    return org
 
 
 @bp.get("/")
@@ -48,13 +38,10 @@ def new():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("orgs/form.html", form=form, org=None), status
-    try:
-        org = services.create_organization(form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.create_organization(form.to_input()), form)
+    if outcome.refused:
         return render_template("orgs/form.html", form=form, org=None), 422
-    db.session.commit()
+    org = outcome.value
     flash(_("Organisation %(name)s added.", name=org.name), "success")
     return redirect(url_for("orgs.show", slug=org.slug))
 
@@ -62,7 +49,7 @@ def new():
 @bp.get("/<slug>")
 def show(slug: str):
     """Show an organisation, the campaigns it leads or partners in, and its history."""
-    org = _get_or_404(slug)
+    org = services.get_organization(slug)
     return render_template(
         "orgs/show.html",
         org=org,
@@ -76,17 +63,12 @@ def show(slug: str):
 @permission_required(Action.EDIT_ORGS)
 def edit(slug: str):
     """Change an organisation's names, country, city, kind or website."""
-    org = _get_or_404(slug)
+    org = services.get_organization(slug)
     form = OrganizationForm(obj=org)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("orgs/form.html", form=form, org=org), status
-    try:
-        services.update_organization(org, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_organization(org, form.to_input()), form).refused:
         return render_template("orgs/form.html", form=form, org=org), 422
-    db.session.commit()
     flash(_("Changes to %(name)s saved.", name=org.name), "success")
     return redirect(url_for("orgs.show", slug=org.slug))

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from tracker.applications.services import get_application
-from tracker.errors import DomainError
+from tracker.errors import DomainError, NotFound
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES
 from tracker.proposals import services
@@ -33,9 +33,11 @@ from tracker.proposals.registry import TEMPLATES, find_template, template_for
 def render_proposal(application_id: int, language: str, template_name: str | None,
                     output: str, final: bool, override_reason: str) -> None:
     """Write an application's proposal as a PDF (a draft unless --final)."""
-    application = get_application(application_id)
-    if application is None:
-        raise click.ClickException(_("There is no application %(id)s.", id=application_id))
+    try:
+        application = get_application(application_id)
+    except NotFound:
+        raise click.ClickException(
+            _("There is no application %(id)s.", id=application_id)) from None
     template = find_template(template_name) if template_name else template_for(application)
     assert template is not None  # click checked the name
     try:

@@ -32,8 +32,6 @@ from tracker.proposals.services import (
     responsible_candidates,
 )
 
-LANGUAGE_LABELS = {"en": _l("in English"), "ru": _l("in Russian")}
-
 
 class NarrativeForm(FlaskForm):
     """Every narrative section in English and Russian, side by side (fields added below)."""

@@ -9,10 +9,12 @@ renderer fetch a file or the browser run a script.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "s", "del", "sup",
@@ -27,12 +29,17 @@ HEADING_SHIFT = 2
 
 @cache
 def _parser() -> MarkdownIt:
+    # Imported on first use: a page without a narrative, and app start, need neither library.
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}
                       ).enable("table").enable("strikethrough")
 
 
 def sanitize(html: str) -> str:
     """HTML cleaned down to the allowlist (tags, attributes, URL schemes)."""
+    import nh3
+
     return nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=set(URL_SCHEMES), link_rel="noopener noreferrer")
 

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from weasyprint import HTML
 
 from tracker.errors import DomainError
-from tracker.proposals.fetcher import StaticOnlyFetcher
+from tracker.proposals.fetcher import static_only_fetcher_class
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +124,13 @@ def html_to_pdf(html: str, *, static_root: str | Path, limits: Limits) -> Render
     Raises RenderRefused when the time or page limit is reached. Attachments are never
     embedded, whatever the HTML asks for.
     """
+    # Heavy: imported when a PDF is first rendered, not at app start, and before the clock
+    # starts, so that the import does not count against the render's time limit.
+    from weasyprint import HTML
+
     _install_checkpoint()
     budget = _Budget(limits, time.monotonic() + limits.seconds)
-    fetcher = StaticOnlyFetcher(static_root, on_fetch=budget.check_time)
+    fetcher = static_only_fetcher_class()(static_root, on_fetch=budget.check_time)
     token = _budget.set(budget)
     try:
         document = HTML(string=html, base_url=str(fetcher.root) + "/",

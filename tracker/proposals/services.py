@@ -24,7 +24,7 @@ from tracker.applications.models import Application
 from tracker.auth.models import User
 from tracker.campaigns.models import CampaignPartner
 from tracker.db import utcnow
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError, NotFound, found
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES
 from tracker.orgs.models import Organization
@@ -166,10 +166,10 @@ def remove_logframe_row(row: LogframeRow) -> None:
     db.session.flush()
 
 
-def find_logframe_row(application: Application, row_id: int) -> LogframeRow | None:
-    """The application's logframe row with this id (None for another application's)."""
-    return db.session.scalar(select(LogframeRow).where(
-        LogframeRow.id == row_id, LogframeRow.application_id == application.id))
+def get_logframe_row(application: Application, row_id: int) -> LogframeRow:
+    """The application's logframe row with this id, or NotFound (also for another's)."""
+    return found(db.session.scalar(select(LogframeRow).where(
+        LogframeRow.id == row_id, LogframeRow.application_id == application.id)), "logframe row")
 
 
 # The work plan ------------------------------------------------------------------------
@@ -235,10 +235,11 @@ def remove_activity(activity: WorkPlanActivity) -> None:
     db.session.flush()
 
 
-def find_activity(application: Application, activity_id: int) -> WorkPlanActivity | None:
-    """The application's activity with this id (None for another application's)."""
-    return db.session.scalar(select(WorkPlanActivity).where(
-        WorkPlanActivity.id == activity_id, WorkPlanActivity.application_id == application.id))
+def get_activity(application: Application, activity_id: int) -> WorkPlanActivity:
+    """The application's work-plan activity with this id, or NotFound (also for another's)."""
+    return found(db.session.scalar(select(WorkPlanActivity).where(
+        WorkPlanActivity.id == activity_id, WorkPlanActivity.application_id == application.id)),
+        "activity")
 
 
 def responsible_candidates(application: Application) -> list[Organization]:
@@ -396,12 +397,12 @@ def keep_final(application: Application, data: bytes, *, language: str,
         created_at=utcnow(), override_reason=override_reason,
         overridden_checks=list(overridden_checks or ()),
     )
-    db.session.add(version)
     try:
-        db.session.flush()
+        # A savepoint: a clash undoes this version only, not the caller's other work.
+        with db.session.begin_nested():
+            db.session.add(version)
     except IntegrityError:
         # Another final of this application took the same number meanwhile.
-        db.session.rollback()
         raise DomainError(_("Another final version was printed at the same moment; "
                             "print again.")) from None
     return version
@@ -414,10 +415,11 @@ def versions_of(application: Application) -> list[ProposalVersion]:
         .order_by(ProposalVersion.number.desc())))
 
 
-def find_version(application: Application, number: int) -> ProposalVersion | None:
-    """The application's final version with this number, or None."""
-    return db.session.scalar(select(ProposalVersion).where(
-        ProposalVersion.application_id == application.id, ProposalVersion.number == number))
+def get_version(application: Application, number: int) -> ProposalVersion:
+    """The application's final version with this number, or NotFound."""
+    return found(db.session.scalar(select(ProposalVersion).where(
+        ProposalVersion.application_id == application.id, ProposalVersion.number == number)),
+        "final version")
 
 
 def version_pdf(version: ProposalVersion) -> bytes:

@@ -23,25 +23,17 @@ from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, can, permission_required
 from tracker.auth.sessions import current_user, login_required
 from tracker.errors import DomainError
-from tracker.extensions import db
-from tracker.forms import apply_domain_error
 from tracker.i18n import LANGUAGES, current_language
 from tracker.proposals import services
 from tracker.proposals.document import activities_of, logframe_rows, project_quarters, sections_of
 from tracker.proposals.forms import ActivityForm, FinalForm, LogframeForm, NarrativeForm
 from tracker.proposals.markup import render_markdown
 from tracker.proposals.registry import TEMPLATES, find_template, template_for
+from tracker.views import commit
 
 bp = Blueprint("proposals", __name__, url_prefix="/applications/<int:application_id>/proposal")
 
 PDF = "application/pdf"
-
-
-def _application_or_404(application_id: int) -> Application:
-    application = get_application(application_id)
-    if application is None:
-        abort(404)
-    return application
 
 
 def _to_editor(application: Application, anchor: str | None = None):
@@ -99,20 +91,16 @@ def _render_editor(application: Application, *, form: NarrativeForm | None = Non
 @permission_required(Action.EDIT_PROPOSALS)
 def edit(application_id: int):
     """The proposal's narrative in English and Russian side by side, logframe and work plan."""
-    application = _application_or_404(application_id)
+    application = get_application(application_id)
     if request.method == "GET":
         return _render_editor(application)
     form = NarrativeForm()
     if not form.validate():
         return _render_editor(application, form=form, status=422)
-    try:
-        changed = services.save_sections(application, form.texts())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.save_sections(application, form.texts()), form)
+    if outcome.refused:
         return _render_editor(application, form=form, status=422)
-    db.session.commit()
-    if changed:
+    if outcome.value:
         flash(_("The narrative of “%(title)s” is saved.", title=application.title), "success")
     else:
         flash(_("Nothing was changed."), "info")
@@ -123,7 +111,7 @@ def edit(application_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def preview(application_id: int):
     """The sanitised HTML of a section's Markdown, for the editor's live preview."""
-    _application_or_404(application_id)
+    get_application(application_id)
     text = request.form.get("text", "")
     if len(text) > services.MAX_SECTION_LENGTH:
         return jsonify(error=_("Keep this under %(limit)s characters.",
@@ -138,17 +126,12 @@ def preview(application_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def add_logframe_row(application_id: int):
     """Add a row to the logframe."""
-    application = _application_or_404(application_id)
+    application = get_application(application_id)
     form = LogframeForm()
     if not form.validate():
         return _render_editor(application, logframe_form=form, status=422)
-    try:
-        services.add_logframe_row(application, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.add_logframe_row(application, form.to_input()), form).refused:
         return _render_editor(application, logframe_form=form, status=422)
-    db.session.commit()
     flash(_("Logframe row added."), "success")
     return _to_editor(application, "logframe")
 
@@ -157,22 +140,14 @@ def add_logframe_row(application_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def edit_logframe_row(application_id: int, row_id: int):
     """Change a logframe row."""
-    application = _application_or_404(application_id)
-    row = services.find_logframe_row(application, row_id)
-    if row is None:
-        abort(404)
+    application = get_application(application_id)
+    row = services.get_logframe_row(application, row_id)
     form = LogframeForm.for_row(row) if request.method == "GET" else LogframeForm()
     if request.method == "POST":
-        if form.validate():
-            try:
-                services.update_logframe_row(row, form.to_input())
-            except DomainError as err:
-                db.session.rollback()
-                apply_domain_error(form, err)
-            else:
-                db.session.commit()
-                flash(_("Logframe row saved."), "success")
-                return _to_editor(application, "logframe")
+        if form.validate() and not commit(
+                lambda: services.update_logframe_row(row, form.to_input()), form).refused:
+            flash(_("Logframe row saved."), "success")
+            return _to_editor(application, "logframe")
         return render_template("proposals/logframe_form.html", application=application,
                                row=row, form=form), 422
     return render_template("proposals/logframe_form.html", application=application, row=row,
@@ -183,12 +158,9 @@ def edit_logframe_row(application_id: int, row_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def remove_logframe_row(application_id: int, row_id: int):
     """Delete a logframe row."""
-    application = _application_or_404(application_id)
-    row = services.find_logframe_row(application, row_id)
-    if row is None:
-        abort(404)
-    services.remove_logframe_row(row)
-    db.session.commit()
+    application = get_application(application_id)
+    row = services.get_logframe_row(application, row_id)
+    commit(lambda: services.remove_logframe_row(row))
     flash(_("Logframe row removed."), "success")
     return _to_editor(application, "logframe")
 
@@ -200,17 +172,12 @@ def remove_logframe_row(application_id: int, row_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def add_activity(application_id: int):
     """Add an activity to the work plan."""
-    application = _application_or_404(application_id)
+    application = get_application(application_id)
     form = ActivityForm(application=application)
     if not form.validate():
         return _render_editor(application, activity_form=form, status=422)
-    try:
-        services.add_activity(application, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.add_activity(application, form.to_input()), form).refused:
         return _render_editor(application, activity_form=form, status=422)
-    db.session.commit()
     flash(_("Activity added to the work plan."), "success")
     return _to_editor(application, "work-plan")
 
@@ -219,25 +186,17 @@ def add_activity(application_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def edit_activity(application_id: int, activity_id: int):
     """Change a work-plan activity."""
-    application = _application_or_404(application_id)
-    activity = services.find_activity(application, activity_id)
-    if activity is None:
-        abort(404)
+    application = get_application(application_id)
+    activity = services.get_activity(application, activity_id)
     if request.method == "GET":
         return render_template("proposals/activity_form.html", application=application,
                                activity=activity, form=ActivityForm.for_activity(activity),
                                quarters=project_quarters(application))
     form = ActivityForm(application=application)
-    if form.validate():
-        try:
-            services.update_activity(activity, form.to_input())
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Activity saved."), "success")
-            return _to_editor(application, "work-plan")
+    if form.validate() and not commit(
+            lambda: services.update_activity(activity, form.to_input()), form).refused:
+        flash(_("Activity saved."), "success")
+        return _to_editor(application, "work-plan")
     return render_template("proposals/activity_form.html", application=application,
                            activity=activity, form=form,
                            quarters=project_quarters(application)), 422
@@ -247,12 +206,9 @@ def edit_activity(application_id: int, activity_id: int):
 @permission_required(Action.EDIT_PROPOSALS)
 def remove_activity(application_id: int, activity_id: int):
     """Delete a work-plan activity."""
-    application = _application_or_404(application_id)
-    activity = services.find_activity(application, activity_id)
-    if activity is None:
-        abort(404)
-    services.remove_activity(activity)
-    db.session.commit()
+    application = get_application(application_id)
+    activity = services.get_activity(application, activity_id)
+    commit(lambda: services.remove_activity(activity))
     flash(_("Activity removed from the work plan."), "success")
     return _to_editor(application, "work-plan")
 
@@ -268,7 +224,7 @@ def _pdf_response(data: bytes, file_name: str):
 @permission_required(Action.EDIT_PROPOSALS)
 def draft(application_id: int):
     """Download a draft PDF (with the eligibility checklist) in the language asked for."""
-    application = _application_or_404(application_id)
+    application = get_application(application_id)
     language = request.args.get("lang") or current_language()
     name = request.args.get("template")
     template = find_template(name) if name else template_for(application)
@@ -293,7 +249,7 @@ def _render_finals(application: Application, form: FinalForm, status: int = 200)
 @login_required
 def finals(application_id: int):
     """Final versions of the proposal; those who edit proposals print a new one here."""
-    application = _application_or_404(application_id)
+    application = get_application(application_id)
     if request.method == "GET":
         return _render_finals(application, FinalForm(formdata=None, application=application,
                                                      language=current_language()))
@@ -304,16 +260,13 @@ def finals(application_id: int):
         return _render_finals(application, form, 422)
     template = find_template(form.template.data)
     assert template is not None  # the select accepts only registered names
-    try:
-        result = services.print_final(application, language=form.language.data,
-                                      template=template, by=current_user,
-                                      override_reason=form.override_reason.data or "",
-                                      screen_language=current_language())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.print_final(
+        application, language=form.language.data, template=template, by=current_user,
+        override_reason=form.override_reason.data or "", screen_language=current_language(),
+    ), form)
+    if outcome.refused:
         return _render_finals(application, form, 422)
-    db.session.commit()
+    result = outcome.value
     version = result.version
     if result.created:
         flash(_("Final version %(number)s printed and kept.", number=version.number),
@@ -329,10 +282,8 @@ def finals(application_id: int):
 @login_required
 def download_final(application_id: int, number: int):
     """Download a kept final version (anyone who may read applications may)."""
-    application = _application_or_404(application_id)
-    version = services.find_version(application, number)
-    if version is None:
-        abort(404)
+    application = get_application(application_id)
+    version = services.get_version(application, number)
     try:
         data = services.version_pdf(version)
     except DomainError:

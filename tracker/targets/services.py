@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.campaigns.models import Campaign, CampaignPartner
-from tracker.errors import DomainError
+from tracker.errors import DomainError, found
 from tracker.extensions import db
-from tracker.money.value import MAX_AMOUNT, Money, MoneyError, minor_units
+from tracker.money.amounts import amount_problem, checked_money, currency_problem
+from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetCategory, BudgetLine, BudgetUnit, FundingTarget
 
@@ -53,10 +55,9 @@ def _validate_target(data: TargetInput, current: FundingTarget | None) -> None:
                                 limit=MAX_TITLE_LENGTH), field=name)
     if data.ends_on < data.starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
-    try:
-        minor_units(data.currency)
-    except MoneyError:
-        raise DomainError(_("Choose a known currency (ISO 4217 code)."), field="currency") from None
+    problem = currency_problem(data.currency)
+    if problem:
+        raise DomainError(problem, field="currency")
     if current is not None and current.currency != data.currency and current.lines:
         raise DomainError(
             _("Remove the budget lines before changing the currency: their costs are in %(code)s.",
@@ -103,21 +104,11 @@ def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
                           field="quantity")
     if data.unit_cost < 0:
         raise DomainError(_("The unit cost cannot be negative."), field="unit_cost")
-    if data.unit_cost > MAX_AMOUNT:
-        raise DomainError(_("This amount is implausibly large; check the digits."),
-                          field="unit_cost")
-    try:
-        unit_cost = Money(data.unit_cost, currency)
-    except MoneyError:
-        raise DomainError(
-            _("%(currency)s allows at most %(places)s decimal places.",
-              currency=currency, places=minor_units(currency)),
-            field="unit_cost",
-        ) from None
+    unit_cost = checked_money(data.unit_cost, currency, field="unit_cost", allow_zero=True)
     total = Money.rounded(data.quantity * unit_cost.amount, currency)
-    if total.amount > MAX_AMOUNT:
-        raise DomainError(_("This amount is implausibly large; check the digits."),
-                          field="unit_cost")
+    problem = amount_problem(total.amount, currency, allow_zero=True)
+    if problem:
+        raise DomainError(problem, field="unit_cost")
     return unit_cost, total
 
 
@@ -275,11 +266,19 @@ def totals_by_country_and_partner(target: FundingTarget) -> list[CountryShare]:
     return shares
 
 
-def find_line(target: FundingTarget, line_id: int) -> BudgetLine | None:
-    """The budget line with this id if it belongs to the target, else None."""
-    return db.session.scalar(
+def get_line(target: FundingTarget, line_id: int) -> BudgetLine:
+    """The budget line with this id if it belongs to the target, else NotFound."""
+    return found(db.session.scalar(
         select(BudgetLine).where(BudgetLine.id == line_id, BudgetLine.target_id == target.id)
-    )
+    ), "budget line")
+
+
+def get_target(target_id: int, *, with_lines: bool = False) -> FundingTarget:
+    """The funding target with this id, or NotFound; `with_lines` loads its lines' partners."""
+    # The editor shows every line with its partner: load them in two queries, not one per line.
+    options = [selectinload(FundingTarget.lines).selectinload(BudgetLine.partner)] \
+        if with_lines else []
+    return found(db.session.get(FundingTarget, target_id, options=options), "funding target")
 
 
 def partner_candidates(campaign: Campaign) -> tuple[list[Organization], list[Organization]]:

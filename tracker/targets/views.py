@@ -5,23 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, can, require
 from tracker.auth.sessions import current_user
 from tracker.campaigns.models import Campaign
-from tracker.campaigns.services import find_campaign
-from tracker.errors import DomainError
-from tracker.extensions import db
-from tracker.forms import apply_domain_error
+from tracker.campaigns.services import get_campaign
 from tracker.i18n import current_language, format_day
 from tracker.money.value import Money
 from tracker.targets import services
 from tracker.targets.forms import BudgetLineForm, TargetForm
 from tracker.targets.models import BudgetLine, FundingTarget
+from tracker.views import commit
 
 bp = Blueprint("targets", __name__)
 
@@ -50,17 +47,6 @@ def format_share(part: Money, whole: Money) -> str:
     return format_percent(part.amount / whole.amount, locale=current_language())
 
 
-def _campaign_or_404(slug: str) -> Campaign:
-    campaign = find_campaign(slug)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
-def _editor_target_or_404(target_id: int) -> FundingTarget:
-    # The editor shows every line with its partner: load them in two queries, not one per line.
-    return db.get_or_404(FundingTarget, target_id, options=[
-        selectinload(FundingTarget.lines).selectinload(BudgetLine.partner)])
 
 
 def _require_edit(campaign: Campaign) -> None:
@@ -68,17 +54,11 @@ def _require_edit(campaign: Campaign) -> None:
     require(can(current_user, Action.EDIT_TARGETS, campaign))
 
 
-def _editable_target_or_404(target_id: int) -> FundingTarget:
-    target = db.get_or_404(FundingTarget, target_id)
+def _editable_target(target_id: int) -> FundingTarget:
+    """The target (or 404), when the user may change it (or 403)."""
+    target = services.get_target(target_id)
     _require_edit(target.campaign)
     return target
-
-
-def _line_or_404(target: FundingTarget, line_id: int) -> BudgetLine:
-    line = services.find_line(target, line_id)
-    if line is None:
-        abort(404)
-    return line
 
 
 def _line_form(target: FundingTarget, line: BudgetLine | None = None) -> BudgetLineForm:
@@ -113,7 +93,7 @@ def _render_target_form(campaign: Campaign, form: TargetForm,
 @bp.route("/campaigns/<slug>/targets/new", methods=["GET", "POST"])
 def new_target(slug: str):
     """Create a funding target for a campaign."""
-    campaign = _campaign_or_404(slug)
+    campaign = get_campaign(slug)
     _require_edit(campaign)
     form = TargetForm()
     if not form.is_submitted():
@@ -122,12 +102,10 @@ def new_target(slug: str):
         return _render_target_form(campaign, form)
     if not form.validate():
         return _render_target_form(campaign, form, status=422)
-    try:
-        target = services.create_target(campaign, form.to_input())
-    except DomainError as err:
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.create_target(campaign, form.to_input()), form)
+    if outcome.refused:
         return _render_target_form(campaign, form, status=422)
-    db.session.commit()
+    target = outcome.value
     flash(_("Funding target “%(name)s” created. Add its budget lines below.",
             name=target_name(target)), "success")
     return redirect(url_for("targets.show", target_id=target.id))
@@ -136,26 +114,21 @@ def new_target(slug: str):
 @bp.get("/targets/<int:target_id>")
 def show(target_id: int):
     """The budget: lines, totals by category and by country and partner, its history."""
-    target = _editor_target_or_404(target_id)
+    target = services.get_target(target_id, with_lines=True)
     return _render_editor(target, _line_form(target))
 
 
 @bp.route("/targets/<int:target_id>/edit", methods=["GET", "POST"])
 def edit(target_id: int):
     """Change a target's titles, period or (while it has no lines) currency."""
-    target = _editable_target_or_404(target_id)
+    target = _editable_target(target_id)
     form = TargetForm.for_target(target)
     if not form.is_submitted():
         return _render_target_form(target.campaign, form, target)
     if not form.validate():
         return _render_target_form(target.campaign, form, target, status=422)
-    try:
-        services.update_target(target, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_target(target, form.to_input()), form).refused:
         return _render_target_form(target.campaign, form, target, status=422)
-    db.session.commit()
     flash(_("Funding target “%(name)s” saved.", name=target_name(target)), "success")
     return redirect(url_for("targets.show", target_id=target.id))
 
@@ -163,7 +136,7 @@ def edit(target_id: int):
 @bp.get("/targets/<int:target_id>/delete")
 def confirm_delete(target_id: int):
     """Ask before deleting a target and all its budget lines."""
-    target = _editable_target_or_404(target_id)
+    target = _editable_target(target_id)
     return render_template("targets/confirm_delete.html", target=target,
                            campaign=target.campaign, total=services.target_total(target))
 
@@ -171,10 +144,9 @@ def confirm_delete(target_id: int):
 @bp.post("/targets/<int:target_id>/delete")
 def delete(target_id: int):
     """Delete a target with its budget lines and go back to the campaign."""
-    target = _editable_target_or_404(target_id)
+    target = _editable_target(target_id)
     name, slug = target_name(target), target.campaign.slug
-    services.delete_target(target)
-    db.session.commit()
+    commit(lambda: services.delete_target(target))
     flash(_("Funding target “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("campaigns.show", slug=slug))
 
@@ -182,18 +154,15 @@ def delete(target_id: int):
 @bp.post("/targets/<int:target_id>/lines")
 def add_line(target_id: int):
     """Add a budget line to a target; its total is computed, never typed."""
-    target = _editor_target_or_404(target_id)
+    target = services.get_target(target_id, with_lines=True)
     _require_edit(target.campaign)
     form = _line_form(target)
     if not form.validate():
         return _render_editor(target, form, status=422)
-    try:
-        line = services.add_line(target, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    outcome = commit(lambda: services.add_line(target, form.to_input()), form)
+    if outcome.refused:
         return _render_editor(target, form, status=422)
-    db.session.commit()
+    line = outcome.value
     flash(_("Budget line “%(description)s” added.", description=line.description), "success")
     return redirect(url_for("targets.show", target_id=target.id, _anchor="lines"))
 
@@ -201,22 +170,17 @@ def add_line(target_id: int):
 @bp.route("/targets/<int:target_id>/lines/<int:line_id>/edit", methods=["GET", "POST"])
 def edit_line(target_id: int, line_id: int):
     """Change a budget line; its total is recomputed."""
-    target = _editable_target_or_404(target_id)
-    line = _line_or_404(target, line_id)
+    target = _editable_target(target_id)
+    line = services.get_line(target, line_id)
     form = _line_form(target, line)
     if not form.is_submitted():
         return render_template("targets/line_form.html", target=target, line=line, form=form)
     if not form.validate():
         return render_template("targets/line_form.html", target=target, line=line,
                                form=form), 422
-    try:
-        services.update_line(line, form.to_input())
-    except DomainError as err:
-        db.session.rollback()
-        apply_domain_error(form, err)
+    if commit(lambda: services.update_line(line, form.to_input()), form).refused:
         return render_template("targets/line_form.html", target=target, line=line,
                                form=form), 422
-    db.session.commit()
     flash(_("Budget line “%(description)s” saved.", description=line.description), "success")
     return redirect(url_for("targets.show", target_id=target.id, _anchor="lines"))
 
@@ -224,18 +188,17 @@ def edit_line(target_id: int, line_id: int):
 @bp.get("/targets/<int:target_id>/lines/<int:line_id>/remove")
 def confirm_remove_line(target_id: int, line_id: int):
     """Ask before removing a budget line."""
-    target = _editable_target_or_404(target_id)
-    line = _line_or_404(target, line_id)
+    target = _editable_target(target_id)
+    line = services.get_line(target, line_id)
     return render_template("targets/confirm_remove_line.html", target=target, line=line)
 
 
 @bp.post("/targets/<int:target_id>/lines/<int:line_id>/remove")
 def remove_line(target_id: int, line_id: int):
     """Remove a budget line from its target."""
-    target = _editable_target_or_404(target_id)
-    line = _line_or_404(target, line_id)
+    target = _editable_target(target_id)
+    line = services.get_line(target, line_id)
     description = line.description
-    services.remove_line(line)
-    db.session.commit()
+    commit(lambda: services.remove_line(line))
     flash(_("Budget line “%(description)s” removed.", description=description), "success")
     return redirect(url_for("targets.show", target_id=target.id, _anchor="lines"))

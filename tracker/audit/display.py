@@ -1,0 +1,275 @@
+"""The audit trail as a person reads it: who, which record, each field before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Numeric
+from sqlalchemy import select as sql_select
+
+from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM
+from tracker.audit.models import AuditAction, AuditEvent
+from tracker.audit.paging import EventPage
+from tracker.audit.registry import (
+    COUNTRY_SUMMARY,
+    EVENT_TYPE_LABELS,
+    FIELD_LABELS,
+    REDACTED,
+    AuditSpec,
+    spec_for_type,
+)
+from tracker.audit.trail import UNREADABLE
+from tracker.db import Base, DecimalString, ScaledDecimal, UTCDateTime
+from tracker.extensions import db
+from tracker.i18n import (
+    LANGUAGE_NAMES,
+    country_name,
+    current_language,
+    format_day,
+    format_money,
+    format_timestamp,
+)
+from tracker.money.value import Money
+
+LONG_TEXT = 300
+
+ACTOR_NAMES = {
+    SYSTEM: _l("System"),
+    COMMAND_LINE: _l("Command line"),
+    ANONYMOUS: _l("Anonymous visitor"),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an event: its label and the values before and after, ready to show."""
+
+    name: str
+    label: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event as a person reads it: who, what record, and each field's change."""
+
+    event: AuditEvent
+    actor: str
+    record_label: str
+    record_name: str
+    fields: list[FieldChange]
+
+    @property
+    def action(self) -> AuditAction:
+        return self.event.action
+
+    @property
+    def unreadable(self) -> bool:
+        """True when the hooks could record only that the change happened."""
+        return self.event.summary == UNREADABLE
+
+
+def actor_name(label: str) -> str:
+    """'System', 'Command line' in the user's language; a user's e-mail as it was recorded."""
+    return str(ACTOR_NAMES.get(label, label))
+
+
+def record_type_label(record_type: str) -> str:
+    """The record type's name in the user's language ('Budget line')."""
+    spec = spec_for_type(record_type)
+    if spec is None and record_type in EVENT_TYPE_LABELS:
+        return str(EVENT_TYPE_LABELS[record_type])
+    return str(spec.label) if spec else record_type.replace("_", " ").capitalize()
+
+
+def field_label(spec: AuditSpec | None, name: str) -> str:
+    """A column's name for people: the area's own label, the shared one, or the name itself."""
+    if spec is not None and name in spec.field_labels:
+        return str(spec.field_labels[name])
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    shown = name.removesuffix("_minor").removesuffix("_id").replace("_", " ")
+    return shown.capitalize()
+
+
+def _column(spec: AuditSpec | None, name: str) -> Column[Any] | None:
+    if spec is None:
+        return None
+    return spec.model.__table__.c.get(name)  # type: ignore[attr-defined, no-any-return]
+
+
+def _referenced_table(column: Column[Any] | None) -> str | None:
+    if column is None:
+        return None
+    for foreign_key in column.foreign_keys:
+        return foreign_key.target_fullname.rsplit(".", 1)[0]
+    return None
+
+
+def _values_of(event: AuditEvent) -> Iterator[tuple[str, Any]]:
+    """(field, value) for every value an event holds: changes, both sides, and context."""
+    for name, value in (event.changes or {}).items():
+        if event.action is AuditAction.UPDATE and isinstance(value, list):
+            for side in value:
+                yield name, side
+        else:
+            yield name, value
+    yield from (event.context or {}).items()
+
+
+def _object_label(instance: Any) -> str:
+    for attribute in ("name", "title", "email", "code", "slug"):
+        value = getattr(instance, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """Names of the records the events point at (organisations, users), one query a table."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        spec = spec_for_type(event.record_type)
+        for name, value in _values_of(event):
+            table = _referenced_table(_column(spec, name))
+            if table is not None and isinstance(value, int) and not isinstance(value, bool):
+                wanted.setdefault(table, set()).add(value)
+    names: dict[tuple[str, str], str] = {}
+    for table_name, ids in wanted.items():
+        mapper = next((m for m in Base.registry.mappers
+                       if getattr(m.local_table, "name", None) == table_name), None)
+        if mapper is None or len(mapper.primary_key) != 1:
+            continue
+        key = mapper.primary_key[0]
+        for instance in db.session.scalars(sql_select(mapper.class_).where(key.in_(ids))):
+            record_id = getattr(instance, mapper.get_property_by_column(key).key)
+            names[(table_name, str(record_id))] = _object_label(instance) or f"#{record_id}"
+    return names
+
+
+def currency_for(event: AuditEvent, name: str, side: int) -> str | None:
+    """The currency of a '<name>_minor' amount in this event (side 0: before, 1: after)."""
+    if not name.endswith("_minor"):
+        return None
+    changes, context = event.changes or {}, event.context or {}
+    for key in (f"{name.removesuffix('_minor')}_currency", "currency"):
+        if key in changes:
+            value = changes[key]
+            if event.action is AuditAction.UPDATE and isinstance(value, list):
+                return value[side] if len(value) > side else None
+            return value
+        if key in context:
+            return context[key]
+    return None
+
+
+def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
+           references: Mapping[tuple[str, str], str]) -> str | None:
+    """A stored value the way the user reads it; the stored text when it cannot be parsed."""
+    if value is None:
+        return None
+    if value == REDACTED:
+        return _("(hidden)")
+    if value == "":
+        return _("(empty)")
+    language = current_language()
+    try:
+        if currency and isinstance(value, int):
+            return format_money(Money.from_minor(value, currency), language)
+        column = _column(spec, name)
+        table = _referenced_table(column)
+        if table is not None:
+            # A key that names itself (a currency code) is shown as it is; a number as '#7'.
+            fallback = f"#{value}" if isinstance(value, int) else str(value)
+            return references.get((table, str(value)), fallback)
+        column_type = column.type if column is not None else None
+        if isinstance(column_type, Enum) and column_type.enum_class is not None:
+            member = column_type.enum_class(value)
+            return str(getattr(member, "label", member.value))
+        if isinstance(column_type, ScaledDecimal | DecimalString | Numeric):
+            return format_decimal(Decimal(str(value)), locale=language,
+                                  decimal_quantization=False)
+        if isinstance(column_type, Boolean) or isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(column_type, UTCDateTime | DateTime):
+            return format_timestamp(datetime.fromisoformat(value), language)
+        if isinstance(column_type, Date):
+            return format_day(date.fromisoformat(value), language)
+        if name == "country" or name.endswith("_country"):
+            return country_name(str(value), language)
+        if name == "language" and value in LANGUAGE_NAMES:
+            return LANGUAGE_NAMES[value]
+    except (ValueError, TypeError, LookupError, ArithmeticError):
+        pass  # an old value that no longer fits today's column: show it as stored
+    text = str(value)
+    return text if len(text) <= LONG_TEXT else text[:LONG_TEXT] + "…"
+
+
+def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
+    """The field names in the order the record type lists them, others after, sorted."""
+    if spec is None:
+        return sorted(names)
+    order = {name: position for position, name in
+             enumerate(spec.model.__table__.columns.keys())}  # type: ignore[attr-defined]
+    return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+
+def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
+    """Events ready to show: labels and values in the user's language, references named."""
+    items = list(events.items if isinstance(events, EventPage) else events)
+    references = _resolve_references(items)
+    views = []
+    for event in items:
+        spec = spec_for_type(event.record_type)
+        changes = event.changes or {}
+        fields = []
+        for name in field_order(spec, changes):
+            value = changes[name]
+            if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
+                before, after = value
+            elif event.action is AuditAction.DELETE:
+                before, after = value, None
+            else:
+                before, after = None, value
+            if event.action is not AuditAction.UPDATE and value in (None, ""):
+                continue  # a new or removed record's blank fields say nothing
+            fields.append(FieldChange(
+                name=name,
+                label=field_label(spec, name),
+                before=_shown(spec, name, before, currency_for(event, name, 0), references),
+                after=_shown(spec, name, after, currency_for(event, name, 1), references),
+            ))
+        views.append(EventView(
+            event=event,
+            actor=actor_name(event.actor_label),
+            record_label=record_type_label(event.record_type),
+            record_name=_record_name(event, spec, references),
+            fields=fields,
+        ))
+    return views
+
+
+def _record_name(event: AuditEvent, spec: AuditSpec | None,
+                 references: Mapping[tuple[str, str], str]) -> str:
+    """The event's summary, else the name of the record that names it, else '#id'."""
+    if event.summary:
+        if spec is not None and spec.summary == COUNTRY_SUMMARY:
+            return country_name(event.summary)
+        return event.summary
+    if spec is not None and spec.named_by:
+        value = (event.context or {}).get(spec.named_by)
+        if value is None:
+            change = (event.changes or {}).get(spec.named_by)
+            value = change[-1] if isinstance(change, list) else change
+        table = _referenced_table(_column(spec, spec.named_by))
+        if table is not None and value is not None and (table, str(value)) in references:
+            return references[(table, str(value))]
+    return f"#{event.record_id}"
