@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, select, text
 
-from tracker.audit.hooks import _bulk_event, current_actor, jsonable
+from tracker.audit.hooks import bulk_event, current_actor, jsonable
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.registry import NOISE_COLUMNS, spec_for_type
 from tracker.bulk import bulk_insert
@@ -56,9 +56,9 @@ def at(day: date, rng: random.Random) -> datetime:
 class EventWriter:
     """Audit events for rows written with Core, as the bulk-insert hook records them.
 
-    The hook's own `_bulk_event` costs about 90 µs a row, too slow for a million rows;
+    The hook's own `bulk_event` costs about 90 µs a row, too slow for a million rows;
     the fast path below builds the same event from the columns worked out once per
-    table, and each chunk's first row is checked against `_bulk_event` so that the two
+    table, and each chunk's first row is checked against `bulk_event` so that the two
     cannot drift apart unnoticed.
     """
 
@@ -80,7 +80,7 @@ class EventWriter:
             skip |= {column.name for column in table.primary_key.columns}
             names = [column.name for column in table.columns if column.name not in skip]
             if any(spec.is_secret(name) for name in names):
-                raise RuntimeError(f"{table.name} has secret columns: use _bulk_event")
+                raise RuntimeError(f"{table.name} has secret columns: use bulk_event")
             self._columns[table.name] = names
         parent = spec.parent_column
         parent_type = spec.parent_type
@@ -97,7 +97,7 @@ class EventWriter:
                 "actor_id": self.actor_id, "actor_label": self.actor_label[:200],
                 "occurred_at": row.get("created_at") or self.now,
             })
-        reference = _bulk_event(spec, table, AuditAction.CREATE, rows[0], None, rows[0])
+        reference = bulk_event(spec, table, AuditAction.CREATE, rows[0], None, rows[0])
         if any(events[0][key] != value for key, value in reference.items()):
             raise RuntimeError(f"the generator's audit events of {table.name} differ from "
                                f"the hook's: {events[0]} != {reference}")

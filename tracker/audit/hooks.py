@@ -45,8 +45,6 @@ __all__ = [
     "jsonable",
     "record_event",
 ]
-# The benchmark generator (tracker/bench.py) still imports the old private name.
-_bulk_event = bulk_event
 
 log = logging.getLogger(__name__)
 
