@@ -91,7 +91,7 @@ class BulkWriter:
                 cursor = self.connection.connection.cursor()
                 self._open.callback(cursor.close)
                 self._copy = self._open.enter_context(
-                    cursor.copy(self.copy_sql))  # type: ignore[attr-defined]
+                    cursor.copy(self.copy_sql))
             self._copy.write_row(values)
             self.written += 1
             if self.written - self._reported >= self.chunk:

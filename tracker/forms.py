@@ -44,6 +44,13 @@ class DecimalInput(StringField):
                 self.data = None
                 raise ValueError(_l("Enter a number, e.g. 1500 or 1 500,50.")) from None
 
+    @property
+    def number(self) -> Decimal:
+        """The number typed, for a required field of a form that has validated."""
+        if self.data is None:
+            raise ValueError(f"{self.name} holds no number; validate the form first")
+        return self.data
+
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from flask_wtf import FlaskForm
 
@@ -32,12 +32,19 @@ T = TypeVar("T")
 class Outcome(Generic[T]):
     """What a service call came to: its value, or the refusal that was shown."""
 
-    value: T | None = None
+    result: T | None = None
     error: DomainError | None = None
 
     @property
     def refused(self) -> bool:
         return self.error is not None
+
+    @property
+    def value(self) -> T:
+        """The service's result; only for an outcome that was not refused."""
+        if self.error is not None:
+            raise RuntimeError("a refused outcome has no value") from self.error
+        return cast(T, self.result)  # a service may itself return None
 
     @property
     def message(self) -> str:
@@ -54,4 +61,4 @@ def commit(action: Callable[[], T], form: FlaskForm | None = None) -> Outcome[T]
             apply_domain_error(form, error)
         return Outcome(error=error)
     db.session.commit()
-    return Outcome(value=value)
+    return Outcome(result=value)

@@ -206,7 +206,7 @@ class Application(Localized, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    requested: Mapped[Money] = composite(Money.from_minor, "requested_minor", "currency")
+    requested: Mapped[Money] = composite(Money.stored, "requested_minor", "currency")
     awarded: Mapped[Money | None] = composite(Money.from_minor, "awarded_minor",
                                               "awarded_currency")
 

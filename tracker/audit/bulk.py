@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, UniqueConstraint, select, tuple_
+from sqlalchemy import Connection, Insert, Table, UniqueConstraint, select, tuple_
 from sqlalchemy.orm import ORMExecuteState
 
 from tracker.audit import registry
@@ -54,11 +54,12 @@ def _bulk_params(state: ORMExecuteState) -> list[dict[str, Any]]:
     """The rows a bulk INSERT writes, by column name (attribute keys mapped to columns)."""
     params = state.parameters
     rows = [params] if isinstance(params, Mapping) else list(params or [])
-    table = state.statement.table  # type: ignore[attr-defined]
-    if rows in ([], [{}]) and getattr(state.statement, "select", None) is None:
+    statement = cast(Insert, state.statement)  # the hook passes bulk INSERTs only
+    table = statement.table
+    if rows in ([], [{}]) and getattr(statement, "select", None) is None:
         # insert(Model).values(...): the one row's values are bound inside the statement;
         # columns left to their defaults compile as None and are not what was written.
-        bound = state.statement.compile().params
+        bound = statement.compile().params
         rows = [{key: value for key, value in bound.items()
                  if value is not None or key not in table.c or table.c[key].default is None}]
     mapper = state.bind_mapper

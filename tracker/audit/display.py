@@ -103,7 +103,7 @@ def field_label(spec: AuditSpec | None, name: str) -> str:
 def _column(spec: AuditSpec | None, name: str) -> Column[Any] | None:
     if spec is None:
         return None
-    return spec.model.__table__.c.get(name)  # type: ignore[attr-defined, no-any-return]
+    return spec.model.__table__.c.get(name)  # type: ignore[attr-defined]  # audited: mapped
 
 
 def _referenced_table(column: Column[Any] | None) -> str | None:

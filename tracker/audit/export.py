@@ -89,7 +89,7 @@ def export_csv(actor_id: int | None = None, record_type: str | None = None,
     return _stream(query)
 
 
-def _stream(query: Select[tuple[AuditEvent]]) -> Iterator[str]:
+def _stream(query: Select[AuditEvent]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # A byte-order mark makes spreadsheet programs read the Cyrillic text as UTF-8.

@@ -144,10 +144,11 @@ def _note(state: InstanceState[Any], action: AuditAction) -> None:
             "context": context or None,
             "summary": spec.summarize(current),
         }
-        parent_type = spec.parent_type
-        if parent_type is not None and current.get(spec.parent_column) is not None:
+        parent_type, parent_column = spec.parent_type, spec.parent_column
+        if (parent_type is not None and parent_column is not None
+                and current.get(parent_column) is not None):
             row["parent_type"] = parent_type
-            row["parent_id"] = str(current[spec.parent_column])  # type: ignore[index]
+            row["parent_id"] = str(current[parent_column])
     except Exception:
         # The change itself must go through; the trail still shows that it happened.
         log.exception("audit: could not read the values of %r", state.class_)

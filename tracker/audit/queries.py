@@ -43,7 +43,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def events_where(filters: EventFilter) -> Select[tuple[AuditEvent]]:
+def events_where(filters: EventFilter) -> Select[AuditEvent]:
     """The events matching the filters (dates are whole UTC days, both ends included)."""
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise DomainError(_("The end date cannot be before the start date."), field="date_to")
@@ -71,12 +71,12 @@ def _record_or_children(record_type: str, record_id: str, include_children: bool
     return or_(own, children)
 
 
-def newest_first(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
+def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
     """The query ordered newest event first (the order of every screen and the export)."""
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
 
 
-def _page(query: Select[tuple[AuditEvent]], page: int, per_page: int) -> EventPage:
+def _page(query: Select[AuditEvent], page: int, per_page: int) -> EventPage:
     """Count in SQL, then fetch one page; a page past the end shows the last one."""
     total = db.session.scalar(sql_select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // per_page))
@@ -159,7 +159,7 @@ def actor_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         sql_select(AuditEvent.actor_id, AuditEvent.actor_label).where(AuditEvent.id.in_(latest))
     )
-    return sorted(((int(actor_id), label) for actor_id, label in rows),
+    return sorted(((actor_id, label) for actor_id, label in rows if actor_id is not None),
                   key=lambda pair: pair[1].casefold())
 
 

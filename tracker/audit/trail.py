@@ -24,7 +24,7 @@ def write_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
     occurred_at = utcnow()
     for row in rows:
         row.update(actor_id=actor_id, actor_label=actor_label[:200], occurred_at=occurred_at)
-    connection.execute(insert(AuditEvent.__table__), rows)
+    connection.execute(insert(AuditEvent), rows)
 
 
 def record_event(session: Session, *, action: AuditAction, record_type: str, record_id: str,

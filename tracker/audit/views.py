@@ -18,7 +18,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 FILTER_ARGS = ("actor", "record_type", "record_id", "date_from", "date_to")
 
 
-def _filter_args() -> dict[str, str]:
+def _filter_args() -> dict[str, Any]:
     """The filters in the query string, to carry over to the export link and the pager."""
     return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
 

@@ -143,7 +143,7 @@ def _active_admins_other_than(user: User) -> int:
     return db.session.scalar(
         select(func.count()).select_from(User)
         .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id)
-    )
+    ) or 0
 
 
 def update_access(user: User, access: AccessInput) -> User:

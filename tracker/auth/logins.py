@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from tracker.audit.hooks import acting_as
 from tracker.auth.identity import find_user_by_email, token_digest
@@ -57,7 +58,7 @@ def authenticate(email: str, password: str) -> User:
     matches = verify_password(user.password_hash if user else None, password)
     if user is None or not matches or not user.is_active:
         raise DomainError(_("Wrong e-mail address or password."))
-    if needs_rehash(user.password_hash):
+    if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
@@ -130,10 +131,10 @@ def end_sessions(user: User, reason: SessionEnd, keep: UserSession | None = None
     conditions = [UserSession.user_id == user.id, UserSession.ended_at.is_(None)]
     if keep is not None:
         conditions.append(UserSession.id != keep.id)
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(UserSession).where(*conditions).values(ended_at=utcnow(), end_reason=reason)
         .execution_options(synchronize_session="fetch")
-    )
+    ))
     return result.rowcount or 0
 
 

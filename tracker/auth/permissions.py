@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from functools import wraps
 from typing import Any, Protocol
 
@@ -77,14 +78,17 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
 class Subject(Protocol):
     """What `can` needs of a user; both User and AnonymousUser have it."""
 
-    is_authenticated: bool
-    is_active: bool
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
 
     @property
     def role(self) -> Role | None: ...
 
     @property
-    def led_campaign_ids(self) -> set[int]: ...
+    def led_campaign_ids(self) -> AbstractSet[int]: ...
 
 
 def can(user: Subject | None, action: Action | str, campaign: Any = None) -> bool:

@@ -109,9 +109,9 @@ def _apply(campaign: Campaign, data: CampaignInput) -> None:
 
     codes = sorted(set(data.countries))
     kept = {c.country for c in campaign.countries}
-    for existing in list(campaign.countries):
-        if existing.country not in codes:
-            campaign.countries.remove(existing)
+    for listed in list(campaign.countries):
+        if listed.country not in codes:
+            campaign.countries.remove(listed)
     for code in codes:
         if code not in kept:
             campaign.countries.append(CampaignCountry(country=code))

@@ -71,7 +71,7 @@ PROPOSALS: tuple[DemoProposal, ...] = tuple(
 UNDP_TITLE, SP_TITLE = (item.title_en for item in PROPOSALS)
 
 
-def _count(model: type, application: Application) -> int:
+def _count(model: type[LogframeRow] | type[WorkPlanActivity], application: Application) -> int:
     return db.session.scalar(select(func.count()).select_from(model)
                              .where(model.application_id == application.id)) or 0
 

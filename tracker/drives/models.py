@@ -224,7 +224,7 @@ class Drive(Localized, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    goal: Mapped[Money] = composite(Money.from_minor, "goal_minor", "currency")
+    goal: Mapped[Money] = composite(Money.stored, "goal_minor", "currency")
 
     campaign: Mapped[Campaign] = relationship()
     organiser: Mapped[Organization] = relationship()
@@ -336,8 +336,8 @@ class Pledge(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    amount: Mapped[Money] = composite(Money.from_minor, "amount_minor", "currency")
-    paid: Mapped[Money] = composite(Money.from_minor, "paid_minor", "currency")
+    amount: Mapped[Money] = composite(Money.stored, "amount_minor", "currency")
+    paid: Mapped[Money] = composite(Money.stored, "paid_minor", "currency")
 
     drive: Mapped[Drive] = relationship()
     logged_by: Mapped[User | None] = relationship()
@@ -423,7 +423,7 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    amount: Mapped[Money] = composite(Money.from_minor, "amount_minor", "currency")
+    amount: Mapped[Money] = composite(Money.stored, "amount_minor", "currency")
 
     pledge: Mapped[Pledge] = relationship(back_populates="payments")
     logged_by: Mapped[User | None] = relationship()
@@ -464,8 +464,8 @@ class DriveTotals(Base):
     listed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    pledged: Mapped[Money] = composite(Money.from_minor, "pledged_minor", "currency")
-    received: Mapped[Money] = composite(Money.from_minor, "received_minor", "currency")
+    pledged: Mapped[Money] = composite(Money.stored, "pledged_minor", "currency")
+    received: Mapped[Money] = composite(Money.stored, "received_minor", "currency")
 
     drive: Mapped[Drive] = relationship(back_populates="totals")
 

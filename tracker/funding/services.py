@@ -220,7 +220,7 @@ def _awarded_sums(campaign_id: int, today: date) -> list[DatedSum]:
         .group_by(Application.awarded_currency, decided)
     )
     return [DatedSum(currency, _as_date(on), int(minor), int(count))
-            for currency, on, minor, count in rows]
+            for currency, on, minor, count in rows if currency is not None and minor is not None]
 
 
 def _pipeline_sums(campaign_id: int, today: date) -> list[DatedSum]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from tracker.money.iso4217 import MINOR_UNITS
 
@@ -77,6 +78,15 @@ class Money:
         return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
 
     @classmethod
+    def stored(cls, minor: int, currency: str) -> Money:
+        """The composite constructor of a required (NOT NULL) amount, typed as never None.
+
+        A stored row always has both columns; only a half-built new object could pass
+        None, and then it gets None back, as from `from_minor`.
+        """
+        return cast(Money, cls.from_minor(minor, currency))
+
+    @classmethod
     def rounded(cls, amount: Decimal, currency: str) -> Money:
         """Round an exact result (a conversion, a product) to the currency by the one rule."""
         return cls(Decimal(amount).quantize(quantum(currency), rounding=ROUNDING), currency)
@@ -95,7 +105,7 @@ class Money:
 
     def _check(self, other: object) -> Money:
         if not isinstance(other, Money):
-            return NotImplemented  # type: ignore[return-value]
+            return NotImplemented
         if other.currency != self.currency:
             raise CurrencyMismatch(self.currency, other.currency)
         return other

@@ -86,7 +86,7 @@ def new_rate():
     if not form.validate():
         return render_template("money/rate_form.html", form=form), 422
     outcome = commit(lambda: services.add_rate(form.on_date.data, form.base.data,
-                                               form.quote.data, form.rate.data,
+                                               form.quote.data, form.rate.number,
                                                form.source.data or ""), form)
     if outcome.refused:
         return render_template("money/rate_form.html", form=form), 422

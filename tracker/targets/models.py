@@ -174,8 +174,8 @@ class BudgetLine(Localized, Base):
     justification_en: Mapped[str] = mapped_column(Text, default="")
     justification_ru: Mapped[str] = mapped_column(Text, default="")
 
-    unit_cost: Mapped[Money] = composite(Money.from_minor, "unit_cost_minor", "currency")
-    total: Mapped[Money] = composite(Money.from_minor, "total_minor", "currency")
+    unit_cost: Mapped[Money] = composite(Money.stored, "unit_cost_minor", "currency")
+    total: Mapped[Money] = composite(Money.stored, "total_minor", "currency")
 
     target: Mapped[FundingTarget] = relationship(back_populates="lines")
     partner: Mapped[Organization | None] = relationship()

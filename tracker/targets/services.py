@@ -99,7 +99,7 @@ def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
     if data.quantity > MAX_QUANTITY:
         raise DomainError(_("This quantity is implausibly large; check the digits."),
                           field="quantity")
-    if -data.quantity.as_tuple().exponent > 3:
+    if -int(data.quantity.as_tuple().exponent) > 3:
         raise DomainError(_("Use at most three decimal places for the quantity."),
                           field="quantity")
     if data.unit_cost < 0:
@@ -176,7 +176,7 @@ def target_total(target: FundingTarget) -> Money:
             BudgetLine.target_id == target.id
         )
     )
-    return Money.from_minor(int(minor), target.currency)  # type: ignore[return-value]
+    return Money.stored(int(minor or 0), target.currency)
 
 
 def target_totals(target_ids: list[int]) -> dict[int, int]:

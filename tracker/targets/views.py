@@ -63,10 +63,10 @@ def _editable_target(target_id: int) -> FundingTarget:
 
 def _line_form(target: FundingTarget, line: BudgetLine | None = None) -> BudgetLineForm:
     members, others = services.partner_candidates(target.campaign)
-    options = {"currency": target.currency, "members": members, "others": others}
     if line is None:
-        return BudgetLineForm(**options)
-    return BudgetLineForm.for_line(line, **options)
+        return BudgetLineForm(currency=target.currency, members=members, others=others)
+    return BudgetLineForm.for_line(line, currency=target.currency, members=members,
+                                   others=others)
 
 
 def _render_editor(target: FundingTarget, line_form: BudgetLineForm, status: int = 200):
