@@ -57,9 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     install_audit_hooks()  # after the models: it registers them with the audit trail
 
-    from tracker.funding.services import install_funding_hooks
+    from tracker.funding.rollups import install_rollup_hooks
 
-    install_funding_hooks()
+    install_rollup_hooks()
 
     from tracker.auth import init_auth
     from tracker.web import register_web

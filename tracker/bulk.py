@@ -5,7 +5,7 @@ as it reads a file, and the benchmark generator calls `bulk_insert` with a list.
 
 Rows go in on the given connection, in its transaction, but not through the ORM
 session: no per-row events (audit, roll-ups) run, so callers record what the ORM
-would have (one audit event for an import; tracker.rollups.mark_drive_changed).
+would have (one audit event for an import; tracker.changes.mark_drive_changed).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 How it works (details in `hooks.py`):
 
-- `registry.py` holds the one list of audited models (`register_models`); a model is
-  audited by adding one line there, or by decorating its class with `@audited(...)`.
+- A model is audited by decorating its class with `@audited(...)` from `registry.py`
+  (the money area's two models, below the trail, are listed in `register_models`).
 - ORM events record each insert, update and delete of those models inside the flush
   that writes them, so an event commits or rolls back together with its change.
 - The actor is `acting_as(...)` when a command sets it, else `flask.g.audit_actor_id`

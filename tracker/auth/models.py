@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.audit.registry import audited
 from tracker.campaigns.models import Campaign
 from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.orgs.models import Organization
@@ -65,6 +66,8 @@ class SessionEnd(LabeledEnum):
         }
 
 
+# Every login stamps last_login_at: recording it would bury the real changes.
+@audited(label=_l("User"), exclude=("last_login_at",), redact=("password_hash",))
 class User(Base):
     """A person who logs in; the e-mail is stored lowercased so comparisons ignore case."""
 
@@ -107,6 +110,8 @@ class User(Base):
         return f"<User {self.id} {self.email} {self.role.value}>"
 
 
+@audited(label=_l("Campaign membership"), parent="campaign_id", summary=(),
+         named_by="user_id")
 class Membership(Base):
     """A user's role in one campaign: what lets a campaign lead edit that campaign's records."""
 
@@ -151,6 +156,7 @@ class UserSession(Base):
     user: Mapped[User] = relationship()
 
 
+@audited(label=_l("Invitation"), parent="user_id", summary=(), redact=("token_hash",))
 class Invite(Base):
     """A one-time link to set a password: for a new user, or again when one was forgotten.
 

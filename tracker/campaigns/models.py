@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.audit.registry import COUNTRY_SUMMARY, audited
 from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 from tracker.orgs.models import Organization
@@ -69,6 +70,7 @@ class PartnerRole(LabeledEnum):
         }
 
 
+@audited(label=_l("Campaign"))
 class Campaign(Localized, Base):
     """A joint campaign led by one organisation with partners in several countries."""
 
@@ -115,6 +117,8 @@ class Campaign(Localized, Base):
         return [c.country for c in self.countries]
 
 
+@audited(label=_l("Campaign partner"), parent="campaign_id", summary=(),
+         named_by="organization_id")
 class CampaignPartner(Base):
     """An organisation taking part in a campaign, with its role."""
 
@@ -130,6 +134,7 @@ class CampaignPartner(Base):
     organization: Mapped[Organization] = relationship()
 
 
+@audited(label=_l("Focus country"), parent="campaign_id", summary=COUNTRY_SUMMARY)
 class CampaignCountry(Base):
     """A focus country of a campaign (ISO 3166 alpha-2)."""
 

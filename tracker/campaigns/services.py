@@ -21,11 +21,8 @@ from tracker.campaigns.models import (
 from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
-from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
-from tracker.targets.models import FundingTarget
-from tracker.targets.services import target_totals
 
 
 @dataclass(frozen=True)
@@ -175,22 +172,6 @@ def list_campaigns(
 
 
 @dataclass(frozen=True)
-class TargetSummary:
-    """A funding target with its total, summed by the database, in the target's currency."""
-
-    target: FundingTarget
-    total: Money
-
-
-@dataclass(frozen=True)
-class CampaignRow:
-    """One line of the campaigns list: the campaign and each of its targets' totals."""
-
-    campaign: Campaign
-    targets: list[TargetSummary]
-
-
-@dataclass(frozen=True)
 class Participant:
     """An organisation in a campaign: the lead (role None) or a partner with its role."""
 
@@ -212,38 +193,6 @@ class Participation:
     @property
     def is_lead(self) -> bool:
         return self.role is None
-
-
-def _targets_with_totals(campaign_ids: list[int]) -> dict[int, list[TargetSummary]]:
-    """Each campaign's targets by start date, with totals from one grouped query."""
-    grouped: dict[int, list[TargetSummary]] = {campaign_id: [] for campaign_id in campaign_ids}
-    if not campaign_ids:
-        return grouped
-    targets = list(db.session.scalars(
-        select(FundingTarget)
-        .where(FundingTarget.campaign_id.in_(campaign_ids))
-        .order_by(FundingTarget.starts_on, FundingTarget.id)
-    ))
-    totals = target_totals([target.id for target in targets])
-    for target in targets:
-        total = Money.from_minor(totals[target.id], target.currency)
-        grouped[target.campaign_id].append(TargetSummary(target, total))  # type: ignore[arg-type]
-    return grouped
-
-
-def campaign_overview(
-    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
-) -> list[CampaignRow]:
-    """The filtered campaigns by title in the user's language, each with its targets' totals."""
-    campaigns = sorted(list_campaigns(theme, status, country),
-                       key=lambda campaign: campaign.title.casefold())
-    targets = _targets_with_totals([campaign.id for campaign in campaigns])
-    return [CampaignRow(campaign, targets[campaign.id]) for campaign in campaigns]
-
-
-def funding_targets(campaign: Campaign) -> list[TargetSummary]:
-    """The campaign's funding targets by start date, each with its total."""
-    return _targets_with_totals([campaign.id])[campaign.id]
 
 
 _ROLE_ORDER = {role: position for position, role in enumerate(PartnerRole)}

@@ -14,6 +14,7 @@ from tracker.campaigns.forms import CampaignForm
 from tracker.campaigns.models import CampaignStatus, Theme
 from tracker.funding.services import campaign_gap
 from tracker.i18n import is_country
+from tracker.targets import overview
 from tracker.views import commit
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -38,7 +39,7 @@ def index():
     country = country if is_country(country) else ""
     return render_template(
         "campaigns/index.html",
-        rows=services.campaign_overview(theme, status, country or None),
+        rows=overview.campaign_overview(theme, status, country or None),
         theme=theme,
         status=status,
         country=country,
@@ -74,7 +75,7 @@ def show(slug: str):
         campaign=campaign,
         gap=campaign_gap(campaign),
         participants=services.participants_by_country(campaign),
-        targets=services.funding_targets(campaign),
+        targets=overview.funding_targets(campaign),
         history=history_for("campaign", campaign.id,
                             page=request.args.get("history_page", 1, type=int)),
     )

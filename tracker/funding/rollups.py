@@ -4,7 +4,7 @@ Flushing a change records which drives and campaigns it touches (ORM events, lik
 the audit trail's): a drive, a pledge or a payment marks its drive; a target, a
 budget line, an application, a drive, a drive's totals or a campaign marks its
 campaign; an exchange rate marks every campaign. Writes that bypass the ORM (a
-bulk import) say so with `mark_drive_changed` / `mark_campaign_changed`.
+bulk import) say so with `mark_drive_changed` / `mark_campaign_changed` (tracker/changes.py).
 
 Just before the transaction commits, one hook recomputes the changed drives'
 totals first, then the changed campaigns' funding (which read those totals), each
@@ -22,25 +22,15 @@ from flask import has_app_context
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from tracker.changes import ALL_CAMPAIGNS, mark_campaign_changed, mark_drive_changed
+from tracker.changes import CAMPAIGNS_KEY as _CAMPAIGNS
+from tracker.changes import DRIVES_KEY as _DRIVES
 from tracker.extensions import db
 
-ALL_CAMPAIGNS = -1  # marks every campaign (a rate moved)
+__all__ = ["ALL_CAMPAIGNS", "install_rollup_hooks", "mark_campaign_changed",
+           "mark_drive_changed", "refresh_changed_rollups"]
 
-_DRIVES = "tracker.rollups.drives"
-_CAMPAIGNS = "tracker.rollups.campaigns"
 _MAX_ROUNDS = 5  # a refresh writes roll-up rows only; two rounds settle everything
-
-
-def mark_drive_changed(session: Session, drive_id: int | None) -> None:
-    """Note that a drive's totals must be recomputed before this transaction commits."""
-    if drive_id is not None:
-        session.info.setdefault(_DRIVES, set()).add(drive_id)
-
-
-def mark_campaign_changed(session: Session, campaign_id: int | None) -> None:
-    """Note that a campaign's funding must be recomputed (ALL_CAMPAIGNS for every one)."""
-    if campaign_id is not None:
-        session.info.setdefault(_CAMPAIGNS, set()).add(campaign_id)
 
 
 def _old_value(instance: Any, name: str) -> Any:

@@ -36,7 +36,6 @@ from tracker.drives.models import Drive
 from tracker.drives.rollup import drive_money
 from tracker.extensions import db
 from tracker.funding.models import CampaignFunding
-from tracker.funding.rollups import install_rollup_hooks
 from tracker.money.conversion import (
     DatedSum,
     MissingPair,
@@ -330,11 +329,3 @@ def refresh_all_campaign_funding() -> int:
     for campaign_id in ids:
         refresh_campaign_funding(campaign_id)
     return len(ids)
-
-
-# --- keeping it fresh --------------------------------------------------------------------
-
-
-def install_funding_hooks() -> None:
-    """Listen to every session so drive totals and campaign funding follow each commit."""
-    install_rollup_hooks()

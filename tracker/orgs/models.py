@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker.audit.registry import audited
 from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 
@@ -36,6 +37,7 @@ class OrgKind(LabeledEnum):
         }
 
 
+@audited(label=_l("Organisation"))
 class Organization(Localized, Base):
     """An organisation with a bilingual name and city, an ISO 3166 country and a kind."""
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
+from tracker.audit.registry import audited
 from tracker.campaigns.models import Campaign
 from tracker.db import Base, LabeledEnum, ScaledDecimal, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
@@ -111,6 +112,7 @@ class BudgetUnit(LabeledEnum):
         }
 
 
+@audited(label=_l("Funding target"), parent="campaign_id")
 class FundingTarget(Localized, Base):
     """What a campaign needs for a period, in one currency; its total is its lines' sum."""
 
@@ -141,6 +143,7 @@ class FundingTarget(Localized, Base):
         return self.localized("title")
 
 
+@audited(label=_l("Budget line"), parent="target_id")
 class BudgetLine(Localized, Base):
     """Quantity × unit cost for one category, spent by one partner; the total is derived.
 

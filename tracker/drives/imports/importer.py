@@ -18,6 +18,7 @@ from tracker.audit.hooks import record_event
 from tracker.audit.models import AuditAction
 from tracker.audit.registry import event_type
 from tracker.auth.models import User
+from tracker.changes import mark_drive_changed
 from tracker.csvfiles import check_size, empty_file
 from tracker.drives.errors import require_staff_pledgeable
 from tracker.drives.imports.files import (
@@ -34,7 +35,6 @@ from tracker.drives.imports.rows import CheckedPledge, PreviewRow, Progress, Row
 from tracker.drives.imports.writer import PledgeWriter
 from tracker.drives.models import Channel, Drive
 from tracker.extensions import db
-from tracker.funding.rollups import mark_drive_changed
 
 PLEDGE_IMPORT = event_type("pledge_import", label=_l("Pledge import"), fields={
     "file": _l("File"),
