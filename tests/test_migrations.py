@@ -18,6 +18,7 @@ from tracker import create_app
 from tracker.db import Base
 from tracker.extensions import db
 from tracker.money.models import Currency
+from tracker.schema import init_migrations
 
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
@@ -56,6 +57,7 @@ def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]
     else:
         url = _fresh_postgresql_database()
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET})
+    init_migrations(app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -24,8 +24,10 @@ def test_budget_total_is_summed_exactly_in_sql(app):
 
 
 # Heavy or rarely needed libraries: a worker that starts (or `flask --help`) must not pay for
-# them; they are imported where a PDF, a spreadsheet, a feed or a narrative is made.
-LAZY_LIBRARIES = ("weasyprint", "openpyxl", "icalendar", "markdown_it", "nh3")
+# them; they are imported where a PDF, a spreadsheet, a feed, a narrative or a migration
+# is made.
+LAZY_LIBRARIES = ("weasyprint", "openpyxl", "icalendar", "markdown_it", "nh3", "alembic",
+                  "flask_migrate")
 
 
 def test_starting_the_app_imports_no_heavy_library(tmp_path):

@@ -40,13 +40,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load(app, test_config)
 
-    from tracker.db import render_migration_item
-    from tracker.extensions import babel, csrf, db, limiter, migrate
+    from tracker.extensions import babel, csrf, db, limiter
     from tracker.i18n import select_locale
+    from tracker.schema import register_migration_commands
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=render_migration_item)
+    register_migration_commands(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "tracker" / "translations"))
     csrf.init_app(app)
