@@ -19,7 +19,7 @@ from tracker.applications.models import (
     StatusChange,
 )
 from tracker.campaigns.models import Campaign
-from tracker.db import utcnow
+from tracker.db import table_of, utcnow
 from tracker.extensions import db
 from tracker.orgs.models import Organization
 
@@ -31,10 +31,10 @@ def add_applications(world: Coalition) -> None:
     """Each donor's calls, then the applications, each with its history and reports."""
     rng, today = world.rng, world.today
     now = utcnow()
-    tables = {model.__tablename__: model.__table__
+    tables = {model.__tablename__: table_of(model)
               for model in (FundingCall, Application, StatusChange, ReportDue)}
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
-    ids = {name: next_id(table) for name, table in tables.items()}  # type: ignore[arg-type]
+    ids = {name: next_id(table) for name, table in tables.items()}
 
     def add(name: str, row: dict[str, Any]) -> dict[str, Any]:
         row["id"] = ids[name] + len(rows[name])
@@ -75,7 +75,7 @@ def add_applications(world: Coalition) -> None:
     connection = db.session.connection()
     events = EventWriter(connection)
     for name, table in tables.items():
-        write_in_chunks(connection, events, table, rows[name])  # type: ignore[arg-type]
+        write_in_chunks(connection, events, table, rows[name])
     world.report.calls = len(calls)
     world.report.applications = len(rows["application"])
     world.report.events += events.written

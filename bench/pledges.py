@@ -16,12 +16,13 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import text
 
 from bench.coalition import PLEDGE_MEDIAN_USD, Coalition, DrivePlan
 from bench.rates import RATED, UNRATED
 from bench.rows import CHUNK, EventWriter, at, move_sequence, next_id
 from tracker.bulk import bulk_insert
+from tracker.db import table_of
 from tracker.drives import services as drives
 from tracker.drives.models import (
     PAYMENT_DRIVEN,
@@ -54,8 +55,7 @@ def add_pledges(world: Coalition, pledge_count: int, progress: Callable[[int], A
         # A page cache big enough for the growing indexes (SQLite's default is 2 MB);
         # this connection's setting only.
         connection.exec_driver_sql("PRAGMA cache_size = -262144")
-    pledge_table: Table = Pledge.__table__  # type: ignore[assignment]
-    payment_table: Table = Payment.__table__  # type: ignore[assignment]
+    pledge_table, payment_table = table_of(Pledge), table_of(Payment)
     events = EventWriter(connection)
     pledge_id, payment_id = next_id(pledge_table), next_id(payment_table)
     maker = PledgeMaker(world, RateBook.load((*RATED, *UNRATED)))
@@ -226,8 +226,9 @@ def _settle(pledge: dict[str, Any], payments: list[dict[str, Any]]) -> None:
     view.paid_minor = sum(p["pledge_amount_minor"] or 0 for p in payments)
     unconverted = any(p["pledge_amount_minor"] is None for p in payments)
     if view.status in PAYMENT_DRIVEN:
+        # A row as a stand-in for the Pledge: the rule reads only these attributes.
         view.status = drives.status_from_payments(view)  # type: ignore[arg-type]
     pledge["paid_minor"] = view.paid_minor
     pledge["status"] = view.status
     pledge["unpaid_drive_minor"] = drives.unpaid_in_drive_currency(
-        view, unconverted)  # type: ignore[arg-type]
+        view, unconverted)  # type: ignore[arg-type]  # the same stand-in

@@ -101,7 +101,7 @@ def _lengthen_to(application, pages: int) -> int:
     count = 0
     for _attempt in range(40):
         html = services.proposal_html(application, language="en", template=template, draft=True)
-        got = html_to_pdf(html, static_root=current_app.static_folder,
+        got = html_to_pdf(html, static_root=current_app.static_folder or "",
                           limits=Limits(120, 200)).pages
         if got >= pages:
             return got

@@ -8,11 +8,9 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import Table
-
 from bench.coalition import PLEDGE_DAYS, Coalition
 from bench.rows import EventWriter, next_id, write_in_chunks
-from tracker.db import utcnow
+from tracker.db import table_of, utcnow
 from tracker.extensions import db
 from tracker.money.models import ExchangeRate
 
@@ -70,7 +68,7 @@ def add_rates(world: Coalition) -> None:
     rows, per_usd = rate_rows(world.today - timedelta(days=RATE_DAYS), world.today, world.rng)
     world.per_usd = {**per_usd, **UNRATED_PER_USD}
     connection = db.session.connection()
-    table: Table = ExchangeRate.__table__  # type: ignore[assignment]
+    table = table_of(ExchangeRate)
     events = EventWriter(connection)
     first_id = next_id(table)
     now = utcnow()

@@ -16,7 +16,7 @@ from tracker.audit.hooks import bulk_event, current_actor, jsonable
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.registry import NOISE_COLUMNS, spec_for_type
 from tracker.bulk import bulk_insert
-from tracker.db import utcnow
+from tracker.db import table_of, utcnow
 from tracker.extensions import db
 
 CHUNK = 5_000
@@ -101,7 +101,7 @@ class EventWriter:
         if any(events[0][key] != value for key, value in reference.items()):
             raise RuntimeError(f"the generator's audit events of {table.name} differ from "
                                f"the hook's: {events[0]} != {reference}")
-        bulk_insert(self.connection, AuditEvent.__table__, events)  # type: ignore[arg-type]
+        bulk_insert(self.connection, table_of(AuditEvent), events)
         self.written += len(events)
 
 

@@ -195,7 +195,7 @@ def holds_anything(url: str) -> bool:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM campaign")).scalar() > 0
+            return (connection.execute(text("SELECT count(*) FROM campaign")).scalar() or 0) > 0
     except Exception:
         return False
     finally:

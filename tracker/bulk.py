@@ -125,7 +125,7 @@ class BulkWriter:
                 self.flush()
             # Ends the COPY: sent rows are checked by the server, or abandoned after an error.
             self._open.__exit__(exc_type, error, traceback)
-        except dbapi.IntegrityError as failure:  # type: ignore[union-attr]
+        except dbapi.IntegrityError as failure:  # type: ignore[union-attr]  # a driver has one
             # As SQLAlchemy would have wrapped it: the caller handles one kind of error.
             raise IntegrityError(self.copy_sql or self.sql, None, failure) from failure
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Enum, MetaData, String
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, String, Table, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -143,3 +143,8 @@ def render_migration_item(kind: str, obj: Any, autogen_context: Any) -> str | bo
     if kind == "type" and isinstance(obj, TypeDecorator) and type(obj).__module__ == __name__:
         return f"sa.{obj.impl_instance!r}"
     return False
+
+
+def table_of(model: type) -> Table:
+    """A mapped class's table (SQLAlchemy types `__table__` as any FromClause)."""
+    return cast(Table, inspect(model).local_table)

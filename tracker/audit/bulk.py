@@ -13,6 +13,7 @@ from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for_type
 from tracker.audit.trail import write_events
 from tracker.audit.values import comparable, currency_key, jsonable, recorded_value
+from tracker.db import table_of
 
 
 def on_orm_execute(state: ORMExecuteState) -> Any:
@@ -27,7 +28,7 @@ def on_orm_execute(state: ORMExecuteState) -> Any:
     if spec is None:
         return None
     connection = state.session.connection(bind_arguments={"mapper": AuditEvent})
-    audit_table: Table = spec.model.__table__  # type: ignore[attr-defined]
+    audit_table = table_of(spec.model)
     if state.is_insert:
         params = _bulk_params(state)
         result = state.invoke_statement()

@@ -26,7 +26,7 @@ from tracker.audit.registry import (
     spec_for_type,
 )
 from tracker.audit.trail import UNREADABLE
-from tracker.db import Base, DecimalString, ScaledDecimal, UTCDateTime
+from tracker.db import Base, DecimalString, ScaledDecimal, UTCDateTime, table_of
 from tracker.extensions import db
 from tracker.i18n import (
     LANGUAGE_NAMES,
@@ -103,7 +103,7 @@ def field_label(spec: AuditSpec | None, name: str) -> str:
 def _column(spec: AuditSpec | None, name: str) -> Column[Any] | None:
     if spec is None:
         return None
-    return spec.model.__table__.c.get(name)  # type: ignore[attr-defined]  # audited: mapped
+    return table_of(spec.model).c.get(name)
 
 
 def _referenced_table(column: Column[Any] | None) -> str | None:
@@ -218,7 +218,7 @@ def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
     if spec is None:
         return sorted(names)
     order = {name: position for position, name in
-             enumerate(spec.model.__table__.columns.keys())}  # type: ignore[attr-defined]
+             enumerate(table_of(spec.model).columns.keys())}
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 

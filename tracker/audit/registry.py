@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper
 
-from tracker.db import Base
+from tracker.db import Base, table_of
 
 Model = TypeVar("Model", bound=type)
 Summary = Callable[[Mapping[str, Any]], str]
@@ -57,7 +57,7 @@ class AuditSpec:
         """The record type (table name) the parent column refers to, e.g. 'campaign'."""
         if self.parent_column is None:
             return None
-        column = self.model.__table__.c[self.parent_column]  # type: ignore[attr-defined]
+        column = table_of(self.model).c[self.parent_column]
         for foreign_key in column.foreign_keys:
             return foreign_key.target_fullname.rsplit(".", 1)[0]
         return None
@@ -106,7 +106,7 @@ def audited(
     """
 
     def register(cls: Model) -> Model:
-        record_type = cls.__table__.name  # type: ignore[attr-defined]
+        record_type = table_of(cls).name
         spec = AuditSpec(
             model=cls,
             record_type=record_type,

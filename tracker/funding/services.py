@@ -153,7 +153,7 @@ def gap_of_row(row: CampaignFunding) -> Gap:
     currency = row.currency
 
     def money(minor: int) -> Money:
-        return Money.from_minor(minor, currency)  # type: ignore[return-value]
+        return Money.stored(minor, currency)
 
     return Gap(
         currency=currency,
@@ -281,7 +281,7 @@ def compute_gap(campaign_id: int, today: date | None = None) -> Gap:
     fresh = _compute(campaign_id, today)
 
     def money(minor: int) -> Money:
-        return Money.from_minor(minor, fresh.currency)  # type: ignore[return-value]
+        return Money.stored(minor, fresh.currency)
 
     return Gap(
         currency=fresh.currency,

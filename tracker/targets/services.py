@@ -201,7 +201,7 @@ def totals_by_category(target: FundingTarget) -> list[tuple[BudgetCategory, Mone
         .group_by(BudgetLine.category)
         .order_by(func.sum(BudgetLine.total_minor).desc())
     )
-    return [(category, Money.from_minor(int(total), target.currency)) for category, total in rows]  # type: ignore[misc]
+    return [(category, Money.stored(int(total), target.currency)) for category, total in rows]
 
 
 def totals_by_partner(target: FundingTarget) -> list[tuple[Organization | None, Money]]:
@@ -215,7 +215,7 @@ def totals_by_partner(target: FundingTarget) -> list[tuple[Organization | None, 
         .group_by(Organization.id)
         .order_by(total.desc(), Organization.id)
     ).all()
-    return [(org, Money.from_minor(int(minor), target.currency)) for org, minor in rows]  # type: ignore[misc]
+    return [(org, Money.stored(int(minor), target.currency)) for org, minor in rows]
 
 
 @dataclass(frozen=True)
@@ -258,10 +258,10 @@ def totals_by_country_and_partner(target: FundingTarget) -> list[CountryShare]:
         country = org.country if org is not None else None
         if not shares or shares[-1].country != country:
             shares.append(CountryShare(
-                country, Money.from_minor(int(country_minor), target.currency), []  # type: ignore[arg-type]
+                country, Money.stored(int(country_minor), target.currency), []
             ))
         shares[-1].partners.append(
-            PartnerShare(org, Money.from_minor(int(partner_minor), target.currency))  # type: ignore[arg-type]
+            PartnerShare(org, Money.stored(int(partner_minor), target.currency))
         )
     return shares
 
