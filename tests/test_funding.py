@@ -198,8 +198,21 @@ def test_a_campaign_without_a_target_shows_its_money_and_no_gap(client, viewer, 
     shown = figures(page)
     assert shown["target"] == "No funding target"
     assert shown["gap"] == "—"
-    # Without a target the figures are in the reporting currency: no RUB→USD rate here.
-    assert "No exchange rate from RUB to USD on or before 2026-03-10." in plain(page)
+    # Without a target the figures are in the reporting currency. There is no RUB→USD
+    # rate: 1 000 RUB go through EUR, at 1/100 then 1/0.90, rounded once.
+    assert shown["pledged"] == "$11.11"
+    assert "No exchange rate" not in plain(page)
+
+
+def test_a_campaign_amount_without_any_path_is_named_never_counted_as_zero(
+        client, viewer, world):
+    drive = make_drive(world)
+    make_pledge(drive, amount="5000", currency="KZT", pledged_on=date(2026, 3, 10))
+
+    page = plain(client.get(f"/campaigns/{world.campaign.slug}").text)
+
+    # KZT meets only RUB here, which is no pivot: no path to USD at all.
+    assert "No exchange rate from KZT to USD on or before 2026-03-10." in page
 
 
 def test_the_campaign_gap_reads_in_russian(client, viewer, world, target):
