@@ -228,13 +228,26 @@ def test_the_campaign_gap_reads_in_russian(client, viewer, world, target):
 # --- the dashboard -----------------------------------------------------------------------
 
 
-def dashboard_rows(page: str) -> dict[str, dict[str, str]]:
+def dashboard_rows(page: str, own: bool = False) -> dict[str, dict[str, str]]:
+    """Each campaign's figures as shown (in the reporting currency), or with `own` the
+    second line in the campaign's own currency."""
     table = page.split('id="campaigns"', 1)[1].split("</table>", 1)[0]
     rows = {}
-    for slug, body in re.findall(r'<tr data-campaign="([\w-]+)">(.*?)</tr>', table, re.S):
-        rows[slug] = {name: re.sub(r"<[^>]+>", "", plain(value)).strip() for name, value in
-                      re.findall(r'data-figure="(\w+)">(.*?)</td>', body, re.S)}
+    for slug, body in re.findall(r'<tr data-campaign="([\w-]+)"[^>]*>(.*?)</tr>', table, re.S):
+        cells = {}
+        for name, value in re.findall(r'data-figure="(\w+)">(.*?)</td>', body, re.S):
+            shown, _, second = value.partition("data-own=")
+            text = second.split(">", 1)[1] if own and second else shown if not own else ""
+            cells[name] = re.sub(r"<[^>]+>|<div[^>]*$", "", plain(text)).strip()
+        rows[slug] = cells
     return rows
+
+
+def rates_note(page: str) -> str:
+    """The note naming the rates the dashboard converted at, as a reader sees it."""
+    note = page.split('id="totals-rates"', 1)[1].split("</div>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", plain(note)).split()).replace(" ,", ",").replace(
+        "( ", "(").replace(" )", ")")
 
 
 def totals_of(page: str) -> dict[str, str]:
@@ -251,16 +264,21 @@ def test_the_dashboard_shows_every_campaigns_gap_and_coalition_totals(
 
     page = client.get("/").text
 
+    # Every row in the reporting currency (USD, the default), its own currency below.
     rows = dashboard_rows(page)
-    assert rows[world.campaign.slug]["gap"] == "€60,000.00"
-    assert rows[world.campaign.slug]["pledged"] == "€1,000.00"
+    assert rows[world.campaign.slug]["gap"] == "$66,666.67"
+    assert rows[world.campaign.slug]["pledged"] == "$1,111.11"
     assert rows[world.other_campaign.slug]["target"] == "$10,000.00"
+    own = dashboard_rows(page, own=True)
+    assert own[world.campaign.slug]["gap"] == "€60,000.00"
+    assert own[world.campaign.slug]["pledged"] == "€1,000.00"
+    assert own[world.other_campaign.slug]["target"] == ""  # already in USD: no second line
     assert page.count('<svg class="funding-bar"') == 2
     # Totals in USD (the default): the euro campaign converted at USD→EUR 0.90 inverted.
     assert totals_of(page) == {
         "target": "$76,666.67", "secured": "$0.00", "pledged": "$1,111.11",
         "pipeline": "$0.00", "gap": "$76,666.67", "campaigns": "2"}
-    assert "1 EUR = 1.111111 USD (Jan 5, 2026)" in plain(page)
+    assert "1 EUR = 1.11111 USD (rate of Jan 5, 2026, Test rates, inverse)" in rates_note(page)
 
 
 def test_a_user_picks_the_reporting_currency_and_it_is_remembered(client, viewer, world,

@@ -17,8 +17,8 @@ bp = Blueprint("dashboard", __name__)
 
 def _render(form: ReportingCurrencyForm, status: int = 200):
     currency = services.reporting_currency_of(current_user)
-    lines = services.campaign_lines()
     today = utcnow().date()
+    lines = services.campaign_lines(currency, today)
     return render_template(
         "dashboard/index.html",
         form=form,

@@ -36,14 +36,20 @@ SAMPLE_CSV = (
 
 
 @bp.app_template_filter("rate")
-def format_rate(value: Decimal | None, places: int | None = None) -> str:
+def format_rate(value: Decimal | None, places: int | None = None,
+                significant: int | None = None) -> str:
     """An exchange rate in the reader's language with every stored decimal ('91,2345').
 
-    With `places`, a derived rate (an inverse) is first rounded to that many decimals.
+    With `places`, a derived rate (an inverse) is first rounded to that many decimals;
+    with `significant`, to that many significant digits (a small cross rate such as
+    KZT→EUR keeps its digits).
     """
     if value is None:
         return ""
-    if places is not None:
+    if significant is not None and value:
+        value = value.quantize(Decimal(1).scaleb(value.adjusted() - significant + 1),
+                               rounding=ROUND_HALF_UP)
+    elif places is not None:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return format_decimal(value.normalize(), locale=current_language(),
                           decimal_quantization=False)
