@@ -19,7 +19,7 @@ from sqlalchemy import event
 
 from tests.applications_support import make_application
 from tests.auth_support import login, make_user
-from tests.drive_support import make_world
+from tests.drive_support import make_drive, make_payment, make_pledge, make_world
 from tests.factories import make_line, make_org, make_target
 from tests.pages import plain, switch_to_russian
 from tests.test_funding import dashboard_rows, rates_note, totals_of
@@ -205,3 +205,22 @@ def test_the_dashboard_reads_every_rate_in_one_query(client, demo, viewer, app):
     rate_queries = [s for s in statements if "exchange_rate" in s]
     assert len(rate_queries) == 1, rate_queries
     assert len(statements) < 40, len(statements)
+
+
+def test_a_pledge_converted_through_a_pivot_names_both_legs_on_its_page(client, viewer):
+    world = make_world()  # EUR→RUB 95 on 2026-01-05: no rate between USD and RUB
+    add_rate(date(2026, 1, 5), "USD", "EUR", Decimal("0.90"), "ECB")
+    db.session.commit()
+    drive = make_drive(world)
+    pledge = make_pledge(drive, amount="100", currency="USD", pledged_on=date(2026, 2, 1))
+    make_payment(pledge, "10", paid_on=date(2026, 2, 2))
+
+    # 100 USD × 0.90 × 95 = 8 550 RUB: the cross rate of the two legs, rounded once.
+    assert pledge.drive_amount_minor == 855_000
+    page = text_of(client.get(f"/drives/{drive.slug}/pledges/{pledge.id}").text)
+
+    assert "RUB 8,550.00" in page
+    assert ("1 USD = 85.5 RUB (through EUR: 1 USD = 0.9 EUR, rate of Jan 5, 2026, ECB; "
+            "1 EUR = 95 RUB, rate of Jan 5, 2026, Test rates)") in page.replace(" ,", ",")
+    # The payment's conversion into the drive's roubles names its legs too.
+    assert page.count("(through EUR:") == 2

@@ -243,6 +243,25 @@ def path_on(base: str, quote: str, on: date) -> RatePath:
     return path
 
 
+def stored_path(base: str, quote: str, on: date | None, rate: Decimal | None
+                ) -> RatePath | None:
+    """The two legs behind a stored cross rate, to name them where the record is shown.
+
+    None unless the rate came through a pivot and the rule still gives that rate for
+    the date (a rate recorded since would have changed the path: then only the stored
+    rate and date can be named).
+    """
+    if rate is None or on is None or base == quote:
+        return None
+    try:
+        path = path_on(base, quote, on)
+    except RateMissing:
+        return None
+    if path.via is None or storable_rate(path.rate) != rate:
+        return None
+    return path
+
+
 def convert(money: Money, to: str, on: date) -> Conversion:
     """Convert at the rate of the date (through a pivot if need be); never guess."""
     if money.currency == to:

@@ -30,6 +30,7 @@ from tracker.money.conversion import (
     path_on,
     rate_on,
     storable_rate,
+    stored_path,
 )
 from tracker.money.rates import (
     MAX_RATE,
@@ -58,5 +59,5 @@ __all__ = [
     "apply_rate", "check_rate_input", "convert", "converted", "cross_rate", "find_path",
     "find_rate", "import_rates_csv", "inverse", "latest_rates_against", "list_currencies",
     "list_rates", "path_on", "rate_on", "rate_problem", "size_label", "source_problem",
-    "storable_rate",
+    "storable_rate", "stored_path",
 ]

@@ -35,6 +35,12 @@ SAMPLE_CSV = (
 )
 
 
+@bp.app_template_global("stored_path")
+def stored_path(base: str, quote: str, on: object, rate: Decimal | None) -> object:
+    """The pivot legs behind a record's stored rate, for templates (None if direct)."""
+    return services.stored_path(base, quote, on, rate)  # type: ignore[arg-type]
+
+
 @bp.app_template_filter("rate")
 def format_rate(value: Decimal | None, places: int | None = None,
                 significant: int | None = None) -> str:
