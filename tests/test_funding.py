@@ -291,7 +291,7 @@ def test_a_user_picks_the_reporting_currency_and_it_is_remembered(client, viewer
     page = client.get("/").text
 
     assert totals_of(page)["target"] == "€69,000.00"  # 60 000 € + 10 000 $ × 0.90
-    assert "Coalition totals are now shown in EUR." in page
+    assert "The dashboard now shows every figure in EUR." in page
     db.session.refresh(viewer)
     assert viewer.reporting_currency == "EUR"
 
