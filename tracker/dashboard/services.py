@@ -1,7 +1,9 @@
 """The coordinator's dashboard: every campaign's gap, coalition totals, what is due, what came in.
 
 Every figure is read from roll-ups (funding.CampaignFunding) or from short, indexed
-queries, so the page costs the same with ten thousand pledges as with a million.
+queries, so the page costs the same with ten thousand pledges as with a million. Every
+campaign's figures are shown in the user's reporting currency, converted by the one rule
+(money.conversion, through a pivot currency if need be) from one RateBook read.
 """
 
 from __future__ import annotations
@@ -198,7 +200,7 @@ def recent_pledges(limit: int = RECENT_PLEDGES_SHOWN) -> list[Pledge]:
     ))
 
 
-def reporting_currency_of(user: User | None) -> str:
+def reporting_currency_of(user: object) -> str:
     """The currency the user chose for coalition totals, or the configured default."""
     chosen = getattr(user, "reporting_currency", None)
     return chosen or default_currency()

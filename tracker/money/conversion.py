@@ -25,7 +25,8 @@ rule above, and the rounded results are added (`add_converted`). A sum whose rat
 missing is left out and named by its pair and date, never counted as zero. The original
 amounts are always kept beside anything converted from them.
 
-`convert` reads one rate per call; `RateBook` reads every rate it needs in one query
+`convert` reads one rate per call (up to five indexed look-ups when it must try the
+pivots); `RateBook` reads every rate it needs in one query
 and answers exactly as `convert` does, for code that converts thousands of amounts.
 """
 
@@ -442,14 +443,14 @@ class RateBook:
         dates costs few look-ups.
         """
         key = (currency, to, on)
-        found = self._found.get(key, self._found)
-        if found is self._found:
+        if key not in self._found:
             dated = self.dated_rate(currency, to, on)
-            found = self._found[key] = (None if dated is None
-                                        else (dated[0], storable_rate(dated[0]), dated[1]))
+            self._found[key] = (None if dated is None
+                                else (dated[0], storable_rate(dated[0]), dated[1]))
+        found = self._found[key]
         if found is None:
             return NOT_CONVERTED
-        rate, stored, rate_date = found  # type: ignore[misc]
+        rate, stored, rate_date = found
         if currency == to:
             return Converted(minor, stored, None)
         amount = Decimal(minor).scaleb(-minor_units(currency))
