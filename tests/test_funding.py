@@ -198,8 +198,21 @@ def test_a_campaign_without_a_target_shows_its_money_and_no_gap(client, viewer, 
     shown = figures(page)
     assert shown["target"] == "No funding target"
     assert shown["gap"] == "—"
-    # Without a target the figures are in the reporting currency: no RUB→USD rate here.
-    assert "No exchange rate from RUB to USD on or before 2026-03-10." in plain(page)
+    # Without a target the figures are in the reporting currency. There is no RUB→USD
+    # rate: 1 000 RUB go through EUR, at 1/100 then 1/0.90, rounded once.
+    assert shown["pledged"] == "$11.11"
+    assert "No exchange rate" not in plain(page)
+
+
+def test_a_campaign_amount_without_any_path_is_named_never_counted_as_zero(
+        client, viewer, world):
+    drive = make_drive(world)
+    make_pledge(drive, amount="5000", currency="KZT", pledged_on=date(2026, 3, 10))
+
+    page = plain(client.get(f"/campaigns/{world.campaign.slug}").text)
+
+    # KZT meets only RUB here, which is no pivot: no path to USD at all.
+    assert "No exchange rate from KZT to USD on or before 2026-03-10." in page
 
 
 def test_the_campaign_gap_reads_in_russian(client, viewer, world, target):
@@ -215,13 +228,26 @@ def test_the_campaign_gap_reads_in_russian(client, viewer, world, target):
 # --- the dashboard -----------------------------------------------------------------------
 
 
-def dashboard_rows(page: str) -> dict[str, dict[str, str]]:
+def dashboard_rows(page: str, own: bool = False) -> dict[str, dict[str, str]]:
+    """Each campaign's figures as shown (in the reporting currency), or with `own` the
+    second line in the campaign's own currency."""
     table = page.split('id="campaigns"', 1)[1].split("</table>", 1)[0]
     rows = {}
-    for slug, body in re.findall(r'<tr data-campaign="([\w-]+)">(.*?)</tr>', table, re.S):
-        rows[slug] = {name: re.sub(r"<[^>]+>", "", plain(value)).strip() for name, value in
-                      re.findall(r'data-figure="(\w+)">(.*?)</td>', body, re.S)}
+    for slug, body in re.findall(r'<tr data-campaign="([\w-]+)"[^>]*>(.*?)</tr>', table, re.S):
+        cells = {}
+        for name, value in re.findall(r'data-figure="(\w+)">(.*?)</td>', body, re.S):
+            shown, _, second = value.partition("data-own=")
+            text = second.split(">", 1)[1] if own and second else shown if not own else ""
+            cells[name] = re.sub(r"<[^>]+>|<div[^>]*$", "", plain(text)).strip()
+        rows[slug] = cells
     return rows
+
+
+def rates_note(page: str) -> str:
+    """The note naming the rates the dashboard converted at, as a reader sees it."""
+    note = page.split('id="totals-rates"', 1)[1].split("</div>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", plain(note)).split()).replace(" ,", ",").replace(
+        "( ", "(").replace(" )", ")")
 
 
 def totals_of(page: str) -> dict[str, str]:
@@ -238,16 +264,21 @@ def test_the_dashboard_shows_every_campaigns_gap_and_coalition_totals(
 
     page = client.get("/").text
 
+    # Every row in the reporting currency (USD, the default), its own currency below.
     rows = dashboard_rows(page)
-    assert rows[world.campaign.slug]["gap"] == "€60,000.00"
-    assert rows[world.campaign.slug]["pledged"] == "€1,000.00"
+    assert rows[world.campaign.slug]["gap"] == "$66,666.67"
+    assert rows[world.campaign.slug]["pledged"] == "$1,111.11"
     assert rows[world.other_campaign.slug]["target"] == "$10,000.00"
+    own = dashboard_rows(page, own=True)
+    assert own[world.campaign.slug]["gap"] == "€60,000.00"
+    assert own[world.campaign.slug]["pledged"] == "€1,000.00"
+    assert own[world.other_campaign.slug]["target"] == ""  # already in USD: no second line
     assert page.count('<svg class="funding-bar"') == 2
     # Totals in USD (the default): the euro campaign converted at USD→EUR 0.90 inverted.
     assert totals_of(page) == {
         "target": "$76,666.67", "secured": "$0.00", "pledged": "$1,111.11",
         "pipeline": "$0.00", "gap": "$76,666.67", "campaigns": "2"}
-    assert "1 EUR = 1.111111 USD (Jan 5, 2026)" in plain(page)
+    assert "1 EUR = 1.11111 USD (rate of Jan 5, 2026, Test rates, inverse)" in rates_note(page)
 
 
 def test_a_user_picks_the_reporting_currency_and_it_is_remembered(client, viewer, world,
@@ -260,7 +291,7 @@ def test_a_user_picks_the_reporting_currency_and_it_is_remembered(client, viewer
     page = client.get("/").text
 
     assert totals_of(page)["target"] == "€69,000.00"  # 60 000 € + 10 000 $ × 0.90
-    assert "Coalition totals are now shown in EUR." in page
+    assert "The dashboard now shows every figure in EUR." in page
     db.session.refresh(viewer)
     assert viewer.reporting_currency == "EUR"
 

@@ -5,7 +5,9 @@ The model below is written from the rule in tracker/money/services.py and nothin
 amounts sharing a currency and a date are added, each sum is converted at the latest
 rate on or before its date (the direct pair preferred, else the inverse of the opposite
 pair) and rounded half away from zero to the target's minor unit; the results are added.
-A sum without a rate is left out and counted.
+When the pair has no rate of its own on or before the date, the sum goes through a pivot
+(USD, then EUR): each leg found as above, the cross rate the exact product of the legs,
+one rounding at the end. A sum without any path is left out and counted.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from tracker.money.services import DatedSum, add_converted, add_rate
 from tracker.money.value import Money
 
 # Direct rates as recorded (one unit of the first currency in the second). Dates before
-# 2025-02-01 have no rate at all, and KZT meets EUR and USD only through the inverse of
-# nothing: those sums must be reported missing.
+# 2025-02-01 have no rate at all, and KZT meets only RUB, which is no pivot: KZT sums in
+# EUR or USD must be reported missing. RUB meets USD directly only from 2025-09-01;
+# before that RUB↔USD goes through EUR.
 RATES: dict[tuple[str, str], dict[date, Decimal]] = {
     ("EUR", "RUB"): {date(2025, 2, 1): Decimal("98.4512"), date(2025, 9, 1): Decimal("96.1"),
                      date(2026, 2, 1): Decimal("101.0071")},
@@ -48,6 +51,22 @@ _serial = itertools.count()
 
 
 def model_rate(base: str, quote: str, on: date) -> Decimal | None:
+    """The pair's own rate, else the exact product of two legs through USD, then EUR."""
+    own = model_leg(base, quote, on)
+    if own is not None:
+        return own
+    for pivot in ("USD", "EUR"):
+        if pivot in (base, quote):
+            continue
+        first, second = model_leg(base, pivot, on), model_leg(pivot, quote, on)
+        if first is not None and second is not None:
+            with localcontext() as ctx:
+                ctx.prec = 100
+                return first * second
+    return None
+
+
+def model_leg(base: str, quote: str, on: date) -> Decimal | None:
     if base == quote:
         return Decimal(1)
     found: list[tuple[date, int, Decimal]] = []
@@ -86,7 +105,7 @@ def model_sum(groups: dict[tuple[str, date], int], to: str,
             continue
         amount = Decimal(minor).scaleb(-MINOR_UNITS[currency])
         with localcontext() as ctx:
-            ctx.prec = 60
+            ctx.prec = 150
             total += (amount * rate).quantize(places, rounding=ROUND_HALF_UP)
     return Converted(int(total.scaleb(MINOR_UNITS[to])), missing)
 
@@ -196,7 +215,9 @@ def test_one_sum_is_rounded_half_away_from_zero_to_the_minor_unit(minor, currenc
         return
     book = _ModelBook()
     result = add_converted([DatedSum(currency, on, minor)], to, book)  # type: ignore[arg-type]
-    exact = Decimal(minor).scaleb(-MINOR_UNITS[currency]) * rate
+    with localcontext() as ctx:
+        ctx.prec = 200
+        exact = Decimal(minor).scaleb(-MINOR_UNITS[currency]) * rate
     unit = Decimal(1).scaleb(-MINOR_UNITS[to])
     error = result.money.amount - exact
     assert -unit / 2 < error <= unit / 2

@@ -9,6 +9,6 @@ from tracker.forms import CurrencySelect
 
 
 class ReportingCurrencyForm(FlaskForm):
-    """Which currency the coalition totals are shown in (remembered for the user)."""
+    """Which currency every figure of the dashboard is shown in (remembered for the user)."""
 
-    currency = CurrencySelect(_l("Show coalition totals in"))
+    currency = CurrencySelect(_l("Show every figure in"))

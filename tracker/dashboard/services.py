@@ -1,7 +1,9 @@
 """The coordinator's dashboard: every campaign's gap, coalition totals, what is due, what came in.
 
 Every figure is read from roll-ups (funding.CampaignFunding) or from short, indexed
-queries, so the page costs the same with ten thousand pledges as with a million.
+queries, so the page costs the same with ten thousand pledges as with a million. Every
+campaign's figures are shown in the user's reporting currency, converted by the one rule
+(money.conversion, through a pivot currency if need be) from one RateBook read.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,7 +25,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.services import Gap, default_currency, gaps_of
 from tracker.money.iso4217 import MINOR_UNITS
-from tracker.money.services import MissingPair, RateMissing, rate_on
+from tracker.money.services import MissingPair, RateBook, RatePath, apply_rate
 from tracker.money.value import Money
 
 RECENT_PLEDGES_SHOWN = 8
@@ -31,26 +33,49 @@ DEADLINES_SHOWN = 10
 
 
 @dataclass(frozen=True)
-class CampaignLine:
-    """One campaign on the dashboard with its figures."""
-
-    campaign: Campaign
-    gap: Gap
-
-
-@dataclass(frozen=True)
 class UsedRate:
-    """A rate the coalition totals were converted at: pair, rate and the date it is for."""
+    """How a campaign currency was converted into the reporting currency: its path.
+
+    `path.legs` names every stored rate used (one, or two through a pivot), each with
+    its date and source.
+    """
 
     base: str
     quote: str
-    rate: Decimal
-    on: date | None
+    path: RatePath
+
+    @property
+    def rate(self) -> Decimal:
+        return self.path.rate
+
+    @property
+    def on(self) -> date:
+        return self.path.on
+
+
+@dataclass(frozen=True)
+class CampaignLine:
+    """One campaign on the dashboard: its figures in its own currency and as shown.
+
+    `shown` is the figures in the reporting currency (each part converted by the one
+    rule at the latest rate); None when no path exists, and `missing` names the pair.
+    """
+
+    campaign: Campaign
+    gap: Gap
+    shown: Gap | None = None
+    missing: MissingPair | None = None
+    path: RatePath | None = None
+
+    @property
+    def converted(self) -> bool:
+        """Whether the shown figures are a conversion of the campaign's own."""
+        return self.shown is not None and self.shown.currency != self.gap.currency
 
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A campaign left out of the coalition totals because its rate is missing."""
+    """A campaign left out of the coalition totals because no path to its currency exists."""
 
     campaign: Campaign
     missing: MissingPair
@@ -58,7 +83,7 @@ class LeftOut:
 
 @dataclass
 class CoalitionTotals:
-    """The campaigns' figures added in one reporting currency.
+    """The campaigns' figures added in one reporting currency: the sums of the rows shown.
 
     The gap is the sum of each campaign's own gap: one campaign's surplus does not fill
     another's gap.
@@ -80,61 +105,87 @@ class CoalitionTotals:
         return self.awarded + self.received
 
 
-def campaign_lines(include_archived: bool = False) -> list[CampaignLine]:
-    """The campaigns (not archived unless asked) by title, each with its gap (one query each)."""
+def campaign_lines(currency: str | None = None, today: date | None = None,
+                   include_archived: bool = False) -> list[CampaignLine]:
+    """The campaigns (not archived unless asked) by title, each with its figures, and,
+    given a reporting currency, those figures converted into it (one RateBook load).
+    """
     query = select(Campaign)
     if not include_archived:
         query = query.where(Campaign.status != CampaignStatus.ARCHIVED)
     campaigns = list(db.session.scalars(query))
     gaps = gaps_of(campaign.id for campaign in campaigns)
     lines = [CampaignLine(campaign, gaps[campaign.id]) for campaign in campaigns]
+    if currency is not None:
+        lines = in_reporting_currency(lines, currency, today)
     return sorted(lines, key=lambda line: line.campaign.title.casefold())
+
+
+def in_reporting_currency(lines: Iterable[CampaignLine], currency: str,
+                          today: date | None = None) -> list[CampaignLine]:
+    """Each line with its figures converted into `currency` at the latest rate to today.
+
+    Every part (target, awarded, received, pledged, pipeline) is converted by the one
+    rule (money.conversion, through a pivot if need be); secured and the gap follow from
+    the converted parts, so each row adds up in the reporting currency.
+    """
+    lines = list(lines)
+    today = today or utcnow().date()
+    book = RateBook.load({currency, *(line.gap.currency for line in lines)})
+    result = []
+    for line in lines:
+        own = line.gap
+        path = book.path(own.currency, currency, today) if own.currency != currency else None
+        if own.currency != currency and path is None:
+            result.append(CampaignLine(line.campaign, own, None,
+                                       MissingPair(today, own.currency, currency)))
+            continue
+        rate = path.rate if path is not None else Decimal(1)
+
+        def shown(money: Money, rate: Decimal = rate) -> Money:
+            return apply_rate(money.amount, rate, currency)
+
+        result.append(CampaignLine(line.campaign, own, Gap(
+            currency=currency,
+            target=None if own.target is None else shown(own.target),
+            awarded=shown(own.awarded), received=shown(own.received),
+            pledged=shown(own.pledged), pipeline=shown(own.pipeline),
+            unconverted=own.unconverted, missing=own.missing,
+        ), path=path))
+    return result
 
 
 def coalition_totals(lines: Iterable[CampaignLine], currency: str,
                      today: date | None = None) -> CoalitionTotals:
-    """Add the campaigns' figures in `currency`, each converted at the latest rate to today.
+    """Add the campaigns' figures as shown in `currency` (converted at the latest rate).
 
-    A campaign whose currency has no rate to `currency` is left out and named.
+    Lines not yet converted are converted here; a campaign with no path from its
+    currency to `currency` is left out and named with the missing pair.
     """
     lines = list(lines)
     today = today or utcnow().date()
+    if any(line.shown is None and line.missing is None for line in lines) or any(
+            line.shown is not None and line.shown.currency != currency for line in lines):
+        lines = in_reporting_currency(lines, currency, today)
     zero = Money.zero(currency)
     totals = CoalitionTotals(currency, zero, zero, zero, zero, zero, zero)
-    # One indexed lookup per campaign currency (a handful), not the whole rate history.
-    used: dict[str, UsedRate | None] = {currency: UsedRate(currency, currency, Decimal(1), None)}
-    for code in {line.gap.currency for line in lines} - {currency}:
-        try:
-            rate, record = rate_on(code, currency, today)
-        except RateMissing:
-            used[code] = None
-        else:
-            used[code] = UsedRate(code, currency, rate, record.on_date)
+    used: dict[str, UsedRate] = {}
     for line in lines:
-        gap = line.gap
-        found = used[gap.currency]
-        if found is None:
-            totals.left_out.append(LeftOut(line.campaign, MissingPair(today, gap.currency,
-                                                                      currency)))
+        if line.shown is None:
+            assert line.missing is not None
+            totals.left_out.append(LeftOut(line.campaign, line.missing))
             continue
-        rate = found.rate
-
-        def converted(money: Money | None, rate: Decimal = rate) -> Money:
-            if money is None:
-                return zero
-            with localcontext() as ctx:
-                ctx.prec = 50
-                return Money.rounded(money.amount * rate, currency)
-
-        totals.target += converted(gap.target)
-        totals.awarded += converted(gap.awarded)
-        totals.received += converted(gap.received)
-        totals.pledged += converted(gap.pledged)
-        totals.pipeline += converted(gap.pipeline)
-        totals.gap += converted(gap.gap)
+        shown = line.shown
+        totals.target += shown.target or zero
+        totals.awarded += shown.awarded
+        totals.received += shown.received
+        totals.pledged += shown.pledged
+        totals.pipeline += shown.pipeline
+        totals.gap += shown.gap or zero
         totals.campaigns += 1
-    totals.rates = [found for code, found in sorted(used.items())
-                    if found is not None and code != currency]
+        if line.path is not None:
+            used.setdefault(line.gap.currency, UsedRate(line.gap.currency, currency, line.path))
+    totals.rates = [used[code] for code in sorted(used)]
     return totals
 
 
@@ -149,7 +200,7 @@ def recent_pledges(limit: int = RECENT_PLEDGES_SHOWN) -> list[Pledge]:
     ))
 
 
-def reporting_currency_of(user: User | None) -> str:
+def reporting_currency_of(user: object) -> str:
     """The currency the user chose for coalition totals, or the configured default."""
     chosen = getattr(user, "reporting_currency", None)
     return chosen or default_currency()

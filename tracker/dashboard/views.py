@@ -17,8 +17,8 @@ bp = Blueprint("dashboard", __name__)
 
 def _render(form: ReportingCurrencyForm, status: int = 200):
     currency = services.reporting_currency_of(current_user)
-    lines = services.campaign_lines()
     today = utcnow().date()
+    lines = services.campaign_lines(currency, today)
     return render_template(
         "dashboard/index.html",
         form=form,
@@ -39,7 +39,7 @@ def index():
 
 @bp.post("/reporting-currency")
 def set_reporting_currency():
-    """Remember the currency the user wants coalition totals in, then show the dashboard."""
+    """Remember the currency the user wants the dashboard in, then show the dashboard."""
     form = ReportingCurrencyForm()
     if not form.validate_on_submit():
         return _render(form, 422)
@@ -48,6 +48,6 @@ def set_reporting_currency():
     if outcome.refused:
         flash(outcome.message, "danger")
         return redirect(url_for("dashboard.index"))
-    flash(_("Coalition totals are now shown in %(currency)s.", currency=form.currency.data),
+    flash(_("The dashboard now shows every figure in %(currency)s.", currency=form.currency.data),
           "success")
     return redirect(url_for("dashboard.index"))

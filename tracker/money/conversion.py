@@ -7,20 +7,33 @@ exact product is then rounded once, half away from zero, to the target currency'
 unit (value.ROUNDING). A rate stored beside a converted amount is cut to 28 significant
 digits to fit its column (`storable_rate`).
 
+Through a pivot: when neither the pair nor its opposite has any rate on or before the
+date, the amount is converted through a pivot currency, USD first, then EUR (`PIVOTS`):
+each leg (currency → pivot, pivot → target) is found by the rule above (latest on or
+before the date, direct preferred, else the inverse to 34 digits), the cross rate is the
+exact product of the two legs (never rounded: `CROSS_PRECISION` digits hold any product
+of two legs), and the amount times the cross rate is rounded once, half away from zero,
+to the target's minor unit; the intermediate amount in the pivot is never rounded. A
+direct rate (or its inverse), however old, always wins over a pivot. Both legs are named,
+with their dates and sources, wherever such a conversion is shown (`RatePath`); a record
+that keeps one rate and one date stores the cross rate and the older leg's date. A pair
+is missing only when no path exists.
+
 Sums across currencies: the database first adds the amounts that share a currency and
 a date (they share a rate, so they are one amount); each such sum is converted by the
 rule above, and the rounded results are added (`add_converted`). A sum whose rate is
 missing is left out and named by its pair and date, never counted as zero. The original
 amounts are always kept beside anything converted from them.
 
-`convert` reads one rate per call; `RateBook` reads every rate it needs in one query
+`convert` reads one rate per call (up to five indexed look-ups when it must try the
+pivots); `RateBook` reads every rate it needs in one query
 and answers exactly as `convert` does, for code that converts thousands of amounts.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
@@ -34,7 +47,9 @@ from tracker.money.models import ExchangeRate
 from tracker.money.value import Money, minor_units
 
 INVERSE_PRECISION = 34  # significant digits of an inverse rate
-PRODUCT_PRECISION = 50  # enough for any amount times any rate, before the one rounding
+PRODUCT_PRECISION = 120  # any amount times any (cross) rate, exactly, before the one rounding
+CROSS_PRECISION = 80  # two legs of up to 34 significant digits multiply exactly
+PIVOTS = ("USD", "EUR")  # tried in this order when a pair has no rate of its own
 STORED_PRECISION = 28  # significant digits of a rate stored beside a converted amount
 
 
@@ -50,14 +65,100 @@ class RateMissing(DomainError):
 
 
 @dataclass(frozen=True)
+class Leg:
+    """One stored rate as a conversion uses it: `rate` units of `quote` per `base`.
+
+    `inverse` says the stored rate was for the opposite pair and `rate` is its inverse.
+    """
+
+    base: str
+    quote: str
+    rate: Decimal
+    on: date
+    source: str
+    inverse: bool = False
+
+
+@dataclass(frozen=True)
+class RatePath:
+    """How one currency converts into another on a date: one leg, or two through a pivot.
+
+    `rate` is the exact product of the legs (the cross rate); `on` is the oldest leg's
+    date, the date a record that keeps one rate stores.
+    """
+
+    base: str
+    quote: str
+    legs: tuple[Leg, ...]
+
+    @property
+    def rate(self) -> Decimal:
+        return cross_rate(leg.rate for leg in self.legs)
+
+    @property
+    def on(self) -> date:
+        return min(leg.on for leg in self.legs)
+
+    @property
+    def via(self) -> str | None:
+        """The pivot currency, or None for a direct (or inverse) rate."""
+        return self.legs[0].quote if len(self.legs) > 1 else None
+
+    @property
+    def source(self) -> str:
+        return "; ".join(dict.fromkeys(leg.source for leg in self.legs))
+
+
+def cross_rate(rates: Iterable[Decimal]) -> Decimal:
+    """The exact product of the legs' rates (CROSS_PRECISION digits hold any product)."""
+    with localcontext() as ctx:
+        ctx.prec = CROSS_PRECISION
+        product = Decimal(1)
+        for rate in rates:
+            product *= rate
+        return product
+
+
+def find_path(lookup: Callable[[str, str], Leg | None], base: str, quote: str
+              ) -> RatePath | None:
+    """The pair's own rate if any, else two legs through the first pivot that has both.
+
+    `lookup(base, quote)` finds one leg by the rule of the date (direct, else inverse);
+    the database lookup and RateBook's in-memory one share this, so both answer alike.
+    """
+    direct = lookup(base, quote)
+    if direct is not None:
+        return RatePath(base, quote, (direct,))
+    for pivot in PIVOTS:
+        if pivot in (base, quote):
+            continue
+        first = lookup(base, pivot)
+        if first is None:
+            continue
+        second = lookup(pivot, quote)
+        if second is not None:
+            return RatePath(base, quote, (first, second))
+    return None
+
+
+@dataclass(frozen=True)
 class Conversion:
-    """A converted amount with the original and the rate that was used."""
+    """A converted amount with the original and the rate that was used.
+
+    `rate` is the cross rate for a conversion through a pivot; `legs` names every
+    stored rate used (empty when nothing was converted).
+    """
 
     original: Money
     converted: Money
     rate: Decimal
     rate_date: date | None
     source: str
+    legs: tuple[Leg, ...] = ()
+
+    @property
+    def via(self) -> str | None:
+        return self.legs[0].quote if len(self.legs) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -97,7 +198,17 @@ def apply_rate(amount: Decimal, rate: Decimal, to: str) -> Money:
 
 
 def rate_on(base: str, quote: str, on: date) -> tuple[Decimal, ExchangeRate]:
-    """Units of `quote` per unit of `base` on a date, and the stored rate it came from."""
+    """The pair's own rate on a date (direct, else inverse) and the stored rate behind it.
+
+    Never through a pivot: `path_on` applies the whole rule.
+    """
+    leg = _stored_leg(base, quote, on)
+    if leg is None:
+        raise RateMissing(base, quote, on)
+    return leg
+
+
+def _stored_leg(base: str, quote: str, on: date) -> tuple[Decimal, ExchangeRate] | None:
     latest = db.session.scalar(
         select(ExchangeRate)
         .where(
@@ -111,23 +222,62 @@ def rate_on(base: str, quote: str, on: date) -> tuple[Decimal, ExchangeRate]:
         .limit(1)
     )
     if latest is None:
-        raise RateMissing(base, quote, on)
+        return None
     if latest.base == base:
         return latest.rate, latest
     return inverse(latest.rate), latest
 
 
+def path_on(base: str, quote: str, on: date) -> RatePath:
+    """How `base` converts into `quote` on a date, by the whole rule; RateMissing if no path."""
+
+    def lookup(frm: str, to: str) -> Leg | None:
+        found = _stored_leg(frm, to, on)
+        if found is None:
+            return None
+        rate, record = found
+        return Leg(frm, to, rate, record.on_date, record.source, record.base != frm)
+
+    path = find_path(lookup, base, quote)
+    if path is None:
+        raise RateMissing(base, quote, on)
+    return path
+
+
+def stored_path(base: str, quote: str, on: date | None, rate: Decimal | None
+                ) -> RatePath | None:
+    """The two legs behind a stored cross rate, to name them where the record is shown.
+
+    None unless the rate came through a pivot and the rule still gives that rate for
+    the date (a rate recorded since would have changed the path: then only the stored
+    rate and date can be named).
+    """
+    if rate is None or on is None or base == quote:
+        return None
+    try:
+        path = path_on(base, quote, on)
+    except RateMissing:
+        return None
+    if path.via is None or storable_rate(path.rate) != rate:
+        return None
+    return path
+
+
 def convert(money: Money, to: str, on: date) -> Conversion:
-    """Convert at the rate of the date; raise RateMissing rather than guess."""
+    """Convert at the rate of the date (through a pivot if need be); never guess."""
     if money.currency == to:
         return Conversion(money, money, Decimal(1), None, "")
-    rate, record = rate_on(money.currency, to, on)
-    return Conversion(money, apply_rate(money.amount, rate, to), rate, record.on_date,
-                      record.source)
+    path = path_on(money.currency, to, on)
+    rate = path.rate
+    return Conversion(money, apply_rate(money.amount, rate, to), rate, path.on,
+                      path.source, path.legs)
 
 
 def converted(money: Money, to: str, on: date) -> Converted:
-    """The amount as a record stores its conversion (all None when the rate is missing)."""
+    """The amount as a record stores its conversion (all None when no path exists).
+
+    Through a pivot, the stored rate is the cross rate and its date the older leg's.
+    """
     try:
         result = convert(money, to, on)
     except RateMissing:
@@ -180,42 +330,48 @@ class ConvertedTotal:
 
 @dataclass
 class RateBook:
-    """Every stored rate between some currencies, read in one query, looked up in memory.
+    """Every stored rate between some currencies (and the pivots), read in one query,
+    looked up in memory.
 
-    `rate_on` answers exactly as the module's `rate_on` does (latest on or before the
-    date, the direct pair preferred on the same day, else the inverse), and `converted`
-    exactly as `converted` does; it exists so that converting thousands of amounts costs
-    one query, not thousands.
+    `path` answers exactly as `path_on` does (the pair's own rate, latest on or before the
+    date, the direct pair preferred on the same day, else the inverse; else through a
+    pivot), `rate_on`/`dated_rate` give its cross rate, and `converted` answers exactly
+    as `converted` does; it exists so that converting thousands of amounts costs one
+    query, not thousands.
     """
 
     currencies: frozenset[str]
     _dates: dict[tuple[str, str], list[date]] = field(default_factory=dict)
-    _rates: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    _rates: dict[tuple[str, str], list[tuple[Decimal, str]]] = field(default_factory=dict)
+    _paths: dict[tuple[str, str, date], RatePath | None] = field(default_factory=dict)
     _found: dict[tuple[str, str, date], tuple[Decimal, Decimal, date | None] | None] = field(
         default_factory=dict)
 
     @classmethod
     def load(cls, currencies: Iterable[str]) -> RateBook:
-        """Read the rates among these currencies (one query)."""
+        """Read the rates among these currencies and the pivots (one query)."""
         codes = frozenset(currencies)
         book = cls(codes)
         if len(codes) < 2:
             return book
+        known = codes | set(PIVOTS)
         book._read(select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
-                          ExchangeRate.rate)
-                   .where(ExchangeRate.base.in_(codes), ExchangeRate.quote.in_(codes)))
+                          ExchangeRate.rate, ExchangeRate.source)
+                   .where(ExchangeRate.base.in_(known), ExchangeRate.quote.in_(known)))
         return book
 
     @classmethod
     def into(cls, to: str, until: date | None = None) -> RateBook:
-        """Read every rate between `to` and any other currency, up to a date (one query).
+        """Read every rate between `to` or a pivot and any other currency, up to a date
+        (one query).
 
         For converting amounts in any currency into one (a drive's), when which
         currencies will come is not known in advance (an imported file).
         """
+        ends = (to, *PIVOTS)
         query = (select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
-                        ExchangeRate.rate)
-                 .where(or_(ExchangeRate.base == to, ExchangeRate.quote == to)))
+                        ExchangeRate.rate, ExchangeRate.source)
+                 .where(or_(ExchangeRate.base.in_(ends), ExchangeRate.quote.in_(ends))))
         if until is not None:
             query = query.where(ExchangeRate.on_date <= until)
         book = cls(frozenset({to}))
@@ -226,35 +382,59 @@ class RateBook:
     def _read(self, query: object) -> None:
         rows = db.session.execute(query.order_by(  # type: ignore[attr-defined]
             ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date))
-        for base, quote, on, rate in rows:
+        for base, quote, on, rate, source in rows:
             self._dates.setdefault((base, quote), []).append(on)
-            self._rates.setdefault((base, quote), []).append(rate)
+            self._rates.setdefault((base, quote), []).append((rate, source))
 
-    def _latest(self, base: str, quote: str, on: date) -> tuple[date, Decimal] | None:
+    def _latest(self, base: str, quote: str, on: date) -> tuple[date, Decimal, str] | None:
         dates = self._dates.get((base, quote))
         if not dates:
             return None
         index = bisect.bisect_right(dates, on)
         if index == 0:
             return None
-        return dates[index - 1], self._rates[(base, quote)][index - 1]
+        rate, source = self._rates[(base, quote)][index - 1]
+        return dates[index - 1], rate, source
 
-    def dated_rate(self, base: str, quote: str, on: date) -> tuple[Decimal, date | None] | None:
-        """The rate for a date and the date it was recorded for; None when none is known."""
-        if base == quote:
-            return Decimal(1), None
+    def leg(self, base: str, quote: str, on: date) -> Leg | None:
+        """The pair's own rate for a date (direct, else inverse), never through a pivot."""
         direct = self._latest(base, quote, on)
         opposite = self._latest(quote, base, on)
         if direct is not None and (opposite is None or direct[0] >= opposite[0]):
-            return direct[1], direct[0]
+            return Leg(base, quote, direct[1], direct[0], direct[2])
         if opposite is None:
             return None
-        return inverse(opposite[1]), opposite[0]
+        return Leg(base, quote, inverse(opposite[1]), opposite[0], opposite[2], True)
+
+    def path(self, base: str, quote: str, on: date) -> RatePath | None:
+        """How `base` converts into `quote` on a date by the whole rule, or None (kept)."""
+        key = (base, quote, on)
+        if key not in self._paths:
+            self._paths[key] = find_path(lambda frm, to: self.leg(frm, to, on), base, quote)
+        return self._paths[key]
+
+    def dated_rate(self, base: str, quote: str, on: date) -> tuple[Decimal, date | None] | None:
+        """The (cross) rate for a date and the date it is for; None when no path exists."""
+        if base == quote:
+            return Decimal(1), None
+        found = self.path(base, quote, on)
+        return None if found is None else (found.rate, found.on)
 
     def rate_on(self, base: str, quote: str, on: date) -> Decimal | None:
-        """Units of `quote` per unit of `base` on a date, or None when no rate is known."""
+        """Units of `quote` per unit of `base` on a date, or None when no path exists."""
         found = self.dated_rate(base, quote, on)
         return None if found is None else found[0]
+
+    def convert(self, money: Money, to: str, on: date) -> Conversion | None:
+        """As the module's `convert`, from memory; None when no path exists."""
+        if money.currency == to:
+            return Conversion(money, money, Decimal(1), None, "")
+        found = self.path(money.currency, to, on)
+        if found is None:
+            return None
+        rate = found.rate
+        return Conversion(money, apply_rate(money.amount, rate, to), rate, found.on,
+                          found.source, found.legs)
 
     def converted(self, minor: int, currency: str, to: str, on: date) -> Converted:
         """Minor units of `currency` as a record stores them converted into `to` on a date.
@@ -263,14 +443,14 @@ class RateBook:
         dates costs few look-ups.
         """
         key = (currency, to, on)
-        found = self._found.get(key, self._found)
-        if found is self._found:
+        if key not in self._found:
             dated = self.dated_rate(currency, to, on)
-            found = self._found[key] = (None if dated is None
-                                        else (dated[0], storable_rate(dated[0]), dated[1]))
+            self._found[key] = (None if dated is None
+                                else (dated[0], storable_rate(dated[0]), dated[1]))
+        found = self._found[key]
         if found is None:
             return NOT_CONVERTED
-        rate, stored, rate_date = found  # type: ignore[misc]
+        rate, stored, rate_date = found
         if currency == to:
             return Converted(minor, stored, None)
         amount = Decimal(minor).scaleb(-minor_units(currency))

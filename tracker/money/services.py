@@ -10,20 +10,27 @@ from __future__ import annotations
 from tracker.csvfiles import RowError, size_label
 from tracker.money.conversion import (
     NOT_CONVERTED,
+    PIVOTS,
     Conversion,
     Converted,
     ConvertedTotal,
     DatedSum,
+    Leg,
     MissingPair,
     RateBook,
     RateMissing,
+    RatePath,
     add_converted,
     apply_rate,
     convert,
     converted,
+    cross_rate,
+    find_path,
     inverse,
+    path_on,
     rate_on,
     storable_rate,
+    stored_path,
 )
 from tracker.money.rates import (
     MAX_RATE,
@@ -46,10 +53,11 @@ from tracker.money.rates_import import CSV_HEADER, ImportResult, RatesImportErro
 
 __all__ = [
     "CSV_HEADER", "MAX_RATE", "MAX_RATE_DIGITS", "MAX_SOURCE_LENGTH", "NOT_CONVERTED",
-    "RATES_PER_PAGE", "RATE_ANCHORS", "Conversion", "Converted", "ConvertedTotal",
-    "CurrencyRow", "DatedSum", "ImportResult", "LatestRate", "MissingPair", "RateBook",
-    "RateMissing", "RatesImportError", "RowError", "add_converted", "add_rate", "apply_rate",
-    "check_rate_input", "convert", "converted", "find_rate", "import_rates_csv", "inverse",
-    "latest_rates_against", "list_currencies", "list_rates", "rate_on", "rate_problem",
-    "size_label", "source_problem", "storable_rate",
+    "PIVOTS", "RATES_PER_PAGE", "RATE_ANCHORS", "Conversion", "Converted", "ConvertedTotal",
+    "CurrencyRow", "DatedSum", "ImportResult", "LatestRate", "Leg", "MissingPair", "RateBook",
+    "RateMissing", "RatePath", "RatesImportError", "RowError", "add_converted", "add_rate",
+    "apply_rate", "check_rate_input", "convert", "converted", "cross_rate", "find_path",
+    "find_rate", "import_rates_csv", "inverse", "latest_rates_against", "list_currencies",
+    "list_rates", "path_on", "rate_on", "rate_problem", "size_label", "source_problem",
+    "storable_rate", "stored_path",
 ]

@@ -35,15 +35,27 @@ SAMPLE_CSV = (
 )
 
 
+@bp.app_template_global("stored_path")
+def stored_path(base: str, quote: str, on: object, rate: Decimal | None) -> object:
+    """The pivot legs behind a record's stored rate, for templates (None if direct)."""
+    return services.stored_path(base, quote, on, rate)  # type: ignore[arg-type]
+
+
 @bp.app_template_filter("rate")
-def format_rate(value: Decimal | None, places: int | None = None) -> str:
+def format_rate(value: Decimal | None, places: int | None = None,
+                significant: int | None = None) -> str:
     """An exchange rate in the reader's language with every stored decimal ('91,2345').
 
-    With `places`, a derived rate (an inverse) is first rounded to that many decimals.
+    With `places`, a derived rate (an inverse) is first rounded to that many decimals;
+    with `significant`, to that many significant digits (a small cross rate such as
+    KZT→EUR keeps its digits).
     """
     if value is None:
         return ""
-    if places is not None:
+    if significant is not None and value:
+        value = value.quantize(Decimal(1).scaleb(value.adjusted() - significant + 1),
+                               rounding=ROUND_HALF_UP)
+    elif places is not None:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return format_decimal(value.normalize(), locale=current_language(),
                           decimal_quantization=False)
