@@ -31,7 +31,7 @@ from tracker.drives.inputs import (
     PublicPledgeInput,
     today,
 )
-from tracker.drives.payments import record_payment, remove_payment
+from tracker.drives.payments import Overpayment, record_payment, remove_payment
 from tracker.drives.pledges import (
     cancel_pledge,
     confirm_pledge,
@@ -85,8 +85,9 @@ __all__ = [
     "DRIVES_PER_PAGE", "MAX_MESSAGE_LENGTH", "MAX_NAME_LENGTH", "MAX_REASON_LENGTH",
     "MAX_REFERENCE_LENGTH", "MAX_TEXT_LENGTH", "MAX_TITLE_LENGTH", "MISSING_RATES_SHOWN",
     "PLEDGES_PER_PAGE", "PUBLIC_SUPPORTERS_SHOWN", "Converted", "DriveFigures", "DriveInput",
-    "DriveMoney", "DriveRow", "MissingRate", "NoNewPledges", "PaymentInput", "PaymentRefused",
-    "PledgeConflict", "PledgeInput", "PublicPledgeInput", "TotalsRow", "TransitionNotAllowed",
+    "DriveMoney", "DriveRow", "MissingRate", "NoNewPledges", "Overpayment", "PaymentInput",
+    "PaymentRefused", "PledgeConflict", "PledgeInput", "PublicPledgeInput", "TotalsRow",
+    "TransitionNotAllowed",
     "awaiting_confirmation", "campaigns_with_drives", "cancel_pledge", "compute_drive_totals",
     "confirm_pledge", "convert_payment", "convert_pledge", "create_drive", "drive_figures",
     "drive_money", "drives_of_campaign", "figures_of", "find_drive", "find_payment",
