@@ -23,7 +23,7 @@ from tests.factories import count_rows
 from tests.pages import errors_next_to, switch_to_russian
 from tracker.auth.models import Role
 from tracker.drives import services
-from tracker.drives.models import Payment, PledgeStatus
+from tracker.drives.models import Payment, Pledge, PledgeStatus
 from tracker.errors import DomainError
 from tracker.extensions import db
 
@@ -178,3 +178,86 @@ def test_a_pledge_cannot_be_lowered_below_what_was_paid(as_lead, drive):
     assert "The pledge cannot be less than the RUB 3,000.00 already paid." in errors_next_to(
         response.text, "amount")
     assert reload(pledge).amount.amount == Decimal("5000.00")
+
+
+# --- deleting asks first ------------------------------------------------------------------
+
+
+def test_one_click_no_longer_deletes_a_payment(as_lead, drive):
+    pledge = make_pledge(drive, amount="1000")
+    payment = make_payment(pledge, "400")
+    response = as_lead.post(f"{PAGE}/pledges/{pledge.id}/payments/{payment.id}/remove")
+    assert response.status_code == 422
+    assert "Say why, so that others understand later." in errors_next_to(response.text, "reason")
+    assert count_rows(Payment) == 1
+    assert stored_totals(drive)["received_minor"] == 40000
+
+
+def test_removing_a_payment_asks_first_says_the_new_totals_and_keeps_the_reason(as_lead,
+                                                                                 drive):
+    pledge = make_pledge(drive, amount="1000")
+    payment = make_payment(pledge, "400")
+    page = as_lead.get(f"{PAGE}/pledges/{pledge.id}").text
+    remove_url = f"{PAGE}/pledges/{pledge.id}/payments/{payment.id}/remove"
+    assert f'href="{remove_url}"' in page  # a link to the confirmation, not a one-click form
+    confirm = as_lead.get(remove_url)
+    assert confirm.status_code == 200
+    shown = page_text(confirm.text)
+    assert "Remove the payment of RUB 400.00 of Mar 15, 2026?" in shown
+    assert "Received RUB 400.00 → becomes RUB 0.00" in shown
+    assert "Pledged, not yet paid RUB 600.00 → becomes RUB 1,000.00" in shown
+    assert count_rows(Payment) == 1 and stored_totals(drive)["received_minor"] == 40000
+
+    done = as_lead.post(remove_url, data={"reason": "Recorded on the wrong pledge"})
+    assert done.status_code == 302
+    assert done.headers["Location"] == f"{PAGE}/pledges/{pledge.id}#payments"
+    assert count_rows(Payment) == 0
+    assert stored_totals(drive) == {"pledged_minor": 100000, "received_minor": 0,
+                                    "supporters": 1, "unconverted": 0}
+    history = page_text(as_lead.get(f"{PAGE}/pledges/{pledge.id}").text)
+    assert "Reason for the deletion 400.00 RUB · 2026-03-15" in history
+    assert "Reason Recorded on the wrong pledge" in history
+
+
+def test_deleting_a_pledge_asks_first_and_the_drive_keeps_the_reason(as_lead, drive):
+    keep = make_pledge(drive, amount="2000", name="Boris")
+    pledge = make_pledge(drive, amount="1000")
+    url = f"{PAGE}/pledges/{pledge.id}/delete"
+    assert f'href="{url}"' in as_lead.get(f"{PAGE}/pledges/{pledge.id}").text
+    shown = page_text(as_lead.get(url).text)
+    assert "Delete the pledge of RUB 1,000.00 by Anna Petrova?" in shown
+    assert "Pledged, not yet paid RUB 3,000.00 → becomes RUB 2,000.00" in shown
+    assert "Received RUB 0.00 → becomes RUB 0.00" in shown
+
+    refused = as_lead.post(url, data={"reason": ""})
+    assert refused.status_code == 422 and count_rows(Pledge) == 2
+
+    done = as_lead.post(url, data={"reason": "Logged twice by mistake"})
+    assert done.status_code == 302 and done.headers["Location"] == f"{PAGE}#pledges"
+    assert count_rows(Pledge) == 1 and reload(keep) is not None
+    assert stored_totals(drive) == {"pledged_minor": 200000, "received_minor": 0,
+                                    "supporters": 1, "unconverted": 0}
+    history = page_text(as_lead.get(PAGE).text)
+    assert "Reason for the deletion Anna Petrova · 1000.00 RUB" in history
+    assert "Reason Logged twice by mistake" in history
+
+
+def test_a_pledge_with_payments_cannot_be_deleted_until_they_are(as_lead, drive):
+    pledge = make_pledge(drive, amount="1000")
+    make_payment(pledge, "400")
+    url = f"{PAGE}/pledges/{pledge.id}/delete"
+    page = page_text(as_lead.get(url).text)
+    assert "This pledge has payments: remove each of them first, with its reason." in page
+    refused = as_lead.post(url, data={"reason": "Mistake"})
+    assert refused.status_code == 422
+    assert count_rows(Pledge) == 1 and count_rows(Payment) == 1
+
+
+def test_the_confirmation_speaks_russian(as_lead, drive):
+    pledge = make_pledge(drive, amount="1000")
+    payment = make_payment(pledge, "400")
+    switch_to_russian(as_lead)
+    shown = page_text(as_lead.get(
+        f"{PAGE}/pledges/{pledge.id}/payments/{payment.id}/remove").text)
+    assert "Удалить платёж на 400,00 ₽ от 15 мар. 2026 г.?" in shown
+    assert "Получено 400,00 ₽ → станет 0,00 ₽" in shown

@@ -217,6 +217,14 @@ class PledgeStatusForm(FlaskForm):
         return _version(self.version.data)
 
 
+class RemovalForm(FlaskForm):
+    """Confirm deleting a payment or a pledge, saying why (kept in the history)."""
+
+    reason = TextAreaField(_l("Why is it deleted?"), filters=[strip],
+                           validators=[Length(max=MAX_REASON_LENGTH)],
+                           description=_l("Required; kept in the history."))
+
+
 class DriveMoveForm(FlaskForm):
     """Move a drive to another status (the buttons on the drive page)."""
 

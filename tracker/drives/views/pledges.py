@@ -1,4 +1,4 @@
-"""Staff screens of pledges and payments: log, edit, confirm or close, record, remove."""
+"""Staff screens of pledges and payments: log, edit, confirm or close, record a payment."""
 
 from __future__ import annotations
 
@@ -170,18 +170,3 @@ def record_payment(slug: str, pledge_id: int):
           "success")
     return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))
 
-
-@bp.post("/drives/<slug>/pledges/<int:pledge_id>/payments/<int:payment_id>/remove")
-def remove_payment(slug: str, pledge_id: int, payment_id: int):
-    """Remove a payment recorded by mistake."""
-    drive = services.get_drive(slug)
-    require_on(Action.LOG_PLEDGES, drive)
-    pledge = services.get_pledge(drive, pledge_id)
-    payment = services.get_payment(pledge, payment_id)
-    amount = payment.amount
-    outcome = commit(lambda: services.remove_payment(payment))
-    if outcome.refused:
-        flash(outcome.message, "danger")
-        return _render_pledge(drive, pledge, status=refusal_status(outcome.error))
-    flash(_("Payment of %(amount)s removed.", amount=format_money(amount)), "success")
-    return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))
