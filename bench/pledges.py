@@ -186,6 +186,7 @@ class PledgeMaker:
                 "id": payment_id + offset, "pledge_id": pledge_id, "amount_minor": minor,
                 "currency": pay_currency, "paid_on": paid_on,
                 "method": rng.choice(PAYMENT_METHODS), "reference": "", "note": "",
+                "gave_more_reason": "",
                 "logged_by_id": self.user_id,
                 "pledge_amount_minor": to_pledge.minor, "pledge_amount_currency": currency,
                 "pledge_rate": to_pledge.rate, "pledge_rate_on": to_pledge.rate_on,

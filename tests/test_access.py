@@ -180,9 +180,16 @@ ROUTES: dict[tuple[str, str], Expect] = {
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/write-off", DRIVES_OF_A),
     ("drives.record_payment", "POST"): Expect(
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/payments", DRIVES_OF_A),
+    ("drives.remove_payment", "GET"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/payments/{w.payment}/remove",
+        DRIVES_OF_A),
     ("drives.remove_payment", "POST"): Expect(
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/payments/{w.payment}/remove",
         DRIVES_OF_A),
+    ("drives.delete_pledge", "GET"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/delete", DRIVES_OF_A),
+    ("drives.delete_pledge", "POST"): Expect(
+        lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/delete", DRIVES_OF_A),
     # Pledge files: importing them and exporting pledges (pledgers' e-mails are personal data)
     ("drives.import_pledges", "GET"): Expect(lambda w: f"/drives/{w.drive}/import", DRIVES_OF_A),
     ("drives.import_pledges", "POST"): Expect(lambda w: f"/drives/{w.drive}/import",

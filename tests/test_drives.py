@@ -536,7 +536,8 @@ def test_removing_a_payment_recomputes_the_pledge_and_the_drive(as_lead, drive):
     first = make_payment(pledge, "400")
     make_payment(reload(pledge), "600")
     assert reload(pledge).status == PledgeStatus.PAID
-    response = as_lead.post(f"{PAGE}/pledges/{pledge.id}/payments/{first.id}/remove")
+    response = as_lead.post(f"{PAGE}/pledges/{pledge.id}/payments/{first.id}/remove",
+                            data={"reason": "Recorded twice"})
     assert response.status_code == 302
     pledge = reload(pledge)
     assert (pledge.status, pledge.paid.amount) == (PledgeStatus.PARTLY_PAID, rub("600"))
@@ -666,7 +667,10 @@ STAFF_ACTIONS = [
     ("post", "/drives/{slug}/pledges/{pledge}/edit", pledge_form(amount="5", version="1")),
     ("post", "/drives/{slug}/pledges/{pledge}/payments",
      {"amount": "5", "currency": "RUB", "paid_on": "2026-03-12", "method": "cash"}),
-    ("post", "/drives/{slug}/pledges/{pledge}/payments/{payment}/remove", {}),
+    ("get", "/drives/{slug}/pledges/{pledge}/payments/{payment}/remove", {}),
+    ("post", "/drives/{slug}/pledges/{pledge}/payments/{payment}/remove", {"reason": "x"}),
+    ("get", "/drives/{slug}/pledges/{unconfirmed}/delete", {}),
+    ("post", "/drives/{slug}/pledges/{unconfirmed}/delete", {"reason": "x"}),
     ("post", "/drives/{slug}/pledges/{pledge}/cancel", {"reason": "x", "version": "2"}),
     ("post", "/drives/{slug}/pledges/{pledge}/write-off", {"reason": "x", "version": "2"}),
     ("post", "/drives/{slug}/pledges/{unconfirmed}/confirm", {"version": "1"}),

@@ -118,7 +118,9 @@ def rates(app):
     db.session.commit()
 
 
-payment = st.tuples(st.sampled_from(CURRENCIES), st.integers(1, 10**8), st.sampled_from(DAYS))
+# (currency, minor units, date, whether the person says the supporter gave more)
+payment = st.tuples(st.sampled_from(CURRENCIES), st.integers(1, 10**8), st.sampled_from(DAYS),
+                    st.booleans())
 pledge = st.tuples(st.sampled_from(CURRENCIES), st.integers(1, 10**9), st.sampled_from(DAYS),
                    st.lists(payment, max_size=3), st.booleans())
 # Shrinking replays database writes: keep it short, the first failure is reported anyway.
@@ -152,20 +154,37 @@ def test_drive_and_campaign_totals_equal_decimal_sums(rates, drive_currency, tar
     unpaid_count: dict[tuple[str, date], int] = defaultdict(int)
     unknown_rest = 0
     expected_paid: dict[int, int] = {}
+    expected_amount: dict[int, int] = {}
     for currency, minor, pledged_on, payments, write_off in pledges:
         made = drives.log_pledge(drive, drives.PledgeInput(
             amount=Money.from_minor(minor, currency).amount, currency=currency,  # type: ignore[union-attr]
             pledged_on=pledged_on, pledger_name="Donor"), by=None)
+        db.session.commit()
         own: dict[tuple[str, date], int] = defaultdict(int)
-        for pay_currency, pay_minor, paid_on in payments:
-            drives.record_payment(made, drives.PaymentInput(
+        for pay_currency, pay_minor, paid_on, gave_more in payments:
+            with_it = defaultdict(int, own)
+            with_it[(pay_currency, paid_on)] += pay_minor
+            overshoots = model_sum(with_it, currency).minor > minor
+            data = drives.PaymentInput(
                 amount=Money.from_minor(pay_minor, pay_currency).amount,  # type: ignore[union-attr]
-                currency=pay_currency, paid_on=paid_on), by=None)
+                currency=pay_currency, paid_on=paid_on, gave_more=gave_more,
+                gave_more_reason="Property test")
+            if overshoots and not gave_more:
+                # Payments cannot overshoot: refused, and nothing of it is kept.
+                with pytest.raises(drives.Overpayment):
+                    drives.record_payment(made, data, by=None)
+                db.session.rollback()
+                continue
+            drives.record_payment(made, data, by=None)
+            db.session.commit()
+            if overshoots:
+                minor = model_sum(with_it, currency).minor  # raised to what was paid
             received[(pay_currency, paid_on)] += pay_minor
             received_count[(pay_currency, paid_on)] += 1
-            own[(pay_currency, paid_on)] += pay_minor
+            own = with_it
         paid = model_sum(own, currency)
         expected_paid[made.id] = paid.minor
+        expected_amount[made.id] = minor
         if write_off and made.status in (PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID):
             drives.write_off_pledge(made, "Property test")
         elif paid.minor >= minor:
@@ -181,6 +200,8 @@ def test_drive_and_campaign_totals_equal_decimal_sums(rates, drive_currency, tar
     for pledge_id, paid_minor in expected_paid.items():
         stored = drives.find_pledge(drive, pledge_id)
         assert stored is not None and stored.paid_minor == paid_minor
+        assert stored.amount_minor == expected_amount[pledge_id]
+        assert stored.paid_minor <= stored.amount_minor  # never overshoots
         if stored.status is not PledgeStatus.WRITTEN_OFF:
             assert stored.status is (PledgeStatus.PLEDGED if paid_minor <= 0 else
                                      PledgeStatus.PAID if paid_minor >= stored.amount_minor

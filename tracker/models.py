@@ -9,6 +9,7 @@ from tracker.funding.models import CampaignFunding
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
+from tracker.submissions import Submission
 from tracker.targets.models import BudgetLine, FundingTarget
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Invite",
     "Membership",
     "Organization",
+    "Submission",
     "User",
     "UserSession",
 ]

@@ -38,6 +38,7 @@ from tracker.forms import AmountInput, CurrencySelect
 from tracker.i18n import country_name
 from tracker.orgs.forms import slug_filter, strip
 from tracker.orgs.models import Organization
+from tracker.submissions import SubmittedOnce
 
 MAX_COLUMN_NAME_LENGTH = 100
 VERSION = Regexp(r"^\d+$", message=_l("Reload the page and try again."))
@@ -103,7 +104,7 @@ class DriveForm(FlaskForm):
         )
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(SubmittedOnce):
     """A pledge as staff log it: who (or anonymous), how much in which currency, when, how."""
 
     pledger_name = StringField(_l("Pledger"), filters=[strip],
@@ -159,7 +160,7 @@ class PledgeForm(FlaskForm):
         )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(SubmittedOnce):
     """A payment against a pledge: amount and currency, date, method, reference."""
 
     amount = AmountInput(_l("Amount"), currency_field="currency",
@@ -173,6 +174,12 @@ class PaymentForm(FlaskForm):
     reference = StringField(_l("Reference"), filters=[strip],
                             validators=[Length(max=MAX_REFERENCE_LENGTH)])
     note = TextAreaField(_l("Note"), filters=[strip], validators=[Length(max=MAX_TEXT_LENGTH)])
+    gave_more = BooleanField(_l("The supporter gave more than pledged: raise the pledge to "
+                                "what was paid"))
+    gave_more_reason = TextAreaField(
+        _l("Why the supporter gave more"), filters=[strip],
+        validators=[Length(max=MAX_REASON_LENGTH)],
+        description=_l("Required with the box above; kept in the pledge's history."))
 
     @classmethod
     def for_pledge(cls, pledge: Pledge) -> PaymentForm:
@@ -188,7 +195,8 @@ class PaymentForm(FlaskForm):
         return PaymentInput(
             amount=self.amount.data, currency=self.currency.data, paid_on=self.paid_on.data,
             method=Channel(self.method.data), reference=self.reference.data or "",
-            note=self.note.data or "",
+            note=self.note.data or "", gave_more=bool(self.gave_more.data),
+            gave_more_reason=self.gave_more_reason.data or "",
         )
 
 
@@ -209,6 +217,14 @@ class PledgeStatusForm(FlaskForm):
         return _version(self.version.data)
 
 
+class RemovalForm(FlaskForm):
+    """Confirm deleting a payment or a pledge, saying why (kept in the history)."""
+
+    reason = TextAreaField(_l("Why is it deleted?"), filters=[strip],
+                           validators=[Length(max=MAX_REASON_LENGTH)],
+                           description=_l("Required; kept in the history."))
+
+
 class DriveMoveForm(FlaskForm):
     """Move a drive to another status (the buttons on the drive page)."""
 
@@ -216,7 +232,7 @@ class DriveMoveForm(FlaskForm):
                      invalid_choice_message=_l("Choose a status from the list."))
 
 
-class PublicPledgeForm(FlaskForm):
+class PublicPledgeForm(SubmittedOnce):
     """The public page's pledge form; `website` is a honeypot that people never see."""
 
     pledger_name = StringField(_l("Your name"), filters=[strip],
@@ -288,7 +304,7 @@ class PledgeImportForm(FlaskForm):
                 if self[f"column_{name}"].data}
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(SubmittedOnce):
     """Confirm a previewed pledge file, saying how its pledges reach the drive."""
 
     channel = SelectField(_l("Channel"), choices=Channel.choices, default=Channel.OTHER.value)

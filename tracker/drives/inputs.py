@@ -60,6 +60,9 @@ class PaymentInput:
     method: Channel = Channel.BANK_TRANSFER
     reference: str = ""
     note: str = ""
+    # The supporter gave more than pledged: an overpayment raises the pledge, with the reason.
+    gave_more: bool = False
+    gave_more_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -378,6 +378,7 @@ class Pledge(Base):
     "reference": _l("Reference"),
     "note": _l("Note"),
     "logged_by_id": _l("Logged by"),
+    "gave_more_reason": _l("The supporter gave more"),
     "pledge_amount_minor": _l("In the pledge's currency"),
     "pledge_amount_currency": _l("Pledge currency"),
     "pledge_rate": _l("Rate to the pledge's currency"),
@@ -409,6 +410,8 @@ class Payment(Base):
                                             default=Channel.BANK_TRANSFER)
     reference: Mapped[str] = mapped_column(String(100), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # Why this payment was more than the pledge's unpaid rest (the pledge was raised to it).
+    gave_more_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     logged_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )

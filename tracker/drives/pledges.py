@@ -46,6 +46,7 @@ from tracker.drives.models import (
 )
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.i18n import format_money
 from tracker.money.amounts import checked_money
 from tracker.money.conversion import DatedSum, add_converted
 from tracker.money.value import Money
@@ -208,6 +209,10 @@ def update_pledge(pledge: Pledge, data: PledgeInput) -> Pledge:
         for payment in pledge.payments:
             convert_payment(payment, pledge, drive)
     settle_pledge(pledge)
+    if pledge.paid_minor > pledge.amount_minor:
+        # Payments cannot overshoot their pledge, from either side (drives.payments).
+        raise DomainError(_("The pledge cannot be less than the %(paid)s already paid.",
+                            paid=format_money(pledge.paid)), field="amount")
     return pledge
 
 

@@ -1,7 +1,8 @@
 """Screens of crowdfunding drives, pledges and payments, and the public drive pages.
 
 One blueprint, `bp`, in modules by screen: `drives` (the list, a drive, its form and
-status), `pledges` (pledges and payments), `files` (importing and exporting pledges),
+status), `pledges` (pledges and payments), `removals` (deleting
+a payment or a pledge, after a confirmation), `files` (importing and exporting pledges),
 `public` (the public page, the thank-you page, the widget).
 """
 
@@ -12,4 +13,4 @@ from flask import Blueprint
 bp = Blueprint("drives", __name__)
 
 # Importing the modules registers their routes on bp.
-from tracker.drives.views import drives, files, pledges, public  # noqa: E402, F401
+from tracker.drives.views import drives, files, pledges, public, removals  # noqa: E402, F401

@@ -29,6 +29,7 @@ from tracker.drives.views import bp
 from tracker.drives.views.common import require_on
 from tracker.errors import DomainError
 from tracker.i18n import current_language
+from tracker.submissions import commit_once, repeat_of
 from tracker.views import commit
 
 # Room for the multipart envelope and the form's other fields around an upload.
@@ -111,14 +112,18 @@ def confirm_import(slug: str, upload_id: int):
     """Import a previewed file in one transaction and forget the upload."""
     drive = services.get_drive(slug)
     require_on(Action.LOG_PLEDGES, drive)
-    upload = imports.get_upload(drive, upload_id)
     form = ConfirmImportForm()
+    if (repeat := repeat_of(form)) is not None:
+        return repeat  # the first post imported the file and forgot the upload
+    upload = imports.get_upload(drive, upload_id)
     if not form.validate():
         return _render_preview(drive, upload, form, status=422)
-    outcome = commit(lambda: imports.confirm_upload(upload, by=current_user,  # type: ignore[arg-type]
-                                                    channel=form.channel_value()))
+    outcome = commit_once(form, "pledge_import", lambda: imports.confirm_upload(
+        upload, by=current_user, channel=form.channel_value()),  # type: ignore[arg-type]
+        lambda _result: url_for("drives.show", slug=slug, _anchor="pledges"))
+    if outcome.repeated:
+        return outcome.redirect()
     if outcome.refused:
-        form.form_errors.append(outcome.message)
         return _render_preview(drive, imports.get_upload(drive, upload_id), form, status=422)
     result = outcome.value
     assert result is not None

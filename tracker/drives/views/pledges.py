@@ -1,4 +1,4 @@
-"""Staff screens of pledges and payments: log, edit, confirm or close, record, remove."""
+"""Staff screens of pledges and payments: log, edit, confirm or close, record a payment."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tracker.drives.views.common import page_arg, refusal_status, render_drive, 
 from tracker.errors import DomainError
 from tracker.forms import apply_domain_error
 from tracker.i18n import format_money
+from tracker.submissions import commit_once
 from tracker.views import commit
 
 
@@ -51,13 +52,16 @@ def new_pledge(slug: str):
         return _render_form(drive, form)
     if not form.validate():
         return _render_form(drive, form, status=422)
-    outcome = commit(lambda: services.log_pledge(drive, form.to_input(),
-                                                 by=current_user),  # type: ignore[arg-type]
-                     form)
-    if outcome.refused:
+    done = commit_once(form, "pledge",
+                       lambda: services.log_pledge(drive, form.to_input(),
+                                                   by=current_user),  # type: ignore[arg-type]
+                       lambda _pledge: url_for("drives.show", slug=slug, _anchor="pledges"))
+    if done.repeated:
+        return done.redirect()
+    if done.refused:
         return _render_form(drive, form, status=422)
-    assert outcome.value is not None
-    flash(_("Pledge of %(amount)s logged.", amount=format_money(outcome.value.amount)),
+    assert done.value is not None
+    flash(_("Pledge of %(amount)s logged.", amount=format_money(done.value.amount)),
           "success")
     return redirect(url_for("drives.show", slug=slug, _anchor="pledges"))
 
@@ -150,29 +154,19 @@ def record_payment(slug: str, pledge_id: int):
     form = PaymentForm.for_pledge(pledge)
     if not form.validate():
         return _render_pledge(drive, pledge, payment_form=form, status=422)
-    outcome = commit(lambda: services.record_payment(pledge, form.to_input(),
-                                                     by=current_user),  # type: ignore[arg-type]
-                     form)
-    if outcome.refused:
-        return _render_pledge(drive, pledge, payment_form=form,
-                              status=refusal_status(outcome.error))
-    assert outcome.value is not None
-    flash(_("Payment of %(amount)s recorded.", amount=format_money(outcome.value.amount)),
+    done = commit_once(
+        form, "payment",
+        lambda: services.record_payment(pledge, form.to_input(),
+                                        by=current_user),  # type: ignore[arg-type]
+        lambda _payment: url_for("drives.pledge", slug=slug, pledge_id=pledge_id,
+                                 _anchor="payments"))
+    if done.repeated:
+        return done.redirect()
+    if done.refused:
+        return _render_pledge(drive, services.get_pledge(drive, pledge_id), payment_form=form,
+                              status=refusal_status(done.error))
+    assert done.value is not None
+    flash(_("Payment of %(amount)s recorded.", amount=format_money(done.value.amount)),
           "success")
     return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))
 
-
-@bp.post("/drives/<slug>/pledges/<int:pledge_id>/payments/<int:payment_id>/remove")
-def remove_payment(slug: str, pledge_id: int, payment_id: int):
-    """Remove a payment recorded by mistake."""
-    drive = services.get_drive(slug)
-    require_on(Action.LOG_PLEDGES, drive)
-    pledge = services.get_pledge(drive, pledge_id)
-    payment = services.get_payment(pledge, payment_id)
-    amount = payment.amount
-    outcome = commit(lambda: services.remove_payment(payment))
-    if outcome.refused:
-        flash(outcome.message, "danger")
-        return _render_pledge(drive, pledge, status=refusal_status(outcome.error))
-    flash(_("Payment of %(amount)s removed.", amount=format_money(amount)), "success")
-    return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))

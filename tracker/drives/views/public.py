@@ -20,7 +20,7 @@ from tracker.drives.models import Drive
 from tracker.drives.views import bp
 from tracker.extensions import limiter
 from tracker.money.value import Money, MoneyError
-from tracker.views import commit
+from tracker.submissions import commit_once
 
 PUBLIC_PLEDGE_LIMIT = "5 per 10 minutes"  # per client address; PUBLIC_PLEDGE_LIMIT in config wins
 THANKS_KEY = "drive_thanks"
@@ -71,7 +71,12 @@ def public_pledge(slug: str):
     form = PublicPledgeForm.for_drive(drive)
     if not form.validate():
         return _render_public(drive, form, status=422)
-    if commit(lambda: services.submit_public_pledge(drive, form.to_input()), form).refused:
+    done = commit_once(form, "public_pledge",
+                       lambda: services.submit_public_pledge(drive, form.to_input()),
+                       lambda _pledge: url_for("drives.thanks", slug=slug))
+    if done.repeated:
+        return done.redirect()
+    if done.refused:
         return _render_public(services.get_public_drive(slug), form, status=422)
     session[THANKS_KEY] = {"slug": slug, "amount": str(form.amount.data),
                            "currency": form.currency.data}
