@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,14 @@ from tests.drive_support import (
     stored_totals,
 )
 from tests.factories import count_rows
+from tracker.audit.models import AuditEvent
 from tracker.auth.models import Role
 from tracker.drives import services
 from tracker.drives.models import Channel, Payment, Pledge, PledgeStatus
 from tracker.extensions import db
+from tracker.funding.models import CampaignFunding
+from tracker.funding.services import compute_gap
+from tracker.money.services import add_rate
 
 HEADER = ("date,name,email,amount,currency,reference,paid_amount,paid_currency,paid_on,"
           "paid_method,status\n")
@@ -358,3 +363,57 @@ def test_the_web_mapping_takes_the_payment_columns(as_lead, drive):
     as_lead.post(response.headers["Location"] + "/confirm", data={"channel": "card"})
     assert stored_totals(drive)["received_minor"] == 10000
     assert db.session.scalars(select(Payment)).one().method == Channel.CARD
+
+
+def test_the_campaigns_funding_and_the_audit_trail_follow_an_import_with_payments(
+        runner, world, drive, tmp_path):
+    def stored_received() -> int:
+        db.session.expire_all()
+        row = db.session.scalar(select(CampaignFunding).where(
+            CampaignFunding.campaign_id == world.campaign.id))
+        return row.received_minor if row is not None else 0
+
+    # The campaign has no target, so its figures are in dollars: give roubles a rate.
+    add_rate(date(2026, 1, 5), "USD", "RUB", Decimal("90"), "Test rates")
+    db.session.commit()
+    before = stored_received()
+    assert run_import(runner, write(tmp_path, PAID_FILE)).exit_code == 0
+
+    after = stored_received()
+    assert after > before
+    assert after == compute_gap(world.campaign.id).received.minor
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.record_type == "pledge_import")).one()
+    assert event.changes["pledges_imported"] == 4 and event.changes["payments_imported"] == 4
+
+
+def test_a_dry_run_counts_the_payments_and_writes_none(runner, drive, tmp_path):
+    result = run_import(runner, write(tmp_path, PAID_FILE), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "4 pledges would be imported." in result.output
+    assert "4 payments would be recorded." in result.output
+    assert count_rows(Pledge) == 0 and count_rows(Payment) == 0
+
+
+def test_importing_an_export_again_into_its_own_drive_adds_nothing(runner, busy_drive, tmp_path):
+    """Pledges logged without a reference are exported as tracker-<id>: only those are new."""
+    path = tmp_path / "pledges.csv"
+    assert run_export(runner, path).exit_code == 0
+    payments, pledges = count_rows(Payment), count_rows(Pledge)
+    result = run_import(runner, path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "4 rows skipped" in result.output
+    assert "2 pledges would be imported." in result.output
+    assert (count_rows(Payment), count_rows(Pledge)) == (payments, pledges)
+
+
+def test_the_import_page_and_preview_explain_the_payment_columns_in_russian(as_lead, drive):
+    english = page_text(as_lead.get(f"/drives/{DRIVE_SLUG}/import").text)
+    assert ("Money already received goes in the optional columns paid_amount,paid_currency,"
+            "paid_on,paid_method") in english
+    as_lead.post("/language", data={"language": "ru", "next": "/"})
+    russian = page_text(as_lead.get(f"/drives/{DRIVE_SLUG}/import").text)
+    assert "Уже полученные деньги указываются в необязательных столбцах" in russian
+    preview = as_lead.get(upload(as_lead, PAID_FILE).headers["Location"])
+    text = page_text(preview.text)
+    assert "Платежи 4" in text and "ещё один платёж" in text
