@@ -565,8 +565,8 @@ def test_upload_preview_and_confirm_import_a_file_once(as_lead, lead, drive):
     assert "2 Mar 10, 2026 Anna Petrova anna@example.org RUB 1,500.50 already imported tx-1" \
         in table
     assert "3 Mar 10, 2026 Anonymous RUB 62,000.00" not in table  # KZT, not roubles
-    assert "3 Mar 10, 2026 Anonymous KZT" in table and "RUB 10,000.00 tx-2" in table
-    assert "5 Mar 11, 2026 Dana dana@example.org $1,000.00 no rate tx-4" in table
+    assert "3 Mar 10, 2026 Anonymous KZT" in table and "RUB 10,000.00 Pledged tx-2" in table
+    assert "5 Mar 11, 2026 Dana dana@example.org $1,000.00 no rate Pledged tx-4" in table
     assert "Import 3 pledges" in text
 
     confirmed = as_lead.post(f"{preview_url}/confirm", data={"channel": "online_platform"})

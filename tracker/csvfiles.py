@@ -23,6 +23,31 @@ from tracker.errors import DomainError
 
 
 @dataclass(frozen=True)
+class ExcelDialect:
+    """How the spreadsheet of a language reads CSV: its separator and decimal mark.
+
+    Excel set to Russian (and most of Europe) uses the decimal comma, hence semicolons
+    between cells; set to English, commas and the decimal dot. Either way a byte-order
+    mark makes it read the file as UTF-8.
+    """
+
+    delimiter: str
+    decimal_mark: str
+
+    def number(self, text: str) -> str:
+        """A plain decimal ('1500.50') as this spreadsheet reads a number."""
+        return text.replace(".", self.decimal_mark)
+
+
+EXCEL_DIALECTS = {"en": ExcelDialect(",", "."), "ru": ExcelDialect(";", ",")}
+
+
+def excel_dialect(language: str) -> ExcelDialect:
+    """The CSV dialect of the user's language (English's for any other)."""
+    return EXCEL_DIALECTS.get(language, EXCEL_DIALECTS["en"])
+
+
+@dataclass(frozen=True)
 class RowError:
     """What is wrong with one line of an uploaded file (the header is row 1)."""
 

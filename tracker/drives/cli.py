@@ -17,12 +17,13 @@ from tracker.audit.hooks import acting_as
 from tracker.auth.models import User
 from tracker.auth.permissions import Action, can
 from tracker.auth.services import find_user_by_email
-from tracker.csvfiles import size_label
+from tracker.csvfiles import excel_dialect, size_label
 from tracker.drives import exports, imports
 from tracker.drives.models import Channel, Drive
 from tracker.drives.services import find_drive
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.i18n import LANGUAGES
 
 PROGRESS_FROM_ROWS = 1_000  # smaller files are done before a bar would be worth drawing
 
@@ -93,8 +94,9 @@ def _refuse(error: DomainError) -> None:
               help="Check every row and report what would be imported; write nothing.")
 @click.option("--map", "pairs", multiple=True, metavar="FIELD=HEADER",
               help="Read a field from a column with another header, e.g. --map "
-                   "amount=\"Sum paid\"; fields: date, name, email, amount, currency, "
-                   "reference. Repeat for several.")
+                   "amount=\"Sum pledged\"; fields: date, name, email, amount, currency, "
+                   "reference, and the optional paid_amount, paid_currency, paid_on, "
+                   "paid_method, status, anonymous. Repeat for several.")
 @click.option("--as", "as_email", metavar="EMAIL",
               help="Record the pledges as logged by this account (it must manage the "
                    "drive's pledges).")
@@ -135,10 +137,16 @@ def import_pledges(file: Path, slug: str, dry_run: bool, pairs: tuple[str, ...],
                             checked.total_rows))
         click.echo(ngettext("%(num)d pledge would be imported.",
                             "%(num)d pledges would be imported.", checked.new))
+        if checked.payments:
+            click.echo(ngettext("%(num)d payment would be recorded.",
+                                "%(num)d payments would be recorded.", checked.payments))
         skipped, without_rate = checked.skipped, checked.without_rate
     else:
         click.echo(ngettext("%(num)d pledge imported.", "%(num)d pledges imported.",
                             result.imported))
+        if result.payments:
+            click.echo(ngettext("%(num)d payment recorded.", "%(num)d payments recorded.",
+                                result.payments))
         skipped, without_rate = result.skipped, result.without_rate
     click.echo(ngettext("%(num)d row skipped: its reference was already imported.",
                         "%(num)d rows skipped: their references were already imported.",
@@ -157,16 +165,25 @@ def import_pledges(file: Path, slug: str, dry_run: bool, pairs: tuple[str, ...],
 @click.option("-o", "--output", required=True,
               type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="The file to write: .csv or .xlsx.")
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="en",
+              show_default=True,
+              help="The spreadsheet language the CSV is for: en writes commas and decimal "
+                   "dots, ru semicolons and decimal commas (as Excel set to Russian reads "
+                   "them).")
 @with_appcontext
-def export_pledges(slug: str, output: Path) -> None:
-    """Export a drive's pledges to a CSV or XLSX file (by the file's extension)."""
+def export_pledges(slug: str, output: Path, language: str) -> None:
+    """Export a drive's pledges, with their payments, to a CSV or XLSX file (by its extension).
+
+    The file has the import's own columns: importing it into an empty drive gives the
+    same pledges, payments and totals.
+    """
     drive = _drive(slug)
     extension = output.suffix.lower()
     if extension == ".xlsx":
         exports.export_xlsx(drive, str(output))
     elif extension == ".csv":
         with output.open("w", encoding="utf-8", newline="") as target:
-            for chunk in exports.export_csv(drive):
+            for chunk in exports.export_csv(drive, excel_dialect(language)):
                 target.write(chunk)
     else:
         raise click.ClickException(_("Name the output file .csv or .xlsx."))

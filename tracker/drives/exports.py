@@ -1,10 +1,22 @@
-"""Exporting a drive's pledges as CSV or XLSX, streamed from the database.
+"""Exporting a drive's pledges and their payments as CSV or XLSX, streamed from the database.
 
-Amounts are numbers (CSV: plain `1500.00`; XLSX: numeric cells formatted to the
-currency's decimals), beside the original currency and the amount converted into the
-drive's currency with the rate used. Text a spreadsheet would run as a formula is
-neutralised by the audit export's own function. Pledgers' e-mails are personal data:
-the views and the command let only those who manage the drive's pledges export them.
+The file has the import's own columns (tracker.drives.imports: date, name, email, amount,
+currency, reference, the payment columns, status, anonymous), so that importing it into
+an empty drive gives the same pledges, payments and totals, to the minor unit. A pledge
+paid several times has one further row per further payment, with the same reference and
+its own columns left empty: each payment keeps its currency and date, and so its
+conversion. A pledge logged without a reference gets `tracker-<id>`. Informative columns
+follow (what was paid in the pledge's currency, the conversion into the drive's currency,
+the channel, the note); the import reads past them.
+
+Amounts are numbers: in CSV plain decimals in the Excel dialect of the user's language
+(tracker.csvfiles.excel_dialect: `1500.50` with commas in English, `1500,50` with
+semicolons in Russian, a BOM in both); in XLSX numeric cells formatted to the currency's
+decimals. Statuses, methods and channels are written as the import reads them
+(`partly_paid`, `bank_transfer`). Text a spreadsheet would run as a formula is
+neutralised by the audit export's own function (and the import takes its quote off).
+Pledgers' e-mails are personal data: the views and the command let only those who
+manage the drive's pledges export them.
 """
 
 from __future__ import annotations
@@ -20,24 +32,34 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.audit.services import neutralize
+from tracker.csvfiles import ExcelDialect, excel_dialect
 from tracker.db import utcnow
-from tracker.drives.models import Channel, Drive, Pledge, PledgeStatus
+from tracker.drives.imports import FIELDS
+from tracker.drives.models import Drive, Payment, Pledge
 from tracker.extensions import db
 from tracker.money.value import minor_units
 
 BATCH = 1_000
 CSV_FLUSH_ROWS = 500
-AMOUNT_COLUMNS = (4, 6, 10)  # amount, amount in the drive's currency, paid
-DATE_COLUMNS = (0, 9)  # pledged on, rate date
-RATE_COLUMN = 8
-COLUMN_WIDTHS = (12, 28, 11, 28, 14, 9, 16, 9, 14, 12, 14, 14, 16, 20, 40)
+INFORMATIVE = ("paid_total", "drive_amount", "drive_currency", "drive_rate", "drive_rate_on",
+               "channel", "note")
+COLUMNS = (*FIELDS, *INFORMATIVE)
+# Amount columns and the column of their currency.
+AMOUNT_COLUMNS = {COLUMNS.index(name): COLUMNS.index(currency) for name, currency in (
+    ("amount", "currency"), ("paid_amount", "paid_currency"), ("paid_total", "currency"),
+    ("drive_amount", "drive_currency"))}
+DATE_COLUMNS = frozenset(COLUMNS.index(name) for name in ("date", "paid_on", "drive_rate_on"))
+RATE_COLUMN = COLUMNS.index("drive_rate")
+COLUMN_WIDTHS = {"date": 12, "name": 28, "email": 28, "amount": 14, "currency": 9,
+                 "reference": 20, "paid_amount": 14, "paid_currency": 9, "paid_on": 12,
+                 "paid_method": 16, "status": 14, "anonymous": 10, "paid_total": 14,
+                 "drive_amount": 16, "drive_currency": 9, "drive_rate": 14,
+                 "drive_rate_on": 12, "channel": 16, "note": 40}
 
 
 def header() -> list[str]:
-    """The export's column titles in the user's language."""
-    return [_("Pledged on"), _("Pledger"), _("Anonymous"), _("E-mail"), _("Amount"),
-            _("Currency"), _("Amount in the drive's currency"), _("Drive currency"), _("Rate"),
-            _("Rate date"), _("Paid"), _("Status"), _("Channel"), _("Reference"), _("Note")]
+    """The export's column titles: the import's field names, the same in every language."""
+    return list(COLUMNS)
 
 
 def export_filename(drive: Drive, extension: str) -> str:
@@ -45,57 +67,70 @@ def export_filename(drive: Drive, extension: str) -> str:
     return f"pledges-{drive.slug}-{utcnow():%Y-%m-%d}.{extension}"
 
 
-def _amount(minor: int | None, currency: str) -> Decimal | None:
-    return None if minor is None else Decimal(minor).scaleb(-minor_units(currency))
+def _amount(minor: int | None, currency: str | None) -> Decimal | None:
+    return None if minor is None or not currency else Decimal(minor).scaleb(-minor_units(currency))
 
 
 def pledge_rows(drive: Drive) -> Iterator[list[Any]]:
-    """Each pledge of the drive as typed values (dates, Decimals, text), oldest first.
+    """Each pledge of the drive as typed values (dates, Decimals, text), oldest first, with
+    one further row per further payment.
 
     Read in batches (yield_per), so that a drive of a million pledges streams in
     constant memory.
     """
     query = (
-        select(Pledge.pledged_on, Pledge.pledger_name, Pledge.is_anonymous,
-               Pledge.contact_email, Pledge.amount_minor, Pledge.currency,
-               Pledge.drive_amount_minor, Pledge.drive_amount_currency, Pledge.drive_rate,
-               Pledge.drive_rate_on, Pledge.paid_minor, Pledge.status, Pledge.channel,
-               Pledge.external_reference, Pledge.note)
+        select(Pledge.id, Pledge.pledged_on, Pledge.pledger_name, Pledge.contact_email,
+               Pledge.amount_minor, Pledge.currency, Pledge.external_reference, Pledge.status,
+               Pledge.is_anonymous, Pledge.paid_minor, Pledge.drive_amount_minor,
+               Pledge.drive_amount_currency, Pledge.drive_rate, Pledge.drive_rate_on,
+               Pledge.channel, Pledge.note, Payment.amount_minor, Payment.currency,
+               Payment.paid_on, Payment.method)
+        .outerjoin(Payment, Payment.pledge_id == Pledge.id)
         .where(Pledge.drive_id == drive.id)
-        .order_by(Pledge.pledged_on, Pledge.id)
+        .order_by(Pledge.pledged_on, Pledge.id, Payment.paid_on, Payment.id)
         .execution_options(yield_per=BATCH)
     )
-    yes, no = _("Yes"), _("No")
-    # Labels are translated once per export, not once per row.
-    statuses = {status: status.label for status in PledgeStatus}
-    channels = {channel: channel.label for channel in Channel}
-    for (pledged_on, name, anonymous, email, amount, currency, drive_amount, drive_currency,
-         rate, rate_on, paid, status, channel, reference, note) in db.session.execute(query):
-        yield [pledged_on, name, yes if anonymous else no, email, _amount(amount, currency),
-               currency, _amount(drive_amount, drive_currency), drive_currency, rate, rate_on,
-               _amount(paid, currency), statuses[status], channels[channel], reference or "",
-               note]
+    last_id = None
+    for (pledge_id, pledged_on, name, email, amount, currency, reference, status, anonymous,
+         paid_total, drive_amount, drive_currency, rate, rate_on, channel, note, paid,
+         paid_currency, paid_on, method) in db.session.execute(query):
+        reference = reference or f"tracker-{pledge_id}"
+        payment = [_amount(paid, paid_currency), paid_currency or "", paid_on,
+                   method.value if method is not None else ""]
+        if pledge_id == last_id:
+            yield [None, "", "", None, "", reference, *payment, "", "",
+                   *([None] * len(INFORMATIVE))]
+            continue
+        last_id = pledge_id
+        yield [pledged_on, name, email, _amount(amount, currency), currency, reference,
+               *payment, status.value, "yes" if anonymous else "no",
+               _amount(paid_total, currency), _amount(drive_amount, drive_currency),
+               drive_currency, rate, rate_on, channel.value, note]
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: Any, dialect: ExcelDialect) -> Any:
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return dialect.number(format(value, "f"))
     return neutralize(value)
 
 
-def export_csv(drive: Drive) -> Iterator[str]:
-    """The drive's pledges as CSV text chunks, streamed (UTF-8 with a BOM for spreadsheets)."""
+def export_csv(drive: Drive, dialect: ExcelDialect | None = None) -> Iterator[str]:
+    """The drive's pledges as CSV text chunks in a spreadsheet's dialect, streamed.
+
+    UTF-8 with a byte-order mark, which makes spreadsheet programs read the Cyrillic
+    text as UTF-8; English's dialect unless another is given.
+    """
+    dialect = dialect or excel_dialect("en")
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    # A byte-order mark makes spreadsheet programs read the Cyrillic text as UTF-8.
+    writer = csv.writer(buffer, delimiter=dialect.delimiter)
     buffer.write("\ufeff")
-    writer.writerow([neutralize(title) for title in header()])
+    writer.writerow(header())
     for number, row in enumerate(pledge_rows(drive), start=1):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([_csv_cell(value, dialect) for value in row])
         if number % CSV_FLUSH_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -119,8 +154,8 @@ def export_xlsx(drive: Drive, target: str | IO[bytes]) -> None:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Pledges")[:31])
-    for index, width in enumerate(COLUMN_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    for index, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS[name]
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     titles = []
@@ -148,7 +183,7 @@ def export_xlsx(drive: Drive, target: str | IO[bytes]) -> None:
             if value is None:
                 cells.append(None)
             elif index in AMOUNT_COLUMNS:
-                currency = row[7] if index == 6 else row[5]
+                currency = row[AMOUNT_COLUMNS[index]]
                 if currency not in formats:
                     formats[currency] = _number_format(minor_units(currency))
                 cells.append(formatted(index, value, formats[currency]))
@@ -157,6 +192,6 @@ def export_xlsx(drive: Drive, target: str | IO[bytes]) -> None:
             elif index == RATE_COLUMN:
                 cells.append(value)
             else:
-                cells.append(neutralize(value))
+                cells.append(neutralize(value) if value != "" else None)
         sheet.append(cells)
     workbook.save(target)

@@ -292,6 +292,18 @@ class PledgeImportForm(FlaskForm):
                                   validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
     column_reference = StringField(_l("Column of the reference"), filters=[strip],
                                    validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_paid_amount = StringField(_l("Column of the amount paid"), filters=[strip],
+                                     validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_paid_currency = StringField(_l("Column of the payment's currency"), filters=[strip],
+                                       validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_paid_on = StringField(_l("Column of the payment date"), filters=[strip],
+                                 validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_paid_method = StringField(_l("Column of the payment method"), filters=[strip],
+                                     validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_status = StringField(_l("Column of the status"), filters=[strip],
+                                validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
+    column_anonymous = StringField(_l("Column of the anonymous flag"), filters=[strip],
+                                   validators=[Length(max=MAX_COLUMN_NAME_LENGTH)])
 
     @property
     def column_fields(self) -> list[Any]:

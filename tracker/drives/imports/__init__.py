@@ -1,9 +1,13 @@
 """Importing a file of pledges (CSV or XLSX) into a drive: every row valid, or nothing.
 
 The standard file is a CSV with the header `date,name,email,amount,currency,reference`:
-UTF-8 with or without a byte-order mark, ISO dates, `.` or `,` as the decimal mark
-(spaces as thousands separators), an empty name for an anonymous pledge. Other
-programs' exports are read through a column mapping (our field -> their header).
+UTF-8 with or without a byte-order mark, commas or semicolons between cells, ISO dates,
+`.` or `,` as the decimal mark (spaces as thousands separators), an empty name for an
+anonymous pledge. Optional columns record money already received and how the pledge
+stands (`paid_amount,paid_currency,paid_on,paid_method,status,anonymous`: see
+`paid`); the export (tracker.drives.exports) writes them all, so an export imports
+as it is. Other programs' exports are read through a column mapping (our field ->
+their header).
 
 Every row is checked before anything is written; one bad row refuses the whole file
 and every bad row is named by the row number a spreadsheet shows (the header is row 1).
@@ -22,8 +26,8 @@ the per-row audit hooks, so the import records one audit event on the drive inst
 how many pledges came from which file, and who imported them.
 
 Modules: `files` reads a file into rows and finds its columns, `rows` checks each
-row, `writer` stores the new ones, `importer` runs a check or an import, `uploads`
-keeps a web upload until it is confirmed.
+row, `paid` its payment and how its pledge is settled, `writer` stores the new ones,
+`importer` runs a check or an import, `uploads` keeps a web upload until it is confirmed.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from __future__ import annotations
 from tracker.drives.imports.files import (
     FIELD_NAMES,
     FIELDS,
+    FULL_HEADER,
+    PAYMENT_FIELDS,
+    PLEDGE_FIELDS,
     REQUIRED,
     STANDARD_HEADER,
     PledgeImportError,
@@ -57,7 +64,8 @@ from tracker.drives.imports.uploads import (
 )
 
 __all__ = [
-    "FIELDS", "FIELD_NAMES", "PLEDGE_IMPORT", "REQUIRED", "STANDARD_HEADER",
+    "FIELDS", "FIELD_NAMES", "FULL_HEADER", "PAYMENT_FIELDS", "PLEDGE_FIELDS", "PLEDGE_IMPORT",
+    "REQUIRED", "STANDARD_HEADER",
     "UPLOAD_KEPT_HOURS", "CheckedFile", "ImportResult", "PledgeImportError", "PreviewRow",
     "RowChecker", "check_mapping", "check_pledge_file", "check_upload", "confirm_upload",
     "estimate_rows", "find_upload", "get_upload", "import_checked", "import_pledges",

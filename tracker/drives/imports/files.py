@@ -15,11 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from tracker.audit.export import FORMULA_STARTS
 from tracker.csvfiles import CsvRows, FileRefused, sniff_delimiter
 
-FIELDS = ("date", "name", "email", "amount", "currency", "reference")
-REQUIRED = ("date", "amount", "currency", "reference")  # name and email may be left out
-STANDARD_HEADER = ",".join(FIELDS)
+PLEDGE_FIELDS = ("date", "name", "email", "amount", "currency", "reference")
+# Optional: money already received (a platform's export of paid donations), the pledge's
+# status (closing statuses are kept, the others follow from the payments) and whether the
+# pledger stays anonymous although named. The export writes all of them.
+PAYMENT_FIELDS = ("paid_amount", "paid_currency", "paid_on", "paid_method")
+FIELDS = (*PLEDGE_FIELDS, *PAYMENT_FIELDS, "status", "anonymous")
+REQUIRED = ("date", "amount", "currency", "reference")  # the others may be left out
+STANDARD_HEADER = ",".join(PLEDGE_FIELDS)
+FULL_HEADER = ",".join(FIELDS)
 FIELD_NAMES = {
     "date": _l("date"),
     "name": _l("name"),
@@ -27,6 +34,12 @@ FIELD_NAMES = {
     "amount": _l("amount"),
     "currency": _l("currency"),
     "reference": _l("reference"),
+    "paid_amount": _l("amount paid"),
+    "paid_currency": _l("currency of the payment"),
+    "paid_on": _l("payment date"),
+    "paid_method": _l("payment method"),
+    "status": _l("status"),
+    "anonymous": _l("anonymous"),
 }
 MAX_COLUMNS = 200
 XLSX_MAGIC = b"PK\x03\x04"
@@ -134,6 +147,18 @@ def check_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
                                       other=FIELD_NAMES[field_name]))
         taken[name] = field_name
     return cleaned
+
+
+def restored_text(value: Any) -> str:
+    """A text cell as the export wrote it, without the quote that kept a formula inert.
+
+    The export prefixes a quote to text a spreadsheet would run ('=...', '-5'); reading
+    the file back takes it off again, so that a name or a reference round-trips.
+    """
+    text = cell_text(value)
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
 
 
 def cell_text(value: Any) -> str:

@@ -31,14 +31,16 @@ from tracker.drives.imports.files import (
     is_xlsx,
     xlsx_rows,
 )
+from tracker.drives.imports.paid import CheckedPayment
 from tracker.drives.imports.rows import CheckedPledge, PreviewRow, Progress, RowChecker
-from tracker.drives.imports.writer import PledgeWriter
+from tracker.drives.imports.writer import PledgeWriter, write_payments
 from tracker.drives.models import Channel, Drive
 from tracker.extensions import db
 
 PLEDGE_IMPORT = event_type("pledge_import", label=_l("Pledge import"), fields={
     "file": _l("File"),
     "pledges_imported": _l("Pledges imported"),
+    "payments_imported": _l("Payments recorded"),
     "pledges_skipped": _l("Already imported (skipped)"),
     "pledges_without_rate": _l("Pledges without an exchange rate"),
     "rows_in_file": _l("Rows in the file"),
@@ -62,6 +64,7 @@ class CheckedFile:
     skipped: int
     without_rate: int
     preview: list[PreviewRow]
+    payments: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class ImportResult:
     without_rate: int
     total_rows: int
     dry_run: bool = False
+    payments: int = 0
 
 
 def _limits(content: bytes, max_bytes: int | None, max_rows: int | None) -> int:
@@ -85,7 +89,8 @@ def _limits(content: bytes, max_bytes: int | None, max_rows: int | None) -> int:
 
 def _read(drive: Drive, content: bytes, filename: str, mapping: Mapping[str, str],
           max_rows: int, emit: Callable[[CheckedPledge], None] | None = None,
-          progress: Progress | None = None) -> RowChecker:
+          progress: Progress | None = None,
+          emit_payment: Callable[[CheckedPayment], None] | None = None) -> RowChecker:
     """Read every row of the file through a checker; refuse the file if any row is bad."""
     require_staff_pledgeable(drive)
     empty = empty_file(STANDARD_HEADER, PledgeImportError)
@@ -95,7 +100,8 @@ def _read(drive: Drive, content: bytes, filename: str, mapping: Mapping[str, str
     header = next(rows, None)
     if not header or not any(cell_text(value) for value in header):
         raise empty
-    checker = RowChecker(drive, header_positions(header, mapping), max_rows, emit, progress)
+    checker = RowChecker(drive, header_positions(header, mapping), max_rows, emit, progress,
+                         emit_payment)
     checker.read(rows)
     if checker.bad_rows:
         raise PledgeImportError(
@@ -123,7 +129,8 @@ def check_pledge_file(drive: Drive, content: bytes, filename: str,
     checker = _read(drive, content, filename, mapping, max_rows, progress=progress)
     return CheckedFile(drive_id=drive.id, filename=filename, content=content, mapping=mapping,
                        total_rows=checker.total_rows, new=checker.new, skipped=checker.skipped,
-                       without_rate=checker.without_rate, preview=checker.preview)
+                       without_rate=checker.without_rate, preview=checker.preview,
+                       payments=checker.payments)
 
 
 def import_checked(drive: Drive, checked: CheckedFile, *, by: User | None,
@@ -132,22 +139,29 @@ def import_checked(drive: Drive, checked: CheckedFile, *, by: User | None,
     """Import a checked file's new pledges, mark the drive's totals changed, record one event.
 
     The file is read again (rows already recorded meanwhile are skipped) and written
-    in chunks, all in the caller's transaction (the caller commits).
+    in chunks, all in the caller's transaction (the caller commits). The new pledges'
+    payments are kept in memory while the pledges are written, then written after them
+    and the pledges they pay settled (tracker.drives.imports.paid).
     """
     if checked.drive_id != drive.id:
         raise ValueError("the file was checked for another drive")
+    payments: list[CheckedPayment] = []
     try:
         # A savepoint: a refusal undoes this import's rows only, never the caller's work.
-        with db.session.begin_nested(), PledgeWriter(drive, by, channel, progress) as writer:
-            checker = _read(drive, checked.content, checked.filename, checked.mapping,
-                            max_rows=max(checked.total_rows, 1), emit=writer.add)
-            writer.flush()
+        with db.session.begin_nested():
+            with PledgeWriter(drive, by, channel, progress) as writer:
+                checker = _read(drive, checked.content, checked.filename, checked.mapping,
+                                max_rows=max(checked.total_rows, 1), emit=writer.add,
+                                emit_payment=payments.append)
+                writer.flush()
+            paid = write_payments(drive, by, channel, payments, checker.settlements())
     except IntegrityError:
         raise PledgeImportError(_("Some of these pledges were recorded by someone else just now. "
                                   "Import the file again: the pledges already recorded will be "
                                   "skipped.")) from None
     result = ImportResult(imported=writer.written, skipped=checker.skipped,
-                          without_rate=checker.without_rate, total_rows=checker.total_rows)
+                          without_rate=checker.without_rate, total_rows=checker.total_rows,
+                          payments=paid)
     # Written past the session: its totals would not know (tracker.funding.rollups).
     mark_drive_changed(db.session(), drive.id)
     if result.imported:
@@ -156,6 +170,7 @@ def import_checked(drive: Drive, checked: CheckedFile, *, by: User | None,
             record_id=str(drive.id), parent_type="drive", parent_id=str(drive.id),
             summary=checked.filename,
             changes={"file": checked.filename, "pledges_imported": result.imported,
+                     **({"payments_imported": paid} if paid else {}),
                      "pledges_skipped": result.skipped,
                      "pledges_without_rate": result.without_rate,
                      "rows_in_file": result.total_rows},
@@ -173,5 +188,5 @@ def import_pledges(drive: Drive, content: bytes, filename: str,
     if dry_run:
         return ImportResult(imported=checked.new, skipped=checked.skipped,
                             without_rate=checked.without_rate, total_rows=checked.total_rows,
-                            dry_run=True)
+                            dry_run=True, payments=checked.payments)
     return import_checked(drive, checked, by=by, channel=channel)

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from tracker.auth.permissions import Action
 from tracker.auth.sessions import current_user
-from tracker.csvfiles import size_label
+from tracker.csvfiles import excel_dialect, size_label
 from tracker.drives import exports, imports, services
 from tracker.drives.forms import ConfirmImportForm, PledgeImportForm
 from tracker.drives.models import Drive, PledgeUpload
@@ -53,7 +53,7 @@ def _render_import(drive: Drive, form: PledgeImportForm, error: DomainError | No
                    status: int = 200) -> Any:
     return render_template(
         "drives/import.html", drive=drive, form=form, refusal=error,
-        header=imports.STANDARD_HEADER,
+        header=imports.STANDARD_HEADER, payment_header=",".join(imports.PAYMENT_FIELDS),
         max_size=size_label(current_app.config["PLEDGE_IMPORT_MAX_BYTES"]),
         max_rows=format_decimal(current_app.config["PLEDGE_IMPORT_MAX_ROWS"],
                                 locale=current_language()),
@@ -137,6 +137,14 @@ def confirm_import(slug: str, upload_id: int):
 
 
 def _import_summary(result: imports.ImportResult) -> str:
+    summary = _pledges_summary(result)
+    if result.payments:
+        summary += " " + ngettext("%(num)d payment recorded.", "%(num)d payments recorded.",
+                                  result.payments)
+    return summary
+
+
+def _pledges_summary(result: imports.ImportResult) -> str:
     if result.imported == 0:
         return ngettext("Nothing new: the pledge in the file was already imported.",
                         "Nothing new: all %(num)d pledges in the file were already imported.",
@@ -157,7 +165,8 @@ def export_csv(slug: str):
     require_on(Action.LOG_PLEDGES, drive)
     filename = exports.export_filename(drive, "csv")
     return Response(
-        stream_with_context(exports.export_csv(drive)),
+        # In the dialect of the user's spreadsheet: semicolons and decimal commas in Russian.
+        stream_with_context(exports.export_csv(drive, excel_dialect(current_language()))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                  "Cache-Control": "no-store"},
