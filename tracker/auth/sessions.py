@@ -89,7 +89,17 @@ def is_local_path(target: str | None) -> bool:
 
 
 def redirect_to_login(message: str | None = None) -> Response:
-    """Redirect to the login page, coming back to this page (GET only) afterwards."""
+    """Redirect to the login page, coming back to this page (GET only) afterwards.
+
+    A post of typed text is not redirected (that would lose it): it is kept and a
+    page offers to log in again and get it back (tracker/auth/rescue.py).
+    """
+    from tracker.auth.rescue import session_ended_page
+
+    if request.method == "POST":
+        page = session_ended_page(message or _("Your session has ended. Please log in again."))
+        if page is not None:
+            return page
     flash(message or _("Please log in to continue."), "info")
     target = request.full_path if request.query_string else request.path
     if request.method in {"GET", "HEAD"} and is_local_path(target) and target != "/":
@@ -174,7 +184,10 @@ def load_user() -> Response | None:
 
 def init_sessions(app: Flask) -> None:
     """Check the session on every request and offer `current_user` to templates."""
+    from tracker.auth.rescue import init_rescue
+
     app.before_request(load_user)
+    init_rescue(app)  # after load_user: a rescued page is shown to the logged-in user only
 
     @app.context_processor
     def inject_user() -> dict[str, Any]:
