@@ -239,3 +239,31 @@ def test_a_visitor_not_logged_in_cannot_fill_the_database_with_kept_text(client,
     assert answers[:20] == [401] * 20
     assert answers[20] == 302  # simply asked to log in; nothing more is stored
     assert count_rows(RescuedForm) == 20
+
+
+def test_the_editor_s_preview_after_the_session_ended_keeps_nothing_and_says_why(client, world):
+    user = _user(client)
+    url = f"/applications/{world.application.id}/proposal/preview"
+    token = client.csrf_token()
+    stale = client.post(url, data={"text": "# Title"}, csrf=False,
+                        headers={"X-CSRFToken": "stale", "Accept": "application/json"})
+    assert stale.status_code == 400
+    assert stale.json == {"error": "This page had expired. Please reload it."}
+    _idle(user)
+    client.post(url, data={"text": "# Title"}, csrf=False,
+                headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert count_rows(RescuedForm) == 0
+
+
+def test_the_editor_marks_a_rescued_or_refused_text_as_unsaved_for_its_draft(client, world):
+    user = _user(client)
+    url, typed = _editor_post(world)
+    page = client.get(url)
+    assert f'data-draft-key="tracker:proposal-draft:{world.application.id}:{user.id}"' in page.text
+    assert "data-unsaved" not in page.text and "js/proposal-draft.js" in page.text
+    assert "Restored your unsaved draft from {time}." in page.text
+    location = client.post(url, data={**typed, "csrf_token": "stale"},
+                           csrf=False).headers["Location"]
+    assert 'data-unsaved="1"' in client.get(location).text
+    refused = client.post(url, data={**typed, "risks_en": "x" * 100_000})
+    assert refused.status_code == 422 and 'data-unsaved="1"' in refused.text

@@ -16,7 +16,17 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, select
@@ -102,9 +112,16 @@ def _form_page() -> str | None:
     return None
 
 
+def _from_a_script() -> bool:
+    """A fetch from the page's own script (the editor's preview), not a form a person sent."""
+    accept = request.accept_mimetypes
+    return bool(request.is_json or request.headers.get("X-CSRFToken")
+                or (accept and not accept.accept_html))
+
+
 def keep_post(user_id: int | None) -> str | None:
     """Keep this post's typed fields; the URL that shows them again, or None if not kept."""
-    if request.method != "POST" or request.endpoint in NEVER_KEPT:
+    if request.method != "POST" or request.endpoint in NEVER_KEPT or _from_a_script():
         return None
     fields = _typed_fields()
     if not any(value.strip() for name, value in fields if name != "next"):
@@ -149,6 +166,8 @@ def stale_token(error: HTTPException) -> Any:
                 "check it and press Save again."), "warning")
         return redirect(again, 303)
     # Nothing typed to keep (a button, the log-in form): say what happened, do nothing.
+    if _from_a_script():
+        return jsonify(error=_("This page had expired. Please reload it.")), 400
     if request.endpoint == "auth.login":
         from tracker.auth.forms import LoginForm
 
