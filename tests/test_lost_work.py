@@ -267,3 +267,17 @@ def test_the_editor_marks_a_rescued_or_refused_text_as_unsaved_for_its_draft(cli
     assert 'data-unsaved="1"' in client.get(location).text
     refused = client.post(url, data={**typed, "risks_en": "x" * 100_000})
     assert refused.status_code == 422 and 'data-unsaved="1"' in refused.text
+
+
+def test_text_kept_after_an_idle_session_goes_back_to_its_author_only(client, world):
+    author = _user(client)
+    url, typed = _editor_post(world)
+    _idle(author)
+    page = client.post(url, data=typed)
+    assert page.status_code == 401
+    action = _login_action(page.text)
+    make_user(Role.ADMIN, email="colleague@example.org")
+    response = client.post(action, data={"email": "colleague@example.org",
+                                         "password": TEST_PASSWORD})
+    assert _textarea(client.get(response.headers["Location"]).text, "risks_en") != TYPED
+    assert count_rows(RescuedForm) == 1  # still there for its author

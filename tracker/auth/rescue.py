@@ -140,7 +140,7 @@ def keep_post(user_id: int | None) -> str | None:
 
 def session_ended_page(message: str) -> Response | None:
     """For a post of typed text after the session ended: keep it, offer to log in again."""
-    again = keep_post(None)
+    again = keep_post(g.get("ended_user_id"))
     if again is None:
         return None
     from tracker.auth.forms import LoginForm
@@ -211,7 +211,7 @@ def _wrap_formdata_with_rescue() -> None:
 
     if not getattr(original, "tracker_rescue", False):
         wrap_formdata.tracker_rescue = True  # type: ignore[attr-defined]
-        FlaskForm.Meta.wrap_formdata = wrap_formdata  # type: ignore[method-assign]
+        FlaskForm.Meta.wrap_formdata = wrap_formdata
 
 
 def rescued_formdata() -> MultiDict | None:

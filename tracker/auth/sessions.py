@@ -153,6 +153,7 @@ def load_user() -> Response | None:
     """Before each request: find the session behind the cookie, or refuse and forget it."""
     g.auth_user = ANONYMOUS
     g.auth_session = None
+    g.pop("ended_user_id", None)
     g.pop("audit_actor_id", None)  # nobody is the author until the session says who
     if request.endpoint == "static":
         return None  # stylesheets and scripts neither need a user nor count as activity
@@ -168,6 +169,7 @@ def load_user() -> Response | None:
             db.session.commit()  # the new last-seen time, or the ending of a timed-out session
         if check.session is None:
             forget()
+            g.ended_user_id = check.ended_user_id  # text kept now goes back to that user only
             message = _ended_message(check.ended_because)
             if _is_open(request.endpoint):
                 flash(message, "warning")
