@@ -202,6 +202,14 @@ def test_pages_survive_extreme_stored_dates(client, world, admin):
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
+    # Filters typed into the address bar or a search form: shown, or refused with the reason.
+    for path in ("/applications/?deadline_from=0001-01-01&deadline_to=9999-12-31",
+                 "/rates?date_from=0001-01-01&date_to=9999-12-31",
+                 "/audit/?date_from=0001-01-01&date_to=9999-12-31"):
+        response = client.get(path)
+        assert response.status_code in (200, 422), (path, response.status_code)
+        if response.status_code == 422:
+            assert RANGE_EN in response.text
 
 
 def test_a_draft_proposal_of_an_application_with_extreme_project_dates_prints(client, world,
