@@ -387,9 +387,13 @@ def test_login_required_refuses_anonymous_posts_and_writes_nothing(app, client):
 
     response = client.post("/orgs/new", data={"slug": "x", "name_en": "X", "country": "KZ",
                                               "kind": "ngo"})
+    # Refused, but what was typed is kept for after logging in (tests/test_lost_work.py).
+    assert response.status_code == 401
+    assert "log in again to save what you typed" in response.text
+    assert count_rows(Organization) == 0
+    response = client.post("/orgs/x/edit", data={})  # nothing typed: simply asked to log in
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
-    assert count_rows(Organization) == 0
 
 
 @pytest.mark.fresh_app

@@ -254,3 +254,60 @@ def test_a_rouble_pledge_and_its_partial_payment_move_the_thermometer_and_the_ga
         assert drive_figures("/d/xrf-team") == staff  # the public page, logged out
         expect(page.locator("svg.thermometer .thermometer-received").first).to_have_attribute(
             "width", "5.0%")
+
+
+def test_text_typed_in_the_editor_survives_a_session_ended_in_another_tab(app, page: Page):
+    from tests.proposals_support import make_proposal_world
+    from tracker.proposals import services as proposal_services
+    from tracker.proposals.models import SectionKind
+
+    world = make_proposal_world()
+    make_user(Role.FUNDRAISER, email="writer@example.org")
+    risks = "Customs may hold the XRF analyser; we ship it a month ahead."
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    with serving(app) as base_url:
+        editor = f"{base_url}/applications/{world.application.id}/proposal"
+        log_in(page, base_url, "writer@example.org")
+        page.goto(editor)
+
+        # A draft is kept as one types, and leaving with unsaved text asks first.
+        page.locator("#risks_en").fill("First thoughts on risks")
+        page.wait_for_timeout(700)
+        page.goto(f"{base_url}/deadlines")
+        assert "beforeunload" in dialogs
+        page.goto(editor)
+        expect(page.locator("#draft-notice")).to_contain_text("Restored your unsaved draft from")
+        expect(page.locator("#risks_en")).to_have_value("First thoughts on risks")
+        page.get_by_role("button", name="Discard the draft").click()
+        expect(page.locator("#risks_en")).to_have_value("")
+        expect(page.locator("#draft-notice")).to_be_hidden()
+
+        # Type, log out in another tab, then press Save here.
+        page.locator("#risks_en").fill(risks)
+        page.locator("#risks_ru").fill("Таможня может задержать анализатор.")
+        other = page.context.new_page()
+        other.goto(f"{base_url}/deadlines")
+        other.locator("form[action='/logout'] [type=submit]").click()
+        expect(other).to_have_url(f"{base_url}/login")
+        other.close()
+        page.get_by_role("button", name="Save the narrative").click()
+
+        expect(page.locator("h1")).to_contain_text(
+            "Your session ended; log in again to save what you typed")
+        page.fill("#email", "writer@example.org")
+        page.fill("#password", TEST_PASSWORD)
+        page.get_by_role("button", name="Log in and get my text back").click()
+
+        expect(page.locator("#risks_en")).to_have_value(risks)
+        expect(page.locator("#risks_ru")).to_have_value("Таможня может задержать анализатор.")
+        expect(page.locator("main")).to_contain_text("What you typed before the session ended")
+        stored = proposal_services.sections_of(world.application).get(SectionKind.RISKS)
+        assert stored is None or stored.body_en != risks
+        page.get_by_role("button", name="Save the narrative").click()
+        expect(page.locator("main")).to_contain_text("is saved")
+        expect(page.locator("#risks_en")).to_have_value(risks)
+        assert page.evaluate("Object.keys(localStorage).length") == 0
+    db.session.expire_all()
+    sections = proposal_services.sections_of(world.application)
+    assert sections[SectionKind.RISKS].body_en == risks

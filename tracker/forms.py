@@ -1,4 +1,4 @@
-"""Form pieces shared by every area: money amounts, currencies, countries, domain errors."""
+"""Form pieces shared by every area: money amounts, dates, currencies, countries, domain errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField
+from wtforms import DateField, Field, SelectField, StringField
 from wtforms.validators import ValidationError
 
+from tracker.dates import EARLIEST, LATEST, date_problem, latest_past_day
 from tracker.errors import DomainError
 from tracker.i18n import country_choices, currency_choices
 from tracker.money.amounts import amount_problem
@@ -75,6 +76,31 @@ class AmountInput(DecimalInput):
             return
         code = self.currency or (form[self.currency_field].data if self.currency_field else None)
         problem = amount_problem(self.data, code, allow_zero=self.allow_zero)
+        if problem:
+            self.errors.append(problem)
+
+
+class PlausibleDate(DateField):
+    """A date in the plausible range (tracker/dates.py); `past_only` for what already happened.
+
+    The browser's date picker gets the same bounds; the server checks them in any case.
+    """
+
+    def __init__(self, *args: Any, past_only: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(*args, **kwargs)
+        self.past_only = past_only
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("min", EARLIEST.isoformat())
+        latest = latest_past_day() if self.past_only else LATEST
+        kwargs.setdefault("max", latest.isoformat())
+        return super().__call__(**kwargs)
+
+    def post_validate(self, form: Any, validation_stopped: bool) -> None:
+        if validation_stopped or self.data is None or self.errors:
+            return
+        problem = date_problem(self.data, past_only=self.past_only)
         if problem:
             self.errors.append(problem)
 

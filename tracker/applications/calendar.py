@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -87,7 +87,10 @@ def deadlines_calendar(deadlines: Iterable[Deadline], *, language: str,
             event.add("uid", deadline.uid)
             event.add("dtstamp", application.updated_at.astimezone(UTC))
             event.add("dtstart", deadline.due_on)
-            event.add("dtend", deadline.due_on + timedelta(days=1))
+            # An all-day event ends the next day; 9999-12-31 has none, and without DTEND a
+            # date event lasts one day anyway (RFC 5545, 3.6.1).
+            if deadline.due_on < date.max:
+                event.add("dtend", deadline.due_on + timedelta(days=1))
             event.add("summary", _("%(kind)s: %(title)s (%(donor)s)", kind=deadline.kind.label,
                                    title=title, donor=donor))
             event.add("description", "\n".join((

@@ -20,6 +20,7 @@ from tracker.applications.checks import (
     check_titles,
 )
 from tracker.applications.models import DONOR_KINDS, Application, FundingCall
+from tracker.dates import check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.money.amounts import checked_money
@@ -124,6 +125,7 @@ def _apply_call(call: FundingCall, data: CallInput) -> None:
     if url and not is_web_address(url):
         raise DomainError(_("Give the full web address, starting with http:// or https://."),
                           field="url")
+    check_dates(opens_on=data.opens_on, deadline=data.deadline)
     if data.opens_on and data.opens_on > data.deadline:
         raise DomainError(_("The call cannot open after its deadline."), field="opens_on")
     low = checked_money(data.min_amount, data.currency, field="min_amount") \

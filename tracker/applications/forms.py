@@ -33,7 +33,7 @@ from tracker.applications.services import (
 )
 from tracker.campaigns.forms import grouped_country_choices
 from tracker.campaigns.services import list_campaigns
-from tracker.forms import AmountInput, CurrencySelect
+from tracker.forms import AmountInput, CurrencySelect, PlausibleDate
 from tracker.i18n import country_name, format_day
 from tracker.money.value import Money
 from tracker.orgs.forms import strip
@@ -43,8 +43,7 @@ from tracker.orgs.services import organizations_by_name
 
 def _date_field(label: Any, required: Any = None, **kwargs: Any) -> DateField:
     validators = [InputRequired(required)] if required else [Optional()]
-    return DateField(label, validators=validators, format="%Y-%m-%d",
-                     render_kw={"max": "2999-12-31"}, **kwargs)
+    return PlausibleDate(label, validators=validators, **kwargs)
 
 
 def _int_or_none(value: str | None) -> int | None:

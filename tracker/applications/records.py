@@ -28,6 +28,7 @@ from tracker.applications.models import (
 )
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign
+from tracker.dates import check_dates
 from tracker.db import utcnow
 from tracker.errors import DomainError, found
 from tracker.extensions import db
@@ -85,6 +86,8 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
     if starts and ends and ends < starts:
         raise DomainError(_("The end date cannot be before the start date."),
                           field="project_ends_on")
+    check_dates(submission_deadline=data.submission_deadline, decision_date=data.decision_date,
+                project_starts_on=starts, project_ends_on=ends)
     countries = check_countries(data.countries)
     notes = check_length(data.notes, MAX_NOTES_LENGTH, "notes")
 

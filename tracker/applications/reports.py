@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tracker.applications.checks import check_length
 from tracker.applications.models import Application, ReportDue, ReportKind
+from tracker.dates import check_dates
 from tracker.db import utcnow
 from tracker.errors import found
 from tracker.extensions import db
@@ -23,6 +24,7 @@ class ReportInput:
 
 def add_report(application: Application, data: ReportInput) -> ReportDue:
     """Add a report the donor expects from an application."""
+    check_dates(due_on=data.due_on)
     note = check_length(data.note, 500, "note")
     report = ReportDue(kind=ReportKind(data.kind), due_on=data.due_on, note=note)
     application.reports.append(report)

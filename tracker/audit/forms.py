@@ -11,6 +11,7 @@ from wtforms.validators import Optional, ValidationError
 
 from tracker.audit import services
 from tracker.audit.services import EventFilter
+from tracker.forms import PlausibleDate
 
 NO_USER = "system"
 
@@ -25,8 +26,8 @@ class AuditFilterForm(FlaskForm):
                         invalid_choice_message=_l("Choose a user from the list."))
     record_type = SelectField(_l("Record type"), default="", validate_choice=True,
                               invalid_choice_message=_l("Choose a record type from the list."))
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = PlausibleDate(_l("From"), validators=[Optional()])
+    date_to = PlausibleDate(_l("To"), validators=[Optional()])
     record_id = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -93,3 +93,14 @@ def too_many_requests(error: TooManyRequests) -> Any:
     )
     response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+# Keeping typed text for someone not logged in writes a row: an address may do so this often.
+ANONYMOUS_RESCUE_LIMIT = "20 per hour"
+
+
+def may_keep_anonymous_text(address: str) -> bool:
+    """Count one keeping of typed text for a visitor not logged in; False once too many."""
+    item = parse(ANONYMOUS_RESCUE_LIMIT)
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return _strategy().hit(item, f"{prefix}/rescued-forms/address/{address}")

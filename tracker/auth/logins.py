@@ -46,6 +46,7 @@ class SessionCheck:
     session: UserSession | None
     ended_because: SessionEnd | None = None
     changed: bool = False  # whether the caller has a write to commit
+    ended_user_id: int | None = None  # whose session it was, when it has ended
 
 
 def authenticate(email: str, password: str) -> User:
@@ -100,7 +101,7 @@ def resume_session(token: str, *, idle: timedelta, absolute: timedelta) -> Sessi
     if record is None:
         return SessionCheck(None, None)
     if record.ended_at is not None:
-        return SessionCheck(None, record.end_reason)
+        return SessionCheck(None, record.end_reason, ended_user_id=record.user_id)
     now = utcnow()
     if not record.user.is_active:
         reason = SessionEnd.DISABLED
@@ -115,7 +116,7 @@ def resume_session(token: str, *, idle: timedelta, absolute: timedelta) -> Sessi
             db.session.flush()
         return SessionCheck(record, changed=touch)
     end_session(record, reason)
-    return SessionCheck(None, reason, changed=True)
+    return SessionCheck(None, reason, changed=True, ended_user_id=record.user_id)
 
 
 def end_session(record: UserSession, reason: SessionEnd) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.registry import audited
@@ -181,3 +181,23 @@ class Invite(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class RescuedForm(Base):
+    """What a person typed into a form that could not be saved because the session had ended.
+
+    Kept under a one-time key (only its SHA-256 here) until the form is shown again,
+    pre-filled, after logging in; read once, then deleted. Old ones are swept.
+    """
+
+    __tablename__ = "rescued_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Known when the CSRF token was stale but the session alive; then only that user gets it back.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    target: Mapped[str] = mapped_column(String(500))
+    fields: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

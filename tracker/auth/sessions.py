@@ -89,7 +89,17 @@ def is_local_path(target: str | None) -> bool:
 
 
 def redirect_to_login(message: str | None = None) -> Response:
-    """Redirect to the login page, coming back to this page (GET only) afterwards."""
+    """Redirect to the login page, coming back to this page (GET only) afterwards.
+
+    A post of typed text is not redirected (that would lose it): it is kept and a
+    page offers to log in again and get it back (tracker/auth/rescue.py).
+    """
+    from tracker.auth.rescue import session_ended_page
+
+    if request.method == "POST":
+        page = session_ended_page(message or _("Your session has ended. Please log in again."))
+        if page is not None:
+            return page
     flash(message or _("Please log in to continue."), "info")
     target = request.full_path if request.query_string else request.path
     if request.method in {"GET", "HEAD"} and is_local_path(target) and target != "/":
@@ -143,6 +153,7 @@ def load_user() -> Response | None:
     """Before each request: find the session behind the cookie, or refuse and forget it."""
     g.auth_user = ANONYMOUS
     g.auth_session = None
+    g.pop("ended_user_id", None)
     g.pop("audit_actor_id", None)  # nobody is the author until the session says who
     if request.endpoint == "static":
         return None  # stylesheets and scripts neither need a user nor count as activity
@@ -158,6 +169,7 @@ def load_user() -> Response | None:
             db.session.commit()  # the new last-seen time, or the ending of a timed-out session
         if check.session is None:
             forget()
+            g.ended_user_id = check.ended_user_id  # text kept now goes back to that user only
             message = _ended_message(check.ended_because)
             if _is_open(request.endpoint):
                 flash(message, "warning")
@@ -174,7 +186,10 @@ def load_user() -> Response | None:
 
 def init_sessions(app: Flask) -> None:
     """Check the session on every request and offer `current_user` to templates."""
+    from tracker.auth.rescue import init_rescue
+
     app.before_request(load_user)
+    init_rescue(app)  # after load_user: a rescued page is shown to the logged-in user only
 
     @app.context_processor
     def inject_user() -> dict[str, Any]:

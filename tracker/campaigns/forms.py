@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     FormField,
     SelectField,
@@ -20,6 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
 from tracker.campaigns.services import CampaignInput, PartnerInput
+from tracker.forms import PlausibleDate
 from tracker.i18n import country_choices
 from tracker.orgs.forms import slug_filter, strip
 from tracker.orgs.services import organizations_by_name
@@ -78,14 +78,8 @@ class CampaignForm(FlaskForm):
     status = SelectField(
         _l("Status"), invalid_choice_message=_l("Choose a status from the list.")
     )
-    starts_on = DateField(
-        _l("Starts on"), validators=[Optional()], format="%Y-%m-%d",
-        render_kw={"max": "2999-12-31"},
-    )
-    ends_on = DateField(
-        _l("Ends on"), validators=[Optional()], format="%Y-%m-%d",
-        render_kw={"max": "2999-12-31"},
-    )
+    starts_on = PlausibleDate(_l("Starts on"), validators=[Optional()])
+    ends_on = PlausibleDate(_l("Ends on"), validators=[Optional()])
     lead_org_id = SelectField(
         _l("Lead organisation"),
         validators=[InputRequired(_l("Choose the lead organisation."))],

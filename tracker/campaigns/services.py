@@ -18,6 +18,7 @@ from tracker.campaigns.models import (
     PartnerRole,
     Theme,
 )
+from tracker.dates import check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
@@ -51,6 +52,7 @@ def _validate(data: CampaignInput, current: Campaign | None) -> None:
     check_slug(data.slug)
     if not (data.title_en.strip() or data.title_ru.strip()):
         raise DomainError(_("Give the title in English or Russian."), field="title_en")
+    check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
     if db.session.get(Organization, data.lead_org_id) is None:

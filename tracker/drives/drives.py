@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.campaigns.models import Campaign
+from tracker.dates import check_dates
 from tracker.drives.conversion import (
     convert_payment,
     convert_pledge,
@@ -32,6 +33,7 @@ def _validate_drive(campaign: Campaign, data: DriveInput, current: Drive | None)
     checked_text(data.purpose_en, MAX_TEXT_LENGTH, "purpose_en")
     checked_text(data.purpose_ru, MAX_TEXT_LENGTH, "purpose_ru")
     goal = checked_money(data.goal, data.currency, field="goal")
+    check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
     if data.ends_on and data.ends_on < data.starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
     if data.organiser_org_id not in {org.id for org in organiser_choices(campaign)}:

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     SelectField,
@@ -34,7 +33,7 @@ from tracker.drives.services import (
     PublicPledgeInput,
     today,
 )
-from tracker.forms import AmountInput, CurrencySelect
+from tracker.forms import AmountInput, CurrencySelect, PlausibleDate
 from tracker.i18n import country_name
 from tracker.orgs.forms import slug_filter, strip
 from tracker.orgs.models import Organization
@@ -70,9 +69,9 @@ class DriveForm(FlaskForm):
     currency = CurrencySelect(_l("Currency"), default="RUB",
                               description=_l("Pledges in other currencies are converted into "
                                              "this one at the rate of their date."))
-    starts_on = DateField(_l("Starts on"), default=date.today,
+    starts_on = PlausibleDate(_l("Starts on"), default=date.today,
                           validators=[InputRequired(_l("Give the first day of the drive."))])
-    ends_on = DateField(_l("Ends on"), validators=[Optional()],
+    ends_on = PlausibleDate(_l("Ends on"), validators=[Optional()],
                         description=_l("Optional: leave empty for a drive without an end date."))
     is_public = BooleanField(_l("Public page: anyone may follow the drive and pledge online "
                                 "while it is live"))
@@ -117,7 +116,7 @@ class PledgeForm(SubmittedOnce):
     amount = AmountInput(_l("Amount"), currency_field="currency",
                          validators=[InputRequired(_l("Give the amount pledged."))])
     currency = CurrencySelect(_l("Currency"))
-    pledged_on = DateField(_l("Pledged on"), default=date.today,
+    pledged_on = PlausibleDate(_l("Pledged on"), default=date.today, past_only=True,
                            validators=[InputRequired(_l("Give the date of the pledge."))])
     channel = SelectField(_l("Channel"), choices=Channel.choices,
                           default=Channel.BANK_TRANSFER.value,
@@ -166,7 +165,7 @@ class PaymentForm(SubmittedOnce):
     amount = AmountInput(_l("Amount"), currency_field="currency",
                          validators=[InputRequired(_l("Give the amount paid."))])
     currency = CurrencySelect(_l("Currency"))
-    paid_on = DateField(_l("Paid on"), default=date.today,
+    paid_on = PlausibleDate(_l("Paid on"), default=date.today, past_only=True,
                         validators=[InputRequired(_l("Give the date of the payment."))])
     method = SelectField(_l("Method"), choices=Channel.choices,
                          default=Channel.BANK_TRANSFER.value,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH
+from tracker.dates import check_date
 from tracker.db import utcnow
 from tracker.drives.models import Channel
 from tracker.errors import DomainError
@@ -92,9 +93,8 @@ def checked_text(value: str, limit: int, field: str) -> str:
 
 
 def not_in_future(day: date, field: str) -> None:
-    """Refuse a date after today (money is pledged and paid in the past)."""
-    if day > today():
-        raise DomainError(_("The date cannot be in the future."), field=field)
+    """Refuse a date after today or out of range (money is pledged and paid in the past)."""
+    check_date(day, field=field, past_only=True)
 
 
 def checked_pledger(name: str, anonymous: bool, email: str,

@@ -11,7 +11,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from tracker.forms import CurrencySelect, DecimalInput
+from tracker.forms import CurrencySelect, DecimalInput, PlausibleDate
 from tracker.i18n import currency_choices
 from tracker.money.services import MAX_SOURCE_LENGTH
 
@@ -19,7 +19,7 @@ from tracker.money.services import MAX_SOURCE_LENGTH
 class RateForm(FlaskForm):
     """A dated exchange rate: one unit of the base currency buys `rate` units of the quote."""
 
-    on_date = DateField(_l("Date"), default=date.today,
+    on_date = PlausibleDate(_l("Date"), default=date.today,
                         validators=[InputRequired(_l("Give the date of the rate."))])
     base = CurrencySelect(_l("One unit of"), default="USD")
     quote = CurrencySelect(_l("Buys this many units of"), default="RUB")
@@ -43,8 +43,8 @@ class RateFilterForm(FlaskForm):
         csrf = False  # a GET filter changes nothing
 
     currency = SelectField(_l("Currency"), default="")
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = PlausibleDate(_l("From"), validators=[Optional()])
+    date_to = PlausibleDate(_l("To"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from tracker.dates import check_dates
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.money.conversion import inverse
@@ -35,6 +36,7 @@ def check_rate_input(on_date: date, base: str, quote: str, rate: Decimal) -> Non
             minor_units(code)
         except MoneyError:
             raise DomainError(_("Unknown currency: %(code)s.", code=code), field=name) from None
+    check_dates(on_date=on_date)
     if base == quote:
         raise DomainError(_("Choose two different currencies."), field="quote")
     problem = rate_problem(rate)

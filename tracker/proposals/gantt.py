@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from tracker.applications.models import Application
 from tracker.proposals.eligibility import project_months
-from tracker.proposals.models import WorkPlanActivity
+from tracker.proposals.models import MAX_QUARTERS, WorkPlanActivity
 
 GANTT_WIDTH = 680
 GANTT_LABEL_WIDTH = 250
@@ -86,4 +86,4 @@ def project_quarters(application: Application) -> int | None:
     starts, ends = application.project_starts_on, application.project_ends_on
     if starts is None or ends is None:
         return None
-    return math.ceil(project_months(starts, ends) / 3)
+    return min(math.ceil(project_months(starts, ends) / 3), MAX_QUARTERS)  # a stored typo: 9999

@@ -21,6 +21,7 @@ from tracker.applications.models import Application
 from tracker.applications.services import get_application
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, can, permission_required
+from tracker.auth.rescue import rescued_formdata
 from tracker.auth.sessions import current_user, login_required
 from tracker.errors import DomainError
 from tracker.i18n import LANGUAGES, current_language
@@ -75,6 +76,8 @@ def _render_editor(application: Application, *, form: NarrativeForm | None = Non
         "proposals/editor.html",
         application=application,
         form=form or NarrativeForm.for_sections(sections_of(application)),
+        # Not what is stored: a refused save, or text brought back after the session ended.
+        unsaved=form is not None or rescued_formdata() is not None,
         logframe=logframe_rows(application),
         logframe_form=logframe_form or LogframeForm(formdata=None),
         activities=activities_of(application),

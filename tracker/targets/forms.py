@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import AmountInput, CurrencySelect, DecimalInput
+from tracker.forms import AmountInput, CurrencySelect, DecimalInput, PlausibleDate
 from tracker.i18n import country_name
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetCategory, BudgetLine, BudgetUnit, FundingTarget
@@ -31,9 +31,9 @@ class TargetForm(FlaskForm):
                            description=_l("Optional: without a title the period is shown."))
     title_ru = StringField(_l("Title in Russian"),
                            validators=[Optional(), Length(max=MAX_TITLE_LENGTH)])
-    starts_on = DateField(_l("Starts on"),
+    starts_on = PlausibleDate(_l("Starts on"),
                           validators=[InputRequired(_l("Give the first day of the period."))])
-    ends_on = DateField(_l("Ends on"),
+    ends_on = PlausibleDate(_l("Ends on"),
                         validators=[InputRequired(_l("Give the last day of the period."))])
     currency = CurrencySelect(_l("Currency"), default="USD",
                               description=_l("Every budget line of the target is in this "

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.campaigns.models import Campaign, CampaignPartner
+from tracker.dates import check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.money.amounts import amount_problem, checked_money, currency_problem
@@ -53,6 +54,7 @@ def _validate_target(data: TargetInput, current: FundingTarget | None) -> None:
         if len(title.strip()) > MAX_TITLE_LENGTH:
             raise DomainError(_("Keep the title under %(limit)s characters.",
                                 limit=MAX_TITLE_LENGTH), field=name)
+    check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
     if data.ends_on < data.starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
     problem = currency_problem(data.currency)
