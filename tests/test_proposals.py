@@ -225,8 +225,8 @@ def _statuses(world: ProposalWorld, today: date | None = None) -> dict[str, Chec
 
 def test_every_check_passes_for_an_application_within_the_calls_rules(world):
     statuses = _statuses(world)
-    assert set(statuses) == {"amount", "duration", "applicant_kind", "single_country",
-                             "countries", "deadline"}
+    assert set(statuses) == {"amount", "budget", "duration", "applicant_kind",
+                             "single_country", "countries", "deadline"}
     assert set(statuses.values()) == {CheckStatus.PASSED}
 
 
