@@ -9,10 +9,12 @@ flat list without years, shares or UNDP's categories, and the campaign's money i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -20,11 +22,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.applications_support import make_application, make_coalition
+from tests.auth_support import login, make_user
 from tests.factories import make_campaign, make_line, make_org, make_target
 from tests.proposals_support import flat, pdf_pages
 from tracker.applications import services
 from tracker.applications.budget_models import ApplicationBudgetLine, CofinancingSource
 from tracker.applications.models import Application
+from tracker.auth.models import Role
 from tracker.demo.proposals import SP_TITLE, UNDP_TITLE
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -82,7 +86,8 @@ def test_the_demo_undp_proposal_prints_its_own_budget_and_its_cover_adds_up(app,
         assert ("1 USD = 86.3 RUB" if language == "en" else "1 USD = 86,3 RUB") in text
         # Only the project's budget: a campaign line outside it is not printed, nor the
         # campaign's money in other currencies.
-        assert "Drinking-water sampling" not in text and "питьевой воды" not in text
+        assert "Drinking-water sampling in Atyrau region" not in text
+        assert "Отбор проб питьевой воды в Атырауской области" not in text
         assert "KZT" not in text and "€" not in text and "₸" not in text
     # The Special Programme's application has no budget: its proposal says so, and the
     # checklist flags it, instead of printing the campaign's targets as its budget.
@@ -92,7 +97,7 @@ def test_the_demo_undp_proposal_prints_its_own_budget_and_its_cover_adds_up(app,
     assert "This application has no budget yet." in html
     checks = {check.code: check for check in check_application(special, language="en").checks}
     assert checks["budget"].status is CheckStatus.FAILED
-    assert "Drinking-water sampling" not in html
+    assert "Drinking-water sampling in Atyrau region" not in html
 
 
 # The service's rules -------------------------------------------------------------------------
@@ -239,10 +244,9 @@ line_strategy = st.tuples(
 def test_total_is_requested_plus_cofinancing_per_line_year_category_and_overall(app, lines):
     application = _property_application(next(_serial))
     for code, rate in (("RUB", "86.30"), ("EUR", "0.85"), ("KZT", "524.9")):
-        try:  # the examples share the test's transaction: the rates stay from the first
+        # The examples share the test's transaction: the rates stay from the first.
+        with contextlib.suppress(DomainError):
             add_rate(date(2026, 1, 1), "USD", code, Decimal(rate), "Test")
-        except DomainError:
-            pass
     drive_free = [source for source in CofinancingSource
                   if source is not CofinancingSource.CROWDFUNDING]
     for year, code, currency, quantity, unit_cost, shares in lines:
@@ -293,3 +297,47 @@ def _property_application(n: int) -> Application:
     campaign = make_campaign(lead=lead, slug=f"budget-{n}")
     return make_application(campaign, undp, lead, project_starts_on=date(2027, 1, 1),
                             project_ends_on=date(2028, 6, 30))
+
+
+# The screens ----------------------------------------------------------------------------------
+
+
+def test_a_fundraiser_takes_campaign_lines_splits_one_and_the_totals_add_up(client, world):
+    coalition, application = world
+    login(client, make_user(Role.FUNDRAISER, email="fundraiser@example.org"))
+    base = f"/applications/{application.id}/budget"
+    page = client.get(f"{base}/take")
+    assert "Flights" in page.text and "Old survey" not in page.text
+    line_id = services.campaign_lines(application)[0].line.id
+    response = client.post(f"{base}/take", data={"lines": [str(line_id)]})
+    assert response.status_code == 302
+    line = services.budget_lines(application)[0]
+    form = {"year": "1", "donor_category": "71600", "description_en": "Flights",
+            "partner_org_id": str(coalition.tajik.id), "quantity": "2", "unit": "flight",
+            "unit_cost": "720", "currency": "USD", "requested": "1000",
+            "shares-0-source": "own_funds", "shares-0-amount": "400",
+            "shares-0-partner_org_id": str(coalition.hub.id)}
+    refused = client.post(f"{base}/lines/{line.id}/edit", data=form)
+    assert refused.status_code == 422
+    assert ("The amount requested ($1,000.00) and the co-financing ($400.00) add up to "
+            "$1,400.00, not to the line's total cost of $1,440.00.") in unescape(refused.text)
+    form["shares-0-amount"] = "440"
+    assert client.post(f"{base}/lines/{line.id}/edit", data=form).status_code == 302
+    page = unescape(client.get(base).text)
+    assert "$1,440.00" in page and "$1,000.00" in page and "$440.00" in page
+    shown = unescape(client.get(f"/applications/{application.id}").text)
+    assert "$1,000.00" in shown  # the application's requested amount is the budget's
+    db.session.refresh(application)
+    assert application.requested == Money(Decimal("1000"), "USD")
+
+
+def test_a_viewer_sees_the_budget_but_cannot_change_it(client, world):
+    _coalition, application = world
+    services.add_budget_line(application, _line())
+    db.session.commit()
+    login(client, make_user(Role.VIEWER, email="viewer@example.org"))
+    page = client.get(f"/applications/{application.id}/budget")
+    assert page.status_code == 200 and "Coordinator" in page.text
+    assert "Add a line" not in page.text
+    assert client.post(f"/applications/{application.id}/budget/take",
+                       data={"lines": ["1"]}).status_code == 403

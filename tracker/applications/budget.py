@@ -406,3 +406,16 @@ def take_campaign_lines(application: Application, line_ids: Sequence[int],
         added[-1].source_line_id = source.id
     db.session.flush()
     return added
+
+
+def campaign_drives(application: Application) -> list[Drive]:
+    """The campaign's crowdfunding drives, which a line's co-financing may name."""
+    return list(db.session.scalars(select(Drive).where(
+        Drive.campaign_id == application.campaign_id).order_by(Drive.starts_on, Drive.id)))
+
+
+def other_applications(application: Application) -> list[Application]:
+    """The campaign's other applications, which a line's co-financing may name as grants."""
+    return list(db.session.scalars(select(Application).where(
+        Application.campaign_id == application.campaign_id,
+        Application.id != application.id).order_by(Application.id)))
