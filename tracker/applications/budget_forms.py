@@ -123,7 +123,8 @@ class BudgetLineForm(FlaskForm):
             "partner_org_id": str(line.partner_org_id or ""), "quantity": line.quantity,
             "unit": line.unit.value, "unit_cost": line.unit_cost.amount,
             "currency": line.currency, "rate_date": line.rate_on,
-            "requested": line.requested.amount, "shares": shares,
+            # Left empty: the requested part follows the co-financing typed, unless given.
+            "requested": None, "shares": shares,
             "justification_en": line.justification_en,
             "justification_ru": line.justification_ru,
         })
