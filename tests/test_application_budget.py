@@ -183,6 +183,10 @@ def test_the_requested_amount_is_the_sum_of_the_requested_column(world, client):
     with pytest.raises(DomainError, match="The budget is in USD"):
         services.update_application(application, services.ApplicationInput(
             **{**data.__dict__, "currency": "EUR"}))
+    # Shortening the project under year 2's line is refused.
+    with pytest.raises(DomainError, match="lines in project year 2"):
+        services.update_application(application, services.ApplicationInput(
+            **{**data.__dict__, "project_ends_on": date(2028, 3, 31)}))
 
 
 def test_a_line_in_another_currency_is_converted_at_a_dated_rate_or_refused(world):

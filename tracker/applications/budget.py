@@ -34,6 +34,8 @@ from tracker.applications.budget_models import (
 from tracker.applications.checks import check_length
 from tracker.applications.models import Application
 from tracker.applications.records import has_budget as has_budget
+from tracker.applications.years import project_years, year_of
+from tracker.applications.years import year_period as year_period
 from tracker.db import utcnow
 from tracker.drives.models import Drive
 from tracker.errors import DomainError, found
@@ -82,53 +84,6 @@ class BudgetLineInput:
     requested: Decimal | None = None
     shares: Sequence[ShareInput] = field(default_factory=tuple)
     rate_date: date | None = None  # convert at the rate of this day (default: today)
-
-
-# Project years -------------------------------------------------------------------------
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    # The same day of the month, or the month's last when it is shorter.
-    for candidate in range(day.day, 27, -1):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    return date(year, month + 1, min(day.day, 28))
-
-
-def project_years(application: Application) -> int:
-    """How many project years the project spans (a started year counts); 0 without dates."""
-    starts, ends = application.project_starts_on, application.project_ends_on
-    if starts is None or ends is None:
-        return 0
-    years = 1
-    while _add_months(starts, 12 * years) <= ends:
-        years += 1
-    return years
-
-
-def year_of(application: Application, day: date) -> int:
-    """The project year a day falls in (days before the start are year 1)."""
-    starts = application.project_starts_on
-    if starts is None or day < starts:
-        return 1
-    year = 1
-    while _add_months(starts, 12 * year) <= day:
-        year += 1
-    return min(year, max(project_years(application), 1))
-
-
-def year_period(application: Application, year: int) -> tuple[date, date] | None:
-    """The first and last day of a project year, or None without project dates."""
-    starts, ends = application.project_starts_on, application.project_ends_on
-    if starts is None or ends is None:
-        return None
-    first = _add_months(starts, 12 * (year - 1))
-    last = min(ends, date.fromordinal(_add_months(starts, 12 * year).toordinal() - 1))
-    return first, last
 
 
 # Lines ---------------------------------------------------------------------------------

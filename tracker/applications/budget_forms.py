@@ -140,7 +140,8 @@ class BudgetLineForm(FlaskForm):
                 partner_org_id=_id_or_none(row.partner_org_id.data), note=row.note.data or ""))
         return BudgetLineInput(
             year=int(self.year.data), donor_category=self.donor_category.data,
-            quantity=self.quantity.data or Decimal(0), unit_cost=self.unit_cost.data,
+            quantity=self.quantity.data or Decimal(0),
+            unit_cost=self.unit_cost.data,  # type: ignore[arg-type]  # InputRequired
             currency=self.currency.data, description_en=self.description_en.data or "",
             description_ru=self.description_ru.data or "", unit=BudgetUnit(self.unit.data),
             partner_org_id=_id_or_none(self.partner_org_id.data),

@@ -20,10 +20,14 @@ from tracker.applications.budget_models import (
 from tracker.applications.models import Application
 from tracker.drives.models import Drive
 from tracker.extensions import db
-from tracker.money.value import Money
+from tracker.money.value import Money, minor_units
 from tracker.orgs.models import Organization
 
 Line = ApplicationBudgetLine
+
+
+def _money(minor: int, currency: str) -> Money:
+    return Money(Decimal(minor).scaleb(-minor_units(currency)), currency)
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,8 @@ class Split:
 
     @classmethod
     def of(cls, total: int, requested: int, cofinancing: int, currency: str) -> Split:
-        return cls(Money.from_minor(total, currency), Money.from_minor(requested, currency),
-                   Money.from_minor(cofinancing, currency))  # type: ignore[arg-type]
+        return cls(_money(total, currency), _money(requested, currency),
+                   _money(cofinancing, currency))
 
     @classmethod
     def zero(cls, currency: str) -> Split:
@@ -120,8 +124,7 @@ def budget_totals(application: Application, language: str | None = None) -> Budg
     sources: list[SourceTotal] = []
     by_source: dict[CofinancingSource, Money] = {}
     for source, drive, org, grant, minor in share_rows:
-        amount = Money.from_minor(int(minor), currency)
-        assert amount is not None
+        amount = _money(int(minor), currency)
         by_source[source] = by_source.get(source, Money.zero(currency)) + amount
         if drive is not None:
             name = drive.localized("title", language)
@@ -137,7 +140,8 @@ def budget_totals(application: Application, language: str | None = None) -> Budg
     sources.sort(key=lambda item: (order.index(item.source), item.name.casefold()))
     by_source = {source: by_source[source] for source in order if source in by_source}
 
-    rates = [RateShown(base, currency, rate, on, source) for base, rate, on, source in
+    rates = [RateShown(base, currency, rate, on, source)  # type: ignore[arg-type]
+             for base, rate, on, source in
              db.session.execute(
                  select(Line.currency, Line.rate, Line.rate_on, Line.rate_source)
                  .where(where, Line.rate.is_not(None)).distinct()

@@ -27,6 +27,7 @@ from tracker.applications.models import (
     FundingCall,
     StatusChange,
 )
+from tracker.applications.years import years_between
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign
 from tracker.db import utcnow
@@ -81,6 +82,13 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
             raise DomainError(_("The budget is in %(currency)s: the request stays in it.",
                                 currency=application.currency), field="currency")
         requested = application.requested
+        last_year = db.session.scalar(select(func.max(ApplicationBudgetLine.year)).where(
+            ApplicationBudgetLine.application_id == application.id)) or 1
+        years = years_between(data.project_starts_on, data.project_ends_on)
+        if years < last_year:
+            raise DomainError(_("The budget has lines in project year %(year)s: keep the "
+                                "project that long, or move those lines first.",
+                                year=last_year), field="project_ends_on")
     else:
         requested = checked_money(data.requested, data.currency, field="requested")
     if application.awarded is not None and application.awarded.currency != data.currency:
@@ -112,8 +120,8 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
 
 def has_budget(application: Application) -> bool:
     """True when the application has at least one budget line."""
-    return db.session.scalar(select(func.count()).select_from(ApplicationBudgetLine).where(
-        ApplicationBudgetLine.application_id == application.id)) > 0
+    return (db.session.scalar(select(func.count()).select_from(ApplicationBudgetLine).where(
+        ApplicationBudgetLine.application_id == application.id)) or 0) > 0
 
 
 def create_application(data: ApplicationInput) -> Application:
