@@ -15,6 +15,8 @@ from pypdf import PdfReader
 
 from tests.applications_support import Coalition, make_application, make_call, make_coalition
 from tests.factories import make_line, make_target
+from tracker.applications import services as application_services
+from tracker.applications.budget_models import CofinancingSource
 from tracker.applications.models import Application, ApplicationStatus, FundingCall
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -22,8 +24,12 @@ from tracker.proposals import services
 from tracker.proposals.models import LogframeLevel, SectionKind
 from tracker.targets.models import BudgetCategory, BudgetUnit, FundingTarget
 
-# The budget below: 2 × 720.00 + 10 × 95.50 = 2,395.00 US dollars.
-BUDGET_TOTAL = {"en": "$2,395.00", "ru": "2 395,00 $"}
+# The application's budget below: the campaign's 2 × 720.00 + 10 × 95.50 = 2,395.00 taken
+# whole, and a coordinator at 12 × 4,000.00 = 48,000.00 of which 395.00 are the hub's own
+# funds: total cost 50,395.00 = 50,000.00 requested + 395.00 co-financing (US dollars).
+BUDGET_TOTAL = {"en": "$50,395.00", "ru": "50 395,00 $"}
+REQUESTED = {"en": "$50,000.00", "ru": "50 000,00 $"}
+COFINANCING = {"en": "$395.00", "ru": "395,00 $"}
 TITLE = {"en": "XRF testing of paint in Kazakhstan and Tajikistan",
          "ru": "Испытания красок на РФА в Казахстане и Таджикистане"}
 SUMMARY = {
@@ -67,6 +73,7 @@ def make_proposal_world(**application_overrides: Any) -> ProposalWorld:
     values.update(application_overrides)
     application = make_application(coalition.campaign, coalition.undp, coalition.kazakh,
                                    **values)
+    give_budget(application, coalition)
     services.save_sections(application, {
         SectionKind.EXECUTIVE_SUMMARY: (SUMMARY["en"], SUMMARY["ru"]),
         SectionKind.CONTEXT: ("Kazakhstan and Tajikistan have no limit on lead in paint; "
@@ -86,6 +93,19 @@ def make_proposal_world(**application_overrides: Any) -> ProposalWorld:
         3, 4, "Publish the report", "Публикация доклада", responsible_org_id=coalition.hub.id))
     db.session.commit()
     return ProposalWorld(coalition, call, target, application)
+
+
+def give_budget(application: Application, coalition: Coalition) -> None:
+    """The campaign's two lines taken whole, and a coordinator the hub co-finances."""
+    application_services.take_campaign_lines(
+        application, [item.line.id for item in application_services.campaign_lines(application)])
+    application_services.add_budget_line(application, application_services.BudgetLineInput(
+        year=1, donor_category="71400", quantity=Decimal("12"), unit_cost=Decimal("4000"),
+        currency="USD", description_en="Project coordinator", description_ru="Координатор проекта",
+        unit=BudgetUnit.MONTH, partner_org_id=coalition.hub.id,
+        shares=(application_services.ShareInput(CofinancingSource.OWN_FUNDS, Decimal("395"),
+                                                partner_org_id=coalition.hub.id),)))
+    db.session.commit()
 
 
 def pdf_pages(data: bytes) -> list[str]:

@@ -67,6 +67,7 @@ class World:
     logframe_row: int
     activity: int
     upload: int
+    budget_line: int
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,25 @@ ROUTES: dict[tuple[str, str], Expect] = {
         lambda w: f"/applications/{w.application}/reports", FUNDRAISING),
     ("applications.report_done", "POST"): Expect(
         lambda w: f"/applications/{w.application}/reports/{w.report}/done", FUNDRAISING),
+    ("applications.budget", "GET"): Expect(lambda w: f"/applications/{w.application}/budget",
+                                           SIGNED_IN),
+    ("applications.new_budget_line", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/budget/lines/new", FUNDRAISING),
+    ("applications.new_budget_line", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/budget/lines/new", FUNDRAISING),
+    ("applications.edit_budget_line", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/budget/lines/{w.budget_line}/edit",
+        FUNDRAISING),
+    ("applications.edit_budget_line", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/budget/lines/{w.budget_line}/edit",
+        FUNDRAISING),
+    ("applications.remove_budget_line", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/budget/lines/{w.budget_line}/remove",
+        FUNDRAISING),
+    ("applications.take_budget_lines", "GET"): Expect(
+        lambda w: f"/applications/{w.application}/budget/take", FUNDRAISING),
+    ("applications.take_budget_lines", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/budget/take", FUNDRAISING),
     ("applications.donors", "GET"): Expect(at("/donors/"), SIGNED_IN),
     ("applications.show_call", "GET"): Expect(lambda w: f"/calls/{w.call}", SIGNED_IN),
     ("applications.new_call", "GET"): Expect(lambda w: f"/donors/{w.donor}/calls/new",
@@ -323,7 +343,11 @@ def build_world() -> tuple[World, dict[str, int]]:
     application = application_services.create_application(application_services.ApplicationInput(
         campaign_id=campaign_a.id, donor_org_id=donor.id, applicant_org_id=org.id,
         title_en="XRF testing of paint", title_ru="", requested=Decimal("50000"),
-        currency="USD"))
+        currency="USD", project_starts_on=date(2027, 1, 1), project_ends_on=date(2027, 12, 31)))
+    budget_line = application_services.add_budget_line(
+        application, application_services.BudgetLineInput(
+            year=1, donor_category="71600", quantity=Decimal("2"), unit_cost=Decimal("720"),
+            currency="USD", description_en="Flights"))
     report = application_services.add_report(application, application_services.ReportInput(
         ReportKind.INTERIM, date(2027, 6, 1)))
     calendar_token = application_services.issue_calendar_token(users[VIEWER])
@@ -344,7 +368,7 @@ def build_world() -> tuple[World, dict[str, int]]:
                   drive=drive.slug, pledge=pledge.id, payment=payment.id, donor=donor.slug,
                   call=call.id, application=application.id, report=report.id,
                   calendar_token=calendar_token, logframe_row=logframe_row.id,
-                  activity=activity.id, upload=upload.id)
+                  activity=activity.id, upload=upload.id, budget_line=budget_line.id)
     return world, {actor: user.id for actor, user in users.items()}
 
 

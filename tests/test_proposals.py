@@ -225,8 +225,8 @@ def _statuses(world: ProposalWorld, today: date | None = None) -> dict[str, Chec
 
 def test_every_check_passes_for_an_application_within_the_calls_rules(world):
     statuses = _statuses(world)
-    assert set(statuses) == {"amount", "duration", "applicant_kind", "single_country",
-                             "countries", "deadline"}
+    assert set(statuses) == {"amount", "budget", "duration", "applicant_kind",
+                             "single_country", "countries", "deadline"}
     assert set(statuses.values()) == {CheckStatus.PASSED}
 
 
@@ -530,7 +530,10 @@ def test_the_demo_prints_complete_proposals_for_the_xrf_campaign(app, runner, tm
         for language in ("en", "ru"):
             html = services.proposal_html(application, language=language, template=template,
                                           draft=True)
-            assert 'class="missing"' not in html, (title, language)  # every part written
+            if title == UNDP_TITLE:  # every part written, the budget too
+                assert 'class="missing"' not in html, (title, language)
+            else:  # no budget yet, and the proposal says so
+                assert html.count('class="missing"') == 3, (title, language)
             assert "<svg class=\"gantt\"" in html and 'class="data logframe"' in html
     # One of them printed, to the end: the Special Programme's, in Russian.
     output = tmp_path / "sp-ru.pdf"

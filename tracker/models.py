@@ -1,5 +1,6 @@
 """Imports every model so that metadata, migrations and relationships see them all."""
 
+from tracker.applications import budget_models as application_budget_models  # noqa: F401
 from tracker.applications import models as applications_models  # noqa: F401
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Invite, Membership, User, UserSession

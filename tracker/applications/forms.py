@@ -29,6 +29,7 @@ from tracker.applications.services import (
     CallInput,
     ReportInput,
     calls_by_donor,
+    has_budget,
     list_donors,
 )
 from tracker.campaigns.forms import grouped_country_choices
@@ -195,8 +196,11 @@ class ApplicationForm(FlaskForm):
 
     @classmethod
     def for_application(cls, application: Application) -> ApplicationForm:
-        """The form filled from an application (on POST, the submitted values win)."""
-        return cls(data={
+        """The form filled from an application (on POST, the submitted values win).
+
+        With a budget, the requested amount is its requested column's sum: shown, not typed.
+        """
+        form = cls(data={
             "campaign_id": str(application.campaign_id),
             "donor_org_id": str(application.donor_org_id),
             "call_id": str(application.call_id or ""),
@@ -211,6 +215,12 @@ class ApplicationForm(FlaskForm):
             "countries": list(application.countries or ()),
             "notes": application.notes,
         })
+        if has_budget(application):
+            form.requested.data = application.requested.amount
+            form.requested.render_kw = {"readonly": True}
+            form.requested.description = _l("The sum of the budget's requested column: change "
+                                            "it on the budget page.")
+        return form
 
     def to_input(self) -> ApplicationInput:
         return ApplicationInput(

@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from tracker.applications.budget_models import ApplicationBudgetLine
 from tracker.applications.calls import is_donor
 from tracker.applications.checks import (
     MAX_NOTE_LENGTH,
@@ -26,6 +27,7 @@ from tracker.applications.models import (
     FundingCall,
     StatusChange,
 )
+from tracker.applications.years import years_between
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign
 from tracker.dates import check_dates
@@ -75,7 +77,21 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
     if db.session.get(Organization, data.applicant_org_id) is None:
         raise DomainError(_("Choose the applicant organisation."), field="applicant_org_id")
     title_en, title_ru = check_titles(data.title_en, data.title_ru)
-    requested = checked_money(data.requested, data.currency, field="requested")
+    if application.id is not None and has_budget(application):
+        # With a budget, the request is the sum of its requested column: not typed.
+        if data.currency != application.currency:
+            raise DomainError(_("The budget is in %(currency)s: the request stays in it.",
+                                currency=application.currency), field="currency")
+        requested = application.requested
+        last_year = db.session.scalar(select(func.max(ApplicationBudgetLine.year)).where(
+            ApplicationBudgetLine.application_id == application.id)) or 1
+        years = years_between(data.project_starts_on, data.project_ends_on)
+        if years < last_year:
+            raise DomainError(_("The budget has lines in project year %(year)s: keep the "
+                                "project that long, or move those lines first.",
+                                year=last_year), field="project_ends_on")
+    else:
+        requested = checked_money(data.requested, data.currency, field="requested")
     if application.awarded is not None and application.awarded.currency != data.currency:
         raise DomainError(_("The award is recorded in %(currency)s: the request stays in it.",
                             currency=application.awarded.currency), field="currency")
@@ -103,6 +119,12 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
     application.project_starts_on, application.project_ends_on = starts, ends
     application.countries = countries
     application.notes = notes
+
+
+def has_budget(application: Application) -> bool:
+    """True when the application has at least one budget line."""
+    return (db.session.scalar(select(func.count()).select_from(ApplicationBudgetLine).where(
+        ApplicationBudgetLine.application_id == application.id)) or 0) > 0
 
 
 def create_application(data: ApplicationInput) -> Application:

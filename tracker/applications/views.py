@@ -334,3 +334,7 @@ def calendar_feed(token: str):
     response.headers["Content-Disposition"] = 'inline; filename="tracker-deadlines.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# The budget's screens register themselves on this blueprint.
+from tracker.applications import budget_views  # noqa: E402, F401

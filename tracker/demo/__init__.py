@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from tracker.demo.accounts import DEMO_USERS, DemoUser, accounts_exist, load_demo_users
 from tracker.demo.applications import load_application_demo
+from tracker.demo.budgets import load_budget_demo
 from tracker.demo.coalition import (
     CAMPAIGNS,
     ORGANIZATIONS,
@@ -48,5 +49,6 @@ def load_demo() -> SeedReport:
     load_rates(report)
     load_application_demo(report)
     load_drive_demo(report)
+    load_budget_demo()
     load_proposal_demo()
     return report

@@ -1,12 +1,11 @@
-"""A proposal's budget and co-financing, converted into the donor's currency.
+"""A proposal's budget and co-financing: the application's own budget, as the donor reads it.
 
-The budget comes from the campaign's funding targets that overlap the project (all of
-them when the project has no dates): sums per category, per currency and per partner
-are made by the database in each line's own currency, then converted into the donor's
-currency at the latest rate on or before the day of printing (tracker.money's rule).
-A converted total is the sum of the converted subtotals shown above it, so the column
-adds up; a missing rate is stated and the total left open, never taken as zero.
-Co-financing converts each day's payments and pledges at the rate of their own date.
+The budget is the application's (tracker.applications.budget), never the campaign's
+funding targets: its lines by project year and by the donor's categories, with the
+amount requested from the donor and the co-financing of each, and totals the database
+added up in the application's currency, so that every column adds up and total cost =
+requested + co-financing on every row. Lines costed in another currency show the dated
+rate they were converted at. Co-financing is listed by source from the same lines.
 """
 
 from __future__ import annotations
@@ -15,20 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
-
-from tracker.applications.models import Application, ApplicationStatus
-from tracker.drives.models import OPEN, Channel, Drive, Payment, Pledge
-from tracker.extensions import db
+from tracker.applications.budget_models import ApplicationBudgetLine, CofinancingSource
+from tracker.applications.models import Application
+from tracker.applications.services import (
+    BudgetTotals,
+    Split,
+    budget_lines,
+    budget_totals,
+    scheme_for,
+    year_period,
+)
 from tracker.i18n import country_name
 from tracker.money.services import RateMissing, convert
 from tracker.money.value import Money
-from tracker.orgs.models import Organization
-from tracker.targets.models import BudgetCategory, BudgetLine, FundingTarget
 
 # Conversion ---------------------------------------------------------------------------
 
@@ -87,134 +86,100 @@ def add_up(amounts: Iterable[Money | None], currency: str) -> Money | None:
 
 @dataclass(frozen=True)
 class BudgetRow:
-    line: BudgetLine
+    line: ApplicationBudgetLine
     description: str
     justification: str
     partner: str
     country: str
 
+    @property
+    def converted(self) -> bool:
+        return self.line.rate is not None
+
 
 @dataclass(frozen=True)
 class CategoryBlock:
+    code: str
     label: str
     rows: list[BudgetRow]
-    subtotals: list[Money]  # one per currency, summed by the database
-    converted: Money | None
+    split: Split
 
 
 @dataclass(frozen=True)
-class PartnerShare:
-    name: str
-    amounts: list[Money]
-    converted: Money | None
+class YearBlock:
+    year: int
+    first: date | None
+    last: date | None
+    categories: list[CategoryBlock]
+    split: Split
 
 
 @dataclass(frozen=True)
-class CountryShare:
-    country: str
-    partners: list[PartnerShare]
-    converted: Money | None
+class CategoryRow:
+    """One donor category across the years: each year's total, and the category's split."""
+
+    label: str
+    years: list[Money]
+    split: Split
 
 
 @dataclass(frozen=True)
 class Budget:
     currency: str
-    periods: list[FundingTarget]
-    categories: list[CategoryBlock]
-    totals: list[Money]  # one per currency, summed by the database
-    total: Money | None  # in the donor's currency; None when a rate is missing
-    countries: list[CountryShare]
-    needs_conversion: bool
+    years: list[YearBlock]
+    categories: list[CategoryRow]
+    year_numbers: list[int]
+    totals: BudgetTotals
 
     @property
     def empty(self) -> bool:
-        return not self.categories
+        return self.totals.empty
+
+    @property
+    def overall(self) -> Split:
+        return self.totals.overall
+
+    @property
+    def total(self) -> Money:
+        return self.totals.overall.total
+
+    @property
+    def rates(self) -> list[RateUsed]:
+        return [RateUsed(rate.base, rate.quote, rate.rate, rate.on, rate.source)
+                for rate in self.totals.rates]
 
 
-def _overlapping_targets(application: Application) -> list[FundingTarget]:
-    query = select(FundingTarget).where(FundingTarget.campaign_id == application.campaign_id)
-    starts, ends = application.project_starts_on, application.project_ends_on
-    targets = list(db.session.scalars(query.order_by(FundingTarget.starts_on,
-                                                     FundingTarget.id)))
-    if starts is None or ends is None:
-        return targets
-    overlapping = [t for t in targets if t.starts_on <= ends and t.ends_on >= starts]
-    return overlapping or targets
-
-
-def build_budget(application: Application, currency: str, on: date, language: str,
-                 convert_to: Converter) -> Budget:
-    """The budget of the targets the project overlaps, by category, in `currency` too."""
-    targets = _overlapping_targets(application)
-    target_ids = [target.id for target in targets]
-    if not target_ids:
-        return Budget(currency, [], [], [], Money.zero(currency), [], False)
-    lines = list(db.session.scalars(
-        select(BudgetLine).options(joinedload(BudgetLine.partner))
-        .where(BudgetLine.target_id.in_(target_ids))
-        .order_by(BudgetLine.target_id, BudgetLine.id)
-    ))
-    by_category: dict[BudgetCategory, list[BudgetRow]] = {}
-    for line in lines:
+def build_budget(application: Application, language: str) -> Budget:
+    """The application's budget by project year and donor category, with every total."""
+    scheme = scheme_for(application)
+    totals = budget_totals(application, language)
+    currency = totals.currency
+    grouped: dict[int, dict[str, list[BudgetRow]]] = {}
+    for line in budget_lines(application):
         partner = line.partner
-        by_category.setdefault(line.category, []).append(BudgetRow(
+        grouped.setdefault(line.year, {}).setdefault(line.donor_category, []).append(BudgetRow(
             line=line,
             description=line.localized("description", language),
             justification=line.localized("justification", language),
             partner=partner.localized("name", language) if partner else "",
             country=country_name(partner.country, language) if partner else "",
         ))
-    sums: dict[BudgetCategory, list[Money]] = {}
-    for category, code, minor in db.session.execute(
-        select(BudgetLine.category, BudgetLine.currency, func.sum(BudgetLine.total_minor))
-        .where(BudgetLine.target_id.in_(target_ids))
-        .group_by(BudgetLine.category, BudgetLine.currency)
-        .order_by(BudgetLine.currency)
-    ):
-        sums.setdefault(category, []).append(Money.from_minor(int(minor), code))
-    categories = []
-    for category in BudgetCategory:  # the categories' own order, as donors' forms list them
-        if category not in by_category:
-            continue
-        subtotals = sums.get(category, [])
-        converted = add_up((convert_to(amount, on) for amount in subtotals), currency)
-        categories.append(CategoryBlock(category.label, by_category[category], subtotals,
-                                        converted))
-    totals = [Money.from_minor(int(minor), code) for code, minor in db.session.execute(
-        select(BudgetLine.currency, func.sum(BudgetLine.total_minor))
-        .where(BudgetLine.target_id.in_(target_ids))
-        .group_by(BudgetLine.currency).order_by(BudgetLine.currency)
-    )]
-    total = add_up((block.converted for block in categories), currency)
-    countries = _budget_by_country(target_ids, currency, on, language, convert_to)
-    needs_conversion = any(amount.currency != currency for amount in totals)
-    return Budget(currency, targets, categories, totals, total, countries, needs_conversion)
-
-
-def _budget_by_country(target_ids: list[int], currency: str, on: date, language: str,
-                       convert_to: Converter) -> list[CountryShare]:
-    """The budget split by the spending partners' countries, then by partner."""
-    rows = db.session.execute(
-        select(Organization, BudgetLine.currency, func.sum(BudgetLine.total_minor))
-        .select_from(BudgetLine)
-        .outerjoin(Organization, Organization.id == BudgetLine.partner_org_id)
-        .where(BudgetLine.target_id.in_(target_ids))
-        .group_by(Organization.id, BudgetLine.currency)
-        .order_by(Organization.country, Organization.id, BudgetLine.currency)
-    ).all()
-    nobody = _("Not assigned to a partner")
-    partners: dict[tuple[str, str], list[Money]] = {}
-    for org, code, minor in rows:
-        key = (country_name(org.country, language) if org else "",
-               org.localized("name", language) if org else nobody)
-        partners.setdefault(key, []).append(Money.from_minor(int(minor), code))
-    countries: dict[str, list[PartnerShare]] = {}
-    for (country, name), amounts in partners.items():
-        converted = add_up((convert_to(amount, on) for amount in amounts), currency)
-        countries.setdefault(country, []).append(PartnerShare(name, amounts, converted))
-    return [CountryShare(country, shares, add_up((s.converted for s in shares), currency))
-            for country, shares in sorted(countries.items(), key=lambda item: (
-                item[0] == "", item[0].casefold()))]
+    years = []
+    for year in sorted(grouped):
+        period = year_period(application, year)
+        blocks = [CategoryBlock(code, scheme.label(code), rows,
+                                totals.by_year_category[(year, code)])
+                  for code, rows in sorted(grouped[year].items(),
+                                           key=lambda item: scheme.order(item[0]))]
+        years.append(YearBlock(year, period[0] if period else None,
+                               period[1] if period else None, blocks, totals.by_year[year]))
+    year_numbers = sorted(totals.by_year)
+    categories = [CategoryRow(
+        scheme.label(code),
+        [totals.by_year_category.get((year, code), Split.zero(currency)).total
+         for year in year_numbers], split)
+        for code, split in totals.by_category.items()]
+    return Budget(currency, years, categories, year_numbers, totals)
 
 
 # Co-financing -------------------------------------------------------------------------
@@ -222,89 +187,23 @@ def _budget_by_country(target_ids: list[int], currency: str, on: date, language:
 
 @dataclass(frozen=True)
 class CofinancingRow:
+    source: CofinancingSource
     label: str
-    kind: str  # secured | pledged | in_kind
-    originals: list[Money]
-    amount: Money | None
+    name: str
+    amount: Money
 
 
 @dataclass(frozen=True)
 class Cofinancing:
     rows: list[CofinancingRow]
-    secured: Money | None
-    pledged: Money | None
-    in_kind: Money | None
-    total: Money | None
+    by_source: list[tuple[str, Money]]
+    total: Money
 
 
-def _dated_sums(query: Any) -> dict[bool, list[tuple[Money, date]]]:
-    grouped: dict[bool, list[tuple[Money, date]]] = {False: [], True: []}
-    for in_kind, code, on, minor in db.session.execute(query):
-        if int(minor) > 0:
-            grouped[bool(in_kind)].append((Money.from_minor(int(minor), code), on))
-    return grouped
-
-
-def build_cofinancing(application: Application, currency: str, on: date, language: str,
-                      convert_to: Converter) -> Cofinancing:
-    """Other awarded grants of the campaign, and its drives' money: received, pledged, in kind.
-
-    The database sums payments and the unpaid rest of open pledges per currency, day and
-    whether they are in kind; each day's sum is converted at that day's rate.
-    """
-    rows: list[CofinancingRow] = []
-    grants = db.session.scalars(
-        select(Application).options(joinedload(Application.donor))
-        .where(Application.campaign_id == application.campaign_id,
-               Application.id != application.id,
-               Application.status == ApplicationStatus.AWARDED)
-        .order_by(Application.decision_date, Application.id)
-    )
-    for grant in grants:
-        awarded = grant.awarded
-        if awarded is None:
-            continue
-        rows.append(CofinancingRow(
-            _("Grant from %(donor)s: %(title)s", donor=grant.donor.localized("name", language),
-              title=grant.localized("title", language)),
-            "secured", [awarded], convert_to(awarded, grant.decision_date or on)))
-    drives = select(Drive.id).where(Drive.campaign_id == application.campaign_id)
-    paid_in_kind = case((Payment.method == Channel.IN_KIND, 1), else_=0)
-    received = _dated_sums(
-        select(paid_in_kind, Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor))
-        .join(Pledge, Payment.pledge_id == Pledge.id)
-        .where(Pledge.drive_id.in_(drives))
-        .group_by(paid_in_kind, Payment.currency, Payment.paid_on)
-        .order_by(Payment.currency, Payment.paid_on)
-    )
-    pledged_in_kind = case((Pledge.channel == Channel.IN_KIND, 1), else_=0)
-    unpaid = case((Pledge.amount_minor > Pledge.paid_minor,
-                   Pledge.amount_minor - Pledge.paid_minor), else_=0)
-    pledged = _dated_sums(
-        select(pledged_in_kind, Pledge.currency, Pledge.pledged_on, func.sum(unpaid))
-        .where(Pledge.drive_id.in_(drives), Pledge.status.in_(OPEN))
-        .group_by(pledged_in_kind, Pledge.currency, Pledge.pledged_on)
-        .order_by(Pledge.currency, Pledge.pledged_on)
-    )
-
-    def row(label: str, kind: str, sums: list[tuple[Money, date]]) -> None:
-        if not sums:
-            return
-        originals: dict[str, Money] = {}
-        for money, _day in sums:
-            originals[money.currency] = originals.get(money.currency,
-                                                      Money.zero(money.currency)) + money
-        converted = add_up((convert_to(money, day) for money, day in sums), currency)
-        rows.append(CofinancingRow(label, kind, sorted(originals.values(),
-                                                       key=lambda m: m.currency), converted))
-
-    row(_("Crowdfunding: received"), "secured", received[False])
-    row(_("Crowdfunding: pledged, not yet paid"), "pledged", pledged[False])
-    row(_("In kind: received"), "in_kind", received[True])
-    row(_("In kind: pledged"), "in_kind", pledged[True])
-
-    def total_of(kinds: set[str]) -> Money | None:
-        return add_up((r.amount for r in rows if r.kind in kinds), currency)
-
-    return Cofinancing(rows, total_of({"secured"}), total_of({"pledged"}),
-                       total_of({"in_kind"}), total_of({"secured", "pledged", "in_kind"}))
+def build_cofinancing(budget: Budget) -> Cofinancing:
+    """The budget's co-financing by source (each drive, partner or grant named)."""
+    totals = budget.totals
+    rows = [CofinancingRow(item.source, item.source.label, item.name, item.amount)
+            for item in totals.sources]
+    by_source = [(source.label, amount) for source, amount in totals.by_source.items()]
+    return Cofinancing(rows, by_source, totals.overall.cofinancing)

@@ -167,14 +167,9 @@ def _readiness(application: Application, language: str, sections: dict[SectionKi
     if not activities:
         readiness.notes.append(_("The work plan has no activities yet."))
     if budget.empty:
-        readiness.notes.append(_("The campaign has no budget lines: add a funding target with "
-                                 "its lines."))
-    elif budget.total is not None and application.requested.currency == budget.currency \
-            and application.requested.amount > budget.total.amount:
-        readiness.notes.append(_("The amount requested (%(requested)s) is more than the "
-                                 "project's total cost (%(total)s).",
-                                 requested=format_money(application.requested, language),
-                                 total=format_money(budget.total, language)))
+        readiness.notes.append(_("The application has no budget yet: add its lines, or take "
+                                 "them from the campaign's funding targets, on its budget "
+                                 "page."))
     readiness.notes.extend(problems)
     return readiness
 
@@ -294,6 +289,11 @@ class ProposalDocument:
         """A quantity in the language's format ('1,500.5', '1 500,5')."""
         return format_decimal(value, locale=self.language)
 
+    def line_rate(self, line: Any) -> str:
+        """The rate a budget line's cost was converted at, written as `rate_text` writes it."""
+        return self.rate_text(RateUsed(line.currency, line.budget_currency, line.rate,
+                                       line.rate_on, line.rate_source))
+
     def rate_text(self, rate: RateUsed) -> str:
         """'1 USD = 86.3 RUB': the rate written the way round that reads as a number above 1."""
         if rate.rate >= 1:
@@ -313,10 +313,11 @@ def build_document(application: Application, *, language: str, draft: bool,
     """Gather a proposal's content from the live data, worded in `language`."""
     campaign = application.campaign
     call = application.call
-    currency = call.currency if call is not None else application.currency
+    # The donor is asked in the application's currency, and its budget is kept in it.
+    currency = application.currency
     converter = Converter(currency)
-    budget = build_budget(application, currency, today, language, converter)
-    cofinancing = build_cofinancing(application, currency, today, language, converter)
+    budget = build_budget(application, language)
+    cofinancing = build_cofinancing(budget)
     requested_converted = converter(application.requested, today)
     sections = sections_of(application)
     logframe = logframe_rows(application)
@@ -348,7 +349,7 @@ def build_document(application: Application, *, language: str, draft: bool,
         requested_converted=requested_converted,
         budget=budget,
         cofinancing=cofinancing,
-        rates=converter.rates(),
+        rates=budget.rates,
         problems=problems,
         sections=rendered,
         logframe=logframe,

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.applications.models import Application, FundingCall
+from tracker.applications.services import budget_totals
 from tracker.db import LabeledEnum, utcnow
 from tracker.i18n import country_name, format_day, format_money
 from tracker.money.services import RateMissing, convert
@@ -108,6 +109,21 @@ def _amount(application: Application, call: FundingCall, on: date, language: str
     return Check("amount", label, CheckStatus.PASSED,
                  _("%(amount)s requested; the call allows %(limits)s.", amount=shown,
                    limits=limits))
+
+
+def _budget(application: Application, language: str) -> Check:
+    label = _("Budget that adds up")
+    totals = budget_totals(application, language)
+    if totals.empty:
+        return Check("budget", label, CheckStatus.FAILED,
+                     _("The application has no budget yet: the proposal cannot show what the "
+                       "project costs, nor what is asked of the donor."))
+    overall = totals.overall
+    money = lambda value: format_money(value, language)  # noqa: E731
+    return Check("budget", label, CheckStatus.PASSED,
+                 _("Total cost %(total)s = %(requested)s requested + %(cofinancing)s "
+                   "co-financing.", total=money(overall.total),
+                   requested=money(overall.requested), cofinancing=money(overall.cofinancing)))
 
 
 def _duration(application: Application, call: FundingCall) -> Check:
@@ -219,6 +235,7 @@ def check_application(application: Application, *, language: str,
     with force_locale(language):
         checks = (
             _amount(application, call, today, language),
+            _budget(application, language),
             _duration(application, call),
             _applicant(application, call),
             _single_country(application, call, language),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from tracker.applications.budget_categories import SPECIAL_PROGRAMME, UNDP, UNIDO
 from tracker.applications.models import Application
 
 
@@ -27,11 +28,11 @@ GENERIC = DonorTemplate("generic", _l("Generic proposal"), "proposals/generic.ht
 
 TEMPLATES: dict[str, DonorTemplate] = {template.name: template for template in (
     GENERIC,
-    DonorTemplate("undp", _l("UNDP"), "proposals/undp.html", ("undp",)),
-    DonorTemplate("unido", _l("UNIDO"), "proposals/unido.html", ("unido",)),
+    # A donor's template and its budget categories are picked by the same slugs.
+    DonorTemplate("undp", _l("UNDP"), "proposals/undp.html", UNDP.donor_slugs),
+    DonorTemplate("unido", _l("UNIDO"), "proposals/unido.html", UNIDO.donor_slugs),
     DonorTemplate("special_programme", _l("UNEP Special Programme"),
-                  "proposals/special_programme.html",
-                  ("unep-special-programme", "unep-sp", "special-programme")),
+                  "proposals/special_programme.html", SPECIAL_PROGRAMME.donor_slugs),
 )}
 
 

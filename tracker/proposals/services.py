@@ -264,13 +264,6 @@ def checklist(application: Application, language: str, today: date | None = None
 # Rendering ----------------------------------------------------------------------------
 
 
-def _funding_status(application: Application):
-    """The campaign's funding gap for the status bar (the funding area computes it)."""
-    from tracker.funding.services import campaign_gap
-
-    return campaign_gap(application.campaign)
-
-
 def proposal_document(application: Application, *, language: str, draft: bool,
                       today: date | None = None) -> ProposalDocument:
     """What the proposal shows, gathered in `language` (the checklist only on a draft)."""
@@ -278,8 +271,10 @@ def proposal_document(application: Application, *, language: str, draft: bool,
     with force_locale(language):
         checks = check_application(application, language=language, today=today) \
             if draft else None
+        # The campaign's own money (its gap, its drives in their currencies) is not printed:
+        # the donor reads the application's budget, in the currency of the request.
         return build_document(application, language=language, draft=draft, checklist=checks,
-                              today=today, funding=_funding_status(application))
+                              today=today)
 
 
 def proposal_html(application: Application, *, language: str, template: DonorTemplate,
