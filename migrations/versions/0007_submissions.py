@@ -1,7 +1,7 @@
 """One-time submission keys (a form that creates money records is saved once), and the
 reason kept on a payment when the supporter gave more than pledged.
 
-Revision ID: 0007_submissions
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06 14:02:55.357619
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_submissions'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None

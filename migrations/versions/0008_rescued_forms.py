@@ -1,16 +1,16 @@
 """Rescued forms: what a person typed into a form posted after the session ended,
 kept under a one-time key until the form is shown again pre-filled.
 
-Revision ID: 0007_lostwork
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0007_lostwork"
-down_revision = "0006"
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

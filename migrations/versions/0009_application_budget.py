@@ -1,8 +1,8 @@
 """An application's own budget: lines by project year and donor category, each split between
 the amount requested and co-financing by source.
 
-Revision ID: 0007_application_budget
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 14:03:07.579222
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_application_budget'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
