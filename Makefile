@@ -32,7 +32,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 help:
 	@echo "make run           install what is missing, migrate, load demo data, serve on port $(PORT)"
 	@echo "make test          install what is missing, run the test suite (PYTEST_ARGS=... to pass options)"
-	@echo "make lint          ruff check"
+	@echo "make lint          ruff, import contracts (import-linter), types (mypy)"
 	@echo "make bench         time pages at 10k and 1M pledges and a 100k-row import (BENCH_SIZES=10000: quicker)"
 	@echo "make translations  extract messages, update the Russian catalogue, compile it"
 
@@ -55,6 +55,8 @@ test: system-packages install compile-translations
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # SQLite always, PostgreSQL when reachable (TRACKER_BENCH_DATABASE_URL); see bench/README.md.
 # bench/run.py builds each size's database with the generator outside the app, bench/seed.py.

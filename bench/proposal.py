@@ -91,12 +91,13 @@ def _lengthen_to(application, pages: int) -> int:
 
     from tracker.extensions import db
     from tracker.proposals import services
+    from tracker.proposals.document import sections_of
     from tracker.proposals.models import SectionKind
     from tracker.proposals.registry import template_for
     from tracker.proposals.render import Limits, html_to_pdf
 
     template = template_for(application)
-    section = services.sections_of(application)[SectionKind.CAPACITY]
+    section = sections_of(application)[SectionKind.CAPACITY]
     base_en, base_ru = section.body_en, section.body_ru
     count = 0
     for _attempt in range(40):

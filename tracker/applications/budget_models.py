@@ -100,11 +100,11 @@ class ApplicationBudgetLine(Localized, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    unit_cost: Mapped[Money] = composite(Money.from_minor, "unit_cost_minor", "currency")
-    cost: Mapped[Money] = composite(Money.from_minor, "cost_minor", "currency")
-    total: Mapped[Money] = composite(Money.from_minor, "total_minor", "budget_currency")
-    requested: Mapped[Money] = composite(Money.from_minor, "requested_minor", "budget_currency")
-    cofinancing: Mapped[Money] = composite(Money.from_minor, "cofinancing_minor",
+    unit_cost: Mapped[Money] = composite(Money.stored, "unit_cost_minor", "currency")
+    cost: Mapped[Money] = composite(Money.stored, "cost_minor", "currency")
+    total: Mapped[Money] = composite(Money.stored, "total_minor", "budget_currency")
+    requested: Mapped[Money] = composite(Money.stored, "requested_minor", "budget_currency")
+    cofinancing: Mapped[Money] = composite(Money.stored, "cofinancing_minor",
                                            "budget_currency")
 
     application: Mapped[Application] = relationship()
@@ -144,7 +144,7 @@ class CofinancingShare(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))
 
-    amount: Mapped[Money] = composite(Money.from_minor, "amount_minor", "currency")
+    amount: Mapped[Money] = composite(Money.stored, "amount_minor", "currency")
 
     line: Mapped[ApplicationBudgetLine] = relationship(back_populates="shares")
     drive: Mapped[Drive | None] = relationship()

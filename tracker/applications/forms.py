@@ -229,7 +229,7 @@ class ApplicationForm(FlaskForm):
             call_id=_int_or_none(self.call_id.data),
             applicant_org_id=int(self.applicant_org_id.data),
             title_en=self.title_en.data or "", title_ru=self.title_ru.data or "",
-            requested=self.requested.data, currency=self.currency.data,
+            requested=self.requested.number, currency=self.currency.data,
             probability=self.probability.data,
             submission_deadline=self.submission_deadline.data,
             decision_date=self.decision_date.data,
@@ -260,7 +260,7 @@ class MoveForm(FlaskForm):
         """The award typed, in the request's currency, or None."""
         if self.awarded_amount.data is None:
             return None
-        return Money(self.awarded_amount.data, self.awarded_amount.currency)
+        return Money(self.awarded_amount.data, self.awarded_amount.currency or "")
 
 
 class ReportForm(FlaskForm):

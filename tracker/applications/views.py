@@ -14,7 +14,7 @@ from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, Repo
 from tracker.applications.models import MACHINE, Application, ApplicationStatus, FundingCall
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
-from tracker.auth.sessions import current_user, login_required, public
+from tracker.auth.sessions import login_required, public, signed_in_user
 from tracker.campaigns.services import find_campaign, list_campaigns
 from tracker.db import utcnow
 from tracker.forms import apply_domain_error
@@ -170,7 +170,7 @@ def move(application_id: int, status: str):
     form = MoveForm(prefix=to.value, currency=application.currency)
     if not form.validate():
         return _render_show(application, move_forms={to: form}, status=422)
-    outcome = commit(lambda: services.move(application, to, by=current_user,
+    outcome = commit(lambda: services.move(application, to, by=signed_in_user(),
                                            note=form.note.data or "", awarded=form.awarded()))
     if isinstance(outcome.error, TransitionNotAllowed):
         return _render_show(application, move_error=outcome.message, status=422)
@@ -284,7 +284,7 @@ def _render_deadlines(new_link: str | None = None):
         "applications/deadlines.html",
         deadlines=services.upcoming_deadlines(),
         days=services.DEADLINE_WINDOW_DAYS,
-        token=services.calendar_token_of(current_user),
+        token=services.calendar_token_of(signed_in_user()),
         new_link=new_link,
     )
 
@@ -300,7 +300,7 @@ def deadlines():
 @login_required
 def calendar_link():
     """Make the user's secret link to the deadlines feed (the previous one stops working)."""
-    token = commit(lambda: services.issue_calendar_token(current_user)).value
+    token = commit(lambda: services.issue_calendar_token(signed_in_user())).value
     # Shown in this response only: the database keeps the token's hash, nothing else.
     link = url_for("applications.calendar_feed", token=token, lang=current_language(),
                    _external=True)
@@ -311,7 +311,7 @@ def calendar_link():
 @login_required
 def revoke_calendar_link():
     """Stop the user's link to the deadlines feed."""
-    if commit(lambda: services.revoke_calendar_token(current_user)).value:
+    if commit(lambda: services.revoke_calendar_token(signed_in_user())).value:
         flash(_("Your calendar link no longer works."), "success")
     return redirect(url_for("applications.deadlines"))
 

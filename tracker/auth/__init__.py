@@ -18,9 +18,11 @@ from flask import Flask
 def init_auth(app: Flask) -> None:
     """Check sessions on every request and give templates `current_user` and `can`."""
     from tracker.auth.permissions import can
+    from tracker.auth.rescue import init_rescue
     from tracker.auth.sessions import current_user, init_sessions
 
     init_sessions(app)
+    init_rescue(app)  # after load_user: a rescued page is shown to the logged-in user only
 
     def can_in_template(action: Any, campaign: Any = None) -> bool:
         """`can('edit_targets', campaign)` for the logged-in user, to hide what they may not do."""

@@ -223,6 +223,9 @@ def init_rescue(app: Flask) -> None:
     """Handle stale CSRF tokens, and pre-fill pages opened with a rescue key."""
     from flask_wtf.csrf import CSRFError
 
+    from tracker.auth.sessions import SESSION_ENDED_PAGE
+
+    app.extensions[SESSION_ENDED_PAGE] = session_ended_page
     _wrap_formdata_with_rescue()
     app.register_error_handler(CSRFError, stale_token)
     app.before_request(restore_typed)

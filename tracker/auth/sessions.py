@@ -55,6 +55,22 @@ def _current_user() -> User | AnonymousUser:
 current_user: User | AnonymousUser = LocalProxy(_current_user)  # type: ignore[assignment]
 
 
+def signed_in_user() -> User:
+    """The logged-in user, in a view only logged-in users reach (login is checked first)."""
+    user = _current_user()
+    if not isinstance(user, User):
+        raise RuntimeError("signed_in_user() in a view open to anonymous visitors")
+    return user
+
+
+def signed_in_session() -> UserSession:
+    """The server-side session of the logged-in user, in a view only they reach."""
+    record = current_session()
+    if record is None:
+        raise RuntimeError("signed_in_session() in a view open to anonymous visitors")
+    return record
+
+
 def current_session() -> UserSession | None:
     """The server-side record of the session serving this request, if logged in."""
     return g.get("auth_session")
@@ -78,6 +94,10 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+# The key under app.extensions of the page shown to a form posted after the session ended.
+SESSION_ENDED_PAGE = "tracker.session_ended_page"
+
+
 def is_local_path(target: str | None) -> bool:
     """True for a path on this site ('/campaigns/x?y'); false for other hosts and odd schemes."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -94,9 +114,9 @@ def redirect_to_login(message: str | None = None) -> Response:
     A post of typed text is not redirected (that would lose it): it is kept and a
     page offers to log in again and get it back (tracker/auth/rescue.py).
     """
-    from tracker.auth.rescue import session_ended_page
-
-    if request.method == "POST":
+    # Registered by tracker/auth/rescue.py (init_rescue), which builds on this module.
+    session_ended_page = current_app.extensions.get(SESSION_ENDED_PAGE)
+    if request.method == "POST" and session_ended_page is not None:
         page = session_ended_page(message or _("Your session has ended. Please log in again."))
         if page is not None:
             return page
@@ -186,10 +206,7 @@ def load_user() -> Response | None:
 
 def init_sessions(app: Flask) -> None:
     """Check the session on every request and offer `current_user` to templates."""
-    from tracker.auth.rescue import init_rescue
-
     app.before_request(load_user)
-    init_rescue(app)  # after load_user: a rescued page is shown to the logged-in user only
 
     @app.context_processor
     def inject_user() -> dict[str, Any]:

@@ -37,6 +37,8 @@ from tracker.auth.sessions import (
     is_local_path,
     login_required,
     public,
+    signed_in_session,
+    signed_in_user,
 )
 from tracker.views import commit
 
@@ -119,7 +121,7 @@ def accept_invite(token: str):
 
 def _account_page(password_form: ChangePasswordForm | None = None,
                   language_form: LanguageForm | None = None, status: int = 200):
-    user = current_user
+    user = signed_in_user()
     language_form = language_form or LanguageForm(language=user.language)
     return render_template(
         "auth/account.html",
@@ -145,8 +147,8 @@ def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _account_page(password_form=form, status=422)
-    if commit(lambda: services.change_password(current_user, form.current_password.data,
-                                               form.new_password.data, keep=current_session()),
+    if commit(lambda: services.change_password(signed_in_user(), form.current_password.data,
+                                               form.new_password.data, keep=signed_in_session()),
               form).refused:
         return _account_page(password_form=form, status=422)
     flash(_("Your password has been changed. Any other sessions of your account have ended."),
@@ -161,7 +163,7 @@ def change_language():
     form = LanguageForm()
     if not form.validate_on_submit():
         return _account_page(language_form=form, status=422)
-    if commit(lambda: services.set_language(current_user, form.language.data), form).refused:
+    if commit(lambda: services.set_language(signed_in_user(), form.language.data), form).refused:
         return _account_page(language_form=form, status=422)
     session["lang"] = form.language.data
     flash(_("Language saved."), "success")
@@ -172,7 +174,7 @@ def change_language():
 @login_required
 def end_other_sessions():
     """Log out everywhere else, e.g. after using a shared computer."""
-    ended = commit(lambda: services.end_other_sessions(current_user, current_session())).value
+    ended = commit(lambda: services.end_other_sessions(signed_in_user(), signed_in_session())).value
     flash(_("Other sessions ended: %(num)d.", num=ended), "success")
     return redirect(url_for("auth.account"))
 
@@ -195,7 +197,7 @@ def invite():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/admin_invite.html", form=form), status
-    outcome = commit(lambda: services.invite_user(form.to_input(), by=current_user,
+    outcome = commit(lambda: services.invite_user(form.to_input(), by=signed_in_user(),
                                                   valid_for=_invite_valid_for()), form)
     if outcome.refused:
         return render_template("auth/admin_invite.html", form=form), 422
@@ -252,7 +254,7 @@ def enable_user(user_id: int):
 
 def _set_active(user_id: int, *, active: bool):
     user = services.get_user(user_id)
-    outcome = commit(lambda: services.set_active(user, active, by=current_user))
+    outcome = commit(lambda: services.set_active(user, active, by=signed_in_user()))
     if outcome.refused:
         return _refused_on_edit_page(user, outcome.message)
     if active:
@@ -268,7 +270,7 @@ def _set_active(user_id: int, *, active: bool):
 def new_link(user_id: int):
     """Make a new one-time link for the person to set a (new) password."""
     user = services.get_user(user_id)
-    outcome = commit(lambda: services.issue_link(user, by=current_user,
+    outcome = commit(lambda: services.issue_link(user, by=signed_in_user(),
                                                  valid_for=_invite_valid_for()))
     if outcome.refused:
         return _refused_on_edit_page(user, outcome.message)

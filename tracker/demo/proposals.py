@@ -15,6 +15,7 @@ from tracker.demo.files import read
 from tracker.extensions import db
 from tracker.orgs.services import find_organization
 from tracker.proposals import services
+from tracker.proposals.document import sections_of
 from tracker.proposals.models import LogframeLevel, LogframeRow, SectionKind, WorkPlanActivity
 
 # A logframe row's texts, each in English and Russian, in the order of the logframe.
@@ -82,7 +83,7 @@ def _load(item: DemoProposal) -> bool:
     if application is None:
         return False
     added = False
-    if not services.sections_of(application):
+    if not sections_of(application):
         services.save_sections(application, item.sections)
         added = True
     if not _count(LogframeRow, application):

@@ -97,7 +97,7 @@ class DriveForm(FlaskForm):
         return DriveInput(
             slug=self.slug.data or "", title_en=self.title_en.data or "",
             title_ru=self.title_ru.data or "", organiser_org_id=int(self.organiser_org_id.data),
-            goal=self.goal.data, currency=self.currency.data, starts_on=self.starts_on.data,
+            goal=self.goal.number, currency=self.currency.data, starts_on=self.starts_on.data,
             ends_on=self.ends_on.data, purpose_en=self.purpose_en.data or "",
             purpose_ru=self.purpose_ru.data or "", is_public=bool(self.is_public.data),
         )
@@ -150,7 +150,7 @@ class PledgeForm(SubmittedOnce):
 
     def to_input(self) -> PledgeInput:
         return PledgeInput(
-            amount=self.amount.data, currency=self.currency.data,
+            amount=self.amount.number, currency=self.currency.data,
             pledged_on=self.pledged_on.data, pledger_name=self.pledger_name.data or "",
             is_anonymous=bool(self.is_anonymous.data),
             contact_email=self.contact_email.data or "", channel=Channel(self.channel.data),
@@ -192,7 +192,7 @@ class PaymentForm(SubmittedOnce):
 
     def to_input(self) -> PaymentInput:
         return PaymentInput(
-            amount=self.amount.data, currency=self.currency.data, paid_on=self.paid_on.data,
+            amount=self.amount.number, currency=self.currency.data, paid_on=self.paid_on.data,
             method=Channel(self.method.data), reference=self.reference.data or "",
             note=self.note.data or "", gave_more=bool(self.gave_more.data),
             gave_more_reason=self.gave_more_reason.data or "",
@@ -256,7 +256,7 @@ class PublicPledgeForm(SubmittedOnce):
 
     def to_input(self) -> PublicPledgeInput:
         return PublicPledgeInput(
-            amount=self.amount.data, currency=self.currency.data,
+            amount=self.amount.number, currency=self.currency.data,
             contact_email=self.contact_email.data or "",
             pledger_name=self.pledger_name.data or "",
             is_anonymous=bool(self.is_anonymous.data), message=self.message.data or "",

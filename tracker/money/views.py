@@ -15,11 +15,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.permissions import Action, permission_required
-from tracker.csvfiles import size_label
+from tracker.csvfiles import RowError, size_label
 from tracker.i18n import currency_name, current_language, format_day
 from tracker.money import services
 from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
@@ -62,7 +63,7 @@ def format_rate(value: Decimal | None, places: int | None = None,
 
 
 @bp.get("/currencies")
-def index():
+def index() -> ResponseReturnValue:
     """The coalition's currencies (or every ISO 4217 one) with the latest rates to USD and EUR."""
     include_all = request.args.get("all") == "1"
     return render_template(
@@ -77,7 +78,7 @@ def index():
 
 
 @bp.get("/rates")
-def rates():
+def rates() -> ResponseReturnValue:
     """Stored exchange rates, newest first, filtered by currency and dates, 50 a page."""
     form = RateFilterForm(formdata=request.args)
     form.validate()
@@ -90,7 +91,7 @@ def rates():
 
 @bp.route("/rates/new", methods=["GET", "POST"])
 @permission_required(Action.MANAGE_RATES)
-def new_rate():
+def new_rate() -> ResponseReturnValue:
     """Record one dated exchange rate."""
     form = RateForm()
     if not form.is_submitted():
@@ -112,7 +113,7 @@ def new_rate():
 
 @bp.route("/rates/import", methods=["GET", "POST"])
 @permission_required(Action.MANAGE_RATES)
-def import_rates():
+def import_rates() -> ResponseReturnValue:
     """Import rates from a CSV file: all of its rows, or none of them."""
     form = RatesImportForm()
     if not form.is_submitted():
@@ -133,13 +134,14 @@ def import_rates():
 
 
 @bp.get("/rates/import/sample.csv")
-def sample_csv():
+def sample_csv() -> ResponseReturnValue:
     """A small CSV file in the expected format, to fill in."""
     return Response(SAMPLE_CSV, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=rates-sample.csv"})
 
 
-def _render_import(form: RatesImportForm, row_errors: list | None = None, status: int = 200):
+def _render_import(form: RatesImportForm, row_errors: list[RowError] | None = None,
+                   status: int = 200) -> ResponseReturnValue:
     return render_template(
         "money/import.html", form=form, row_errors=row_errors or [], sample=SAMPLE_CSV,
         max_rows=format_decimal(current_app.config["RATES_CSV_MAX_ROWS"],

@@ -22,7 +22,7 @@ from tracker.applications.services import get_application
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, can, permission_required
 from tracker.auth.rescue import rescued_formdata
-from tracker.auth.sessions import current_user, login_required
+from tracker.auth.sessions import current_user, login_required, signed_in_user
 from tracker.errors import DomainError
 from tracker.i18n import LANGUAGES, current_language
 from tracker.proposals import services
@@ -264,7 +264,7 @@ def finals(application_id: int):
     template = find_template(form.template.data)
     assert template is not None  # the select accepts only registered names
     outcome = commit(lambda: services.print_final(
-        application, language=form.language.data, template=template, by=current_user,
+        application, language=form.language.data, template=template, by=signed_in_user(),
         override_reason=form.override_reason.data or "", screen_language=current_language(),
     ), form)
     if outcome.refused:

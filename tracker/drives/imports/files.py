@@ -163,8 +163,8 @@ def restored_text(value: Any) -> str:
 
 def cell_text(value: Any) -> str:
     """A cell as trimmed text: empty for nothing, 1024 for a number typed as 1024.0."""
-    if value.__class__ is str:
-        return value.strip()  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

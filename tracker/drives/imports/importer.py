@@ -166,7 +166,7 @@ def import_checked(drive: Drive, checked: CheckedFile, *, by: User | None,
     mark_drive_changed(db.session(), drive.id)
     if result.imported:
         record_event(
-            db.session, action=AuditAction.CREATE, record_type=PLEDGE_IMPORT,
+            db.session(), action=AuditAction.CREATE, record_type=PLEDGE_IMPORT,
             record_id=str(drive.id), parent_type="drive", parent_id=str(drive.id),
             summary=checked.filename,
             changes={"file": checked.filename, "pledges_imported": result.imported,

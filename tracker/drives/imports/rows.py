@@ -216,8 +216,9 @@ class RowChecker:
     def _parse_date(self, value: Any) -> date | str:
         if isinstance(value, datetime):
             value = value.date()
+        day: date | None
         if isinstance(value, date):
-            day: date | None = value
+            day = value
         else:
             text = cell_text(value)
             if not text:
@@ -236,11 +237,11 @@ class RowChecker:
 
     def _pledge_date(self, value: Any, reasons: list[str]) -> date | None:
         found = self._date(value)
-        if found.__class__ is not str:
-            return found  # type: ignore[return-value]
+        if not isinstance(found, str):
+            return found
         if found == "missing":
             reasons.append(_("The date is missing."))
-        elif found.startswith("future:"):  # type: ignore[union-attr]
+        elif found.startswith("future:"):
             reasons.append(_("The date %(date)s is in the future.", date=found[7:]))
         else:
             reasons.append(_("“%(value)s” is not a date in the form YYYY-MM-DD.", value=found))
@@ -248,11 +249,11 @@ class RowChecker:
 
     def _payment_date(self, value: Any, default: date | None, reasons: list[str]) -> date | None:
         found = self._date(value)
-        if found.__class__ is not str:
-            return found  # type: ignore[return-value]
+        if not isinstance(found, str):
+            return found
         if found == "missing":
             return default
-        if found.startswith("future:"):  # type: ignore[union-attr]
+        if found.startswith("future:"):
             reasons.append(_("The payment date %(date)s is in the future.", date=found[7:]))
         else:
             reasons.append(_("“%(value)s” is not a payment date in the form YYYY-MM-DD.",
@@ -438,15 +439,15 @@ class RowChecker:
     def _amount(value: Any, code: str, places: int | None, reasons: list[str]) -> int | None:
         """The amount in minor units of the currency, or None with the reason added."""
         parsed = parse_amount(value, places)
-        if parsed.__class__ is str:
-            reasons.append(parsed)  # type: ignore[arg-type]
+        if isinstance(parsed, str):
+            reasons.append(parsed)
             return None
         # The one amount check (money.amounts); trailing zeros ("1500.500") are no decimals.
-        problem = amount_problem(parsed.normalize(),  # type: ignore[union-attr]
+        problem = amount_problem(parsed.normalize(),
                                  code if places is not None else None)
         if problem:
             reasons.append(problem)
             return None
         if places is None:
             return None  # the currency's own reason is given next
-        return int(parsed.scaleb(places))  # type: ignore[union-attr]
+        return int(parsed.scaleb(places))
