@@ -286,6 +286,10 @@ def test_text_typed_in_the_editor_survives_a_session_ended_in_another_tab(app, p
         # Type, log out in another tab, then press Save here.
         page.locator("#risks_en").fill(risks)
         page.locator("#risks_ru").fill("Таможня может задержать анализатор.")
+        # Let the live preview's request end first: answered after the session ended, it
+        # would replace the session cookie under the login form that follows (noted).
+        page.wait_for_timeout(800)
+        page.wait_for_load_state("networkidle")
         other = page.context.new_page()
         other.goto(f"{base_url}/deadlines")
         other.locator("form[action='/logout'] [type=submit]").click()
