@@ -36,8 +36,9 @@ from tracker.extensions import db, limiter
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.models import Currency
 
-# The Playwright fixtures `browser` and `page` for the browser journeys.
-pytest_plugins = ("tests.browser_support",)
+# The Playwright fixtures `browser` and `page` for the browser journeys, and the drive
+# tests' `world`, `drive`, `lead` and `as_lead` (a module may define its own instead).
+pytest_plugins = ("tests.browser_support", "tests.drive_fixtures")
 
 # Under pytest-xdist each worker (gw0, gw1, ...) gets a PostgreSQL database of its own
 # beside the configured one, created when missing; the configured one is used as it is

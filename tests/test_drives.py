@@ -18,7 +18,6 @@ from tests.drive_support import (
     make_drive,
     make_payment,
     make_pledge,
-    make_world,
     page_text,
     public_pledge,
     recomputed_totals,
@@ -44,27 +43,6 @@ from tracker.money.services import add_rate
 from tracker.status import TransitionNotAllowed
 
 PAGE = f"/drives/{DRIVE_SLUG}"
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def drive(world):
-    return make_drive(world)
-
-
-@pytest.fixture
-def lead(world):
-    return make_user(Role.LEAD, email="lead@example.org", campaigns=[world.campaign])
-
-
-@pytest.fixture
-def as_lead(client, lead):
-    login(client, lead)
-    return client
 
 
 def pledge_form(**overrides: Any) -> dict[str, Any]:

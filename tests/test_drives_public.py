@@ -16,7 +16,6 @@ from tests.drive_support import (
     make_drive,
     make_payment,
     make_pledge,
-    make_world,
     page_text,
     public_pledge,
     stored_totals,
@@ -29,16 +28,6 @@ from tracker.drives.models import DriveStatus, Pledge, PledgeSource, PledgeStatu
 from tracker.extensions import db
 
 PUBLIC = f"/d/{DRIVE_SLUG}"
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def drive(world):
-    return make_drive(world)
 
 
 def pledge_form(**overrides: Any) -> dict[str, Any]:

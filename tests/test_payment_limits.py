@@ -12,10 +12,8 @@ import pytest
 from tests.auth_support import login, make_user
 from tests.drive_support import (
     DRIVE_SLUG,
-    make_drive,
     make_payment,
     make_pledge,
-    make_world,
     page_text,
     stored_totals,
 )
@@ -28,16 +26,6 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 
 PAGE = f"/drives/{DRIVE_SLUG}"
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def drive(world):
-    return make_drive(world)
 
 
 @pytest.fixture

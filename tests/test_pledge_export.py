@@ -18,7 +18,6 @@ from tests.drive_support import (
     make_drive,
     make_payment,
     make_pledge,
-    make_world,
     page_text,
 )
 from tracker.auth.models import Role
@@ -29,11 +28,6 @@ from tracker.extensions import db
 HEADER = ["date", "name", "email", "amount", "currency", "reference", "paid_amount",
           "paid_currency", "paid_on", "paid_method", "status", "anonymous", "paid_total",
           "drive_amount", "drive_currency", "drive_rate", "drive_rate_on", "channel", "note"]
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
 
 
 @pytest.fixture
@@ -49,11 +43,6 @@ def drive(world):
     make_pledge(drive, amount="1000", currency="USD", name="@dana", pledged_on=date(2026, 3, 11),
                 note="@ops check the transfer")
     return drive
-
-
-@pytest.fixture
-def lead(world):
-    return make_user(Role.LEAD, email="lead@example.org", campaigns=[world.campaign])
 
 
 def export_cli(runner, path: Path):

@@ -17,12 +17,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import event, select, update
 
-from tests.auth_support import login, make_user
+from tests.auth_support import make_user
 from tests.drive_support import (
     DRIVE_SLUG,
     make_drive,
     make_pledge,
-    make_world,
     page_text,
     stored_totals,
 )
@@ -52,27 +51,6 @@ GOOD_ROWS = (
     "\n"
 )
 GOOD_FILE = HEADER + GOOD_ROWS
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def drive(world):
-    return make_drive(world)
-
-
-@pytest.fixture
-def lead(world):
-    return make_user(Role.LEAD, email="lead@example.org", campaigns=[world.campaign])
-
-
-@pytest.fixture
-def as_lead(client, lead):
-    login(client, lead)
-    return client
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "pledges.csv") -> Path:

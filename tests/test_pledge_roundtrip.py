@@ -18,20 +18,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.auth_support import login, make_user
 from tests.drive_support import (
     DRIVE_SLUG,
     make_drive,
     make_payment,
     make_pledge,
-    make_world,
     page_text,
     recomputed_totals,
     stored_totals,
 )
 from tests.factories import count_rows
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import Role
 from tracker.drives import services
 from tracker.drives.models import Channel, Payment, Pledge, PledgeStatus
 from tracker.extensions import db
@@ -41,27 +38,6 @@ from tracker.money.services import add_rate
 
 HEADER = ("date,name,email,amount,currency,reference,paid_amount,paid_currency,paid_on,"
           "paid_method,status\n")
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def drive(world):
-    return make_drive(world)
-
-
-@pytest.fixture
-def lead(world):
-    return make_user(Role.LEAD, email="lead@example.org", campaigns=[world.campaign])
-
-
-@pytest.fixture
-def as_lead(client, lead):
-    login(client, lead)
-    return client
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "pledges.csv") -> Path:

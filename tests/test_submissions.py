@@ -12,45 +12,21 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.auth_support import login, make_user
+from tests.auth_support import login
 from tests.drive_support import (
     DRIVE_SLUG,
-    make_drive,
     make_pledge,
-    make_world,
     page_text,
     stored_totals,
 )
 from tests.factories import count_rows
 from tracker import submissions
-from tracker.auth.models import Role
 from tracker.drives.models import Payment, Pledge
 from tracker.extensions import db
 from tracker.submissions import Submission
 
 PAGE = f"/drives/{DRIVE_SLUG}"
 ALREADY = "This was already saved: nothing new was added."
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def drive(world):
-    return make_drive(world)
-
-
-@pytest.fixture
-def lead(world):
-    return make_user(Role.LEAD, email="lead@example.org", campaigns=[world.campaign])
-
-
-@pytest.fixture
-def as_lead(client, lead):
-    login(client, lead)
-    return client
 
 
 def key_in(html: str) -> str:
