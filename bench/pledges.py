@@ -228,6 +228,7 @@ def _settle(pledge: dict[str, Any], payments: list[dict[str, Any]]) -> None:
     unconverted = any(p["pledge_amount_minor"] is None for p in payments)
     if view.status in PAYMENT_DRIVEN:
         # A row as a stand-in for the Pledge: the rule reads only these attributes.
+        # Type check: a row stands in for the Pledge (the rule reads only these).
         view.status = drives.status_from_payments(view)  # type: ignore[arg-type]
     pledge["paid_minor"] = view.paid_minor
     pledge["status"] = view.status

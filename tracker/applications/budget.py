@@ -100,7 +100,7 @@ def _cost(data: BudgetLineInput) -> tuple[Money, Money]:
     if quantity > MAX_QUANTITY:
         raise DomainError(_("This quantity is implausibly large; check the digits."),
                           field="quantity")
-    if -quantity.as_tuple().exponent > 3:  # type: ignore[operator]
+    if -int(quantity.as_tuple().exponent) > 3:
         raise DomainError(_("Use at most three decimal places for the quantity."),
                           field="quantity")
     unit_cost = checked_money(data.unit_cost, data.currency, field="unit_cost", allow_zero=True)

@@ -135,13 +135,14 @@ class BudgetLineForm(FlaskForm):
             if not row.source.data and row.amount.data is None:
                 continue
             shares.append(ShareInput(
+                # Type check: the form validated the amount as required.
                 source=row.source.data or "", amount=row.amount.data,  # type: ignore[arg-type]
                 drive_id=_id_or_none(row.drive_id.data), grant_id=_id_or_none(row.grant_id.data),
                 partner_org_id=_id_or_none(row.partner_org_id.data), note=row.note.data or ""))
         return BudgetLineInput(
             year=int(self.year.data), donor_category=self.donor_category.data,
             quantity=self.quantity.data or Decimal(0),
-            unit_cost=self.unit_cost.data,  # type: ignore[arg-type]  # InputRequired
+            unit_cost=self.unit_cost.number,
             currency=self.currency.data, description_en=self.description_en.data or "",
             description_ru=self.description_ru.data or "", unit=BudgetUnit(self.unit.data),
             partner_org_id=_id_or_none(self.partner_org_id.data),

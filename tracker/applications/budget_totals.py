@@ -140,6 +140,7 @@ def budget_totals(application: Application, language: str | None = None) -> Budg
     sources.sort(key=lambda item: (order.index(item.source), item.name.casefold()))
     by_source = {source: by_source[source] for source in order if source in by_source}
 
+    # Type check: every rate here comes from one lookup that found it.
     rates = [RateShown(base, currency, rate, on, source)  # type: ignore[arg-type]
              for base, rate, on, source in
              db.session.execute(

@@ -115,6 +115,7 @@ def all_collisions(deadline_from: date | None = None) -> list[Collision]:
     )
     grouped: dict[int, list[Application]] = {}
     for application in applications:
+        # Type check: only applications to a call collide, so call_id is set.
         grouped.setdefault(application.call_id, []).append(application)  # type: ignore[arg-type]
     collisions = [Collision(group[0].call, group) for group in grouped.values()]  # type: ignore[arg-type]
     return sorted(collisions, key=lambda collision: (collision.call.deadline, collision.call.id))

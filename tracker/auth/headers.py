@@ -32,6 +32,7 @@ def frameable(view: View | None = None, *, ancestors: str = "*") -> Any:
     """
 
     def mark(function: View) -> View:
+        # Type check: a marker attribute on the view function.
         function.tracker_frame_ancestors = ancestors  # type: ignore[attr-defined]
         return function
 

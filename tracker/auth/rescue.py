@@ -210,6 +210,7 @@ def _wrap_formdata_with_rescue() -> None:
         return original(self, form, formdata)
 
     if not getattr(original, "tracker_rescue", False):
+        # Type check: a marker attribute on the wrapped function.
         wrap_formdata.tracker_rescue = True  # type: ignore[attr-defined]
         FlaskForm.Meta.wrap_formdata = wrap_formdata
 

@@ -52,6 +52,7 @@ def _current_user() -> User | AnonymousUser:
     return g.get("auth_user", ANONYMOUS)
 
 
+# Type check: a LocalProxy stands for the user or the anonymous visitor.
 current_user: User | AnonymousUser = LocalProxy(_current_user)  # type: ignore[assignment]
 
 
@@ -78,7 +79,7 @@ def current_session() -> UserSession | None:
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view as open to anonymous visitors (the public drive pages)."""
-    view.tracker_public = True  # type: ignore[attr-defined]
+    view.tracker_public = True  # type: ignore[attr-defined]  # a LocalProxy stands for the user
     return view
 
 

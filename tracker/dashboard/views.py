@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from tracker.applications.services import all_collisions, upcoming_deadlines
-from tracker.auth.sessions import current_user
+from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
@@ -44,7 +44,7 @@ def set_reporting_currency():
     if not form.validate_on_submit():
         return _render(form, 422)
     outcome = commit(lambda: services.set_reporting_currency(
-        current_user, form.currency.data))  # type: ignore[arg-type]
+        signed_in_user(), form.currency.data))
     if outcome.refused:
         flash(outcome.message, "danger")
         return redirect(url_for("dashboard.index"))

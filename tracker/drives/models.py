@@ -354,6 +354,7 @@ class Pledge(Base):
     def outstanding(self) -> Money:
         """What is still to be paid, in the pledge's currency (never below zero)."""
         return Money.from_minor(max(0, self.amount_minor - self.paid_minor),
+                                # Type check: amount_minor is never NULL.
                                 self.currency)  # type: ignore[return-value]
 
     @property

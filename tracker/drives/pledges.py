@@ -83,6 +83,7 @@ def unpaid_in_drive_currency(pledge: Pledge, payments_unconverted: bool) -> int 
     rest = Money.from_minor(unpaid, pledge.currency)
     with localcontext() as ctx:
         ctx.prec = 50
+        # Type check: the caller has checked that the pledge has a rate.
         return Money.rounded(rest.amount * pledge.drive_rate,  # type: ignore[union-attr]
                              pledge.drive_amount_currency).minor
 

@@ -48,8 +48,8 @@ class TotalsChange:
 
 def _totals(drive: Drive) -> tuple[Money, Money]:
     row = compute_drive_totals(drive.id)
-    return (Money.from_minor(row.received_minor, drive.currency),  # type: ignore[return-value]
-            Money.from_minor(row.pledged_minor, drive.currency))
+    return (Money.stored(row.received_minor, drive.currency),
+            Money.stored(row.pledged_minor, drive.currency))
 
 
 def _what_if(drive: Drive, change: Callable[[], Any]) -> TotalsChange:

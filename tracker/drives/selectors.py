@@ -146,6 +146,7 @@ def figures_of(drive: Drive, totals: DriveTotals | None) -> DriveFigures:
     days_left = (drive.ends_on - today()).days if drive.ends_on else None
     return DriveFigures(
         goal=drive.goal,
+        # Type check: `same` is true only when the totals exist.
         received=totals.received if same else zero,  # type: ignore[union-attr]
         pledged=totals.pledged if same else zero,  # type: ignore[union-attr]
         supporters=totals.supporters if totals else 0,

@@ -380,6 +380,7 @@ class RateBook:
         return book
 
     def _read(self, query: object) -> None:
+        # Type check: the query is built up by conditions; mypy loses its type.
         rows = db.session.execute(query.order_by(  # type: ignore[attr-defined]
             ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date))
         for base, quote, on, rate, source in rows:

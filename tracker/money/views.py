@@ -39,6 +39,7 @@ SAMPLE_CSV = (
 @bp.app_template_global("stored_path")
 def stored_path(base: str, quote: str, on: object, rate: Decimal | None) -> object:
     """The pivot legs behind a record's stored rate, for templates (None if direct)."""
+    # Type check: a template global passes the values it holds.
     return services.stored_path(base, quote, on, rate)  # type: ignore[arg-type]
 
 

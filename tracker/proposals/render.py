@@ -96,6 +96,7 @@ class _Checkpoint(logging.Filter):
             return False
         budget.check_time()
         if record.msg.startswith("Step 5 - Creating layout - Page") and record.args:
+            # Type check: WeasyPrint's log records carry untyped arguments.
             budget.check_pages(int(record.args[0]))  # type: ignore[index, call-overload]
         return False  # checked, not logged: nobody needs a line per page
 

@@ -104,6 +104,7 @@ class FilePledge:
         view = SimpleNamespace(amount_minor=self.amount_minor, paid_minor=total.money.minor)
         status = self.status or PledgeStatus.PLEDGED
         if status in PAYMENT_DRIVEN:
+            # Type check: a row stands in for the Pledge (the rule reads only these).
             status = status_from_payments(view)  # type: ignore[arg-type]
         return total.money.minor, status, total.unconverted > 0
 
@@ -114,6 +115,7 @@ class FilePledge:
                                drive_amount_minor=self.drive_minor,
                                drive_amount_currency=self.drive_currency)
         return Settlement(reference, paid, status,
+                          # Type check: a row stands in for the Pledge (the rule reads only these).
                           unpaid_in_drive_currency(view, unconverted))  # type: ignore[arg-type]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, select, update
 
 from tracker.auth.models import User
 from tracker.bulk import BulkWriter
-from tracker.db import utcnow
+from tracker.db import table_of, utcnow
 from tracker.drives.imports.paid import CheckedPayment, Settlement
 from tracker.drives.imports.rows import CheckedPledge, Progress
 from tracker.drives.models import Channel, Drive, Payment, Pledge, PledgeSource
@@ -31,6 +31,7 @@ def _defaults(table: Table, given: dict[str, Any], varying: Iterable[str]) -> No
         if (column.name not in given and column.name not in varying
                 and not column.primary_key and column.default is not None):
             default = column.default
+            # Type check: SQLAlchemy types column defaults loosely; here they are values.
             given[column.name] = (default.arg(None) if default.is_callable  # type: ignore[attr-defined]
                                   else default.arg)  # type: ignore[attr-defined]
 
@@ -58,8 +59,10 @@ class PledgeWriter:
             "drive_amount_currency": drive.currency, "version": 1,
             "created_at": now, "updated_at": now,
         }
+        # Type check: SQLAlchemy types column defaults loosely; here they are values.
         _defaults(table, given, VARYING)  # type: ignore[arg-type]
         connection = db.session.connection(bind_arguments={"mapper": Pledge})
+        # Type check: SQLAlchemy types column defaults loosely; here they are values.
         self.writer = BulkWriter(connection, table, [*given, *VARYING],  # type: ignore[arg-type]
                                  on_written=progress)
         self.template = [self.writer.bind(name)(value) for name, value in given.items()]
@@ -112,7 +115,7 @@ def write_payments(drive: Drive, by: User | None, channel: Channel,
                 Pledge.drive_id == drive.id,
                 Pledge.external_reference.in_(references[start:start + REFERENCES_PER_QUERY]))))
     now = utcnow()
-    table: Table = Payment.__table__  # type: ignore[assignment]
+    table = table_of(Payment)
     given: dict[str, Any] = {
         "reference": "", "note": "", "logged_by_id": by.id if by is not None else None,
         "drive_amount_currency": drive.currency, "created_at": now, "updated_at": now,
@@ -131,7 +134,7 @@ def write_payments(drive: Drive, by: User | None, channel: Channel,
                 p.pledge_currency, as_rate(p.pledge_rate), as_date(p.pledge_rate_on),
                 p.drive_minor, as_rate(p.drive_rate), as_date(p.drive_rate_on),
             ])
-    pledges: Table = Pledge.__table__  # type: ignore[assignment]
+    pledges = table_of(Pledge)
     rows = [{"b_id": ids[s.reference], "b_paid": s.paid_minor, "b_status": s.status,
              "b_unpaid": s.unpaid_drive_minor} for s in settled]
     if rows:

@@ -20,7 +20,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from tracker.auth.permissions import Action
-from tracker.auth.sessions import current_user
+from tracker.auth.sessions import signed_in_user
 from tracker.csvfiles import excel_dialect, size_label
 from tracker.drives import exports, imports, services
 from tracker.drives.forms import ConfirmImportForm, PledgeImportForm
@@ -79,7 +79,7 @@ def import_pledges(slug: str):
     def check_and_keep() -> PledgeUpload:
         imports.check_pledge_file(drive, content, filename, form.mapping())
         return imports.store_upload(drive, content, filename, form.mapping(),
-                                    by=current_user)  # type: ignore[arg-type]
+                                    by=signed_in_user())
 
     outcome = commit(check_and_keep)
     if outcome.refused:
@@ -119,7 +119,7 @@ def confirm_import(slug: str, upload_id: int):
     if not form.validate():
         return _render_preview(drive, upload, form, status=422)
     outcome = commit_once(form, "pledge_import", lambda: imports.confirm_upload(
-        upload, by=current_user, channel=form.channel_value()),  # type: ignore[arg-type]
+        upload, by=signed_in_user(), channel=form.channel_value()),
         lambda _result: url_for("drives.show", slug=slug, _anchor="pledges"))
     if outcome.repeated:
         return outcome.redirect()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action
-from tracker.auth.sessions import current_user
+from tracker.auth.sessions import signed_in_user
 from tracker.drives import services
 from tracker.drives.forms import PaymentForm, PledgeForm, PledgeStatusForm
 from tracker.drives.models import Drive, Pledge
@@ -54,7 +54,7 @@ def new_pledge(slug: str):
         return _render_form(drive, form, status=422)
     done = commit_once(form, "pledge",
                        lambda: services.log_pledge(drive, form.to_input(),
-                                                   by=current_user),  # type: ignore[arg-type]
+                                                   by=signed_in_user()),
                        lambda _pledge: url_for("drives.show", slug=slug, _anchor="pledges"))
     if done.repeated:
         return done.redirect()
@@ -157,7 +157,7 @@ def record_payment(slug: str, pledge_id: int):
     done = commit_once(
         form, "payment",
         lambda: services.record_payment(pledge, form.to_input(),
-                                        by=current_user),  # type: ignore[arg-type]
+                                        by=signed_in_user()),
         lambda _payment: url_for("drives.pledge", slug=slug, pledge_id=pledge_id,
                                  _anchor="payments"))
     if done.repeated:
