@@ -46,8 +46,8 @@ from tracker.money.conversion import convert, storable_rate
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetLine, BudgetUnit, FundingTarget
+from tracker.targets.services import line_total
 
-MAX_QUANTITY = Decimal("1000000")
 MAX_DESCRIPTION_LENGTH = 300
 MAX_JUSTIFICATION_LENGTH = 5_000
 MAX_SHARE_NOTE_LENGTH = 200
@@ -94,19 +94,8 @@ def _money(value: Money) -> str:
 
 
 def _cost(data: BudgetLineInput) -> tuple[Money, Money]:
-    quantity = data.quantity
-    if quantity is None or not quantity.is_finite() or quantity <= 0:
-        raise DomainError(_("The quantity must be greater than zero."), field="quantity")
-    if quantity > MAX_QUANTITY:
-        raise DomainError(_("This quantity is implausibly large; check the digits."),
-                          field="quantity")
-    if -int(quantity.as_tuple().exponent) > 3:
-        raise DomainError(_("Use at most three decimal places for the quantity."),
-                          field="quantity")
-    unit_cost = checked_money(data.unit_cost, data.currency, field="unit_cost", allow_zero=True)
-    cost = Money.rounded(quantity * unit_cost.amount, data.currency)
-    checked_money(cost.amount, data.currency, field="unit_cost", allow_zero=True)
-    return unit_cost, cost
+    """The line's unit cost and cost, by the campaign budget's own rule."""
+    return line_total(data.quantity, data.unit_cost, data.currency)
 
 
 def _check_share(application: Application, share: ShareInput, currency: str) -> Money:

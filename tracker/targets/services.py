@@ -95,19 +95,24 @@ def delete_target(target: FundingTarget) -> None:
     db.session.flush()
 
 
-def _line_total(data: BudgetLineInput, currency: str) -> tuple[Money, Money]:
-    if data.quantity <= 0:
+def line_total(quantity: Decimal | None, unit_cost_typed: Decimal | None,
+               currency: str) -> tuple[Money, Money]:
+    """(unit cost, quantity × unit cost) of a budget line, or the DomainError that refuses it.
+
+    The one rule for any budget line: a campaign target's and an application's.
+    """
+    if quantity is None or not quantity.is_finite() or quantity <= 0:
         raise DomainError(_("The quantity must be greater than zero."), field="quantity")
-    if data.quantity > MAX_QUANTITY:
+    if quantity > MAX_QUANTITY:
         raise DomainError(_("This quantity is implausibly large; check the digits."),
                           field="quantity")
-    if -int(data.quantity.as_tuple().exponent) > 3:
+    if -int(quantity.as_tuple().exponent) > 3:
         raise DomainError(_("Use at most three decimal places for the quantity."),
                           field="quantity")
-    if data.unit_cost < 0:
+    if unit_cost_typed is not None and unit_cost_typed < 0:
         raise DomainError(_("The unit cost cannot be negative."), field="unit_cost")
-    unit_cost = checked_money(data.unit_cost, currency, field="unit_cost", allow_zero=True)
-    total = Money.rounded(data.quantity * unit_cost.amount, currency)
+    unit_cost = checked_money(unit_cost_typed, currency, field="unit_cost", allow_zero=True)
+    total = Money.rounded(quantity * unit_cost.amount, currency)
     problem = amount_problem(total.amount, currency, allow_zero=True)
     if problem:
         raise DomainError(problem, field="unit_cost")
@@ -137,7 +142,7 @@ def _apply_line(line: BudgetLine, data: BudgetLineInput, currency: str) -> None:
     partner_id = data.partner_org_id
     if partner_id is not None and db.session.get(Organization, partner_id) is None:
         raise DomainError(_("Choose a partner organisation."), field="partner_org_id")
-    unit_cost, total = _line_total(data, currency)
+    unit_cost, total = line_total(data.quantity, data.unit_cost, currency)
     line.category = data.category
     line.description_en, line.description_ru = description_en, description_ru
     line.quantity = data.quantity
