@@ -20,6 +20,11 @@ class AuditAction(LabeledEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    # Reading personal data leaves a trace too (who looked at or exported a supporter's contact
+    # details), and erasing a supporter on request is recorded without the erased values.
+    VIEW = "view"
+    EXPORT = "export"
+    ERASE = "erase"
 
     @classmethod
     def labels(cls):
@@ -27,6 +32,9 @@ class AuditAction(LabeledEnum):
             cls.CREATE: _l("Created"),
             cls.UPDATE: _l("Changed"),
             cls.DELETE: _l("Deleted"),
+            cls.VIEW: _l("Viewed personal data"),
+            cls.EXPORT: _l("Exported personal data"),
+            cls.ERASE: _l("Erased personal data"),
         }
 
 
