@@ -51,6 +51,11 @@ PG_URL = (make_url(CONFIGURED_PG_URL).set(
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 TEST_SECRET = "test-secret-key-" + "x" * 32
+# What production requires besides its key (config.py), for test apps with ENV "production"
+# on the test database; the limits still count in memory, so no Redis is needed.
+PRODUCTION_SETTINGS = {"ALLOW_SQLITE_IN_PRODUCTION": True, "REDIS_URL": "redis://redis.invalid/0",
+                       "RATELIMIT_STORAGE_URI": "memory://",
+                       "BASE_URL": "https://tracker.example.org"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -226,6 +231,7 @@ def make_test_app(database_url: str, **settings: Any) -> Flask:
         "ENV": "testing",
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
+        "BASE_URL": "http://localhost",  # the test client's host, so links can be followed
         **settings,
     })
     app.test_client_class = Client

@@ -10,7 +10,7 @@ from flask import g
 from sqlalchemy import select
 
 from tests.auth_support import TEST_PASSWORD, login, login_with_password, logout, make_user
-from tests.conftest import TEST_SECRET
+from tests.conftest import PRODUCTION_SETTINGS, TEST_SECRET
 from tests.factories import count_rows
 from tracker import create_app
 from tracker.auth.models import Role, SessionEnd, UserSession
@@ -314,7 +314,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
 
 def test_session_cookie_is_secure_in_production(database_url):
     app = create_app({"ENV": "production", "DATABASE_URL": database_url,
-                      "SECRET_KEY": TEST_SECRET})
+                      "SECRET_KEY": TEST_SECRET,
+                      **PRODUCTION_SETTINGS})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     with app.app_context():
         response = app.test_client().get("/login")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.auth_support import login, make_user
-from tests.conftest import TEST_SECRET
+from tests.conftest import PRODUCTION_SETTINGS, TEST_SECRET
 from tracker import create_app
 from tracker.auth.headers import frameable
 from tracker.extensions import db
@@ -56,7 +56,8 @@ def test_pages_carry_no_inline_script_or_style(client):
 
 def test_hsts_is_sent_in_production(database_url):
     app = create_app({"ENV": "production", "DATABASE_URL": database_url,
-                      "SECRET_KEY": TEST_SECRET})
+                      "SECRET_KEY": TEST_SECRET,
+                      **PRODUCTION_SETTINGS})
     with app.app_context():
         response = app.test_client().get("/healthz")
         db.session.remove()

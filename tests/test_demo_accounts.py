@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import TEST_SECRET, Client
+from tests.conftest import PRODUCTION_SETTINGS, TEST_SECRET, Client
 from tests.factories import make_org
 from tracker import create_app
 from tracker.auth.models import Role, User
@@ -31,8 +31,9 @@ def account_count() -> int:
 
 def app_in(env: str, database_url: str, **settings) -> Flask:
     """Another app on the test database, in the given ENV (the `app` fixture's is 'testing')."""
+    production = PRODUCTION_SETTINGS if env == "production" else {}
     other = create_app({"TESTING": True, "ENV": env, "DATABASE_URL": database_url,
-                        "SECRET_KEY": TEST_SECRET, **settings})
+                        "SECRET_KEY": TEST_SECRET, **production, **settings})
     other.test_client_class = Client
     return other
 

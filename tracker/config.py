@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import click
 from flask import Flask
 
 DEFAULT_SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
 # The password of the demo accounts `seed-demo` creates; the Makefile prints it (keep in step).
 DEVELOPMENT_DEMO_PASSWORD = "demo-password-2026"
+# Where `flask run` (make run) serves: the base of absolute links outside production.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
-class ConfigurationError(RuntimeError):
-    """The app cannot start safely with the configuration it was given."""
+class ConfigurationError(click.ClickException, RuntimeError):
+    """The app cannot start safely with the configuration it was given.
+
+    A ClickException too, so that `flask --app tracker <command>` prints the message as
+    "Error: ..." instead of a traceback; gunicorn and tests see a plain exception.
+    """
 
 
 class Defaults:
@@ -45,7 +53,16 @@ class Defaults:
     SESSION_ABSOLUTE_HOURS = 12
     INVITE_VALID_DAYS = 7
     LOGIN_FAILURE_LIMIT = "5/minute"  # per account and per client address; failures only
-    REDIS_URL: str | None = None  # shared rate-limit storage when several workers run
+    REDIS_URL: str | None = None  # shared rate-limit storage; required in production
+    # Production refuses SQLite (one writer, one machine) unless a one-machine install says so.
+    ALLOW_SQLITE_IN_PRODUCTION = False
+    # Scheme, host (and port, and path if served under one) of every absolute link: share
+    # links, invitations, calendar feeds, later e-mails (tracker/urls.py). Never taken from
+    # the request's Host header, which any client may forge. Required in production; None
+    # elsewhere means DEVELOPMENT_BASE_URL. Flask's own SERVER_NAME is left unset: it would
+    # still take the scheme from the request, and before Flask 3.1 it made requests for any
+    # other host (a health check on 127.0.0.1) answer 404.
+    BASE_URL: str | None = None
     RATELIMIT_KEY_PREFIX = "tracker"
     # The demo accounts' shared password: set in the development configuration only (see
     # load below), so that no other configuration can get accounts with a published password.
@@ -74,15 +91,58 @@ def load(app: Flask, test_config: dict | None) -> None:
         # Flask-Limiter's memory storage is per process: Redis lets several workers share counts.
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 
+    if production:
+        _require_production_services(app)
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
+    app.config["BASE_URL"] = _base_url(app.config["BASE_URL"], production)
 
 
 def _set_demo_password(app: Flask) -> None:
     """DEMO_PASSWORD is the published demo password in development and None in every other ENV."""
     development = app.config["ENV"] == "development"
     app.config["DEMO_PASSWORD"] = DEVELOPMENT_DEMO_PASSWORD if development else None
+
+
+def _require_production_services(app: Flask) -> None:
+    """Production runs on PostgreSQL (or an explicitly allowed SQLite) and counts in Redis."""
+    config = app.config
+    url = config["DATABASE_URL"] or ""
+    if (not url or url.startswith("sqlite")) and not config["ALLOW_SQLITE_IN_PRODUCTION"]:
+        raise ConfigurationError(
+            "TRACKER_DATABASE_URL must name a PostgreSQL database in production, e.g. "
+            "postgresql+psycopg://tracker@db.example/tracker: SQLite takes one writer at a "
+            "time on one machine. A one-machine install that accepts this sets "
+            "TRACKER_ALLOW_SQLITE_IN_PRODUCTION=1."
+        )
+    if not config["REDIS_URL"]:
+        raise ConfigurationError(
+            "TRACKER_REDIS_URL must be set in production, e.g. redis://127.0.0.1:6379/0: "
+            "without it each worker process counts login attempts on its own."
+        )
+
+
+def _base_url(value: str | None, production: bool) -> str:
+    """The checked BASE_URL without a trailing slash; the local server's outside production."""
+    if not value:
+        if production:
+            raise ConfigurationError(
+                "TRACKER_BASE_URL must be set in production to the address users open, e.g. "
+                "https://tracker.example.org: every absolute link (share links, invitations) "
+                "is built from it, never from the request's Host header."
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(value)
+    schemes = ("https",) if production else ("http", "https")
+    if (parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment
+            or "@" in parts.netloc):
+        raise ConfigurationError(
+            f"TRACKER_BASE_URL must be an address like https://tracker.example.org (an "
+            f"optional port and path, no query){' over HTTPS in production' * production}; "
+            f"got {value!r}."
+        )
+    return value.rstrip("/")
 
 
 def _default_sqlite_url(app: Flask) -> str:

@@ -29,7 +29,3 @@ def init_auth(app: Flask) -> None:
         return can(current_user, action, campaign)
 
     app.jinja_env.globals["can"] = can_in_template
-    if app.config["ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
-        app.logger.warning(
-            "TRACKER_REDIS_URL is not set: login attempts are counted per worker process."
-        )
