@@ -48,7 +48,7 @@ run: system-packages install compile-translations
 	@echo "    lead@demo.tracker         campaign lead (For Nature, Chelyabinsk): Water and air quality"
 	@echo "    viewer@demo.tracker       viewer: reads everything, changes nothing"
 	@echo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	TRACKER_BASE_URL=$${TRACKER_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: system-packages install compile-translations
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker import i18n
+from tracker.urls import external_url
 from tracker.errors import NotFound
 
 ERROR_TITLES = {
@@ -56,6 +57,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=i18n.current_language,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        external_url=external_url,  # absolute links from BASE_URL, never the request's Host
     )
 
     @app.errorhandler(HTTPException)

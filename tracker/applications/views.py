@@ -21,6 +21,7 @@ from tracker.forms import apply_domain_error
 from tracker.i18n import LANGUAGES, current_language
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
+from tracker.urls import external_url
 from tracker.views import commit
 
 bp = Blueprint("applications", __name__)
@@ -302,8 +303,7 @@ def calendar_link():
     """Make the user's secret link to the deadlines feed (the previous one stops working)."""
     token = commit(lambda: services.issue_calendar_token(signed_in_user())).value
     # Shown in this response only: the database keeps the token's hash, nothing else.
-    link = url_for("applications.calendar_feed", token=token, lang=current_language(),
-                   _external=True)
+    link = external_url("applications.calendar_feed", token=token, lang=current_language())
     return _render_deadlines(new_link=link)
 
 
@@ -328,7 +328,7 @@ def calendar_feed(token: str):
         language = user.language if user.language in LANGUAGES else "en"
     body = services.deadlines_calendar(
         services.open_deadlines(utcnow().date()), language=language,
-        link=lambda a: url_for("applications.show", application_id=a.id, _external=True),
+        link=lambda a: external_url("applications.show", application_id=a.id),
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="tracker-deadlines.ics"'

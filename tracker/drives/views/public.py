@@ -21,6 +21,7 @@ from tracker.drives.views import bp
 from tracker.extensions import limiter
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once
+from tracker.urls import external_url
 
 PUBLIC_PLEDGE_LIMIT = "5 per 10 minutes"  # per client address; PUBLIC_PLEDGE_LIMIT in config wins
 THANKS_KEY = "drive_thanks"
@@ -33,7 +34,7 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
         figures=services.drive_figures(drive),
         supporters=services.public_supporters(drive),
         form=form,
-        share_url=url_for("drives.public_page", slug=drive.slug, _external=True),
+        share_url=external_url("drives.public_page", slug=drive.slug),
     ), status
 
 

@@ -1,0 +1,32 @@
+"""Absolute links (share links, invitations, calendar feeds, later e-mails): one way to build them.
+
+They are built from the configured BASE_URL (config.py), never from the request's Host
+header: any client can send any Host, and a link built from it would point a visitor,
+a cache or an e-mail's reader at another site. Relative links keep using `url_for`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from flask import current_app
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of `endpoint` (full name, e.g. 'drives.public_page') on BASE_URL.
+
+    Works inside a request and outside one (a command, a mail job); `_anchor` adds a
+    fragment, other values fill the route or become the query string, as with url_for.
+    """
+    app = current_app
+    base = urlsplit(app.config["BASE_URL"])
+    anchor = values.pop("_anchor", None)
+    app.inject_url_defaults(endpoint, values)
+    # Bound to the configured address, not to the request's environ, on purpose.
+    adapter = app.url_map.bind(base.netloc, script_name=base.path or "/",
+                               url_scheme=base.scheme)
+    url = adapter.build(endpoint, values, force_external=True)
+    if anchor is not None:
+        url += "#" + quote(str(anchor), safe="!#$&'()*+,/:;=?@~")
+    return url
