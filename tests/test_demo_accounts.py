@@ -1,4 +1,5 @@
-"""`seed-demo` adds one demo account per role, in the development configuration only."""
+"""`seed-demo` adds one demo account per role, in the development configuration only; under
+any other TRACKER_ENV demo accounts can neither log in nor keep a session."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.auth_support import TEST_PASSWORD, login_with_password, make_user
 from tests.conftest import PRODUCTION_SETTINGS, TEST_SECRET, Client
 from tests.factories import make_org
 from tracker import create_app
-from tracker.auth.models import Role, User
+from tracker.auth.demo import is_demo_email
+from tracker.auth.models import Role, SessionEnd, User, UserSession
 from tracker.auth.services import find_user_by_email
 from tracker.campaigns.services import find_campaign
 from tracker.config import DEVELOPMENT_DEMO_PASSWORD
@@ -135,3 +138,94 @@ def test_make_run_prints_the_demo_logins():
     for item in DEMO_USERS:
         assert item.email in makefile
     assert "There is no login yet" not in makefile
+
+
+# --- Production means production: demo accounts work in development only (issue 11, finding 3)
+
+HTTPS = "https://localhost"  # production's session cookie is Secure: its browser speaks HTTPS
+
+
+def post_login(other: Flask, client: Client, email: str, password: str):
+    """The login form as a person posts it to `other` (over HTTPS in production)."""
+    if other.config["ENV"] == "production":
+        return client.post("/login", data={"email": email, "password": password},
+                           base_url=HTTPS, headers={"Referer": f"{HTTPS}/login"})
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def get(other: Flask, client: Client, path: str):
+    return client.get(path, base_url=HTTPS if other.config["ENV"] == "production" else None)
+
+
+@pytest.mark.parametrize("env", ["production", "testing", "staging"])
+def test_seeded_demo_accounts_cannot_log_in_outside_development(dev_app, database_url, env):
+    assert dev_app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with running(app_in(env, database_url)) as other:
+        for item in DEMO_USERS:
+            client = other.test_client()
+            response = post_login(other, client, item.email, DEVELOPMENT_DEMO_PASSWORD)
+            assert response.status_code == 422, (env, item.email)
+            assert "Demo accounts work only in development" in response.text
+            admin_page = get(other, client, "/admin/users")
+            assert admin_page.status_code == 302
+            assert "/login" in admin_page.headers["Location"]
+
+
+def test_a_session_opened_in_development_stops_working_outside_it(dev_app, database_url):
+    assert dev_app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    client = dev_app.test_client()
+    assert post_login(dev_app, client, "admin@demo.tracker",
+                      DEVELOPMENT_DEMO_PASSWORD).status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+    with running(app_in("staging", database_url)) as staging:
+        staging_client = staging.test_client()
+        staging_client._cookies = client._cookies  # the same browser, now served by staging
+        response = staging_client.get("/admin/users")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        session = db.session.scalar(select(UserSession).where(
+            UserSession.user_id == find_user_by_email("admin@demo.tracker").id))
+        assert session.ended_at is not None and session.end_reason == SessionEnd.DISABLED
+
+
+@pytest.mark.parametrize("email", ["admin@demo.tracker", "Someone@Demo.Tracker",
+                                   "x@staff.demo.tracker"])
+def test_any_account_in_the_demo_domain_is_refused_whatever_its_password(client, email):
+    make_user(Role.ADMIN, email=email)  # the testing configuration, not development
+    response = login_with_password(client, email)
+    assert response.status_code == 422
+    assert "Demo accounts work only in development" in response.text
+    assert client.get("/admin/users").status_code == 302
+
+
+def test_an_account_with_the_published_demo_password_is_refused_outside_development(client):
+    make_user(Role.ADMIN, email="renamed-demo@eco-accord.org",
+              password=DEVELOPMENT_DEMO_PASSWORD)
+    response = login_with_password(client, "renamed-demo@eco-accord.org",
+                                   DEVELOPMENT_DEMO_PASSWORD)
+    assert response.status_code == 422
+    assert "Demo accounts work only in development" in response.text
+    assert client.get("/admin/users").status_code == 302
+
+
+def test_real_accounts_still_log_in_in_production(app, database_url):
+    make_user(Role.ADMIN, email="admin@eco-accord.org")
+    with running(app_in("production", database_url)) as production:
+        client = production.test_client()
+        response = post_login(production, client, "admin@eco-accord.org", TEST_PASSWORD)
+        assert response.status_code == 302, response.text
+        assert get(production, client, "/admin/users").status_code == 200
+
+
+def test_a_wrong_password_for_a_demo_account_reads_like_any_wrong_password(client):
+    make_user(Role.VIEWER, email="viewer@demo.tracker")
+    response = login_with_password(client, "viewer@demo.tracker", "not the password 2026")
+    assert response.status_code == 422
+    assert "Wrong e-mail address or password." in response.text
+    assert "Demo accounts" not in response.text
+
+
+def test_every_demo_account_is_in_the_reserved_demo_domain():
+    assert all(is_demo_email(item.email) for item in DEMO_USERS)
+    assert not is_demo_email("admin@demo.tracker.example.org")
+    assert not is_demo_email("demo.tracker@example.org")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
 
 from tracker.audit.hooks import acting_as
+from tracker.auth.demo import demo_session_refused, refuse_demo_login
 from tracker.auth.identity import find_user_by_email, token_digest
 from tracker.auth.models import SessionEnd, User, UserSession
 from tracker.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
@@ -59,6 +60,7 @@ def authenticate(email: str, password: str) -> User:
     matches = verify_password(user.password_hash if user else None, password)
     if user is None or not matches or not user.is_active:
         raise DomainError(_("Wrong e-mail address or password."))
+    refuse_demo_login(user, password)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -103,7 +105,7 @@ def resume_session(token: str, *, idle: timedelta, absolute: timedelta) -> Sessi
     if record.ended_at is not None:
         return SessionCheck(None, record.end_reason, ended_user_id=record.user_id)
     now = utcnow()
-    if not record.user.is_active:
+    if not record.user.is_active or demo_session_refused(record.user):
         reason = SessionEnd.DISABLED
     elif now - record.created_at >= absolute:
         reason = SessionEnd.EXPIRED
