@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker import i18n
-from tracker.urls import external_url
 from tracker.errors import NotFound
+from tracker.urls import external_url
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
