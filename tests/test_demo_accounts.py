@@ -180,7 +180,8 @@ def test_a_session_opened_in_development_stops_working_outside_it(dev_app, datab
 
     with running(app_in("staging", database_url)) as staging:
         staging_client = staging.test_client()
-        staging_client._cookies = client._cookies  # the same browser, now served by staging
+        name = staging.config["SESSION_COOKIE_NAME"]  # the same browser, now served by staging
+        staging_client.set_cookie(name, client.get_cookie(name).value)
         response = staging_client.get("/admin/users")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
         session = db.session.scalar(select(UserSession).where(

@@ -31,9 +31,11 @@ def configured(app: Flask) -> Flask:
 
 
 def forging(client) -> dict[str, str]:
-    """Copy the client's cookies to the forged host (a browser would send them there)."""
-    for cookie in list(client._cookies.values()):
-        client.set_cookie(cookie.key, cookie.value, domain="evil.example")
+    """Copy the session cookie to the forged host, as a browser sent there would hold one."""
+    name = client.application.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    client.set_cookie(name, cookie.value, domain="evil.example")
     return FORGED
 
 
