@@ -128,7 +128,8 @@ def test_the_address_ceiling_holds_across_accounts(app):
     assert succeed(known, address="192.0.2.9").status_code == 302
     logout(known)
     for n in range(address_ceiling(app)):
-        assert fail(app.test_client(), f"guess{n}@example.org", address="192.0.2.1").status_code == 422
+        response = fail(app.test_client(), f"guess{n}@example.org", address="192.0.2.1")
+        assert response.status_code == 422
     # A browser new to the account is refused at that address, even with the right password.
     sessions = db.session.query(UserSession).count()
     assert succeed(app.test_client(), address="192.0.2.1").status_code == 429

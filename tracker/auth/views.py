@@ -19,6 +19,7 @@ from flask_babel import ngettext
 
 from tracker.audit.services import history_for
 from tracker.auth import services
+from tracker.auth.devices import remember_device
 from tracker.auth.forms import (
     AccessForm,
     ChangePasswordForm,
@@ -27,7 +28,6 @@ from tracker.auth.forms import (
     LoginForm,
     SetPasswordForm,
 )
-from tracker.auth.devices import remember_device
 from tracker.auth.limits import (
     client_address,
     count_failure,
