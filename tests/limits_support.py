@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 
 import tracker.auth.limits
 from tests.auth_support import TEST_PASSWORD, login_with_password
+from tracker.extensions import limiter
 
 WRONG_PASSWORD = "a wrong guess, again"
 
@@ -49,6 +50,7 @@ class Clock:
 
 def stopped_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Stop the clock of the in-memory limits storage and of tracker/auth/limits.py."""
+    assert isinstance(limiter.storage, limits.storage.memory.MemoryStorage)
     clock = Clock(time.time())
     monkeypatch.setattr(limits.storage.memory, "time", clock)
     monkeypatch.setattr(tracker.auth.limits, "time", clock)

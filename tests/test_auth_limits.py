@@ -20,7 +20,7 @@ from tests.limits_support import fail, stopped_clock, succeed
 from tracker import create_app
 from tracker.auth.devices import COOKIE_NAME
 from tracker.auth.models import UserSession
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 # Within the minute: "in 1 minute", or in Redis whose times are whole seconds "in 59 seconds".
@@ -268,6 +268,9 @@ def redis_app(database_url: str) -> Iterator[Flask]:
             pytest.fail(f"CI=true but Redis at {TEST_REDIS_URL} cannot be reached: {error}")
         pytest.skip(f"Redis at {TEST_REDIS_URL} cannot be reached: {error}")
     prefix = f"tracker-test-{uuid.uuid4().hex}"
+    # The limiter is one object whose storage the latest app sets: the tests after these
+    # must count in memory again (and on the clock limits_support can stop).
+    memory = limiter._storage, limiter._limiter
     app = create_app({"TESTING": True, "ENV": "testing", "DATABASE_URL": database_url,
                       "SECRET_KEY": TEST_SECRET, "REDIS_URL": TEST_REDIS_URL,
                       "RATELIMIT_KEY_PREFIX": prefix})
@@ -278,6 +281,7 @@ def redis_app(database_url: str) -> Iterator[Flask]:
                 yield app
             db.engine.dispose()
     finally:
+        limiter._storage, limiter._limiter = memory
         for key in connection.scan_iter(match=f"*{prefix}*"):
             connection.delete(key)
         connection.close()
