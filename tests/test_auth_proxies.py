@@ -1,5 +1,6 @@
 """TRACKER_TRUSTED_PROXIES: behind that many proxies the client's address, scheme and host
-come from X-Forwarded-*; without it those headers are ignored, whoever sends them."""
+come from X-Forwarded-*; without it those headers are ignored, whoever sends them. Settings
+of the login limits that cannot be read stop the app at start."""
 
 from __future__ import annotations
 
@@ -126,3 +127,9 @@ def test_without_proxies_the_session_records_the_connecting_address(app):
     assert fail(app.test_client(), address="203.0.113.9").status_code == 422
     assert succeed(app.test_client(), address="203.0.113.9").status_code == 302
     assert db.session.query(UserSession).one().ip_address == "203.0.113.9"
+
+
+@pytest.mark.parametrize("setting", ["LOGIN_ACCOUNT_LIMITS", "LOGIN_ADDRESS_LIMITS"])
+def test_login_limits_that_cannot_be_read_stop_the_start(database_url, setting):
+    with pytest.raises(ConfigurationError, match=f"TRACKER_{setting}"):
+        make_test_app(database_url, **{setting: "five a minute"})

@@ -76,6 +76,8 @@ def take_failed_logins(user: User) -> FailedLoginReport | None:
 
 def alert_owner(user: User, report: FailedLoginReport) -> None:
     """The account is being guessed: tell its owner now (issue 12 sends the e-mail here)."""
+    # Called inside the refused login's own commit: queue the mail, never raise, or the
+    # guesser would get a 500 instead of the usual refusal.
     log.warning("Account %s: %d failed logins since its last login, the last from %s.",
                 user.id, report.count, report.last_address)
 

@@ -30,7 +30,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import current_app, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import format_timedelta
 from limits import RateLimitItem, parse, parse_many
 from limits.strategies import MovingWindowRateLimiter
@@ -39,6 +39,7 @@ from werkzeug.exceptions import TooManyRequests
 from tracker.auth.devices import this_device
 from tracker.auth.failures import logged_in_from
 from tracker.auth.identity import find_user_by_email, normalize_email
+from tracker.config import ConfigurationError
 from tracker.extensions import limiter
 
 
@@ -90,6 +91,17 @@ def count_failure(buckets: Sequence[Bucket]) -> None:
     for bucket in buckets:
         for item in bucket.limits:
             strategy.hit(item, bucket.key)
+
+
+def check_settings(app: Flask) -> None:
+    """Refuse to start with login limits `limits` cannot read, rather than fail at a login."""
+    for name in ("LOGIN_ACCOUNT_LIMITS", "LOGIN_ADDRESS_LIMITS"):
+        try:
+            parse_many(app.config[name])
+        except (ValueError, TypeError) as error:
+            raise ConfigurationError(
+                f"TRACKER_{name} must read like '5/minute;20/hour', not "
+                f"{app.config[name]!r}.") from error
 
 
 # --- Logging in --------------------------------------------------------------------------------
