@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config
 
@@ -27,6 +28,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address, scheme and host from the trusted proxies' X-Forwarded-*."""
+    # With no proxy trusted the headers are ignored: a client could forge them, and the
+    # login limits would then count whatever address it names.
+    hops = app.config["TRUSTED_PROXIES"]
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise config.ConfigurationError(
+            f"TRACKER_TRUSTED_PROXIES must be the number of proxies in front of the app "
+            f"(0, 1, 2, ...), not {hops!r}.")
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask application (the factory `flask --app tracker` and gunicorn call)."""
     # TRACKER_INSTANCE_PATH moves the SQLite file, the generated key and config.py
@@ -39,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     config.load(app, test_config)
+    _trust_proxies(app)
 
     from tracker.extensions import babel, csrf, db, limiter
     from tracker.i18n import select_locale

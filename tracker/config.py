@@ -52,7 +52,20 @@ class Defaults:
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     INVITE_VALID_DAYS = 7
-    LOGIN_FAILURE_LIMIT = "5/minute"  # per account and per client address; failures only
+    # Failed logins (tracker/auth/limits.py), in `limits` notation; each window lengthens
+    # the wait. Per account, counted apart for each browser that has logged in to it
+    # (the known-device cookie) and each address it logged in from in the last
+    # LOGIN_KNOWN_ADDRESS_DAYS, so a stranger's guesses never lock the owner out there.
+    LOGIN_ACCOUNT_LIMITS = "5/minute;20/hour;50/day"
+    # Per client address, across accounts: high enough for an office behind one NAT.
+    LOGIN_ADDRESS_LIMITS = "30/minute;300/hour"
+    LOGIN_KNOWN_ADDRESS_DAYS = 30
+    KNOWN_DEVICE_DAYS = 365
+    # The owner is alerted (issue 12: by e-mail) once this many fail since their last login.
+    LOGIN_FAILURE_ALERT_AT = 5
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (a hop
+    # count, Werkzeug's ProxyFix); 0: forwarded headers are ignored.
+    TRUSTED_PROXIES = 0
     REDIS_URL: str | None = None  # shared rate-limit storage; required in production
     # Production refuses SQLite (one writer, one machine) unless a one-machine install says so.
     ALLOW_SQLITE_IN_PRODUCTION = False

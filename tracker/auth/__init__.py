@@ -17,10 +17,12 @@ from flask import Flask
 
 def init_auth(app: Flask) -> None:
     """Check sessions on every request and give templates `current_user` and `can`."""
+    from tracker.auth.limits import check_settings
     from tracker.auth.permissions import can
     from tracker.auth.rescue import init_rescue
     from tracker.auth.sessions import current_user, init_sessions
 
+    check_settings(app)
     init_sessions(app)
     init_rescue(app)  # after load_user: a rescued page is shown to the logged-in user only
 

@@ -12,6 +12,7 @@ from sqlalchemy import CursorResult, select, update
 
 from tracker.audit.hooks import acting_as
 from tracker.auth.demo import demo_session_refused, refuse_demo_login
+from tracker.auth.failures import FailedLoginReport, take_failed_logins
 from tracker.auth.identity import find_user_by_email, token_digest
 from tracker.auth.models import SessionEnd, User, UserSession
 from tracker.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
@@ -38,6 +39,8 @@ class LoginResult:
     user: User
     session: UserSession
     token: str
+    # Failed logins to the account since its previous login: its owner is told of them.
+    failed_logins: FailedLoginReport | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def log_in(email: str, password: str, client: ClientInfo, *,
         if replacing is not None:
             end_session(replacing, SessionEnd.LOGOUT)
         record, token = start_session(user, client)
-    return LoginResult(user, record, token)
+    return LoginResult(user, record, token, take_failed_logins(user))
 
 
 def resume_session(token: str, *, idle: timedelta, absolute: timedelta) -> SessionCheck:

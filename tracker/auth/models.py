@@ -201,3 +201,22 @@ class RescuedForm(Base):
     target: Mapped[str] = mapped_column(String(500))
     fields: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class FailedLogins(Base):
+    """Failed logins to an account since its last successful one: what its owner is told next.
+
+    One row per account being guessed, counted up by each refused password and
+    taken away by the next successful login. Not audited: it is a security notice,
+    and the audit trail would otherwise grow with every guess.
+    """
+
+    __tablename__ = "failed_logins"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    count: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_address: Mapped[str] = mapped_column(String(45), default="")

@@ -15,9 +15,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.audit.services import history_for
 from tracker.auth import services
+from tracker.auth.devices import remember_device
 from tracker.auth.forms import (
     AccessForm,
     ChangePasswordForm,
@@ -26,7 +28,14 @@ from tracker.auth.forms import (
     LoginForm,
     SetPasswordForm,
 )
-from tracker.auth.limits import limit_failed_logins
+from tracker.auth.limits import (
+    client_address,
+    count_failure,
+    limit_failed_logins,
+    password_check_buckets,
+    seconds_to_wait,
+    wait_text,
+)
 from tracker.auth.models import SessionEnd, User
 from tracker.auth.permissions import Action, permission_required
 from tracker.auth.sessions import (
@@ -40,6 +49,7 @@ from tracker.auth.sessions import (
     signed_in_session,
     signed_in_user,
 )
+from tracker.i18n import format_timestamp
 from tracker.views import commit
 
 bp = Blueprint("auth", __name__)
@@ -47,7 +57,7 @@ bp = Blueprint("auth", __name__)
 
 def _client() -> services.ClientInfo:
     return services.ClientInfo(user_agent=request.user_agent.string or "",
-                               ip_address=request.remote_addr or "")
+                               ip_address=client_address())
 
 
 def _next_target() -> str:
@@ -76,10 +86,25 @@ def login():
     outcome = commit(lambda: services.log_in(form.email.data, form.password.data, _client(),
                                              replacing=current_session()), form)
     if outcome.refused:
+        commit(lambda: services.note_failed_login(form.email.data, client_address()))
         return render_template("auth/login.html", form=form), 422
     result = outcome.value
     begin(result.token, result.user.language)
-    return redirect(_next_target())
+    if result.failed_logins is not None:
+        flash(_failed_logins_notice(result.failed_logins), "warning")
+    return remember_device(redirect(_next_target()), result.user.id)
+
+
+def _failed_logins_notice(report: services.FailedLoginReport) -> str:
+    return ngettext(
+        "%(num)d failed attempt to log in to your account since your last login, on "
+        "%(when)s from %(address)s. If it was not you, your password held; change it if "
+        "you use it elsewhere too.",
+        "%(num)d failed attempts to log in to your account since your last login, the last "
+        "on %(when)s from %(address)s. If they were not you, your password held; change it "
+        "if you use it elsewhere too.",
+        report.count, when=format_timestamp(report.last_at),
+        address=report.last_address or "?")
 
 
 @bp.post("/logout")
@@ -147,9 +172,21 @@ def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _account_page(password_form=form, status=422)
-    if commit(lambda: services.change_password(signed_in_user(), form.current_password.data,
-                                               form.new_password.data, keep=signed_in_session()),
-              form).refused:
+    # Guesses of the current password are limited like logins: a session left open is no
+    # way to find the password out.
+    buckets = password_check_buckets(signed_in_user().id)
+    wait = seconds_to_wait(buckets)
+    if wait:
+        form.current_password.errors.append(_(
+            "Too many wrong passwords; please try again %(wait)s.", wait=wait_text(wait)))
+        page, status = _account_page(password_form=form, status=429)
+        return page, status, {"Retry-After": str(wait)}
+    outcome = commit(lambda: services.change_password(
+        signed_in_user(), form.current_password.data, form.new_password.data,
+        keep=signed_in_session()), form)
+    if outcome.refused:
+        if outcome.error is not None and outcome.error.field == "current_password":
+            count_failure(buckets)
         return _account_page(password_form=form, status=422)
     flash(_("Your password has been changed. Any other sessions of your account have ended."),
           "success")
