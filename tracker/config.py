@@ -50,6 +50,15 @@ class Defaults:
     # The demo accounts' shared password: set in the development configuration only (see
     # load below), so that no other configuration can get accounts with a published password.
     DEMO_PASSWORD: str | None = None
+    # The public pledge form (issue 11): per client address, a limit an office or a
+    # conference behind one NAT can live with (Flask-Limiter's `limits` notation); per drive,
+    # at most this many unconfirmed public pledges from the last hour, so that a flood from
+    # many addresses stops there and the organisers' list stays workable.
+    PUBLIC_PLEDGE_LIMIT = "60 per 10 minutes"
+    PUBLIC_PLEDGE_DRIVE_HOURLY = 100
+    # Unconfirmed (and rejected) public pledges older than this many days are removed by
+    # `flask --app tracker prune-unconfirmed-pledges`: contact data nobody accepted is not kept.
+    UNCONFIRMED_PLEDGE_DAYS = 30
     # Proposal PDFs (tracker/proposals): where printed ones are kept (None: instance/proposals),
     # and the limits a render is stopped at with a clear error.
     PROPOSAL_STORAGE_DIR: str | None = None

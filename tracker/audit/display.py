@@ -19,6 +19,7 @@ from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.paging import EventPage
 from tracker.audit.registry import (
     COUNTRY_SUMMARY,
+    ERASED,
     EVENT_TYPE_LABELS,
     FIELD_LABELS,
     REDACTED,
@@ -178,6 +179,8 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
         return None
     if value == REDACTED:
         return _("(hidden)")
+    if value == ERASED:
+        return _("(erased)")
     if value == "":
         return _("(empty)")
     language = current_language()
@@ -222,13 +225,38 @@ def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 
-def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
-    """Events ready to show: labels and values in the user's language, references named."""
+def personal_records(events: Iterable[AuditEvent] | EventPage) -> set[tuple[str, str]]:
+    """(record type, id) of the records whose personal data (a supporter's e-mail) these
+    events hold: what showing them shows, for the trail of who saw it."""
+    items = events.items if isinstance(events, EventPage) else events
+    found = set()
+    for event in items:
+        spec = spec_for_type(event.record_type)
+        if spec is None or not spec.personal:
+            continue
+        for name, value in (event.changes or {}).items():
+            values = value if isinstance(value, list) else [value]
+            if name in spec.personal and any(v not in (None, "", REDACTED, ERASED)
+                                             for v in values):
+                found.add((event.record_type, event.record_id))
+                break
+    return found
+
+
+def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
+             ) -> list[EventView]:
+    """Events ready to show: labels and values in the user's language, references named.
+
+    With `personal` false (a reader who may not see supporters' contact data), the values
+    of personal columns are shown as hidden and such a record is named by its number only,
+    since its summary may carry a name the supporter asked to keep off the screens.
+    """
     items = list(events.items if isinstance(events, EventPage) else events)
     references = _resolve_references(items)
     views = []
     for event in items:
         spec = spec_for_type(event.record_type)
+        hidden = frozenset() if personal or spec is None else spec.personal
         changes = event.changes or {}
         fields = []
         for name in field_order(spec, changes):
@@ -241,6 +269,8 @@ def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
                 before, after = None, value
             if event.action is not AuditAction.UPDATE and value in (None, ""):
                 continue  # a new or removed record's blank fields say nothing
+            if name in hidden:
+                before, after = (None if v in (None, "") else REDACTED for v in (before, after))
             fields.append(FieldChange(
                 name=name,
                 label=field_label(spec, name),
@@ -251,7 +281,8 @@ def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
             event=event,
             actor=actor_name(event.actor_label),
             record_label=record_type_label(event.record_type),
-            record_name=_record_name(event, spec, references),
+            record_name=(f"#{event.record_id}" if hidden
+                         else _record_name(event, spec, references)),
             fields=fields,
         ))
     return views

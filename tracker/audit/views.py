@@ -10,7 +10,8 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from tracker.audit import services
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.services import EventPage, EventView
-from tracker.auth.permissions import Action, permission_required
+from tracker.auth.permissions import Action, may_see_contacts, permission_required
+from tracker.auth.sessions import current_user
 from tracker.db import utcnow
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -66,9 +67,15 @@ def export():
 
 
 @bp.app_template_global("audit_view")
-def audit_view(events: EventPage | list[Any]) -> list[EventView]:
-    """Template helper: events ready to show (used by audit/_history.html)."""
-    return services.describe(events)
+def audit_view(events: EventPage | list[Any], personal: bool | None = None) -> list[EventView]:
+    """Template helper: events ready to show (used by audit/_history.html).
+
+    `personal`: whether the reader may see supporters' contact data in them; when the
+    page does not say, only those who may see every campaign's (the hub's staff) do.
+    """
+    if personal is None:
+        personal = may_see_contacts(current_user)
+    return services.describe(events, personal=personal)
 
 
 @bp.app_template_global("audit_page_url")

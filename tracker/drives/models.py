@@ -258,7 +258,8 @@ class Drive(Localized, Base):
 
 
 @audited(label=_l("Pledge"), parent="drive_id", summary=_pledge_summary,
-         exclude=("version", "unpaid_drive_minor"), fields={
+         exclude=("version", "unpaid_drive_minor"),
+         personal=("pledger_name", "contact_email", "message"), fields={
              "pledger_name": _l("Pledger"),
              "is_anonymous": _l("Anonymous"),
              "contact_email": _l("Contact e-mail"),
