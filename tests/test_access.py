@@ -191,6 +191,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/delete", DRIVES_OF_A),
     ("drives.delete_pledge", "POST"): Expect(
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/delete", DRIVES_OF_A),
+    ("drives.bulk_reject", "POST"): Expect(lambda w: f"/drives/{w.drive}/awaiting/reject",
+                                           DRIVES_OF_A),
     # Pledge files: importing them and exporting pledges (pledgers' e-mails are personal data)
     ("drives.import_pledges", "GET"): Expect(lambda w: f"/drives/{w.drive}/import", DRIVES_OF_A),
     ("drives.import_pledges", "POST"): Expect(lambda w: f"/drives/{w.drive}/import",

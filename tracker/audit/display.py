@@ -225,10 +225,15 @@ def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 
-def personal_records(events: Iterable[AuditEvent] | EventPage) -> set[tuple[str, str]]:
+def personal_records(events: Iterable[AuditEvent] | EventPage,
+                     fields: Iterable[str] | None = None) -> set[tuple[str, str]]:
     """(record type, id) of the records whose personal data (a supporter's e-mail) these
-    events hold: what showing them shows, for the trail of who saw it."""
+    events hold: what showing them shows, for the trail of who saw it.
+
+    `fields` narrows the personal columns looked at (e.g. to contact data, leaving names).
+    """
     items = events.items if isinstance(events, EventPage) else events
+    wanted = None if fields is None else frozenset(fields)
     found = set()
     for event in items:
         spec = spec_for_type(event.record_type)
@@ -236,7 +241,7 @@ def personal_records(events: Iterable[AuditEvent] | EventPage) -> set[tuple[str,
             continue
         for name, value in (event.changes or {}).items():
             values = value if isinstance(value, list) else [value]
-            if name in spec.personal and any(v not in (None, "", REDACTED, ERASED)
+            if name in spec.personal and (wanted is None or name in wanted) and any(v not in (None, "", REDACTED, ERASED)
                                              for v in values):
                 found.add((event.record_type, event.record_id))
                 break

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from tracker.audit.hooks import acting_as
+from tracker.audit.hooks import COMMAND_LINE, acting_as
 from tracker.auth.models import User
 from tracker.auth.permissions import Action, can
 from tracker.auth.services import find_user_by_email
@@ -183,7 +183,8 @@ def export_pledges(slug: str, output: Path, language: str) -> None:
     if extension not in (".csv", ".xlsx"):
         raise click.ClickException(_("Name the output file .csv or .xlsx."))
     # Taking supporters' e-mails out is recorded like a download (actor: Command line).
-    record_contacts_exported(drive, file=output.name)
+    with acting_as(None, COMMAND_LINE):
+        record_contacts_exported(drive, file=output.name)
     db.session.commit()
     if extension == ".xlsx":
         exports.export_xlsx(drive, str(output))

@@ -21,6 +21,10 @@ from tracker.audit.registry import event_type
 from tracker.drives.models import Drive, Pledge
 from tracker.extensions import db
 
+# What a page records a look at: a supporter's means of contact and their own words. Names
+# show on every staff page (or "Anonymous", see may_see_contacts) and are not counted.
+CONTACT_FIELDS = ("contact_email", "message")
+
 PERSONAL_DATA = event_type("personal_data", label=_l("Supporters' personal data"), fields={
     "supporters": _l("Supporters"),
     "shown_on": _l("Where"),

@@ -12,7 +12,7 @@ from tracker.auth.sessions import current_user
 from tracker.campaigns.models import Campaign
 from tracker.drives import services
 from tracker.drives.models import Drive, Pledge
-from tracker.drives.privacy import record_contacts_viewed
+from tracker.drives.privacy import CONTACT_FIELDS, record_contacts_viewed
 from tracker.errors import DomainError
 from tracker.views import commit
 
@@ -31,7 +31,7 @@ def page_arg(name: str) -> int:
 
 def pledges_in_history(history: EventPage) -> list[int]:
     """Ids of the pledges whose contact data the history's events show."""
-    return [int(record_id) for record_type, record_id in personal_records(history)
+    return [int(record_id) for record_type, record_id in personal_records(history, CONTACT_FIELDS)
             if record_type == "pledge" and record_id.isdigit()]
 
 

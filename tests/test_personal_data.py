@@ -1,0 +1,256 @@
+"""Supporters' personal data on a need-to-know basis (issue 11, findings 6 and 12).
+
+Who sees a supporter's e-mail and message (coordinators, admins, the campaign's leads),
+what everyone else sees instead, the trace every look and export leaves in the audit
+trail, and the list of public pledges awaiting confirmation: pages and a bulk reject.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.auth_support import login, make_user
+from tests.drive_support import (
+    DRIVE_SLUG,
+    make_pledge,
+    page_text,
+    public_pledge,
+    recomputed_totals,
+    stored_totals,
+)
+from tests.factories import count_rows
+from tracker.audit.models import AuditAction, AuditEvent
+from tracker.auth.models import Role
+from tracker.drives import services
+from tracker.drives.exports import export_filename
+from tracker.drives.models import Pledge, PledgeStatus
+from tracker.extensions import db
+
+DRIVE = f"/drives/{DRIVE_SLUG}"
+EMAIL = "oleg@example.org"
+QUIET_EMAIL = "quiet@example.org"
+MESSAGE = "Call me on +7 900 123 45 67"
+
+
+@pytest.fixture
+def supporters(drive):
+    """A public pledge with an e-mail and a message; a staff pledge of a supporter who asked
+    not to be named, with an e-mail."""
+    public = public_pledge(drive, name="Oleg Ivanov", contact_email=EMAIL, message=MESSAGE)
+    quiet = make_pledge(drive, amount="2500", name="Quiet Supporter", is_anonymous=True,
+                        contact_email=QUIET_EMAIL)
+    return public, quiet
+
+
+def client_as(app, role: Role, **kwargs):
+    client = app.test_client()
+    login(client, make_user(role, **kwargs))
+    return client
+
+
+def views_of_personal_data() -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_([AuditAction.VIEW, AuditAction.EXPORT])).order_by(AuditEvent.id)))
+
+
+# --- finding 6: who sees contact data ---------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.FUNDRAISER, "lead elsewhere"])
+def test_those_without_need_see_names_but_no_contact_data(app, world, supporters, role):
+    public, quiet = supporters
+    client = (client_as(app, Role.LEAD, campaigns=[world.other_campaign])
+              if role == "lead elsewhere" else client_as(app, role))
+    for url in (DRIVE, f"{DRIVE}/pledges/{public.id}", f"{DRIVE}/pledges/{quiet.id}"):
+        html = client.get(url).text
+        for secret in (EMAIL, QUIET_EMAIL, MESSAGE, "Quiet Supporter"):
+            assert secret not in html, (url, secret)
+    drive_page = page_text(client.get(DRIVE).text)
+    assert "Oleg Ivanov" in drive_page and "Anonymous" in drive_page
+    # The history sections hide the recorded values as well.
+    assert "(hidden)" in page_text(client.get(f"{DRIVE}/pledges/{quiet.id}").text)
+    # The files are refused, and nobody's looks at nothing were recorded.
+    assert client.get(f"{DRIVE}/pledges.csv").status_code == 403
+    assert client.get(f"{DRIVE}/pledges.xlsx").status_code == 403
+    assert views_of_personal_data() == []
+
+
+@pytest.mark.parametrize("role", [Role.LEAD, Role.COORDINATOR, Role.ADMIN])
+def test_the_campaigns_leads_and_the_hub_see_contacts_and_each_look_is_recorded(
+        app, world, supporters, role):
+    public, quiet = supporters
+    user = make_user(role, campaigns=[world.campaign] if role is Role.LEAD else [])
+    client = app.test_client()
+    login(client, user)
+
+    html = client.get(DRIVE).text
+    assert EMAIL in html and MESSAGE in html
+    pledge_page = client.get(f"{DRIVE}/pledges/{quiet.id}").text
+    assert QUIET_EMAIL in pledge_page and "Quiet Supporter" in pledge_page
+
+    looks = views_of_personal_data()
+    assert [(e.action, e.record_type, e.record_id, e.actor_label) for e in looks] == [
+        (AuditAction.VIEW, "personal_data", f"drive:{public.drive_id}", user.email),
+        (AuditAction.VIEW, "personal_data", f"pledge:{quiet.id}", user.email),
+    ]
+    # The drive page showed both supporters (one awaiting, one in the history), by id only.
+    assert looks[0].changes["supporters"] == 2
+    assert EMAIL not in str(looks[0].changes) and QUIET_EMAIL not in str(looks[1].changes)
+    client.get(DRIVE)
+    assert len(views_of_personal_data()) == 3  # one event per page that showed contacts
+
+
+def test_a_drive_page_without_contact_data_records_no_look(app, world, drive):
+    make_pledge(drive, name="No Address")
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    assert lead.get(DRIVE).status_code == 200
+    assert views_of_personal_data() == []
+
+
+def test_every_export_is_recorded_from_the_screen_and_the_command_line(
+        app, world, drive, supporters, runner, tmp_path):
+    lead = make_user(Role.LEAD, campaigns=[world.campaign])
+    client = app.test_client()
+    login(client, lead)
+    assert client.get(f"{DRIVE}/pledges.csv").status_code == 200
+    assert client.get(f"{DRIVE}/pledges.xlsx", buffered=True).status_code == 200
+    result = runner.invoke(args=["export-pledges", "--drive", DRIVE_SLUG,
+                                 "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    exports = [(e.action, e.actor_label, e.changes["file"], e.changes["supporters"])
+               for e in views_of_personal_data()]
+    assert exports == [
+        (AuditAction.EXPORT, lead.email, export_filename(drive, "csv"), 2),
+        (AuditAction.EXPORT, lead.email, export_filename(drive, "xlsx"), 2),
+        (AuditAction.EXPORT, "command line", "out.csv", 2),
+    ]
+
+
+def test_the_audit_screen_names_looks_and_exports(app, world, supporters):
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    lead.get(DRIVE)
+    lead.get(f"{DRIVE}/pledges.csv")
+    coordinator = client_as(app, Role.COORDINATOR)
+    page = page_text(coordinator.get("/audit/?record_type=personal_data").text)
+    assert "Viewed personal data Supporters' personal data xrf-chelyabinsk" in page
+    assert "Exported personal data Supporters' personal data xrf-chelyabinsk" in page
+    assert "Supporters 2" in page
+    # The coordinator, who may see every campaign's contacts, sees them in the trail.
+    assert EMAIL in coordinator.get("/audit/").text
+
+
+# --- finding 12: the list awaiting confirmation -----------------------------------------
+
+
+def flood(drive, count: int) -> list[Pledge]:
+    """`count` unconfirmed public pledges, as a spam run would leave them."""
+    pledges = [services.submit_public_pledge(drive, services.PublicPledgeInput(
+        amount=Decimal("100"), currency="RUB", contact_email=f"bot{n}@spam.example",
+        pledger_name=f"Bot {n}", message="x" * 200)) for n in range(count)]
+    db.session.commit()
+    return [pledge for pledge in pledges if pledge is not None]
+
+
+def awaiting_rows(html: str) -> list[str]:
+    return re.findall(r'<tr id="awaiting-(\d+)"', html)
+
+
+def test_500_unconfirmed_pledges_leave_the_drive_page_the_size_of_one_page(app, world, drive):
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    flood(drive, 30)
+    small = len(lead.get(DRIVE).data)
+    pledges = flood(drive, 470)
+    response = lead.get(DRIVE)
+    assert response.status_code == 200
+    html = response.text
+    assert len(awaiting_rows(html)) == services.AWAITING_PER_PAGE
+    assert "Pledges from the public page awaiting confirmation 500" in page_text(html)
+    # 30 awaiting or 500: the page differs by the pager's links and the count only.
+    assert len(response.data) - small < 3000, (small, len(response.data))
+    last = lead.get(f"{DRIVE}?awaiting_page=20").text
+    assert awaiting_rows(last)[-1] == str(pledges[-1].id)
+    # A page past the end, or a page that is no number, shows a page that exists.
+    assert awaiting_rows(lead.get(f"{DRIVE}?awaiting_page=999").text) == awaiting_rows(last)
+    assert lead.get(f"{DRIVE}?awaiting_page=x").status_code == 200
+
+
+def test_a_lead_rejects_the_ticked_pledges_after_confirming(app, world, drive):
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    spam = flood(drive, 4)
+    real = public_pledge(drive, name="Real Person", contact_email="real@example.org")
+    before = stored_totals(drive)
+    ticked = {"scope": "selected", "pledge_ids": [str(spam[0].id), str(spam[1].id)],
+              "page_ids": [str(p.id) for p in [*spam, real]]}
+
+    asked = lead.post(f"{DRIVE}/awaiting/reject", data=ticked)
+    assert asked.status_code == 200
+    assert "Reject 2 pledges from the public page?" in page_text(asked.text)
+    assert count_rows(Pledge) == 5 and all(
+        p.status is PledgeStatus.UNCONFIRMED for p in db.session.scalars(select(Pledge)))
+
+    done = lead.post(f"{DRIVE}/awaiting/reject", data={
+        "confirmed": "yes", "pledge_ids": [str(spam[0].id), str(spam[1].id)],
+        "reason": "Spam run"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    statuses = {p.id: (p.status, p.status_reason) for p in db.session.scalars(select(Pledge))}
+    assert statuses[spam[0].id] == (PledgeStatus.REJECTED, "Spam run")
+    assert statuses[spam[1].id] == (PledgeStatus.REJECTED, "Spam run")
+    assert statuses[real.id][0] is PledgeStatus.UNCONFIRMED
+    assert "2 pledges rejected." in page_text(lead.get(DRIVE).text)
+    assert stored_totals(drive) == before == recomputed_totals(drive)
+    # Each rejection is in its pledge's history, by the lead.
+    updates = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.record_type == "pledge", AuditEvent.action == AuditAction.UPDATE)).all()
+    assert sorted(int(e.record_id) for e in updates) == sorted([spam[0].id, spam[1].id])
+
+
+def test_all_pledges_on_the_page_are_rejected_and_stale_ones_skipped(app, world, drive):
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    spam = flood(drive, 30)
+    page = lead.get(DRIVE).text
+    on_page = awaiting_rows(page)
+    assert len(on_page) == services.AWAITING_PER_PAGE
+    services.confirm_pledge(spam[0])  # confirmed by a colleague meanwhile
+    db.session.commit()
+    response = lead.post(f"{DRIVE}/awaiting/reject",
+                         data={"confirmed": "yes", "pledge_ids": on_page}, follow_redirects=True)
+    text = page_text(response.text)
+    assert "24 pledges rejected." in text
+    assert "1 pledge was no longer awaiting confirmation and was left as it is." in text
+    assert len(awaiting_rows(response.text)) == 5
+
+
+@pytest.mark.parametrize("data", [
+    {},
+    {"scope": "selected"},
+    {"confirmed": "yes", "pledge_ids": ["abc", "0", "-1", "99999999999999999999", "2³"]},
+])
+def test_a_bulk_reject_without_pledges_is_refused_and_changes_nothing(app, world, drive, data):
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    flood(drive, 3)
+    changes = select(AuditEvent).where(AuditEvent.action != AuditAction.VIEW)
+    before = len(db.session.scalars(changes).all())
+    response = lead.post(f"{DRIVE}/awaiting/reject", data=data)
+    assert response.status_code == 422
+    assert "Select the pledges to reject." in page_text(response.text)
+    assert len(db.session.scalars(changes).all()) == before  # only the look at the list
+    assert {p.status for p in db.session.scalars(select(Pledge))} == {PledgeStatus.UNCONFIRMED}
+
+
+def test_a_bulk_reject_leaves_other_drives_pledges_alone(app, world, drive):
+    from tests.drive_support import make_drive
+
+    other = make_drive(world, slug="other-drive")
+    theirs = flood(other, 1)[0]
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    response = lead.post(f"{DRIVE}/awaiting/reject",
+                         data={"confirmed": "yes", "pledge_ids": [str(theirs.id)]},
+                         follow_redirects=True)
+    assert "0 pledges rejected." in page_text(response.text)
+    db.session.expire_all()
+    assert db.session.get(Pledge, theirs.id).status is PledgeStatus.UNCONFIRMED
