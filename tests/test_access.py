@@ -153,6 +153,11 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),
     ("audit.export", "GET"): Expect(at("/audit/export.csv"), HUB_STAFF),
+    # A supporter's data: looking it up, giving it out, erasing it (the hub's job)
+    ("supporters.index", "GET"): Expect(at("/supporters/?email=anna%40example.org"), HUB_STAFF),
+    ("supporters.export", "GET"): Expect(at("/supporters/export.json?email=anna%40example.org"),
+                                         HUB_STAFF),
+    ("supporters.erase", "POST"): Expect(at("/supporters/erase"), HUB_STAFF),
     # Crowdfunding drives of campaign A, their pledges and payments
     ("drives.index", "GET"): Expect(at("/drives/"), SIGNED_IN),
     ("drives.show", "GET"): Expect(lambda w: f"/drives/{w.drive}", SIGNED_IN),

@@ -7,15 +7,18 @@ trail, and the list of public pledges awaiting confirmation: pages and a bulk re
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.auth_support import login, make_user
 from tests.drive_support import (
     DRIVE_SLUG,
+    make_payment,
     make_pledge,
     page_text,
     public_pledge,
@@ -25,6 +28,7 @@ from tests.drive_support import (
 from tests.factories import count_rows
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import Role
+from tracker.db import utcnow
 from tracker.drives import services
 from tracker.drives.exports import export_filename
 from tracker.drives.models import Pledge, PledgeStatus
@@ -254,3 +258,192 @@ def test_a_bulk_reject_leaves_other_drives_pledges_alone(app, world, drive):
     assert "0 pledges rejected." in page_text(response.text)
     db.session.expire_all()
     assert db.session.get(Pledge, theirs.id).status is PledgeStatus.UNCONFIRMED
+
+
+# --- a supporter's data: access and erasure ---------------------------------------------
+
+
+def new_events_since(last_id: int) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id)))
+
+
+def last_event_id() -> int:
+    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+@pytest.fixture
+def oleg(drive):
+    """Oleg's two pledges (one public, confirmed and partly paid with a note), and Anna's."""
+    public = public_pledge(drive, name="Oleg Ivanov", contact_email=EMAIL, message=MESSAGE)
+    services.confirm_pledge(public)
+    db.session.commit()
+    make_payment(public, "500")
+    payment = public.payments[0]
+    payment.note = "Oleg paid cash at the meeting"
+    db.session.commit()
+    staff = make_pledge(drive, amount="2500", name="O. Ivanov", contact_email="Oleg@Example.org",
+                        note="Met Oleg at the conference")
+    anna = make_pledge(drive, amount="700", name="Anna Petrova", contact_email="anna@example.org")
+    return public, staff, anna
+
+
+def test_a_coordinator_finds_gives_out_and_erases_a_supporters_data(app, world, drive, oleg):
+    public, staff, anna = oleg
+    coordinator = client_as(app, Role.COORDINATOR)
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    totals = stored_totals(drive)
+    start = last_event_id()
+
+    found = coordinator.get("/supporters/?email=OLEG%40example.org")
+    assert found.status_code == 200
+    text = page_text(found.text)
+    assert "2 pledges given with this address" in text
+    assert "Oleg Ivanov" in text and "O. Ivanov" in text and "Anna Petrova" not in text
+
+    download = coordinator.get("/supporters/export.json?email=oleg%40example.org")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    data = json.loads(download.data)
+    assert [p["id"] for p in data["pledges"]] == [public.id, staff.id]
+    assert data["pledges"][0]["message"] == MESSAGE
+    assert data["pledges"][0]["payments"][0]["note"] == "Oleg paid cash at the meeting"
+    assert data["pledges"][0]["amount"] == "1500.00"
+    assert [d["slug"] for d in data["drives"]] == [DRIVE_SLUG]
+    assert {(e["action"], e["record_type"]) for e in data["audit_events"]} >= {
+        ("create", "pledge"), ("update", "pledge"), ("create", "payment")}
+    assert "never changed or deleted" in data["audit_trail_note"]
+
+    looks = new_events_since(start)
+    assert [(e.action, e.record_type, e.changes["pledge_ids"]) for e in looks] == [
+        (AuditAction.VIEW, "personal_data", f"{public.id}, {staff.id}"),
+        (AuditAction.EXPORT, "personal_data", f"{public.id}, {staff.id}"),
+    ]
+    assert "oleg" not in str([(e.changes, e.summary, e.record_id) for e in looks]).lower()
+
+    # Without the tick nothing happens.
+    refused = coordinator.post("/supporters/erase", data={"email": EMAIL})
+    assert refused.status_code == 422
+    assert "Tick the box to confirm the erasure." in page_text(refused.text)
+    db.session.expire_all()
+    assert db.session.get(Pledge, public.id).contact_email == EMAIL
+
+    start = last_event_id()
+    done = coordinator.post("/supporters/erase", data={"email": EMAIL, "confirm": "y"},
+                            follow_redirects=True)
+    assert done.status_code == 200
+    assert "The supporter's data was erased from 2 pledges" in page_text(done.text)
+    db.session.expire_all()
+    for pledge_id in (public.id, staff.id):
+        pledge = db.session.get(Pledge, pledge_id)
+        assert (pledge.pledger_name, pledge.contact_email, pledge.message, pledge.note,
+                pledge.is_anonymous) == ("", "", "", "", True)
+    kept = db.session.get(Pledge, public.id)
+    assert (kept.amount_minor, kept.paid_minor, kept.status) == (150000, 50000,
+                                                                 PledgeStatus.PARTLY_PAID)
+    assert kept.payments[0].note == "" and kept.payments[0].amount_minor == 50000
+    assert db.session.get(Pledge, anna.id).contact_email == "anna@example.org"
+    assert stored_totals(drive) == totals == recomputed_totals(drive)
+
+    erasures = new_events_since(start)
+    assert [(e.action, e.record_id) for e in erasures] == [
+        (AuditAction.ERASE, str(public.id)), (AuditAction.ERASE, str(staff.id))]
+    assert erasures[0].changes == {"pledger_name": "[erased]", "contact_email": "[erased]",
+                                   "message": "[erased]", "payment_notes": "[erased]"}
+    assert "oleg" not in str([(e.changes, e.summary) for e in erasures]).lower()
+    # The trail's older rows are not rewritten, but no screen shows their values any more.
+    created = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.record_type == "pledge", AuditEvent.record_id == str(public.id),
+        AuditEvent.action == AuditAction.CREATE)).one()
+    assert created.changes["contact_email"] == EMAIL
+    for client in (lead, coordinator):
+        for url in (f"{DRIVE}/pledges/{public.id}", DRIVE, "/audit/"):
+            html = client.get(url).text
+            assert EMAIL not in html and "Oleg Ivanov" not in html, url
+    history = page_text(lead.get(f"{DRIVE}/pledges/{public.id}").text)
+    assert "Erased personal data" in history and "(erased)" in history
+    assert "Oleg Ivanov" not in page_text(app.test_client().get(f"/d/{DRIVE_SLUG}").text)
+    assert "No pledge was given with this e-mail address." in page_text(
+        coordinator.get(f"/supporters/?email={EMAIL}").text)
+
+
+@pytest.mark.parametrize("query", ["", "?email=", "?email=%00", "?email=not-an-address",
+                                   "?email=" + "a" * 300 + "%40example.org"])
+def test_a_lookup_without_a_valid_address_shows_a_message_and_records_nothing(app, oleg, query):
+    coordinator = client_as(app, Role.COORDINATOR)
+    start = last_event_id()
+    response = coordinator.get(f"/supporters/{query}")
+    assert response.status_code == (200 if query == "" else 422)
+    assert new_events_since(start) == []
+    if query:
+        assert coordinator.get(f"/supporters/export.json{query}").status_code == 422
+
+
+def test_erasing_an_unknown_address_is_refused(app, oleg):
+    coordinator = client_as(app, Role.COORDINATOR)
+    start = last_event_id()
+    response = coordinator.post("/supporters/erase",
+                                data={"email": "nobody@example.org", "confirm": "y"})
+    assert response.status_code == 422
+    assert "No pledge was given with this e-mail address." in page_text(response.text)
+    assert new_events_since(start) == []
+
+
+def test_the_commands_export_and_erase_a_supporter(app, drive, oleg, runner, tmp_path):
+    public, staff, _anna = oleg
+    target = tmp_path / "oleg.json"
+    result = runner.invoke(args=["export-supporter", EMAIL, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert [p["id"] for p in json.loads(target.read_text())["pledges"]] == [public.id, staff.id]
+    result = runner.invoke(args=["erase-supporter", EMAIL], input="n\n")
+    assert result.exit_code == 1
+    db.session.expire_all()
+    assert db.session.get(Pledge, public.id).contact_email == EMAIL
+    result = runner.invoke(args=["erase-supporter", EMAIL, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "erased from 2 pledges" in result.output
+    db.session.expire_all()
+    assert db.session.get(Pledge, staff.id).contact_email == ""
+    assert runner.invoke(args=["erase-supporter", EMAIL, "--yes"]).exit_code == 1
+    assert runner.invoke(args=["export-supporter", "not an address"]).exit_code == 1
+    actors = {e.actor_label for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_([AuditAction.EXPORT, AuditAction.ERASE])))}
+    assert actors == {"command line"}
+
+
+# --- old unconfirmed public pledges are removed ------------------------------------------
+
+
+def test_unconfirmed_public_pledges_older_than_the_setting_are_removed(app, world, drive,
+                                                                      runner):
+    old = utcnow() - timedelta(days=31)
+    waiting, rejected, confirmed, fresh = (
+        public_pledge(drive, contact_email=f"p{n}@example.org") for n in range(4))
+    services.reject_pledge(rejected, "spam")
+    services.confirm_pledge(confirmed)
+    staff = make_pledge(drive, name="Staff Pledge")
+    for pledge in (waiting, rejected, confirmed, staff):
+        pledge.created_at = old
+    db.session.commit()
+    totals = stored_totals(drive)
+
+    app.config["UNCONFIRMED_PLEDGE_DAYS"] = 60
+    result = runner.invoke(args=["prune-unconfirmed-pledges"])
+    assert result.exit_code == 0, result.output
+    assert "0 unconfirmed public pledges older than 60 days removed." in result.output
+
+    start = last_event_id()
+    app.config["UNCONFIRMED_PLEDGE_DAYS"] = 30
+    result = runner.invoke(args=["prune-unconfirmed-pledges"])
+    assert result.exit_code == 0, result.output
+    assert "2 unconfirmed public pledges older than 30 days removed." in result.output
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(Pledge.id))) == sorted(
+        [confirmed.id, fresh.id, staff.id])
+    assert stored_totals(drive) == totals == recomputed_totals(drive)
+    [event] = new_events_since(start)
+    assert (event.action, event.record_type, event.parent_id, event.changes) == (
+        AuditAction.DELETE, "pledge_retention", str(drive.id),
+        {"pledges": 2, "older_than_days": 30})
+    assert event.actor_label == "command line"
+    assert runner.invoke(args=["prune-unconfirmed-pledges", "--days", "0"]).exit_code == 2

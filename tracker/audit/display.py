@@ -254,14 +254,18 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
 
     With `personal` false (a reader who may not see supporters' contact data), the values
     of personal columns are shown as hidden and such a record is named by its number only,
-    since its summary may carry a name the supporter asked to keep off the screens.
+    since its summary may carry a name the supporter asked to keep off the screens. The
+    same goes, for every reader, for a record whose personal data was erased on request.
     """
     items = list(events.items if isinstance(events, EventPage) else events)
     references = _resolve_references(items)
+    erased = _erased_records(items)
     views = []
     for event in items:
         spec = spec_for_type(event.record_type)
-        hidden = frozenset() if personal or spec is None else spec.personal
+        hidden: frozenset[str] = frozenset()
+        if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
+            hidden = spec.personal
         changes = event.changes or {}
         fields = []
         for name in field_order(spec, changes):
@@ -275,7 +279,8 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             if event.action is not AuditAction.UPDATE and value in (None, ""):
                 continue  # a new or removed record's blank fields say nothing
             if name in hidden:
-                before, after = (None if v in (None, "") else REDACTED for v in (before, after))
+                before, after = (v if v in (None, "", ERASED) else REDACTED
+                                 for v in (before, after))
             fields.append(FieldChange(
                 name=name,
                 label=field_label(spec, name),
@@ -291,6 +296,25 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             fields=fields,
         ))
     return views
+
+
+def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
+    """The records among the events' whose personal data was erased on request (one query).
+
+    The trail keeps what its older events recorded (it is append-only); screens show those
+    values no more, to anyone, once the person's data was erased.
+    """
+    keys = {(event.record_type, event.record_id) for event in events
+            if (spec := spec_for_type(event.record_type)) is not None and spec.personal}
+    if not keys:
+        return set()
+    rows = db.session.execute(
+        sql_select(AuditEvent.record_type, AuditEvent.record_id).distinct()
+        .where(AuditEvent.action == AuditAction.ERASE,
+               AuditEvent.record_type.in_({key[0] for key in keys}),
+               AuditEvent.record_id.in_({key[1] for key in keys})))
+    return {(record_type, record_id) for record_type, record_id in rows
+            if (record_type, record_id) in keys}
 
 
 def _record_name(event: AuditEvent, spec: AuditSpec | None,
