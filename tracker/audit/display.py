@@ -241,8 +241,8 @@ def personal_records(events: Iterable[AuditEvent] | EventPage,
             continue
         for name, value in (event.changes or {}).items():
             values = value if isinstance(value, list) else [value]
-            if name in spec.personal and (wanted is None or name in wanted) and any(v not in (None, "", REDACTED, ERASED)
-                                             for v in values):
+            looked_at = name in spec.personal and (wanted is None or name in wanted)
+            if looked_at and any(v not in (None, "", REDACTED, ERASED) for v in values):
                 found.add((event.record_type, event.record_id))
                 break
     return found

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.models import User
-from tracker.drives.conversion import convert_payment, convert_pledge
 from tracker.db import utcnow
+from tracker.drives.conversion import convert_payment, convert_pledge
 from tracker.drives.errors import PledgeConflict, TooManyAwaiting, require_staff_pledgeable
 from tracker.drives.inputs import (
     MAX_MESSAGE_LENGTH,

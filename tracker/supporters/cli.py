@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.audit.hooks import COMMAND_LINE, acting_as

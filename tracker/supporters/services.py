@@ -37,6 +37,7 @@ from tracker.drives.models import Drive, Payment, Pledge, PledgeSource, PledgeSt
 from tracker.drives.privacy import PERSONAL_DATA, personal_data_id
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.money.value import Money
 
 # The pledge's columns that hold the supporter's own data or what staff wrote about them.
 ERASED_PLEDGE_FIELDS = ("pledger_name", "contact_email", "message", "note")
@@ -104,11 +105,10 @@ def record_supporter_view(pledges: Sequence[Pledge], *, exported: bool = False) 
 
 
 def _money(minor: int | None, currency: str | None) -> str | None:
-    from tracker.money.value import Money
-
+    """An amount as exact text ('1500.00'), the way a person and a program both read it."""
     if minor is None or not currency:
         return None
-    return str(Money.from_minor(minor, currency).amount)
+    return str(Money.stored(minor, currency).amount)
 
 
 def _pledge_data(pledge: Pledge) -> dict[str, Any]:
