@@ -106,6 +106,9 @@ def test_the_campaigns_leads_and_the_hub_see_contacts_and_each_look_is_recorded(
     assert EMAIL not in str(looks[0].changes) and QUIET_EMAIL not in str(looks[1].changes)
     client.get(DRIVE)
     assert len(views_of_personal_data()) == 3  # one event per page that showed contacts
+    edit = client.get(f"{DRIVE}/pledges/{quiet.id}/edit").text
+    assert QUIET_EMAIL in edit
+    assert views_of_personal_data()[-1].changes["shown_on"] == "pledge_form"
 
 
 def test_a_drive_page_without_contact_data_records_no_look(app, world, drive):
@@ -221,6 +224,10 @@ def test_all_pledges_on_the_page_are_rejected_and_stale_ones_skipped(app, world,
     assert len(on_page) == services.AWAITING_PER_PAGE
     services.confirm_pledge(spam[0])  # confirmed by a colleague meanwhile
     db.session.commit()
+    asked = lead.post(f"{DRIVE}/awaiting/reject",
+                      data={"scope": "page", "page_ids": on_page, "pledge_ids": on_page[:1]})
+    assert "Reject 24 pledges from the public page?" in page_text(asked.text)
+    assert len(re.findall(r'name="pledge_ids"', asked.text)) == 24
     response = lead.post(f"{DRIVE}/awaiting/reject",
                          data={"confirmed": "yes", "pledge_ids": on_page}, follow_redirects=True)
     text = page_text(response.text)

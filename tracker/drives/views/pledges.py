@@ -32,6 +32,9 @@ from tracker.views import commit
 
 def _render_form(drive: Drive, form: PledgeForm, pledge: Pledge | None = None,
                  status: int = 200) -> Any:
+    if pledge is not None and pledge.contact_email:
+        # The edit form shows the supporter's e-mail: a look like any other.
+        note_contacts_shown(drive, [pledge.id], page="pledge_form", pledge=pledge)
     return render_template("drives/pledge_form.html", drive=drive, form=form,
                            pledge=pledge), status
 
