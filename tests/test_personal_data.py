@@ -148,6 +148,11 @@ def test_the_audit_screen_names_looks_and_exports(app, world, supporters):
     assert "Supporters 2" in page
     # The coordinator, who may see every campaign's contacts, sees them in the trail.
     assert EMAIL in coordinator.get("/audit/").text
+    # The trail's own CSV holds them too: downloading it is an export like any other.
+    assert EMAIL in coordinator.get("/audit/export.csv?record_type=pledge").text
+    last = views_of_personal_data()[-1]
+    assert (last.action, last.record_type, last.changes["record_type"]) == (
+        AuditAction.EXPORT, "audit_trail", "pledge")
 
 
 # --- finding 12: the list awaiting confirmation -----------------------------------------
