@@ -372,6 +372,7 @@ def test_a_coordinator_finds_gives_out_and_erases_a_supporters_data(app, world, 
         for url in (f"{DRIVE}/pledges/{public.id}", DRIVE, "/audit/"):
             html = client.get(url).text
             assert EMAIL not in html and "Oleg Ivanov" not in html, url
+            assert "Oleg paid cash" not in html and "Met Oleg" not in html, url
     history = page_text(lead.get(f"{DRIVE}/pledges/{public.id}").text)
     assert "Erased personal data" in history and "(erased)" in history
     assert "Oleg Ivanov" not in page_text(app.test_client().get(f"/d/{DRIVE_SLUG}").text)

@@ -299,13 +299,19 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
 
 
 def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
-    """The records among the events' whose personal data was erased on request (one query).
+    """The records among the events' (or their parents) whose personal data was erased on
+    request (one query): a pledge, whose payments' events are then hidden with it.
 
     The trail keeps what its older events recorded (it is append-only); screens show those
     values no more, to anyone, once the person's data was erased.
     """
-    keys = {(event.record_type, event.record_id) for event in events
-            if (spec := spec_for_type(event.record_type)) is not None and spec.personal}
+    keys: set[tuple[str, str]] = set()
+    for event in events:
+        spec = spec_for_type(event.record_type)
+        if spec is not None and spec.personal:
+            keys.add((event.record_type, event.record_id))
+            if event.parent_type is not None and event.parent_id is not None:
+                keys.add((event.parent_type, event.parent_id))
     if not keys:
         return set()
     rows = db.session.execute(
@@ -313,8 +319,10 @@ def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
         .where(AuditEvent.action == AuditAction.ERASE,
                AuditEvent.record_type.in_({key[0] for key in keys}),
                AuditEvent.record_id.in_({key[1] for key in keys})))
-    return {(record_type, record_id) for record_type, record_id in rows
-            if (record_type, record_id) in keys}
+    erased = {(record_type, record_id) for record_type, record_id in rows
+              if (record_type, record_id) in keys}
+    return erased | {(event.record_type, event.record_id) for event in events
+                     if (event.parent_type, event.parent_id) in erased}
 
 
 def _record_name(event: AuditEvent, spec: AuditSpec | None,

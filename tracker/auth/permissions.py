@@ -12,8 +12,8 @@ Rules, from issue 3:
   targets, drives, pledges and payments; reads the rest.
 - viewer: reads only.
 
-Supporters' contact data (issue 11) is need-to-know: their e-mail addresses and messages
-show to coordinators, admins and the leads of the supporter's campaign (SEE_CONTACTS), the
+Supporters' contact data (issue 11) is need-to-know: their e-mail addresses, messages and
+the notes staff keep about them show to coordinators, admins and the leads of the supporter's campaign (SEE_CONTACTS), the
 same people who may export the pledges; everyone else sees names, or "anonymous" where the
 supporter asked. Giving a supporter everything held about them, or erasing it, is the
 hub's job (MANAGE_SUPPORTER_DATA).
@@ -50,7 +50,7 @@ class Action(enum.StrEnum):
     EDIT_DONORS = "edit_donors"  # donors and their funding calls
     EDIT_PROPOSALS = "edit_proposals"
     VIEW_AUDIT = "view_audit"
-    SEE_CONTACTS = "see_contacts"  # supporters' e-mails and messages, on screen and exported
+    SEE_CONTACTS = "see_contacts"  # supporters' e-mails, messages, notes: on screen, exported
     MANAGE_SUPPORTER_DATA = "manage_supporter_data"  # a supporter's data: export, erase
 
 
