@@ -13,10 +13,10 @@ Rules, from issue 3:
 - viewer: reads only.
 
 Supporters' contact data (issue 11) is need-to-know: their e-mail addresses, messages and
-the notes staff keep about them show to coordinators, admins and the leads of the supporter's campaign (SEE_CONTACTS), the
-same people who may export the pledges; everyone else sees names, or "anonymous" where the
-supporter asked. Giving a supporter everything held about them, or erasing it, is the
-hub's job (MANAGE_SUPPORTER_DATA).
+the notes staff keep about them show to coordinators, admins and the leads of the
+supporter's campaign (SEE_CONTACTS), the same people who may export the pledges; everyone
+else sees names, or "anonymous" where the supporter asked. Giving a supporter everything
+held about them, or erasing it, is the hub's job (MANAGE_SUPPORTER_DATA).
 
 Nobody anonymous or disabled may do anything, not even read.
 """
