@@ -460,3 +460,19 @@ def test_unconfirmed_public_pledges_older_than_the_setting_are_removed(app, worl
         {"pledges": 2, "older_than_days": 30})
     assert event.actor_label == "command line"
     assert runner.invoke(args=["prune-unconfirmed-pledges", "--days", "0"]).exit_code == 2
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("TRACKER_PUBLIC_PLEDGE_LIMIT", "lots", "must read like '60 per 10 minutes'"),
+    ("TRACKER_PUBLIC_PLEDGE_DRIVE_HOURLY", "0", "at least 1"),
+    ("TRACKER_UNCONFIRMED_PLEDGE_DAYS", "thirty", "at least 1"),
+])
+def test_a_privacy_setting_that_cannot_work_stops_the_start(tmp_path, monkeypatch, name, value,
+                                                            message):
+    from tracker import create_app
+    from tracker.config import ConfigurationError
+
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        create_app()

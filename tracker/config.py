@@ -83,9 +83,26 @@ def load(app: Flask, test_config: dict | None) -> None:
         # Flask-Limiter's memory storage is per process: Redis lets several workers share counts.
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 
+    _check_privacy_settings(app)
+
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
+
+
+def _check_privacy_settings(app: Flask) -> None:
+    """Refuse to start with a public pledge limit or a retention period that cannot work."""
+    from limits import parse
+
+    try:
+        parse(str(app.config["PUBLIC_PLEDGE_LIMIT"]))
+    except ValueError as error:
+        raise ConfigurationError(
+            "TRACKER_PUBLIC_PLEDGE_LIMIT must read like '60 per 10 minutes'.") from error
+    for name in ("PUBLIC_PLEDGE_DRIVE_HOURLY", "UNCONFIRMED_PLEDGE_DAYS"):
+        value = app.config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigurationError(f"TRACKER_{name} must be a whole number of at least 1.")
 
 
 def _set_demo_password(app: Flask) -> None:
