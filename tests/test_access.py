@@ -153,6 +153,11 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),
     ("audit.export", "GET"): Expect(at("/audit/export.csv"), HUB_STAFF),
+    # A supporter's data: looking it up, giving it out, erasing it (the hub's job)
+    ("supporters.index", "GET"): Expect(at("/supporters/?email=anna%40example.org"), HUB_STAFF),
+    ("supporters.export", "GET"): Expect(at("/supporters/export.json?email=anna%40example.org"),
+                                         HUB_STAFF),
+    ("supporters.erase", "POST"): Expect(at("/supporters/erase"), HUB_STAFF),
     # Crowdfunding drives of campaign A, their pledges and payments
     ("drives.index", "GET"): Expect(at("/drives/"), SIGNED_IN),
     ("drives.show", "GET"): Expect(lambda w: f"/drives/{w.drive}", SIGNED_IN),
@@ -191,6 +196,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/delete", DRIVES_OF_A),
     ("drives.delete_pledge", "POST"): Expect(
         lambda w: f"/drives/{w.drive}/pledges/{w.pledge}/delete", DRIVES_OF_A),
+    ("drives.bulk_reject", "POST"): Expect(lambda w: f"/drives/{w.drive}/awaiting/reject",
+                                           DRIVES_OF_A),
     # Pledge files: importing them and exporting pledges (pledgers' e-mails are personal data)
     ("drives.import_pledges", "GET"): Expect(lambda w: f"/drives/{w.drive}/import", DRIVES_OF_A),
     ("drives.import_pledges", "POST"): Expect(lambda w: f"/drives/{w.drive}/import",

@@ -27,6 +27,8 @@ EXPECTED = {
     Action.EDIT_DONORS:       "Y Y Y . . .",
     Action.EDIT_PROPOSALS:    "Y Y Y . . .",
     Action.VIEW_AUDIT:        "Y Y . . . .",
+    Action.SEE_CONTACTS:      "Y Y . Y . .",
+    Action.MANAGE_SUPPORTER_DATA: "Y Y . . . .",
 }
 COLUMNS = ["admin", "coordinator", "fundraiser", "lead of A", "lead of B", "viewer"]
 

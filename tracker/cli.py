@@ -18,6 +18,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
 from tracker.proposals.cli import render_proposal
+from tracker.supporters.cli import register_commands as supporter_commands
 
 if TYPE_CHECKING:
     from tracker.demo import SeedReport
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
     auth_commands(app)
     funding_commands(app)
     drive_commands(app)
+    supporter_commands(app)
 
 
 @click.command("seed-demo")

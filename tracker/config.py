@@ -80,6 +80,15 @@ class Defaults:
     # The demo accounts' shared password: set in the development configuration only (see
     # load below), so that no other configuration can get accounts with a published password.
     DEMO_PASSWORD: str | None = None
+    # The public pledge form (issue 11): per client address, a limit an office or a
+    # conference behind one NAT can live with (Flask-Limiter's `limits` notation); per drive,
+    # at most this many unconfirmed public pledges from the last hour, so that a flood from
+    # many addresses stops there and the organisers' list stays workable.
+    PUBLIC_PLEDGE_LIMIT = "60 per 10 minutes"
+    PUBLIC_PLEDGE_DRIVE_HOURLY = 100
+    # Unconfirmed (and rejected) public pledges older than this many days are removed by
+    # `flask --app tracker prune-unconfirmed-pledges`: contact data nobody accepted is not kept.
+    UNCONFIRMED_PLEDGE_DAYS = 30
     # Proposal PDFs (tracker/proposals): where printed ones are kept (None: instance/proposals),
     # and the limits a render is stopped at with a clear error.
     PROPOSAL_STORAGE_DIR: str | None = None
@@ -106,10 +115,26 @@ def load(app: Flask, test_config: dict | None) -> None:
 
     if production:
         _require_production_services(app)
+    _check_privacy_settings(app)
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
     app.config["BASE_URL"] = _base_url(app.config["BASE_URL"], production)
+
+
+def _check_privacy_settings(app: Flask) -> None:
+    """Refuse to start with a public pledge limit or a retention period that cannot work."""
+    from limits import parse
+
+    try:
+        parse(str(app.config["PUBLIC_PLEDGE_LIMIT"]))
+    except ValueError as error:
+        raise ConfigurationError(
+            "TRACKER_PUBLIC_PLEDGE_LIMIT must read like '60 per 10 minutes'.") from error
+    for name in ("PUBLIC_PLEDGE_DRIVE_HOURLY", "UNCONFIRMED_PLEDGE_DAYS"):
+        value = app.config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigurationError(f"TRACKER_{name} must be a whole number of at least 1.")
 
 
 def _set_demo_password(app: Flask) -> None:

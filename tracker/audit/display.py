@@ -19,6 +19,7 @@ from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.paging import EventPage
 from tracker.audit.registry import (
     COUNTRY_SUMMARY,
+    ERASED,
     EVENT_TYPE_LABELS,
     FIELD_LABELS,
     REDACTED,
@@ -178,6 +179,8 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
         return None
     if value == REDACTED:
         return _("(hidden)")
+    if value == ERASED:
+        return _("(erased)")
     if value == "":
         return _("(empty)")
     language = current_language()
@@ -222,13 +225,47 @@ def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
 
-def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
-    """Events ready to show: labels and values in the user's language, references named."""
+def personal_records(events: Iterable[AuditEvent] | EventPage,
+                     fields: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    """(record type, id) of the records whose personal data (a supporter's e-mail) these
+    events hold: what showing them shows, for the trail of who saw it.
+
+    `fields` narrows the personal columns looked at (e.g. to contact data, leaving names).
+    """
+    items = events.items if isinstance(events, EventPage) else events
+    wanted = None if fields is None else frozenset(fields)
+    found = set()
+    for event in items:
+        spec = spec_for_type(event.record_type)
+        if spec is None or not spec.personal:
+            continue
+        for name, value in (event.changes or {}).items():
+            values = value if isinstance(value, list) else [value]
+            looked_at = name in spec.personal and (wanted is None or name in wanted)
+            if looked_at and any(v not in (None, "", REDACTED, ERASED) for v in values):
+                found.add((event.record_type, event.record_id))
+                break
+    return found
+
+
+def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
+             ) -> list[EventView]:
+    """Events ready to show: labels and values in the user's language, references named.
+
+    With `personal` false (a reader who may not see supporters' contact data), the values
+    of personal columns are shown as hidden and such a record is named by its number only,
+    since its summary may carry a name the supporter asked to keep off the screens. The
+    same goes, for every reader, for a record whose personal data was erased on request.
+    """
     items = list(events.items if isinstance(events, EventPage) else events)
     references = _resolve_references(items)
+    erased = _erased_records(items)
     views = []
     for event in items:
         spec = spec_for_type(event.record_type)
+        hidden: frozenset[str] = frozenset()
+        if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
+            hidden = spec.personal
         changes = event.changes or {}
         fields = []
         for name in field_order(spec, changes):
@@ -241,6 +278,9 @@ def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
                 before, after = None, value
             if event.action is not AuditAction.UPDATE and value in (None, ""):
                 continue  # a new or removed record's blank fields say nothing
+            if name in hidden:
+                before, after = (v if v in (None, "", ERASED) else REDACTED
+                                 for v in (before, after))
             fields.append(FieldChange(
                 name=name,
                 label=field_label(spec, name),
@@ -251,10 +291,38 @@ def describe(events: Iterable[AuditEvent] | EventPage) -> list[EventView]:
             event=event,
             actor=actor_name(event.actor_label),
             record_label=record_type_label(event.record_type),
-            record_name=_record_name(event, spec, references),
+            record_name=(f"#{event.record_id}" if hidden
+                         else _record_name(event, spec, references)),
             fields=fields,
         ))
     return views
+
+
+def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
+    """The records among the events' (or their parents) whose personal data was erased on
+    request (one query): a pledge, whose payments' events are then hidden with it.
+
+    The trail keeps what its older events recorded (it is append-only); screens show those
+    values no more, to anyone, once the person's data was erased.
+    """
+    keys: set[tuple[str, str]] = set()
+    for event in events:
+        spec = spec_for_type(event.record_type)
+        if spec is not None and spec.personal:
+            keys.add((event.record_type, event.record_id))
+            if event.parent_type is not None and event.parent_id is not None:
+                keys.add((event.parent_type, event.parent_id))
+    if not keys:
+        return set()
+    rows = db.session.execute(
+        sql_select(AuditEvent.record_type, AuditEvent.record_id).distinct()
+        .where(AuditEvent.action == AuditAction.ERASE,
+               AuditEvent.record_type.in_({key[0] for key in keys}),
+               AuditEvent.record_id.in_({key[1] for key in keys})))
+    erased = {(record_type, record_id) for record_type, record_id in rows
+              if (record_type, record_id) in keys}
+    return erased | {(event.record_type, event.record_id) for event in events
+                     if (event.parent_type, event.parent_id) in erased}
 
 
 def _record_name(event: AuditEvent, spec: AuditSpec | None,

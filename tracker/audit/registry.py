@@ -28,6 +28,8 @@ NOISE_COLUMNS = frozenset({"created_at", "updated_at"})
 # password hashes and tokens must not be copied into a table many people can read.
 SECRET_MARKERS = ("password", "secret", "token", "otp")
 REDACTED = "[redacted]"
+# What a value erased on a supporter's request is replaced with in the erasure's own event.
+ERASED = "[erased]"
 # A record named by its ISO country code, shown as the country's name in the user's language.
 COUNTRY_SUMMARY = ("country",)
 # The first of these a record has (and is not empty) becomes the event's summary.
@@ -51,6 +53,9 @@ class AuditSpec:
     field_labels: Mapping[str, Any] = field(default_factory=dict)
     # A foreign key whose record names this one (a partner row is named by its organisation).
     named_by: str | None = None
+    # Columns holding a person's data (a supporter's e-mail): history screens show their
+    # values only to those who may see them (tracker.auth.permissions.may_see_contacts).
+    personal: frozenset[str] = frozenset()
 
     @property
     def parent_type(self) -> str | None:
@@ -95,6 +100,7 @@ def audited(
     summary: Summary | tuple[str, ...] | None = None,
     fields: Mapping[str, Any] | None = None,
     named_by: str | None = None,
+    personal: tuple[str, ...] = (),
 ) -> Any:
     """Audit a model: `audited(Pledge, label=_l("Pledge"), parent="drive_id")` or `@audited(...)`.
 
@@ -102,7 +108,8 @@ def audited(
     also shows the child's changes; `exclude` drops columns, `redact` hides their values,
     `summary` picks the fields (or a function of the values) that name a record, and
     `fields` gives translatable labels for column names the shared list lacks, and
-    `named_by` a foreign-key column whose record names this one on history screens.
+    `named_by` a foreign-key column whose record names this one on history screens, and
+    `personal` the columns only those who may see a person's data see the values of.
     """
 
     def register(cls: Model) -> Model:
@@ -117,6 +124,7 @@ def audited(
             summary=summary if summary is not None else DEFAULT_SUMMARY_FIELDS,
             field_labels=dict(fields or {}),
             named_by=named_by,
+            personal=frozenset(personal),
         )
         REGISTRY[cls] = spec
         _BY_TYPE[record_type] = spec

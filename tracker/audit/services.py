@@ -15,6 +15,7 @@ from tracker.audit.display import (
     actor_name,
     describe,
     field_label,
+    personal_records,
     record_type_label,
 )
 from tracker.audit.export import FORMULA_STARTS, csv_header, export_csv, neutralize
@@ -50,6 +51,7 @@ __all__ = [
     "field_label",
     "history_for",
     "neutralize",
+    "personal_records",
     "record_title",
     "record_type_choices",
     "record_type_label",

@@ -6,16 +6,23 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask_babel import lazy_gettext as _l
 
 from tracker.audit import services
 from tracker.audit.forms import AuditFilterForm
+from tracker.audit.models import AuditAction
+from tracker.audit.registry import event_type
 from tracker.audit.services import EventPage, EventView
-from tracker.auth.permissions import Action, permission_required
+from tracker.audit.trail import record_event
+from tracker.auth.permissions import Action, may_see_contacts, permission_required
+from tracker.auth.sessions import current_user
 from tracker.db import utcnow
+from tracker.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 FILTER_ARGS = ("actor", "record_type", "record_id", "date_from", "date_to")
+AUDIT_EXPORT = event_type("audit_trail", label=_l("Audit trail"))
 
 
 def _filter_args() -> dict[str, Any]:
@@ -57,6 +64,10 @@ def export():
                                export_url=None, record=None), 422
     chunks = services.export_csv(**asdict(form.to_filter()))
     filename = f"tracker-audit-{utcnow():%Y-%m-%d}.csv"
+    # The trail holds supporters' e-mails among its values: taking it out is recorded too.
+    record_event(db.session(), action=AuditAction.EXPORT, record_type=AUDIT_EXPORT,
+                 record_id="csv", summary=filename, changes={"file": filename, **_filter_args()})
+    db.session.commit()
     return Response(
         stream_with_context(chunks),
         mimetype="text/csv",
@@ -66,9 +77,15 @@ def export():
 
 
 @bp.app_template_global("audit_view")
-def audit_view(events: EventPage | list[Any]) -> list[EventView]:
-    """Template helper: events ready to show (used by audit/_history.html)."""
-    return services.describe(events)
+def audit_view(events: EventPage | list[Any], personal: bool | None = None) -> list[EventView]:
+    """Template helper: events ready to show (used by audit/_history.html).
+
+    `personal`: whether the reader may see supporters' contact data in them; when the
+    page does not say, only those who may see every campaign's (the hub's staff) do.
+    """
+    if personal is None:
+        personal = may_see_contacts(current_user)
+    return services.describe(events, personal=personal)
 
 
 @bp.app_template_global("audit_page_url")

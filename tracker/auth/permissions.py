@@ -12,6 +12,12 @@ Rules, from issue 3:
   targets, drives, pledges and payments; reads the rest.
 - viewer: reads only.
 
+Supporters' contact data (issue 11) is need-to-know: their e-mail addresses, messages and
+the notes staff keep about them show to coordinators, admins and the leads of the
+supporter's campaign (SEE_CONTACTS), the same people who may export the pledges; everyone
+else sees names, or "anonymous" where the supporter asked. Giving a supporter everything
+held about them, or erasing it, is the hub's job (MANAGE_SUPPORTER_DATA).
+
 Nobody anonymous or disabled may do anything, not even read.
 """
 
@@ -44,6 +50,8 @@ class Action(enum.StrEnum):
     EDIT_DONORS = "edit_donors"  # donors and their funding calls
     EDIT_PROPOSALS = "edit_proposals"
     VIEW_AUDIT = "view_audit"
+    SEE_CONTACTS = "see_contacts"  # supporters' e-mails, messages, notes: on screen, exported
+    MANAGE_SUPPORTER_DATA = "manage_supporter_data"  # a supporter's data: export, erase
 
 
 class Scope(enum.Enum):
@@ -72,6 +80,8 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.EDIT_DONORS: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL},
     Action.EDIT_PROPOSALS: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL},
     Action.VIEW_AUDIT: {ADMIN: ALL, COORDINATOR: ALL},
+    Action.SEE_CONTACTS: {ADMIN: ALL, COORDINATOR: ALL, LEAD: LED},
+    Action.MANAGE_SUPPORTER_DATA: {ADMIN: ALL, COORDINATOR: ALL},
 }
 
 
@@ -130,3 +140,12 @@ def permission_required(action: Action) -> Callable[[Callable[..., Any]], Callab
         return login_required(wrapped)
 
     return decorator
+
+
+def may_see_contacts(user: Subject | None, campaign: Any = None) -> bool:
+    """The one rule for supporters' contact data: may this user see this campaign's?
+
+    Without a campaign: may they see every campaign's (the hub's staff), which is what
+    screens spanning campaigns (the audit trail) ask.
+    """
+    return can(user, Action.SEE_CONTACTS, campaign)

@@ -13,13 +13,14 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from tracker.audit.hooks import acting_as
+from tracker.audit.hooks import COMMAND_LINE, acting_as
 from tracker.auth.models import User
 from tracker.auth.permissions import Action, can
 from tracker.auth.services import find_user_by_email
 from tracker.csvfiles import excel_dialect, size_label
 from tracker.drives import exports, imports
 from tracker.drives.models import Channel, Drive
+from tracker.drives.privacy import record_contacts_exported
 from tracker.drives.services import find_drive
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -179,12 +180,16 @@ def export_pledges(slug: str, output: Path, language: str) -> None:
     """
     drive = _drive(slug)
     extension = output.suffix.lower()
+    if extension not in (".csv", ".xlsx"):
+        raise click.ClickException(_("Name the output file .csv or .xlsx."))
+    # Taking supporters' e-mails out is recorded like a download (actor: Command line).
+    with acting_as(None, COMMAND_LINE):
+        record_contacts_exported(drive, file=output.name)
+    db.session.commit()
     if extension == ".xlsx":
         exports.export_xlsx(drive, str(output))
-    elif extension == ".csv":
+    else:
         with output.open("w", encoding="utf-8", newline="") as target:
             for chunk in exports.export_csv(drive, excel_dialect(language)):
                 target.write(chunk)
-    else:
-        raise click.ClickException(_("Name the output file .csv or .xlsx."))
     click.echo(_("Pledges of %(drive)s written to %(file)s.", drive=drive.slug, file=output))

@@ -28,6 +28,15 @@ class NoNewPledges(DomainError):
                            status=drive.status.label))
 
 
+class TooManyAwaiting(DomainError):
+    """The drive holds as many unconfirmed public pledges from the last hour as it takes."""
+
+    def __init__(self) -> None:
+        super().__init__(_("This drive has received many pledges in the last hour that its "
+                           "organisers have not confirmed yet, so it takes no more for now. "
+                           "Please try again in an hour; nothing was recorded."))
+
+
 def require_staff_pledgeable(drive: Drive) -> None:
     """Refuse with NoNewPledges unless staff may add pledges to the drive now."""
     if not drive.takes_staff_pledges:

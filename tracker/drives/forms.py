@@ -13,6 +13,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -214,6 +215,36 @@ class PledgeStatusForm(FlaskForm):
     @property
     def seen_version(self) -> int | None:
         return _version(self.version.data)
+
+
+MAX_RECORD_ID = 2**31 - 1  # the largest id a pledge can have (an INTEGER key)
+
+
+def record_ids(values: list[str] | None) -> list[int]:
+    """The ids among posted values: plain numbers in a key's range; anything else is ignored."""
+    ids = []
+    for value in values or ():
+        text = str(value).strip()
+        if text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_RECORD_ID:
+            ids.append(int(text))
+    return ids
+
+
+class BulkRejectForm(FlaskForm):
+    """Reject several public pledges at once: those ticked, or all on the page; then confirm."""
+
+    pledge_ids = SelectMultipleField(validate_choice=False)  # the ticked rows
+    page_ids = SelectMultipleField(validate_choice=False)  # every row of the page shown
+    scope = HiddenField()  # "page": all rows of the page, else the ticked ones
+    confirmed = HiddenField()
+    reason = TextAreaField(_l("Reason"), filters=[strip],
+                           validators=[Length(max=MAX_REASON_LENGTH)],
+                           description=_l("Optional; kept in each pledge's history."))
+
+    def chosen(self) -> list[int]:
+        """The pledges to reject, as the button pressed says."""
+        return record_ids(self.page_ids.data if self.scope.data == "page"
+                          else self.pledge_ids.data)
 
 
 class RemovalForm(FlaskForm):

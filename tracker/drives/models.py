@@ -258,7 +258,8 @@ class Drive(Localized, Base):
 
 
 @audited(label=_l("Pledge"), parent="drive_id", summary=_pledge_summary,
-         exclude=("version", "unpaid_drive_minor"), fields={
+         exclude=("version", "unpaid_drive_minor"),
+         personal=("pledger_name", "contact_email", "message", "note"), fields={
              "pledger_name": _l("Pledger"),
              "is_anonymous": _l("Anonymous"),
              "contact_email": _l("Contact e-mail"),
@@ -373,7 +374,8 @@ class Pledge(Base):
         return self.status not in NOT_PAYABLE
 
 
-@audited(label=_l("Payment"), parent="pledge_id", summary=_payment_summary, fields={
+@audited(label=_l("Payment"), parent="pledge_id", summary=_payment_summary,
+         personal=("note",), fields={
     "paid_on": _l("Paid on"),
     "method": _l("Method"),
     "reference": _l("Reference"),

@@ -9,8 +9,9 @@ amount along PLEDGE_MACHINE, and the unpaid rest is kept in the drive's currency
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import localcontext
 from typing import ParamSpec, TypeVar
 
@@ -20,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.models import User
+from tracker.db import utcnow
 from tracker.drives.conversion import convert_payment, convert_pledge
-from tracker.drives.errors import PledgeConflict, require_staff_pledgeable
+from tracker.drives.errors import PledgeConflict, TooManyAwaiting, require_staff_pledgeable
 from tracker.drives.inputs import (
     MAX_MESSAGE_LENGTH,
     MAX_REASON_LENGTH,
@@ -256,19 +258,72 @@ def write_off_pledge(pledge: Pledge, reason: str, version: int | None = None) ->
     return _set_by_person(pledge, PledgeStatus.WRITTEN_OFF, _reason(reason, True), version)
 
 
+# Most pledges one call rejects: a page of those awaiting confirmation, with room to spare.
+MAX_BULK_REJECT = 200
+
+
+@dataclass(frozen=True)
+class BulkRejection:
+    """What rejecting several public pledges came to."""
+
+    rejected: int
+    skipped: int  # no longer awaiting confirmation: someone confirmed or rejected it meanwhile
+
+
+@guard_conflicts
+def reject_awaiting(drive: Drive, pledge_ids: Sequence[int], reason: str = "") -> BulkRejection:
+    """Reject several public pledges of a drive at once (a flood of spam), in one transaction.
+
+    Each pledge moves along PLEDGE_MACHINE like a single rejection, so each one's history
+    says who rejected it and why, and the drive's roll-up follows at commit. Pledges of
+    other drives are ignored; those no longer awaiting confirmation are skipped.
+    """
+    wanted = sorted(set(pledge_ids))
+    if not wanted:
+        raise DomainError(_("Select the pledges to reject."), field="pledge_ids")
+    if len(wanted) > MAX_BULK_REJECT:
+        raise DomainError(_("Reject at most %(num)d pledges at once.", num=MAX_BULK_REJECT),
+                          field="pledge_ids")
+    reason = _reason(reason, False)
+    pledges = list(db.session.scalars(
+        select(Pledge).where(Pledge.drive_id == drive.id, Pledge.id.in_(wanted),
+                             Pledge.status == PledgeStatus.UNCONFIRMED)
+        .order_by(Pledge.id)))
+    for pledge in pledges:
+        move_pledge(pledge, PledgeStatus.REJECTED)
+        pledge.status_reason = reason
+    db.session.flush()
+    return BulkRejection(rejected=len(pledges), skipped=len(wanted) - len(pledges))
+
+
 # --- public pledges --------------------------------------------------------------------
 
 
-def submit_public_pledge(drive: Drive, data: PublicPledgeInput) -> Pledge | None:
+def awaiting_from_last_hour(drive: Drive) -> int:
+    """How many public pledges of the drive from the last hour still await confirmation."""
+    return db.session.scalar(
+        select(func.count()).select_from(Pledge)
+        .where(Pledge.drive_id == drive.id, Pledge.status == PledgeStatus.UNCONFIRMED,
+               Pledge.source == PledgeSource.PUBLIC_FORM,
+               Pledge.created_at >= utcnow() - timedelta(hours=1))) or 0
+
+
+def submit_public_pledge(drive: Drive, data: PublicPledgeInput, *,
+                         hourly_ceiling: int | None = None) -> Pledge | None:
     """Record a pledge from the public page, awaiting a lead's confirmation.
 
     A filled honeypot (`trap`) is a robot: nothing is written and None is returned, and
-    the visitor sees the same thank-you page as everyone else.
+    the visitor sees the same thank-you page as everyone else. With `hourly_ceiling`, a
+    drive already holding that many unconfirmed public pledges from the last hour refuses
+    the pledge (TooManyAwaiting): a flood from many addresses stops there, whatever each
+    address's own limit, and the organisers' list stays one they can work through.
     """
     if not drive.accepts_public_pledges:
         raise DomainError(_("This drive does not take pledges at the moment."))
     if data.trap.strip():
         return None
+    if hourly_ceiling is not None and awaiting_from_last_hour(drive) >= hourly_ceiling:
+        raise TooManyAwaiting()
     amount = checked_money(data.amount, data.currency)
     name, anonymous, email = checked_pledger(data.pledger_name, data.is_anonymous,
                                              data.contact_email, email_required=True)

@@ -17,7 +17,7 @@ from tracker.drives.drives import (
     reconvert_missing,
     update_drive,
 )
-from tracker.drives.errors import NoNewPledges, PaymentRefused, PledgeConflict
+from tracker.drives.errors import NoNewPledges, PaymentRefused, PledgeConflict, TooManyAwaiting
 from tracker.drives.inputs import (
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
@@ -33,9 +33,13 @@ from tracker.drives.inputs import (
 )
 from tracker.drives.payments import Overpayment, record_payment, remove_payment
 from tracker.drives.pledges import (
+    MAX_BULK_REJECT,
+    BulkRejection,
+    awaiting_from_last_hour,
     cancel_pledge,
     confirm_pledge,
     log_pledge,
+    reject_awaiting,
     reject_pledge,
     settle_pledge,
     status_from_payments,
@@ -60,6 +64,7 @@ from tracker.drives.rollup import (
     refresh_drive_totals,
 )
 from tracker.drives.selectors import (
+    AWAITING_PER_PAGE,
     DRIVES_PER_PAGE,
     MISSING_RATES_SHOWN,
     PLEDGES_PER_PAGE,
@@ -67,6 +72,7 @@ from tracker.drives.selectors import (
     DriveFigures,
     DriveRow,
     MissingRate,
+    awaiting_among,
     awaiting_confirmation,
     campaigns_with_drives,
     drive_figures,
@@ -90,7 +96,9 @@ from tracker.money.conversion import Converted, storable_rate
 from tracker.status import TransitionNotAllowed
 
 __all__ = [
+    "AWAITING_PER_PAGE",
     "DRIVES_PER_PAGE",
+    "MAX_BULK_REJECT",
     "MAX_MESSAGE_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_REASON_LENGTH",
@@ -100,6 +108,7 @@ __all__ = [
     "MISSING_RATES_SHOWN",
     "PLEDGES_PER_PAGE",
     "PUBLIC_SUPPORTERS_SHOWN",
+    "BulkRejection",
     "Converted",
     "DriveFigures",
     "DriveInput",
@@ -113,10 +122,13 @@ __all__ = [
     "PledgeConflict",
     "PledgeInput",
     "PublicPledgeInput",
+    "TooManyAwaiting",
     "TotalsChange",
     "TotalsRow",
     "TransitionNotAllowed",
+    "awaiting_among",
     "awaiting_confirmation",
+    "awaiting_from_last_hour",
     "campaigns_with_drives",
     "cancel_pledge",
     "compute_drive_totals",
@@ -150,6 +162,7 @@ __all__ = [
     "reconvert_missing",
     "record_payment",
     "refresh_drive_totals",
+    "reject_awaiting",
     "reject_pledge",
     "remove_payment",
     "remove_payment_with_reason",

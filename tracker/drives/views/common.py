@@ -6,13 +6,15 @@ from typing import Any
 
 from flask import render_template, request
 
-from tracker.audit.services import history_for
-from tracker.auth.permissions import Action, can, require
+from tracker.audit.services import EventPage, history_for, personal_records
+from tracker.auth.permissions import Action, can, may_see_contacts, require
 from tracker.auth.sessions import current_user
 from tracker.campaigns.models import Campaign
 from tracker.drives import services
-from tracker.drives.models import Drive
+from tracker.drives.models import Drive, Pledge
+from tracker.drives.privacy import CONTACT_FIELDS, record_contacts_viewed
 from tracker.errors import DomainError
+from tracker.views import commit
 
 
 def require_on(action: Action, drive_or_campaign: Drive | Campaign) -> None:
@@ -27,17 +29,41 @@ def page_arg(name: str) -> int:
     return max(1, request.args.get(name, 1, type=int) or 1)
 
 
+def pledges_in_history(history: EventPage) -> list[int]:
+    """Ids of the pledges whose contact data the history's events show."""
+    return [int(record_id) for record_type, record_id in personal_records(history, CONTACT_FIELDS)
+            if record_type == "pledge" and record_id.isdigit()]
+
+
+def note_contacts_shown(drive: Drive, pledge_ids: list[int], *, page: str,
+                        pledge: Pledge | None = None) -> None:
+    """Record in the audit trail that this page showed these supporters' contact data."""
+    if pledge_ids:
+        commit(lambda: record_contacts_viewed(drive, pledge_ids, page=page, pledge=pledge))
+
+
 def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -> Any:
-    """The drive's page: figures, pledges, those awaiting confirmation, history."""
+    """The drive's page: figures, pledges, those awaiting confirmation, history.
+
+    Supporters' e-mails and messages show only to those who may see them
+    (may_see_contacts), and each page that shows any leaves one event in the audit trail.
+    """
+    personal_data = may_see_contacts(current_user, drive.campaign)
+    awaiting = services.awaiting_confirmation(drive, page=page_arg("awaiting_page"))
+    history = history_for("drive", drive.id, page=page_arg("history_page"))
+    if personal_data:
+        shown = [item.id for item in awaiting.items if item.contact_email or item.message]
+        note_contacts_shown(drive, shown + pledges_in_history(history), page="drive")
     return render_template(
         "drives/show.html",
         drive=drive,
         figures=services.drive_figures(drive),
         pledges=services.list_pledges(drive, page=page_arg("page")),
-        awaiting=services.awaiting_confirmation(drive),
+        awaiting=awaiting,
         missing=services.missing_rates(drive),
         error=error,
-        history=history_for("drive", drive.id, page=page_arg("history_page")),
+        history=history,
+        personal_data=personal_data,
     ), status
 
 

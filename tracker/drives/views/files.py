@@ -25,6 +25,7 @@ from tracker.csvfiles import excel_dialect, size_label
 from tracker.drives import exports, imports, services
 from tracker.drives.forms import ConfirmImportForm, PledgeImportForm
 from tracker.drives.models import Drive, PledgeUpload
+from tracker.drives.privacy import record_contacts_exported
 from tracker.drives.views import bp
 from tracker.drives.views.common import require_on
 from tracker.errors import DomainError
@@ -161,9 +162,11 @@ def _pledges_summary(result: imports.ImportResult) -> str:
 def export_csv(slug: str):
     """Download the drive's pledges as CSV, streamed row by row."""
     drive = services.get_drive(slug)
-    # Pledgers' e-mails are personal data: those who manage the pledges may take them out.
-    require_on(Action.LOG_PLEDGES, drive)
+    # Pledgers' e-mails are personal data: only those who may see them take them out, and
+    # each export leaves a trace in the audit trail.
+    require_on(Action.SEE_CONTACTS, drive)
     filename = exports.export_filename(drive, "csv")
+    commit(lambda: record_contacts_exported(drive, file=filename))
     return Response(
         # In the dialect of the user's spreadsheet: semicolons and decimal commas in Russian.
         stream_with_context(exports.export_csv(drive, excel_dialect(current_language()))),
@@ -177,7 +180,8 @@ def export_csv(slug: str):
 def export_xlsx(slug: str):
     """Download the drive's pledges as an Excel workbook."""
     drive = services.get_drive(slug)
-    require_on(Action.LOG_PLEDGES, drive)
+    require_on(Action.SEE_CONTACTS, drive)
+    commit(lambda: record_contacts_exported(drive, file=exports.export_filename(drive, "xlsx")))
     # A workbook is a ZIP archive, complete only at its end: built in a temporary file,
     # which the response closes (and so deletes) once it is sent.
     target = tempfile.TemporaryFile()  # noqa: SIM115

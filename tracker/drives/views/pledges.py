@@ -9,13 +9,20 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from tracker.audit.services import history_for
-from tracker.auth.permissions import Action
-from tracker.auth.sessions import signed_in_user
+from tracker.auth.permissions import Action, may_see_contacts
+from tracker.auth.sessions import current_user, signed_in_user
 from tracker.drives import services
 from tracker.drives.forms import PaymentForm, PledgeForm, PledgeStatusForm
 from tracker.drives.models import Drive, Pledge
 from tracker.drives.views import bp
-from tracker.drives.views.common import page_arg, refusal_status, render_drive, require_on
+from tracker.drives.views.common import (
+    note_contacts_shown,
+    page_arg,
+    pledges_in_history,
+    refusal_status,
+    render_drive,
+    require_on,
+)
 from tracker.errors import DomainError
 from tracker.forms import apply_domain_error
 from tracker.i18n import format_money
@@ -25,12 +32,21 @@ from tracker.views import commit
 
 def _render_form(drive: Drive, form: PledgeForm, pledge: Pledge | None = None,
                  status: int = 200) -> Any:
+    if pledge is not None and pledge.contact_email:
+        # The edit form shows the supporter's e-mail: a look like any other.
+        note_contacts_shown(drive, [pledge.id], page="pledge_form", pledge=pledge)
     return render_template("drives/pledge_form.html", drive=drive, form=form,
                            pledge=pledge), status
 
 
 def _render_pledge(drive: Drive, pledge: Pledge, *, payment_form: PaymentForm | None = None,
                    status_form: PledgeStatusForm | None = None, status: int = 200) -> Any:
+    personal_data = may_see_contacts(current_user, drive.campaign)
+    history = history_for("pledge", pledge.id, page=page_arg("history_page"))
+    if personal_data:
+        shown = [pledge.id] if pledge.contact_email or pledge.message else []
+        note_contacts_shown(drive, shown + pledges_in_history(history), page="pledge",
+                            pledge=pledge)
     return render_template(
         "drives/pledge.html",
         drive=drive,
@@ -38,7 +54,8 @@ def _render_pledge(drive: Drive, pledge: Pledge, *, payment_form: PaymentForm | 
         payment_form=payment_form or PaymentForm.for_pledge(pledge),
         status_form=status_form or PledgeStatusForm.for_pledge(pledge),
         missing=services.pledge_missing_rates(pledge),
-        history=history_for("pledge", pledge.id, page=page_arg("history_page")),
+        history=history,
+        personal_data=personal_data,
     ), status
 
 

@@ -1,0 +1,73 @@
+"""A trace of every look at supporters' contact data: one audit event per page or export.
+
+Who may look is decided by tracker.auth.permissions.may_see_contacts; this module
+records that they did. Events have their own record type, `personal_data`, with the
+record looked at as their id ("drive:12", "pledge:40"): the audit screen lists every
+look at one drive's supporters, while a record's History section keeps showing its
+changes only. An event names how many supporters were shown, never their data, so that
+the trail holds no new copy of what it records the reading of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from tracker.audit.hooks import record_event
+from tracker.audit.models import AuditAction
+from tracker.audit.registry import event_type
+from tracker.drives.models import Drive, Pledge
+from tracker.extensions import db
+
+# What a page records a look at: a supporter's means of contact and their own words. Names
+# show on every staff page (or "Anonymous", see may_see_contacts) and are not counted.
+CONTACT_FIELDS = ("contact_email", "message")
+
+PERSONAL_DATA = event_type("personal_data", label=_l("Supporters' personal data"), fields={
+    "supporters": _l("Supporters"),
+    "shown_on": _l("Where"),
+    "file": _l("File"),
+    "pledge_ids": _l("Pledges"),
+})
+
+
+def personal_data_id(record_type: str, record_id: int | str) -> str:
+    """The id of a personal-data event about a record: 'drive:12'."""
+    return f"{record_type}:{record_id}"
+
+
+def record_contacts_viewed(drive: Drive, pledge_ids: Iterable[int], *, page: str,
+                           pledge: Pledge | None = None) -> bool:
+    """Note that the current user saw the contact data of these supporters; False if none."""
+    shown = sorted(set(pledge_ids))
+    if not shown:
+        return False
+    record = ("pledge", pledge.id) if pledge is not None else ("drive", drive.id)
+    record_event(db.session(), action=AuditAction.VIEW, record_type=PERSONAL_DATA,
+                 record_id=personal_data_id(*record), summary=_summary(drive, pledge),
+                 changes={"supporters": len(shown), "shown_on": page,
+                          "pledge_ids": _listed(shown)})
+    return True
+
+
+def record_contacts_exported(drive: Drive, *, file: str) -> None:
+    """Note that the current user (or a command) took the drive's pledges out as a file."""
+    supporters = db.session.scalar(
+        select(func.count()).select_from(Pledge).where(Pledge.drive_id == drive.id)) or 0
+    record_event(db.session(), action=AuditAction.EXPORT, record_type=PERSONAL_DATA,
+                 record_id=personal_data_id("drive", drive.id), summary=_summary(drive, None),
+                 changes={"supporters": supporters, "file": file})
+
+
+def _summary(drive: Drive, pledge: Pledge | None) -> str:
+    if pledge is None:
+        return drive.slug
+    return f"{drive.slug} · #{pledge.id}"
+
+
+def _listed(ids: list[int], limit: int = 100) -> str:
+    """'3, 7, 12' (at most `limit` ids, then '…'): which pledges, without their contents."""
+    text = ", ".join(str(pledge_id) for pledge_id in ids[:limit])
+    return text + (", …" if len(ids) > limit else "")
