@@ -70,24 +70,25 @@ class ArchiveWriter:
                                         suffix=".partial")
         self.partial = Path(name)
         self._file = os.fdopen(handle, "wb")  # mkstemp: mode 0600 already
-        self._tar = tarfile.open(fileobj=self._file, mode="w:gz")
+        # Closed by close() or abort(): the archive outlives this method.
+        self._tar = tarfile.open(fileobj=self._file, mode="w:gz")  # noqa: SIM115
 
     def add_path(self, member: str, path: Path) -> dict[str, Any]:
         """Add a file from the disk; its entry for the manifest."""
         with path.open("rb") as file:
             hashing = _Hashing(file)
-            self._tar.addfile(_info(member, path.stat().st_size), hashing)  # type: ignore[arg-type]
+            self._tar.addfile(_info(member, path.stat().st_size), hashing)
         return {"member": member, "size": hashing.size, "sha256": hashing.digest.hexdigest()}
 
     def add_bytes(self, member: str, data: bytes) -> dict[str, Any]:
         """Add bytes; their entry for the manifest."""
-        self._tar.addfile(_info(member, len(data)), _BytesReader(data))  # type: ignore[arg-type]
+        self._tar.addfile(_info(member, len(data)), _BytesReader(data))
         return {"member": member, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
     def close(self, manifest: dict[str, Any]) -> int:
         """Add the manifest, make the archive durable and give it its name; its size."""
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-        self._tar.addfile(_info(MANIFEST, len(data)), _BytesReader(data))  # type: ignore[arg-type]
+        self._tar.addfile(_info(MANIFEST, len(data)), _BytesReader(data))
         self._tar.close()
         self._file.flush()
         os.fsync(self._file.fileno())

@@ -106,28 +106,25 @@ def postgresql_snapshot(engine: Engine, dump: Path) -> Iterator[Connection]:
     uri, env = libpq_target(engine.url)
     command = [_tool("pg_dump"), "--format=custom", "--compress=0", "--no-password",
                "--file", str(dump), "--dbname", uri]
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ",
-                                            postgresql_readonly=True) as connection:
-        with connection.begin():
-            snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
-            with tempfile.TemporaryFile() as errors:
-                # The dump runs while the caller reads the same snapshot; the exporting
-                # transaction stays open until pg_dump is done with it.
-                process = subprocess.Popen([*command, f"--snapshot={snapshot}"], env=env,
-                                           stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.DEVNULL, stderr=errors)
-                try:
-                    yield connection
-                except BaseException:
-                    process.kill()
-                    process.wait()
-                    raise
-                returncode = process.wait()
-                errors.seek(0)
-                message = errors.read().decode(errors="replace").strip()
-            if returncode != 0:
-                raise BackupError(_("%(what)s failed: %(message)s", what="pg_dump",
-                                    message=message))
+    reading = engine.connect().execution_options(isolation_level="REPEATABLE READ",
+                                                 postgresql_readonly=True)
+    with reading as connection, connection.begin(), tempfile.TemporaryFile() as errors:
+        snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
+        # The dump runs while the caller reads the same snapshot; the exporting
+        # transaction stays open until pg_dump is done with it.
+        process = subprocess.Popen([*command, f"--snapshot={snapshot}"], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=errors)
+        try:
+            yield connection
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        if process.wait() != 0:
+            errors.seek(0)
+            raise BackupError(_("%(what)s failed: %(message)s", what="pg_dump",
+                                message=errors.read().decode(errors="replace").strip()))
 
 
 @contextmanager
