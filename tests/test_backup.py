@@ -175,6 +175,7 @@ def test_backup_while_writing_restores_every_pledge_acknowledged_before_it(make_
                     db.session.commit()
                     with lock:
                         acknowledged.append((pledge_id, started, time.monotonic()))
+                    time.sleep(0.002)  # a busy office, not a tight loop starving the others
                 except BaseException as error:
                     failures.append(error)
                     return
@@ -410,6 +411,21 @@ def test_the_commands_say_what_they_did_and_refuse_clearly(make_site, tmp_path):
     crossed = make_site("crossed").cli("restore", str(archive))
     assert crossed.exit_code == 1
     assert "Restoring into another kind of database is not supported" in crossed.output
+
+
+def test_a_database_that_is_not_there_is_said_so_and_no_archive_is_left(make_site, tmp_path):
+    """A wrong TRACKER_DATABASE_URL gives one clear line, not a traceback or half a file."""
+    site = make_site("source")
+    if site.url.startswith("postgresql"):
+        _drop_postgresql(site.url)
+        expected = "The database cannot be reached"
+    else:
+        expected = "does not exist"
+    result = site.cli("backup", "-o", str(tmp_path / "tracker.tar.gz"))
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert list(tmp_path.glob("*tracker.tar.gz*")) == []
 
 
 def test_pg_dump_gets_the_password_from_the_environment_never_its_command_line():

@@ -26,7 +26,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracker.backup import files, snapshot
 from tracker.backup.archive import ArchiveWriter, opened
@@ -83,6 +83,17 @@ def _snapshot(backend: str, dump: Path) -> Iterator[Connection]:
             yield connection
 
 
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A database that does not answer, said in one line instead of a traceback."""
+    try:
+        yield
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()
+        raise BackupError(_("The database cannot be reached: %(error)s",
+                            error=reason[0] if reason else type(error).__name__)) from error
+
+
 def create_backup(destination: Path) -> BackupReport:
     """Write one archive: a consistent snapshot of the database, the stored files it refers
     to, and a manifest of what they hold; the app keeps running meanwhile."""
@@ -92,7 +103,8 @@ def create_backup(destination: Path) -> BackupReport:
         with tempfile.TemporaryDirectory(prefix="tracker-backup-") as folder:
             dump = Path(folder) / DUMP_NAMES[backend]
             created = utcnow()
-            with _snapshot(backend, dump) as connection, snapshot.reading_through(connection):
+            with (_reachable(), _snapshot(backend, dump) as connection,
+                  snapshot.reading_through(connection)):
                 contents = describe(created.date())
                 kept = files.kept_files()
             database = writer.add_path(f"database/{dump.name}", dump)
@@ -146,7 +158,11 @@ def restore_backup(archive: Path) -> RestoreReport:
                 "%(configured)s. Restoring into another kind of database is not supported: "
                 "restore it into %(archived)s. Nothing was restored.",
                 archived=manifest.get("backend"), configured=backend))
-        snapshot.refuse_unless_empty(db.engine)
+        if backend == snapshot.SQLITE:
+            # A new SQLite file may go into a folder that does not exist yet.
+            snapshot.sqlite_path(db.engine.url).parent.mkdir(parents=True, exist_ok=True)
+        with _reachable():
+            snapshot.refuse_unless_empty(db.engine)
         db.session.remove()
         db.engine.dispose()
         dump = extracted.path(str(manifest["database"]["member"]))
