@@ -100,7 +100,10 @@ def create_backup(destination: Path) -> BackupReport:
     backend = snapshot.backend_of(db.engine.url)
     writer = ArchiveWriter(destination)
     try:
-        with tempfile.TemporaryDirectory(prefix="tracker-backup-") as folder:
+        # The dump waits beside the archive, where there is room for backups (/tmp may be
+        # a small tmpfs); it is as large as the database's data, uncompressed.
+        with tempfile.TemporaryDirectory(prefix=".tracker-backup-",
+                                         dir=destination.parent) as folder:
             dump = Path(folder) / DUMP_NAMES[backend]
             created = utcnow()
             with (_reachable(), _snapshot(backend, dump) as connection,
