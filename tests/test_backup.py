@@ -365,6 +365,19 @@ def test_a_damaged_archive_is_refused_before_anything_is_loaded(make_site, tmp_p
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")) == 0
         db.session.remove()
 
+    def escape(members: dict[str, bytes]) -> None:
+        manifest = json.loads(members["manifest.json"])
+        # A whole member, listed as a file to put back outside the storage.
+        manifest["files"].append({**manifest["database"], "key": "../../secret"})
+        members["manifest.json"] = json.dumps(manifest).encode()
+
+    assert source.cli("backup", "-o", str(tmp_path / "second.tar.gz")).exit_code == 0
+    _rewrite(tmp_path / "second.tar.gz", escape)
+    result = target.cli("restore", str(tmp_path / "second.tar.gz"))
+    assert result.exit_code == 1
+    assert "cannot be put back" in result.output
+    assert not (tmp_path.parent / "secret").exists()
+
     (tmp_path / "notes.txt").write_text("not a backup")
     result = target.cli("restore", str(tmp_path / "notes.txt"))
     assert result.exit_code == 1

@@ -196,6 +196,11 @@ def _manifest(archive: Path, folder: Path) -> dict[str, Any]:
         raise _not_a_backup(archive, _("no readable manifest.json")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _not_a_backup(archive, _("its manifest is not a Tracker backup's"))
+    shapes = {"backend": str, "totals_as_of": str, "tables": dict, "drives": list,
+              "campaigns": list, "database": dict, "files": list}
+    lacking = [name for name, kind in shapes.items() if not isinstance(manifest.get(name), kind)]
+    if lacking:
+        raise _not_a_backup(archive, _("its manifest lacks %(names)s", names=", ".join(lacking)))
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise BackupError(_("The archive's format version %(version)s is newer than this "

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.proposals.models import ProposalVersion
-from tracker.proposals.storage import proposal_storage
+from tracker.proposals.storage import InvalidKey, check_key, proposal_storage
 
 STORAGE = "proposals"  # the one file storage so far; its name in the archive
 
@@ -40,6 +40,15 @@ def kept_files() -> list[KeptFile]:
     for key, digest in rows:
         seen.setdefault(key, KeptFile(key, digest))
     return list(seen.values())
+
+
+def is_key(key: str) -> bool:
+    """Whether a key is one the storage would accept (never '../secret')."""
+    try:
+        check_key(key)
+    except InvalidKey:
+        return False
+    return True
 
 
 def member_name(key: str) -> str:

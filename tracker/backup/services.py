@@ -117,8 +117,8 @@ def create_backup(destination: Path) -> BackupReport:
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "app_version": app_version(), "backend": backend,
             **contents.as_manifest(), "database": database, "files": stored,
-            "missing_files": [item.key for item in kept
-                              if item.key not in {entry["key"] for entry in stored}],
+            "missing_files": sorted({item.key for item in kept}
+                                    - {entry["key"] for entry in stored}),
             "secret_key_included": False,
         }
         size = writer.close(manifest)
@@ -161,6 +161,7 @@ def restore_backup(archive: Path) -> RestoreReport:
                 "%(configured)s. Restoring into another kind of database is not supported: "
                 "restore it into %(archived)s. Nothing was restored.",
                 archived=manifest.get("backend"), configured=backend))
+        _check_file_entries(manifest["files"])
         if backend == snapshot.SQLITE:
             # A new SQLite file may go into a folder that does not exist yet.
             snapshot.sqlite_path(db.engine.url).parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +178,17 @@ def restore_backup(archive: Path) -> RestoreReport:
         for entry in manifest.get("files") or []:
             files.put_file(str(entry["key"]), extracted.read(str(entry["member"])))
     return _verify(manifest)
+
+
+def _check_file_entries(entries: list[Any]) -> None:
+    """Each file of the manifest goes back under a key of the app's own shape, from its own
+    member; BackupError before anything is restored otherwise."""
+    for entry in entries:
+        key = str(entry.get("key")) if isinstance(entry, dict) else ""
+        if not files.is_key(key) or entry.get("member") != files.member_name(key):
+            raise BackupError(_("The archive is damaged: its manifest names a stored file "
+                                "%(key)s that cannot be put back. Nothing was restored.",
+                                key=key))
 
 
 def _verify(manifest: dict[str, Any]) -> RestoreReport:
