@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.cli import register_commands as auth_commands
+from tracker.backup.cli import register_commands as backup_commands
 from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -32,6 +33,7 @@ def register_commands(app: Flask) -> None:
     funding_commands(app)
     drive_commands(app)
     supporter_commands(app)
+    backup_commands(app)
 
 
 @click.command("seed-demo")
