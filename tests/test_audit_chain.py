@@ -3,15 +3,18 @@ event carries the hash of the one before it, and `audit-verify` finds the first 
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from typing import Any
 
 import pytest
+from flask import current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Connection, create_engine, inspect, select, text
+from sqlalchemy import Connection, create_engine, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from tests.conftest import empty_tables
 from tests.factories import make_org
 from tests.test_migrations import _keep_logging, empty_app  # noqa: F401  (fixtures)
 from tracker.audit.chain import GENESIS, append_events, event_hash, verify_chain
@@ -46,11 +49,18 @@ def some_events(count: int = 5) -> list[int]:
     return [row["id"] for row in rows()]
 
 
+def one_event(summary: str) -> dict[str, Any]:
+    """A complete audit row, as write_events hands it on."""
+    return {"occurred_at": utcnow(), "actor_id": None, "actor_label": "system",
+            "action": AuditAction.VIEW, "record_type": "pledge", "record_id": "1",
+            "parent_type": None, "parent_id": None, "changes": {"fields": ["email"]},
+            "context": None, "summary": summary}
+
+
 def refused(sql: str, **params: Any) -> str:
     """Run plain SQL in a savepoint and return the database's refusal (failing when it is not)."""
-    with pytest.raises(DBAPIError) as caught:
-        with connection().begin_nested():
-            connection().execute(text(sql), params)
+    with pytest.raises(DBAPIError) as caught, connection().begin_nested():
+        connection().execute(text(sql), params)
     return str(caught.value.orig)
 
 
@@ -112,13 +122,20 @@ def test_each_event_carries_the_hash_of_the_one_before_it(app):
         occurred_at=utcnow(), actor_label="system", action=AuditAction.CREATE,
         record_type="organization", record_id="999", changes={"name_en": "By hand"},
         summary="By hand"))
+    db.session.execute(insert(AuditEvent), [  # a bulk INSERT of events through the session
+        {"action": AuditAction.VIEW, "record_type": "pledge", "record_id": str(n)}
+        for n in (2, 3)])
+    db.session.execute(insert(AuditEvent).values(  # and one with its values in the statement
+        action=AuditAction.EXPORT, record_type="pledge", record_id="4"))
     db.session.commit()
 
     stored = rows()
-    assert len(stored) == 5
-    assert [row["id"] for row in stored] == list(range(stored[0]["id"], stored[0]["id"] + 5))
+    assert len(stored) == 8
+    assert [row["id"] for row in stored] == list(range(stored[0]["id"], stored[0]["id"] + 8))
+    # The added event is flushed at the commit, after the statements: it comes last.
+    assert [row["summary"] for row in stored][-4:] == ["", "", "", "By hand"]
     assert stored[0]["prev_hash"] == GENESIS
-    for before, event in zip(stored, stored[1:], strict=False):
+    for before, event in itertools.pairwise(stored):
         assert event["prev_hash"] == before["hash"]
     for event in stored:
         assert len(event["hash"]) == 64
@@ -149,13 +166,9 @@ def test_two_writers_at_once_never_chain_onto_the_same_event(app, database_url):
                 started.wait()
                 for n in range(5):
                     with own.begin():
-                        append_events(own, [{
-                            "occurred_at": utcnow(), "actor_id": None, "actor_label": label,
-                            "action": AuditAction.VIEW, "record_type": "pledge",
-                            "record_id": str(n), "parent_type": None, "parent_id": None,
-                            "changes": {}, "context": None, "summary": f"{label} {n}"}])
+                        append_events(own, [one_event(f"{label} {n}")])
                         time.sleep(0.02)
-        except BaseException as error:  # noqa: BLE001  (reported by the assertion below)
+        except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
     try:
@@ -169,6 +182,27 @@ def test_two_writers_at_once_never_chain_onto_the_same_event(app, database_url):
             report = verify_chain(own)
         assert report.broken is None
         assert report.events == 10
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.commits
+def test_emptying_the_tables_after_a_committing_test_keeps_the_triggers(app, database_url):
+    """The test suite's own cleanup must get past the triggers without removing them."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as own:
+            append_events(own, [one_event("before the cleanup")])
+        empty_tables(database_url)
+        with engine.begin() as own:
+            assert verify_chain(own).events == 0
+            append_events(own, [one_event("after the cleanup")])
+        with engine.connect() as own:
+            with pytest.raises(DBAPIError, match="append-only"):
+                own.execute(text("DELETE FROM audit_event"))
+            own.rollback()
+            with pytest.raises(DBAPIError, match="append-only"):
+                own.execute(text("UPDATE audit_event SET summary = ''"))
     finally:
         engine.dispose()
 
@@ -284,8 +318,8 @@ def test_audit_verify_refuses_a_malformed_head(runner):
 # --- the migration -----------------------------------------------------------------------
 
 
-def test_the_migration_chains_existing_events_and_its_downgrade_removes_the_triggers(
-        empty_app):
+@pytest.mark.usefixtures("empty_app")
+def test_the_migration_chains_existing_events_and_its_downgrade_removes_the_triggers():
     upgrade(revision="0014-1")
     with db.engine.begin() as own:
         for n in (1, 2, 4):  # 3 was rolled back once: ids can have gaps
@@ -303,7 +337,7 @@ def test_the_migration_chains_existing_events_and_its_downgrade_removes_the_trig
         assert (report.events, report.broken) == (3, None)
         with pytest.raises(DBAPIError, match="append-only"):
             own.execute(text("DELETE FROM audit_event"))
-    result = empty_app.test_cli_runner().invoke(args=["audit-verify"])
+    result = current_app.test_cli_runner().invoke(args=["audit-verify"])
     assert "The audit trail is whole: 3 events checked." in result.output
 
     downgrade(revision="0014-1")
@@ -338,11 +372,7 @@ def test_the_models_schema_creates_the_triggers_and_drop_all_leaves_nothing_behi
             Base.metadata.create_all(own, tables=tables)
             assert own.scalar(text(guards)) == (1 if postgresql else 2)
             assert own.scalar(text(functions)) == (1 if postgresql else 0)
-            append_events(own, [{
-                "occurred_at": utcnow(), "actor_id": None, "actor_label": "system",
-                "action": AuditAction.VIEW, "record_type": "pledge", "record_id": "1",
-                "parent_type": None, "parent_id": None, "changes": {}, "context": None,
-                "summary": ""}])
+            append_events(own, [one_event("guarded")])
             with pytest.raises(DBAPIError, match="append-only"), own.begin_nested():
                 own.execute(text("DELETE FROM audit_event"))
             Base.metadata.drop_all(own, tables=tables)

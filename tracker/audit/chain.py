@@ -1,7 +1,9 @@
 """The audit trail's hash chain: every event carries the hash of the one before it.
 
 An event's `hash` is SHA-256 (hex) over a canonical JSON of all its columns, its id and
-`prev_hash` included; `prev_hash` is the previous event's `hash` (GENESIS for the first).
+`prev_hash` included: a JSON array of the values in the order of HASHED, objects inside
+with sorted keys, no spaces, ASCII only, the time as ISO 8601 in UTC with microseconds.
+`prev_hash` is the previous event's `hash` (GENESIS for the first).
 The chain's order is id order. Ids are given here, not by the database, so that the hash
 can cover them even for many rows inserted at once: the next id is the last one plus one,
 so ids written from now on have no gaps, and a gap before a broken link means events
@@ -25,15 +27,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, CursorResult, insert, select, text
 
 from tracker.audit.models import AuditEvent
-from tracker.db import table_of
+from tracker.db import table_of, utcnow
 
 GENESIS = "0" * 64
 # Any fixed 64-bit number names the lock; this one is "audit_ev" in ASCII.
@@ -43,10 +45,15 @@ HASHED = ("id", "occurred_at", "actor_id", "actor_label", "action", "record_type
           "prev_hash")
 
 
+# Sorted keys, no spaces, ASCII only: the same event always gives the same bytes,
+# whichever database stored its JSON and in which key order it comes back.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         # The stored precision on both databases: microseconds, in UTC.
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, enum.Enum):
         return value.value
     return value
@@ -54,10 +61,7 @@ def _canonical(value: Any) -> Any:
 
 def event_hash(values: Mapping[str, Any]) -> str:
     """The SHA-256 (hex) of one event's columns and its predecessor's hash, canonically."""
-    content = {name: _canonical(values.get(name)) for name in HASHED}
-    # Sorted keys, no spaces, ASCII only: the same event always gives the same bytes,
-    # whichever database stored its JSON and in which key order it comes back.
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    encoded = _ENCODER.encode([_canonical(values.get(name)) for name in HASHED])
     return hashlib.sha256(encoded.encode("ascii")).hexdigest()
 
 
@@ -97,10 +101,26 @@ def link(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
     return rows
 
 
-def append_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Chain the events (complete rows) and insert them on the connection."""
-    if rows:
-        connection.execute(insert(AuditEvent), link(connection, rows))
+def complete(row: dict[str, Any]) -> dict[str, Any]:
+    """Fill in the columns an event written by hand may leave out, as their defaults would.
+
+    The hash covers every column, so each must hold its final value before it is hashed.
+    """
+    for name in HASHED:
+        if row.get(name) is None:
+            row[name] = _DEFAULTS[name]() if name in _DEFAULTS else None
+    return row
+
+
+_DEFAULTS: dict[str, Callable[[], Any]] = {
+    "occurred_at": utcnow, "actor_label": str, "changes": dict, "summary": str}
+
+
+def append_events(connection: Connection, rows: list[dict[str, Any]]) -> CursorResult[Any]:
+    """Chain the events (complete rows, at least one) and insert them on the connection."""
+    if not rows:
+        raise ValueError("no audit events to append")
+    return connection.execute(insert(AuditEvent), link(connection, rows))
 
 
 # --- checking the chain -----------------------------------------------------------------
@@ -168,7 +188,7 @@ def verify_chain(connection: Connection, *, batch_size: int = 1000,
     return ChainReport(checked, previous_id or None, previous_hash if checked else None)
 
 
-def _problem(row: Mapping[str, Any], previous_id: int, previous_hash: str) -> Problem | None:
+def _problem(row: Mapping[Any, Any], previous_id: int, previous_hash: str) -> Problem | None:
     """What is wrong with one event given the one before it, or None."""
     if not row["hash"] or not row["prev_hash"]:
         return Problem.UNCHAINED

@@ -27,12 +27,12 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from tracker.audit import registry
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM, acting_as, current_actor
 from tracker.audit.bulk import bulk_event, on_orm_execute
-from tracker.audit.chain import link
+from tracker.audit.chain import HASHED, complete, link
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for
 from tracker.audit.trail import UNREADABLE, record_event, write_events
 from tracker.audit.values import currency_key, jsonable, recorded_value
-from tracker.db import Base, utcnow
+from tracker.db import Base
 
 # Other areas import these from here, where the trail's hooks live.
 __all__ = [
@@ -197,17 +197,11 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
 
 def _chain_added(session: Session, added: list[AuditEvent]) -> None:
     """Give events added to the session their place in the hash chain, as write_events does."""
-    defaults = {"occurred_at": utcnow(), "actor_label": "", "changes": {}, "summary": ""}
-    columns = [column.name for column in AuditEvent.__table__.columns]
-    rows = []
-    for instance in added:
-        for name, value in defaults.items():
-            if getattr(instance, name) is None:
-                setattr(instance, name, value)
-        rows.append({name: getattr(instance, name) for name in columns})
+    rows = [complete({name: getattr(instance, name) for name in HASHED}) for instance in added]
     link(session.connection(bind_arguments={"mapper": AuditEvent}), rows)
     for instance, row in zip(added, rows, strict=True):
-        instance.id, instance.prev_hash, instance.hash = row["id"], row["prev_hash"], row["hash"]
+        for name, value in row.items():
+            setattr(instance, name, value)
 
 
 def _load_unloaded(instance: Any) -> None:
