@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+import flask_babel
 import pytest
 from flask import current_app
 from flask_migrate import downgrade, upgrade
@@ -313,6 +314,21 @@ def test_audit_verify_refuses_a_malformed_head(runner):
 
     assert result.exit_code == 2
     assert "ID:HASH" in result.output
+
+
+def test_audit_verify_speaks_russian(app, runner, backend):
+    app.config["BABEL_DEFAULT_LOCALE"] = "ru"
+    flask_babel.refresh()
+    ids = some_events(2)
+
+    assert "Журнал аудита цел: проверено 2 события." in verify(runner).output
+    drop_triggers(backend)
+    connection().execute(text("UPDATE audit_event SET actor_id = 1 WHERE id = :id"),
+                         {"id": ids[1]})
+    broken = verify(runner)
+    assert f"Журнал аудита нарушен на событии {ids[1]}." in broken.output
+    assert "изменено после записи" in broken.output
+    assert "1 событие до него в порядке." in broken.output
 
 
 # --- the migration -----------------------------------------------------------------------

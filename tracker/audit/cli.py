@@ -28,8 +28,8 @@ def _head(_ctx: click.Context, _param: click.Parameter, value: str | None
         return None
     match = HEAD.match(value.strip().lower())
     if match is None:
-        raise click.BadParameter(_("Give the head as ID:HASH, as audit-verify printed it "
-                                   "(\"Last event: ID, hash HASH\")."))
+        raise click.BadParameter(_("Give the head as ID:HASH: the id and hash of the last "
+                                   "event, as audit-verify printed them."))
     return int(match.group(1)), match.group(2)
 
 
