@@ -309,6 +309,27 @@ def test_audit_verify_with_a_recorded_head_finds_events_deleted_from_the_end(run
     assert f"event {ids[-1]}, is missing" in result.output
 
 
+def test_audit_verify_after_a_recorded_break_checks_the_events_past_it(runner, backend):
+    ids = some_events(5)
+    drop_triggers(backend)
+    connection().execute(text("UPDATE audit_event SET summary = 'Innocent NGO' WHERE id = :id"),
+                         {"id": ids[1]})
+    assert verify(runner).exit_code == 1
+
+    past = verify(runner, "--after", str(ids[1]))
+    assert past.exit_code == 0, past.output
+    assert "The audit trail is whole: 3 events checked." in past.output
+
+    connection().execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": ids[3]})
+    later = verify(runner, "--after", str(ids[1]))
+    assert later.exit_code == 1
+    assert f"The audit trail is broken at event {ids[4]}." in later.output
+
+    missing = verify(runner, "--after", "999999")
+    assert missing.exit_code == 2
+    assert "There is no event 999999." in missing.output
+
+
 def test_audit_verify_refuses_a_malformed_head(runner):
     result = verify(runner, "--head", "twelve")
 

@@ -155,13 +155,20 @@ class ChainReport:
 
 
 def verify_chain(connection: Connection, *, batch_size: int = 1000,
-                 head: tuple[int, str] | None = None) -> ChainReport:
+                 head: tuple[int, str] | None = None, after: int | None = None) -> ChainReport:
     """Walk the trail in id order, `batch_size` rows at a time, up to its first broken link.
 
     `head` is an (id, hash) recorded earlier: that event must still be there, unchanged.
+    `after` starts past an event (a break already found and recorded), taking its hash
+    as it is stored; LookupError when there is no such event.
     """
     table = table_of(AuditEvent)
     previous_id, previous_hash, checked = 0, GENESIS, 0
+    if after is not None:
+        stored = connection.scalar(select(table.c.hash).where(table.c.id == after))
+        if stored is None:
+            raise LookupError(after)
+        previous_id, previous_hash = after, stored
     while True:
         batch = connection.execute(
             select(table).where(table.c.id > previous_id).order_by(table.c.id)

@@ -37,13 +37,20 @@ def _head(_ctx: click.Context, _param: click.Parameter, value: str | None
 @click.option("--head", callback=_head, metavar="ID:HASH",
               help="An event's id and hash noted from an earlier run: it must still be "
                    "there unchanged (finds events deleted from the end).")
+@click.option("--after", type=click.IntRange(min=1), metavar="ID",
+              help="Check only the events after this one: past a broken link already "
+                   "investigated and recorded.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Events read at a time.")
 @with_appcontext
-def audit_verify(head: tuple[int, str] | None, batch_size: int) -> None:
+def audit_verify(head: tuple[int, str] | None, after: int | None, batch_size: int) -> None:
     """Walk the audit trail's hash chain and report its first broken link, or that it is whole."""
     connection = db.session.connection(bind_arguments={"mapper": AuditEvent})
-    report = verify_chain(connection, batch_size=batch_size, head=head)
+    try:
+        report = verify_chain(connection, batch_size=batch_size, head=head, after=after)
+    except LookupError:
+        raise click.BadParameter(_("There is no event %(id)d.", id=after),
+                                 param_hint="--after") from None
     db.session.commit()  # nothing written: only ends the read, which holds a lock on the table
     if report.broken is None:
         click.echo(ngettext("The audit trail is whole: %(num)d event checked.",
