@@ -43,6 +43,8 @@ LOCK_KEY = int.from_bytes(b"audit_ev", "big")
 HASHED = ("id", "occurred_at", "actor_id", "actor_label", "action", "record_type",
           "record_id", "parent_type", "parent_id", "changes", "context", "summary",
           "prev_hash")
+_TEXT = ("actor_label", "action", "record_type", "record_id", "parent_type", "parent_id",
+         "summary")
 
 
 # Sorted keys, no spaces, ASCII only: the same event always gives the same bytes,
@@ -94,6 +96,11 @@ def link(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
     _take_lock(connection)
     last_id, previous = _head(connection)
     for row in rows:
+        for name in _TEXT:
+            # Hashed as they will be read back: a text column gives back text.
+            value = row.get(name)
+            if value is not None and not isinstance(value, str):
+                row[name] = str(value.value if isinstance(value, enum.Enum) else value)
         last_id += 1
         row["id"] = last_id
         row["prev_hash"] = previous
