@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 import tracker.models  # noqa: F401  (create_all below needs every model registered)
 from tracker import create_app
+from tracker.audit.models import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL
 from tracker.db import Base
 from tracker.extensions import db, limiter
 from tracker.money.iso4217 import MINOR_UNITS
@@ -194,8 +195,14 @@ def empty_tables(url: str) -> None:
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # The audit trail's triggers refuse DELETE (TRUNCATE above passes them): lift
+            # them for the emptying only, inside its transaction.
+            for statement in DROP_APPEND_ONLY_DDL["sqlite"]:
+                connection.exec_driver_sql(statement)
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(delete(table))
+            for statement in APPEND_ONLY_DDL["sqlite"]:
+                connection.exec_driver_sql(statement)
         _fill_currencies(connection)
     engine.dispose()
 

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker.audit.cli import register_commands as audit_commands
 from tracker.auth.cli import register_commands as auth_commands
 from tracker.backup.cli import register_commands as backup_commands
 from tracker.drives.cli import register_commands as drive_commands
@@ -29,6 +30,7 @@ def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(render_proposal)
+    audit_commands(app)
     auth_commands(app)
     funding_commands(app)
     drive_commands(app)

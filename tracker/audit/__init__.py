@@ -10,6 +10,9 @@ How it works (details in `hooks.py`):
   (set per authenticated request), else "anonymous" in a request, "command line" in
   a CLI command and "system" otherwise.
 
-The trail is append-only: no screen or command edits or deletes an `AuditEvent`, and
-the session refuses to flush a changed or deleted one (`AuditTrailIsAppendOnly`).
+The trail is append-only: no screen or command edits or deletes an `AuditEvent`, the
+session refuses to flush a changed or deleted one (`AuditTrailIsAppendOnly`), and the
+database refuses UPDATE and DELETE (triggers, `models.py`). Every event carries the hash
+of the one before it (`chain.py`); `flask --app tracker audit-verify` (`cli.py`) walks
+the chain and names the first broken link.
 """

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Insert, Table, UniqueConstraint, select, tupl
 from sqlalchemy.orm import ORMExecuteState
 
 from tracker.audit import registry
+from tracker.audit.chain import append_events, complete
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for_type
 from tracker.audit.trail import write_events
@@ -22,8 +23,10 @@ def on_orm_execute(state: ORMExecuteState) -> Any:
         return None
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
-    if name == AuditEvent.__tablename__ and not state.is_insert:
-        raise AuditTrailIsAppendOnly("Audit events cannot be changed or deleted.")
+    if name == AuditEvent.__tablename__:
+        if not state.is_insert:
+            raise AuditTrailIsAppendOnly("Audit events cannot be changed or deleted.")
+        return _insert_events(state)
     spec = spec_for_type(name) if isinstance(name, str) else None
     if spec is None:
         return None
@@ -49,6 +52,15 @@ def on_orm_execute(state: ORMExecuteState) -> Any:
         rows = [row for row in rows if row["changes"]]
     write_events(connection, rows)
     return result
+
+
+def _insert_events(state: ORMExecuteState) -> Any:
+    """`session.execute(insert(AuditEvent), rows)`: the rows join the hash chain like any."""
+    if getattr(state.statement, "select", None) is not None:
+        raise AuditTrailIsAppendOnly("Audit events cannot be copied with INSERT ... SELECT: "
+                                     "each must join the hash chain.")
+    rows = [complete(row) for row in _bulk_params(state)]
+    return append_events(state.session.connection(bind_arguments={"mapper": AuditEvent}), rows)
 
 
 def _bulk_params(state: ORMExecuteState) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@
   connection, so an event commits or rolls back together with its change.
 - `do_orm_execute` covers bulk statements (`session.execute(insert(Model), rows)`,
   `update(Model).where(...)`, `delete(...)`), which skip the mapper events.
-- `before_flush` refuses a changed or deleted `AuditEvent`: the trail is append-only.
+- `before_flush` refuses a changed or deleted `AuditEvent`: the trail is append-only
+  (the database refuses it too); an event added to the session joins the hash chain.
 
 These hooks run inside every area's flushes, so reading values never raises: an odd
 value is stored as text, and a record whose values cannot be read is still recorded,
@@ -26,6 +27,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from tracker.audit import registry
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM, acting_as, current_actor
 from tracker.audit.bulk import bulk_event, on_orm_execute
+from tracker.audit.chain import HASHED, complete, link
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for
 from tracker.audit.trail import UNREADABLE, record_event, write_events
@@ -188,6 +190,18 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
             )
         if spec_for(type(instance)) is not None:
             _load_unloaded(instance)
+    added = [instance for instance in session.new if isinstance(instance, AuditEvent)]
+    if added:
+        _chain_added(session, added)
+
+
+def _chain_added(session: Session, added: list[AuditEvent]) -> None:
+    """Give events added to the session their place in the hash chain, as write_events does."""
+    rows = [complete({name: getattr(instance, name) for name in HASHED}) for instance in added]
+    link(session.connection(bind_arguments={"mapper": AuditEvent}), rows)
+    for instance, row in zip(added, rows, strict=True):
+        for name, value in row.items():
+            setattr(instance, name, value)
 
 
 def _load_unloaded(instance: Any) -> None:

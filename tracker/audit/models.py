@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import DDL, JSON, BigInteger, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
@@ -49,8 +49,10 @@ class AuditEvent(Base):
     changed amount). `parent_type`/`parent_id` name the record a child row belongs to
     (a campaign for its partners), so the parent's history shows its children's changes.
 
-    Rows are only ever inserted: the session refuses to flush a changed or deleted
-    event (see tracker/audit/hooks.py), and no screen or command offers either.
+    Rows are only ever inserted, through tracker/audit/chain.py, which gives each its id
+    and the hash of the event before it (`prev_hash`) and of itself (`hash`). The session
+    refuses to flush a changed or deleted event (tracker/audit/hooks.py), and the
+    database refuses UPDATE and DELETE on the table (triggers, APPEND_ONLY_DDL below).
     """
 
     __tablename__ = "audit_event"
@@ -79,7 +81,48 @@ class AuditEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(String(300), default="")
+    # SHA-256 in hex (tracker/audit/chain.py): of the previous event, and of this one.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     def __repr__(self) -> str:
         return (f"<AuditEvent {self.id} {self.action} {self.record_type}:{self.record_id} "
                 f"by {self.actor_label!r}>")
+
+
+# The database itself refuses to change or delete an audit row, whoever sends the SQL.
+# The migration (0014) runs the same statements; create_all (tests) runs them from here.
+# No "%" in them: SQLAlchemy's DDL would take it for a placeholder.
+APPEND_ONLY_DDL = {
+    "postgresql": [
+        """CREATE FUNCTION audit_event_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = 'audit_event is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END
+$$""",
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE refused'); END",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: DELETE refused'); END",
+    ],
+}
+DROP_APPEND_ONLY_DDL = {
+    "postgresql": ["DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+                   "DROP FUNCTION IF EXISTS audit_event_refuse_change()"],
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_event_no_update",
+               "DROP TRIGGER IF EXISTS audit_event_no_delete"],
+}
+
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(AuditEvent.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))
+# The trigger goes with the table; its PostgreSQL function outlives it unless dropped.
+event.listen(AuditEvent.__table__, "after_drop",
+             DDL(DROP_APPEND_ONLY_DDL["postgresql"][1]).execute_if(dialect="postgresql"))

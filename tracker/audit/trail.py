@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from tracker.audit.actor import current_actor
+from tracker.audit.chain import append_events
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.values import jsonable
 from tracker.db import utcnow
@@ -17,14 +18,18 @@ UNREADABLE = "(values could not be recorded)"
 
 
 def write_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert the events with the current actor and one timestamp, on this connection."""
+    """Insert the events with the current actor and one timestamp, on this connection.
+
+    They join the hash chain (tracker/audit/chain.py), which then stays locked to other
+    writers until this transaction ends.
+    """
     if not rows:
         return
     actor_id, actor_label = current_actor(connection)
     occurred_at = utcnow()
     for row in rows:
         row.update(actor_id=actor_id, actor_label=actor_label[:200], occurred_at=occurred_at)
-    connection.execute(insert(AuditEvent), rows)
+    append_events(connection, rows)
 
 
 def record_event(session: Session, *, action: AuditAction, record_type: str, record_id: str,
