@@ -91,7 +91,7 @@ class AuditEvent(Base):
 
 
 # The database itself refuses to change or delete an audit row, whoever sends the SQL.
-# The migration (0014) runs the same statements; create_all (tests) runs them from here.
+# The migration (0012) runs the same statements; create_all (tests) runs them from here.
 # No "%" in them: SQLAlchemy's DDL would take it for a placeholder.
 APPEND_ONLY_DDL = {
     "postgresql": [
