@@ -112,6 +112,26 @@ def _get_bind(self: FlaskSession, mapper: Any = None, clause: Any = None, bind: 
     return engine
 
 
+def fresh_postgresql_database(suffix: str) -> str:
+    """A PostgreSQL database of its own beside the test one, empty; its URL."""
+    base = make_url(PG_URL)
+    name = f"{base.database}_{suffix}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgresql_database(url: str) -> None:
+    """Drop a database fresh_postgresql_database made."""
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 

@@ -25,10 +25,15 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy import func, insert, make_url, select, text
 
 from tests.auth_support import login, make_user
-from tests.conftest import BACKENDS, PG_URL, make_test_app
+from tests.conftest import (
+    BACKENDS,
+    drop_postgresql_database,
+    fresh_postgresql_database,
+    make_test_app,
+)
 from tests.drive_support import make_drive, make_pledge, make_world
 from tests.proposals_support import make_proposal_world
 from tracker import ROOT
@@ -46,25 +51,6 @@ FAKE_PDF = b"%PDF-1.4\n% a final proposal kept by the storage\n%%EOF\n"
 
 
 # --- databases and apps of the tests' own ----------------------------------------------------
-
-
-def _fresh_postgresql(name: str) -> str:
-    base = make_url(PG_URL)
-    database = f"{base.database}_{name}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return base.set(database=database).render_as_string(hide_password=False)
-
-
-def _drop_postgresql(url: str) -> None:
-    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(
-            f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 class Site:
@@ -105,7 +91,7 @@ def make_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path / f'{name}.sqlite'}"
         else:
-            url = _fresh_postgresql(f"backup_{name}")
+            url = fresh_postgresql_database(f"backup_{name}")
         site = Site(url, tmp_path / f"{name}-proposals")
         sites.append(site)
         if schema:
@@ -118,7 +104,7 @@ def make_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
             db.session.remove()
             db.engine.dispose()
         if site.url.startswith("postgresql"):
-            _drop_postgresql(site.url)
+            drop_postgresql_database(site.url)
 
 
 def _with_a_drive(site: Site) -> int:
@@ -433,7 +419,7 @@ def test_a_database_that_is_not_there_is_said_so_and_no_archive_is_left(make_sit
     """A wrong TRACKER_DATABASE_URL gives one clear line, not a traceback or half a file."""
     site = make_site("source")
     if site.url.startswith("postgresql"):
-        _drop_postgresql(site.url)
+        drop_postgresql_database(site.url)
         expected = "The database cannot be reached"
     else:
         expected = "does not exist"

@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask, current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Column, MetaData, String, create_engine, inspect, make_url, select, text
+from sqlalchemy import Column, MetaData, String, inspect, select, text
 
-from tests.conftest import PG_URL, TEST_SECRET
+from tests.conftest import PG_URL, TEST_SECRET, fresh_postgresql_database
 from tracker import create_app
 from tracker.db import Base
 from tracker.extensions import db
@@ -21,18 +21,6 @@ from tracker.money.models import Currency
 from tracker.schema import init_migrations
 
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-
-
-def _fresh_postgresql_database() -> str:
-    """A database of its own beside the shared test one, emptied, so create_all never meets it."""
-    base = make_url(PG_URL)
-    name = f"{base.database}_migrations"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +43,7 @@ def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrations.sqlite'}"
     else:
-        url = _fresh_postgresql_database()
+        url = fresh_postgresql_database("migrations")
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET})
     init_migrations(app)
     with app.app_context():
