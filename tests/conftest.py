@@ -39,7 +39,7 @@ from tracker.money.models import Currency
 
 # The Playwright fixtures `browser` and `page` for the browser journeys, and the drive
 # tests' `world`, `drive`, `lead` and `as_lead` (a module may define its own instead).
-pytest_plugins = ("tests.browser_support", "tests.drive_fixtures")
+pytest_plugins = ("tests.browser_support", "tests.drive_fixtures", "tests.mail_support")
 
 # Under pytest-xdist each worker (gw0, gw1, ...) gets a PostgreSQL database of its own
 # beside the configured one, created when missing; the configured one is used as it is
@@ -285,8 +285,9 @@ def app(shared_app: Flask, database_url: str, request: pytest.FixtureRequest,
     `fresh_app` (it adds routes, which an app that has served refuses) gets its own app.
     """
     storage = str(tmp_path / "proposals")
+    mail_folder = str(tmp_path / "mail")  # messages written when no mail server is set
     if request.node.get_closest_marker("fresh_app"):
-        app = make_test_app(database_url, PROPOSAL_STORAGE_DIR=storage)
+        app = make_test_app(database_url, PROPOSAL_STORAGE_DIR=storage, MAIL_FOLDER=mail_folder)
         with app.app_context():
             with rolled_back(db.engine):
                 yield app
@@ -294,6 +295,7 @@ def app(shared_app: Flask, database_url: str, request: pytest.FixtureRequest,
         return
     settings = dict(shared_app.config)
     shared_app.config["PROPOSAL_STORAGE_DIR"] = storage
+    shared_app.config["MAIL_FOLDER"] = mail_folder
     limiter.reset()
     try:
         if request.node.get_closest_marker("commits"):

@@ -76,6 +76,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     install_rollup_hooks()
 
+    from tracker.jobs.queue import install_job_hooks
+
+    install_job_hooks(app)
+
     from tracker.auth import init_auth
     from tracker.web import register_web
 

@@ -77,6 +77,19 @@ class Defaults:
     # other host (a health check on 127.0.0.1) answer 404.
     BASE_URL: str | None = None
     RATELIMIT_KEY_PREFIX = "tracker"
+    # Outgoing mail (tracker/mail): over SMTP when MAIL_SERVER is set, otherwise written as
+    # .eml files under MAIL_FOLDER (None: instance/mail/), the development default.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Tracker <tracker@localhost>"
+    MAIL_MESSAGE_ID_DOMAIN = "tracker.localhost"
+    MAIL_TIMEOUT_SECONDS = 20
+    MAIL_MAX_ATTEMPTS = 6  # then the message is marked failed and shown to admins
+    MAIL_FOLDER: str | None = None
     # The demo accounts' shared password: set in the development configuration only (see
     # load below), so that no other configuration can get accounts with a published password.
     DEMO_PASSWORD: str | None = None

@@ -6,6 +6,7 @@ from tracker.audit.models import AuditEvent
 from tracker.auth.models import Invite, Membership, User, UserSession
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives import models as drives_models  # noqa: F401
+from tracker.mail.models import OutboxMessage
 from tracker.funding.models import CampaignFunding
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
@@ -24,6 +25,7 @@ __all__ = [
     "ExchangeRate",
     "FundingTarget",
     "Invite",
+    "OutboxMessage",
     "Membership",
     "Organization",
     "Submission",

@@ -1,0 +1,103 @@
+"""Enqueueing a job after its transaction commits: on RQ, or in this process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tracker.extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "tracker"
+PENDING = "tracker.jobs.pending"  # session.info: jobs asked for in the open transaction
+READY = "tracker_ready_jobs"  # flask.g: jobs whose transaction committed, to run in-process
+
+
+@dataclass(frozen=True)
+class Job:
+    """A module-level function and its arguments (plain values: they may cross to a worker)."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def run(self) -> Any:
+        return self.func(*self.args, **self.kwargs)
+
+
+def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run func(*args, **kwargs) as a job once the current transaction commits.
+
+    func must be a module-level function (a worker imports it by name) and the
+    arguments plain values such as ids. Nothing runs if the transaction rolls back.
+    """
+    session = db.session()
+    session.info.setdefault(PENDING, []).append(Job(func, args, kwargs))
+
+
+def _redis_url() -> str | None:
+    return current_app.config.get("REDIS_URL") if has_app_context() else None
+
+
+def _after_commit(session: Session) -> None:
+    jobs: list[Job] = session.info.pop(PENDING, [])
+    if not jobs or not has_app_context():
+        return
+    if _redis_url():
+        for job in jobs:
+            _send_to_redis(job)
+    else:
+        # The session cannot run SQL inside after_commit: run them once the request or
+        # command is done (run_ready_jobs), on a transaction of their own.
+        g.setdefault(READY, []).extend(jobs)
+
+
+def _after_rollback(session: Session) -> None:
+    # Fires on the real rollback of the whole transaction, not a savepoint's.
+    session.info.pop(PENDING, None)
+
+
+def _send_to_redis(job: Job) -> None:
+    """Put the job on the RQ queue; if Redis is down, the periodic sweep finds the work."""
+    from tracker.jobs.redis import rq_queue
+
+    try:
+        rq_queue().enqueue(job.func, *job.args, **job.kwargs)
+    except Exception:  # noqa: BLE001 (any Redis failure: the request must still succeed)
+        log.warning("Could not reach Redis to enqueue %s; the sweep will pick it up",
+                    getattr(job.func, "__name__", job.func), exc_info=True)
+
+
+def run_ready_jobs() -> int:
+    """Run, in this process, the jobs whose transactions have committed; how many ran."""
+    if not has_app_context():
+        return 0
+    ran = 0
+    while True:
+        jobs: list[Job] = g.pop(READY, [])
+        if not jobs:
+            return ran
+        for job in jobs:
+            try:
+                job.run()
+                db.session.commit()
+            except Exception:  # noqa: BLE001 (one failed job must not stop the others)
+                db.session.rollback()
+                log.exception("Job %s failed", getattr(job.func, "__name__", job.func))
+            ran += 1
+
+
+def install_job_hooks(app: Flask) -> None:
+    """Enqueue after commits; in-process jobs run after each request and CLI command."""
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+    app.teardown_request(lambda _error: run_ready_jobs() and None)
+    app.teardown_appcontext(lambda _error: run_ready_jobs() and None)
