@@ -1,4 +1,4 @@
-"""The outbox: a message is written with its cause, sent once after the commit, retried on failure."""
+"""The outbox: a message is written with its cause, sent once after the commit, retried."""
 
 from __future__ import annotations
 

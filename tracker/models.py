@@ -6,8 +6,8 @@ from tracker.audit.models import AuditEvent
 from tracker.auth.models import Invite, Membership, User, UserSession
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives import models as drives_models  # noqa: F401
-from tracker.mail.models import OutboxMessage
 from tracker.funding.models import CampaignFunding
+from tracker.mail.models import OutboxMessage
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
@@ -25,9 +25,9 @@ __all__ = [
     "ExchangeRate",
     "FundingTarget",
     "Invite",
-    "OutboxMessage",
     "Membership",
     "Organization",
+    "OutboxMessage",
     "Submission",
     "User",
     "UserSession",

@@ -70,7 +70,7 @@ def _send_to_redis(job: Job) -> None:
 
     try:
         rq_queue().enqueue(job.func, *job.args, **job.kwargs)
-    except Exception:  # noqa: BLE001 (any Redis failure: the request must still succeed)
+    except Exception:  # any Redis failure: the request must still succeed
         log.warning("Could not reach Redis to enqueue %s; the sweep will pick it up",
                     getattr(job.func, "__name__", job.func), exc_info=True)
 
@@ -88,7 +88,7 @@ def run_ready_jobs() -> int:
             try:
                 job.run()
                 db.session.commit()
-            except Exception:  # noqa: BLE001 (one failed job must not stop the others)
+            except Exception:  # one failed job must not stop the others
                 db.session.rollback()
                 log.exception("Job %s failed", getattr(job.func, "__name__", job.func))
             ran += 1
@@ -99,5 +99,9 @@ def install_job_hooks(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
-    app.teardown_request(lambda _error: run_ready_jobs() and None)
-    app.teardown_appcontext(lambda _error: run_ready_jobs() and None)
+    app.teardown_request(_run_after)
+    app.teardown_appcontext(_run_after)
+
+
+def _run_after(_error: BaseException | None) -> None:
+    run_ready_jobs()
