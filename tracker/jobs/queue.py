@@ -15,7 +15,6 @@ from tracker.extensions import db
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "tracker"
 PENDING = "tracker.jobs.pending"  # session.info: jobs asked for in the open transaction
 READY = "tracker_ready_jobs"  # flask.g: jobs whose transaction committed, to run in-process
 

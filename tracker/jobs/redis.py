@@ -6,7 +6,7 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
-from tracker.jobs.queue import QUEUE_NAME
+QUEUE_NAME = "tracker"  # the one queue web processes enqueue on and workers listen to
 
 
 def redis_connection() -> Redis:
