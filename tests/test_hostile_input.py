@@ -48,13 +48,12 @@ LONG = 1 << 20  # a megabyte: a whole request body holds one (MAX_CONTENT_LENGTH
 # Query values (str, or bytes where they are not UTF-8); every parameter gets each in turn.
 QUERY_VALUES: tuple[str | bytes, ...] = (
     "a\x00b", "a\r\nb", "//evil.example/", "/\t/evil.example/", "x" * LONG, "²", "١٢",
-    str(2**31), str(2**63), "-" + str(2**63), str(10**30), "-1", "nan", b"\xff\xfe", "2^63",
+    str(2**31), str(2**63), "-1", b"\xff\xfe", "2^63",
 )
 # Form fields, one at a time: 64 KB is longer than any column; the megabyte is sent once
-# a form, spread over all its fields.
+# a form, spread over all its fields. 2**31 overflows PostgreSQL's integer, 2**63 any.
 FORM_VALUES: tuple[str | bytes, ...] = (
-    "a\x00b", "a\r\nb", "/\t/evil.example/", "x" * 65536, "²", "١٢", str(2**31), str(2**63),
-    str(10**30), "-1", "nan", "1e309", b"\xff\xfe",
+    "a\x00b", "a\r\nb", "x" * 65536, "²", str(2**31), str(2**63), "1e309", b"\xff\xfe",
 )
 # What views read from request.args beyond their filter forms' fields (grep request.args).
 QUERY_NAMES = ("page", "history_page", "campaign", "status", "country", "all", "next", "lang",
