@@ -14,6 +14,7 @@ deleting a record does not hide the record from the next.
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -445,3 +446,13 @@ def test_is_local_path_refuses_other_hosts_and_control_characters(target):
 
 def test_is_local_path_takes_paths_of_this_site():
     assert is_local_path("/drives/?status=live") and is_local_path("/")
+
+
+def test_a_nul_in_any_of_a_fields_repeated_values_or_a_file_name_is_refused(as_lead, drive):
+    response = as_lead.get("/drives/?status=live&status=a%00b")
+    assert response.status_code == 400
+    response = as_lead.post(f"/drives/{DRIVE_SLUG}/import", data={
+        "file": (io.BytesIO(b"date,amount,currency,reference\n"), "pledges\x00.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert CONTROL_MESSAGE in page_text(response.text)

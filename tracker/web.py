@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import chain
 from typing import Any
 
 from flask import Flask, Request, render_template, request
@@ -73,9 +74,11 @@ class HostileInput(BadRequest):
 
 def refuse_control_characters() -> None:
     """Before any other check: refuse NUL and other control characters in any value sent."""
-    values = [*request.args.values(), *(request.view_args or {}).values()]
+    values = [*chain.from_iterable(request.args.listvalues()),
+              *(request.view_args or {}).values()]
     if request.method == "POST":
-        values += [*request.form.values(), *(f.filename for f in request.files.values())]
+        values += [*chain.from_iterable(request.form.listvalues()),
+                   *(upload.filename for upload in request.files.values())]
     if any(isinstance(value, str) and CONTROL_CHARACTERS.search(value) for value in values):
         raise HostileInput()
 
