@@ -73,7 +73,7 @@ class HostileInput(BadRequest):
 
 
 def refuse_control_characters() -> None:
-    """Before any other check: refuse NUL and other control characters in any value sent."""
+    """Before any view: refuse NUL and other control characters in any value sent."""
     values = [*chain.from_iterable(request.args.listvalues()),
               *(request.view_args or {}).values()]
     if request.method == "POST":
@@ -84,12 +84,7 @@ def refuse_control_characters() -> None:
 
 
 def register_web(app: Flask) -> None:
-    """Register every blueprint, the Jinja helpers and the error pages."""
-    # Before the blueprints: their rules look the converter up as they are added.
-    app.url_map.converters["int"] = IdConverter
-    app.request_class = TrackerRequest
-    # After the CSRF and session checks (registered earlier), before any view reads a value.
-    app.before_request(refuse_control_characters)
+    """Register every blueprint, the Jinja helpers, the input checks and the error pages."""
     from tracker.applications.views import bp as applications_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.headers import set_security_headers
@@ -104,6 +99,11 @@ def register_web(app: Flask) -> None:
     from tracker.proposals.views import bp as proposals_bp
     from tracker.targets.views import bp as targets_bp
 
+    # Before the blueprints: their rules look the converter up as they are added.
+    app.url_map.converters["int"] = IdConverter
+    app.request_class = TrackerRequest
+    # After the CSRF and session checks (registered earlier), before any view reads a value.
+    app.before_request(refuse_control_characters)
     for blueprint in (core_bp, dashboard_bp, auth_bp, orgs_bp, campaigns_bp, targets_bp,
                       money_bp, audit_bp, drives_bp, applications_bp):
         app.register_blueprint(blueprint)
