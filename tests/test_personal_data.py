@@ -380,16 +380,19 @@ def test_a_coordinator_finds_gives_out_and_erases_a_supporters_data(app, world, 
         coordinator.get(f"/supporters/?email={EMAIL}").text)
 
 
-@pytest.mark.parametrize("query", ["", "?email=", "?email=%00", "?email=not-an-address",
-                                   "?email=" + "a" * 300 + "%40example.org"])
-def test_a_lookup_without_a_valid_address_shows_a_message_and_records_nothing(app, oleg, query):
+# A NUL is refused by the request-level check (400) before the lookup's own validation (422).
+@pytest.mark.parametrize(("query", "status"), [
+    ("", 200), ("?email=", 422), ("?email=%00", 400), ("?email=not-an-address", 422),
+    ("?email=" + "a" * 300 + "%40example.org", 422)])
+def test_a_lookup_without_a_valid_address_shows_a_message_and_records_nothing(
+        app, oleg, query, status):
     coordinator = client_as(app, Role.COORDINATOR)
     start = last_event_id()
     response = coordinator.get(f"/supporters/{query}")
-    assert response.status_code == (200 if query == "" else 422)
+    assert response.status_code == status
     assert new_events_since(start) == []
     if query:
-        assert coordinator.get(f"/supporters/export.json{query}").status_code == 422
+        assert coordinator.get(f"/supporters/export.json{query}").status_code == status
 
 
 def test_erasing_an_unknown_address_is_refused(app, oleg):
