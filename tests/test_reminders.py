@@ -15,6 +15,7 @@ from tracker.applications import services as application_services
 from tracker.applications.models import Application, ApplicationStatus, ReportKind
 from tracker.audit.actor import acting_as
 from tracker.auth.models import Role
+from tracker.drives import services as drive_services
 from tracker.extensions import db
 from tracker.jobs import run_ready_jobs
 from tracker.reminders import registry
@@ -265,6 +266,9 @@ def digest_world(coalition, people, application):
     drive = make_drive(world)
     make_pledge(drive, amount="2500", pledged_on=TODAY - timedelta(days=3))
     make_pledge(drive, amount="999", pledged_on=TODAY - timedelta(days=30))  # not this week
+    called_off = make_pledge(drive, amount="777", pledged_on=TODAY - timedelta(days=2))
+    drive_services.cancel_pledge(called_off, "A mistake")
+    db.session.commit()
     call = coalition.undp_call
     call.deadline = TODAY + timedelta(days=20)
     for org in (coalition.kazakh, coalition.tajik):
@@ -285,7 +289,7 @@ def test_the_weekly_digest_in_both_languages(runner, smtp_inbox, digest_world, a
     assert "Oct 26, 2026 – Nov 1, 2026" in text
     assert "This is the first digest" in text
     assert "1 pledge made this week." in text and "2,500.00" in text
-    assert "999.00" not in text
+    assert "999.00" not in text and "777.00" not in text
     assert "Submission deadline: XRF testing of paint (UNDP)" in text
     assert f"http://localhost/applications/{application.id}" in text
     assert "Small grants 2027 (UNDP, deadline Nov 22, 2026)" in text

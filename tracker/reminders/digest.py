@@ -21,7 +21,7 @@ from tracker.applications.deadlines import Deadline, open_deadlines
 from tracker.applications.pipeline import Collision, all_collisions
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
-from tracker.drives.models import Drive, Pledge
+from tracker.drives.models import Drive, Pledge, PledgeStatus
 from tracker.extensions import db
 from tracker.funding.services import gaps_of
 from tracker.mail.outbox import queue_message
@@ -33,6 +33,8 @@ KIND = "weekly_digest"
 DIGEST_ROLES = (Role.COORDINATOR, Role.ADMIN)
 DEADLINE_DAYS = 30
 PLEDGES_LISTED = 50
+# Pledges nobody has confirmed yet, and those turned down or called off, are no news.
+NOT_COUNTED = (PledgeStatus.UNCONFIRMED, PledgeStatus.REJECTED, PledgeStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def build_digest(today: date) -> Digest:
     week, week_start = week_of(today)
     first, moves = _gap_moves(week_start)
     period_start, period_end = today - timedelta(days=7), today - timedelta(days=1)
-    in_period = (Pledge.pledged_on >= period_start, Pledge.pledged_on <= period_end)
+    in_period = (Pledge.pledged_on >= period_start, Pledge.pledged_on <= period_end,
+                 Pledge.status.not_in(NOT_COUNTED))
     pledges = list(db.session.scalars(
         select(Pledge).options(joinedload(Pledge.drive).joinedload(Drive.campaign))
         .where(*in_period).order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
