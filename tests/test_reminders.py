@@ -190,12 +190,16 @@ def test_bad_reminder_days_are_refused_and_change_nothing(client, people, days, 
     assert people.author.reminder_days == "14,7,1"
 
 
-def test_the_account_page_shows_the_reminder_days(client, people):
+def test_the_account_page_shows_the_reminder_days(app, client, people):
     login(client, people.author)
     page = client.get("/account").get_data(as_text=True)
     assert 'id="reminders"' in page and 'value="14,7,1"' in page
     assert 'action="/account/reminders"' in page
     assert client.get("/account/reminders").status_code == 200
+    russian = app.test_client()
+    login(russian, people.lead)
+    page = russian.get("/account").get_data(as_text=True)
+    assert "Напоминания" in page and "Напоминать за столько дней" in page
 
 
 def test_following_and_unfollowing_through_the_application_page(
