@@ -98,6 +98,12 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("auth.change_password", "POST"): Expect(at("/account/password"), SIGNED_IN),
     ("auth.change_language", "POST"): Expect(at("/account/language"), SIGNED_IN),
     ("auth.end_other_sessions", "POST"): Expect(at("/account/sessions/end-others"), SIGNED_IN),
+    ("reminders.preferences", "GET"): Expect(at("/account/reminders"), SIGNED_IN),
+    ("reminders.save_preferences", "POST"): Expect(at("/account/reminders"), SIGNED_IN),
+    ("reminders.follow", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/follow", FUNDRAISING),
+    ("reminders.unfollow", "POST"): Expect(
+        lambda w: f"/applications/{w.application}/unfollow", FUNDRAISING),
     ("auth.users", "GET"): Expect(at("/admin/users"), ADMINS),
     ("auth.invite", "GET"): Expect(at("/admin/users/invite"), ADMINS),
     ("auth.invite", "POST"): Expect(at("/admin/users/invite"), ADMINS),

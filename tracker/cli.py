@@ -21,6 +21,7 @@ from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
+from tracker.reminders.cli import register_commands as reminder_commands
 from tracker.supporters.cli import register_commands as supporter_commands
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     supporter_commands(app)
     backup_commands(app)
     mail_commands(app)
+    reminder_commands(app)
 
 
 @click.command("seed-demo")

@@ -11,6 +11,7 @@ from tracker.mail.models import OutboxMessage
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
+from tracker.reminders import models as reminders_models  # noqa: F401
 from tracker.submissions import Submission
 from tracker.targets.models import BudgetLine, FundingTarget
 

@@ -98,6 +98,7 @@ def register_web(app: Flask) -> None:
     from tracker.money.views import bp as money_bp
     from tracker.orgs.views import bp as orgs_bp
     from tracker.proposals.views import bp as proposals_bp
+    from tracker.reminders.views import bp as reminders_bp
     from tracker.supporters.views import bp as supporters_bp
     from tracker.targets.views import bp as targets_bp
 
@@ -111,6 +112,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(supporters_bp)
+    app.register_blueprint(reminders_bp)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)
     # Services' get_… functions raise NotFound for a record a URL names that does not exist.
