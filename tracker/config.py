@@ -105,6 +105,9 @@ class Defaults:
     # Proposal PDFs (tracker/proposals): where printed ones are kept (None: instance/proposals),
     # and the limits a render is stopped at with a clear error.
     PROPOSAL_STORAGE_DIR: str | None = None
+    # Where files that outlive a request are kept (tracker/storage): "folder" (the folder
+    # above) or "database" (chunks in the shared database, for several app machines).
+    FILE_STORAGE = "folder"
     PROPOSAL_RENDER_SECONDS = 30
     PROPOSAL_MAX_PAGES = 120
 
@@ -129,10 +132,19 @@ def load(app: Flask, test_config: dict | None) -> None:
     if production:
         _require_production_services(app)
     _check_privacy_settings(app)
+    _check_file_storage(app)
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
     app.config["BASE_URL"] = _base_url(app.config["BASE_URL"], production)
+
+
+def _check_file_storage(app: Flask) -> None:
+    """Refuse to start with a file storage backend that does not exist."""
+    if app.config["FILE_STORAGE"] not in ("folder", "database"):
+        raise ConfigurationError(
+            f"TRACKER_FILE_STORAGE must be 'folder' or 'database', not "
+            f"{app.config['FILE_STORAGE']!r}.")
 
 
 def _check_privacy_settings(app: Flask) -> None:

@@ -11,7 +11,9 @@ from tracker.mail.models import OutboxMessage
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
+from tracker.storage.models import StoredFile, StoredFileChunk
 from tracker.submissions import Submission
+from tracker.tasks.models import Task
 from tracker.targets.models import BudgetLine, FundingTarget
 
 __all__ = [
@@ -28,7 +30,10 @@ __all__ = [
     "Membership",
     "Organization",
     "OutboxMessage",
+    "StoredFile",
+    "StoredFileChunk",
     "Submission",
+    "Task",
     "User",
     "UserSession",
 ]
