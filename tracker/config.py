@@ -108,6 +108,13 @@ class Defaults:
     # Where files that outlive a request are kept (tracker/storage): "folder" (the folder
     # above) or "database" (chunks in the shared database, for several app machines).
     FILE_STORAGE = "folder"
+    # Slow work (tracker/tasks) runs as a job with a progress page above these sizes; below
+    # them it stays in the request, as fast as before. A task silent for TASK_STUCK_MINUTES
+    # (its worker died) is shown as failed.
+    TASK_EXPORT_MIN_ROWS = 5_000  # pledges in an XLSX export
+    TASK_IMPORT_MIN_ROWS = 3_000  # rows of a pledge file
+    TASK_RENDER_MIN_CHARS = 40_000  # characters of a final proposal's HTML
+    TASK_STUCK_MINUTES = 15
     PROPOSAL_RENDER_SECONDS = 30
     PROPOSAL_MAX_PAGES = 120
 

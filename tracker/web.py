@@ -39,12 +39,14 @@ def register_web(app: Flask) -> None:
     from tracker.proposals.views import bp as proposals_bp
     from tracker.supporters.views import bp as supporters_bp
     from tracker.targets.views import bp as targets_bp
+    from tracker.tasks.views import bp as tasks_bp
 
     for blueprint in (core_bp, dashboard_bp, auth_bp, orgs_bp, campaigns_bp, targets_bp,
                       money_bp, audit_bp, drives_bp, applications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(supporters_bp)
+    app.register_blueprint(tasks_bp)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)
     # Services' get_… functions raise NotFound for a record a URL names that does not exist.

@@ -31,6 +31,8 @@ from tracker.drives.views.common import require_on
 from tracker.errors import DomainError
 from tracker.i18n import current_language
 from tracker.submissions import commit_once, repeat_of
+from tracker.tasks.models import Task
+from tracker.tasks.services import EXPORT_XLSX, start_task
 from tracker.views import commit
 
 # Room for the multipart envelope and the form's other fields around an upload.
@@ -178,9 +180,12 @@ def export_csv(slug: str):
 
 @bp.get("/drives/<slug>/pledges.xlsx")
 def export_xlsx(slug: str):
-    """Download the drive's pledges as an Excel workbook."""
+    """Download the drive's pledges as an Excel workbook; a large one is made by a job."""
     drive = services.get_drive(slug)
     require_on(Action.SEE_CONTACTS, drive)
+    if exports.export_size(drive) >= current_app.config["TASK_EXPORT_MIN_ROWS"]:
+        task = commit(lambda: _start_export(drive)).value
+        return redirect(url_for("tasks.show", task_id=task.id))
     commit(lambda: record_contacts_exported(drive, file=exports.export_filename(drive, "xlsx")))
     # A workbook is a ZIP archive, complete only at its end: built in a temporary file,
     # which the response closes (and so deletes) once it is sent.
@@ -189,6 +194,15 @@ def export_xlsx(slug: str):
     target.seek(0)
     response = send_file(
         target, as_attachment=True, download_name=exports.export_filename(drive, "xlsx"),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        mimetype=exports.XLSX_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _start_export(drive: Drive) -> Task:
+    """Record the export (who took the contacts out) and start the job that makes it."""
+    record_contacts_exported(drive, file=exports.export_filename(drive, "xlsx"))
+    return start_task(exports.xlsx_task, EXPORT_XLSX, signed_in_user(),
+                      back_url=url_for("drives.show", slug=drive.slug),
+                      params={"drive_id": drive.id}, total=exports.export_size(drive),
+                      language=current_language())

@@ -1,0 +1,178 @@
+"""Slow work moves to the queue (issue 12): a large XLSX export, a long final proposal and a
+large pledge import run as jobs, with a progress page that works without JavaScript and a
+download when done; small work stays in the request, as fast as before."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+import tracker.jobs.queue
+from tests.auth_support import login, make_user
+from tests.drive_support import DRIVE_SLUG, make_drive, make_pledge, make_world
+from tracker.auth.models import Role
+from tracker.db import utcnow
+from tracker.drives import exports
+from tracker.extensions import db
+from tracker.jobs import run_ready_jobs
+from tracker.storage.models import StoredFile
+from tracker.tasks.models import Task, TaskStatus
+
+pytestmark = pytest.mark.commits  # the job and the progress page see committed rows
+REFRESH = '<meta http-equiv="refresh" content="2">'
+
+
+@pytest.fixture
+def held_jobs(monkeypatch):
+    """Jobs wait until the test runs them, as if no worker had taken them yet."""
+    monkeypatch.setattr(tracker.jobs.queue, "run_ready_jobs", lambda: 0)
+
+    def run() -> int:
+        monkeypatch.undo()
+        return run_ready_jobs()
+    return run
+
+
+@pytest.fixture
+def big_drive(app):
+    """A drive of three pledges, with the export threshold at three rows."""
+    app.config["TASK_EXPORT_MIN_ROWS"] = 3
+    world = make_world()
+    drive = make_drive(world)
+    for amount in ("1000", "2000", "3000"):
+        make_pledge(drive, amount=amount)
+    lead = make_user(Role.LEAD, email="lead@example.org", campaigns=[world.campaign])
+    db.session.commit()
+    return drive, lead, world
+
+
+def _task_id(response) -> int:
+    assert response.status_code == 302, response.text
+    match = re.fullmatch(r"/tasks/(\d+)", response.location)
+    assert match, response.location
+    return int(match.group(1))
+
+
+def _tasks() -> int:
+    return db.session.scalar(select(func.count()).select_from(Task)) or 0
+
+
+@pytest.mark.parametrize("storage", ["folder", "database"])
+def test_a_large_export_is_made_by_a_job_shown_in_progress_then_downloaded(
+        app, client, big_drive, held_jobs, storage):
+    app.config["FILE_STORAGE"] = storage
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    task_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+
+    waiting = client.get(f"/tasks/{task_id}")
+    assert waiting.status_code == 200
+    assert "Waiting for a worker" in waiting.text
+    assert REFRESH in waiting.text  # the page reloads itself, no JavaScript
+    assert "Excel export of pledges" in waiting.text
+    assert "task-download" not in waiting.text
+    assert client.get(f"/tasks/{task_id}/download").status_code == 404
+
+    assert held_jobs() == 1
+    done = client.get(f"/tasks/{task_id}")
+    assert "Done." in done.text and REFRESH not in done.text
+    assert "The export of Invite the XRF team" in done.text
+    assert "3 of 3 done" in done.text
+    assert f'href="/tasks/{task_id}/download"' in done.text
+
+    response = client.get(f"/tasks/{task_id}/download")
+    assert response.status_code == 200
+    assert response.mimetype == exports.XLSX_TYPE
+    assert f"pledges-{DRIVE_SLUG}-{utcnow():%Y-%m-%d}.xlsx" in response.headers[
+        "Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(response.data)).worksheets[0].iter_rows(
+        values_only=True))
+    assert len(rows) == 4 and [row[3] for row in rows[1:]] == [1000, 2000, 3000]
+    kept_in_database = db.session.scalar(select(func.count()).select_from(StoredFile))
+    assert kept_in_database == (1 if storage == "database" else 0)
+
+
+def test_a_small_export_stays_in_the_request(app, client, big_drive):
+    app.config["TASK_EXPORT_MIN_ROWS"] = 4
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    response = client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx", buffered=True)
+    assert response.status_code == 200
+    assert response.mimetype == exports.XLSX_TYPE
+    assert _tasks() == 0
+
+
+def test_only_the_owner_and_admins_see_a_task_and_its_file(app, client, big_drive):
+    _drive, lead, world = big_drive
+    other_lead = make_user(Role.LEAD, email="lead2@example.org", campaigns=[world.campaign])
+    coordinator = make_user(Role.COORDINATOR, email="coordinator@example.org")
+    admin = make_user(Role.ADMIN, email="admin@example.org")
+    db.session.commit()
+    login(client, lead)
+    task_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    assert client.get(f"/tasks/{task_id}/download").status_code == 200
+
+    for user in (other_lead, coordinator):
+        login(client, user)
+        assert client.get(f"/tasks/{task_id}").status_code == 404
+        assert client.get(f"/tasks/{task_id}/download").status_code == 404
+    login(client, admin)
+    assert client.get(f"/tasks/{task_id}").status_code == 200
+    assert client.get(f"/tasks/{task_id}/download").status_code == 200
+    client.post("/logout")
+    assert client.get(f"/tasks/{task_id}").status_code == 302  # to the login page
+    assert client.get(f"/tasks/{task_id + 1}").status_code == 302
+
+
+def test_a_failed_job_says_so_and_keeps_no_file(app, client, big_drive, monkeypatch, caplog):
+    _drive, lead, _world = big_drive
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(exports, "export_xlsx", broken)
+    login(client, lead)
+    task_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    page = client.get(f"/tasks/{task_id}")
+    assert "Failed." in page.text and REFRESH not in page.text
+    assert "The work stopped with an unexpected error; nothing was changed." in page.text
+    assert "disk full" not in page.text  # the details go to the log, for the administrator
+    assert "disk full" in caplog.text
+    assert client.get(f"/tasks/{task_id}/download").status_code == 404
+    task = db.session.get(Task, task_id)
+    assert task.status == TaskStatus.FAILED and task.result_key is None
+
+
+def test_a_task_whose_worker_died_is_shown_failed_after_the_timeout(
+        app, client, big_drive, held_jobs):
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    task_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    task = db.session.get(Task, task_id)
+    task.status = TaskStatus.RUNNING
+    task.heartbeat_at = utcnow() - timedelta(minutes=14)
+    db.session.commit()
+    assert "Working" in client.get(f"/tasks/{task_id}").text
+
+    task.heartbeat_at = utcnow() - timedelta(minutes=16)
+    db.session.commit()
+    page = client.get(f"/tasks/{task_id}")
+    assert "Failed." in page.text and REFRESH not in page.text
+    assert "The work stopped answering" in page.text
+
+
+def test_a_job_run_twice_does_the_work_once(app, client, big_drive, monkeypatch):
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    task_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    finished = db.session.get(Task, task_id).finished_at
+    calls = []
+    monkeypatch.setattr(exports, "export_xlsx", lambda *args: calls.append(args))
+    exports.xlsx_task(task_id)
+    assert calls == []
+    db.session.expire_all()
+    assert db.session.get(Task, task_id).finished_at == finished
