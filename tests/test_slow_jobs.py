@@ -4,6 +4,7 @@ download when done; small work stays in the request, as fast as before."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import timedelta
@@ -15,11 +16,14 @@ from sqlalchemy import func, select
 import tracker.jobs.queue
 from tests.auth_support import login, make_user
 from tests.drive_support import DRIVE_SLUG, make_drive, make_pledge, make_world
+from tests.factories import count_rows
+from tests.proposals_support import make_proposal_world
 from tracker.auth.models import Role
 from tracker.db import utcnow
 from tracker.drives import exports
 from tracker.extensions import db
 from tracker.jobs import run_ready_jobs
+from tracker.proposals.models import ProposalVersion
 from tracker.storage.models import StoredFile
 from tracker.tasks.models import Task, TaskStatus
 
@@ -176,3 +180,63 @@ def test_a_job_run_twice_does_the_work_once(app, client, big_drive, monkeypatch)
     assert calls == []
     db.session.expire_all()
     assert db.session.get(Task, task_id).finished_at == finished
+
+
+# --- final proposals ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def proposal(app):
+    """An application with its proposal, and a fundraiser signed in to print it."""
+    world = make_proposal_world()
+    fundraiser = make_user(Role.FUNDRAISER, email="fundraiser@example.org")
+    db.session.commit()
+    return world, fundraiser
+
+
+def test_a_long_final_is_printed_by_a_job_then_downloaded(app, client, proposal, held_jobs):
+    app.config["TASK_RENDER_MIN_CHARS"] = 1
+    world, fundraiser = proposal
+    login(client, fundraiser)
+    base = f"/applications/{world.application.id}/proposal"
+    task_id = _task_id(client.post(f"{base}/finals", data={"language": "en",
+                                                          "template": "generic"}))
+    waiting = client.get(f"/tasks/{task_id}")
+    assert "Final proposal" in waiting.text and REFRESH in waiting.text
+    assert count_rows(ProposalVersion) == 0
+
+    assert held_jobs() == 1
+    done = client.get(f"/tasks/{task_id}")
+    assert "Final version 1 printed and kept." in done.text and REFRESH not in done.text
+    assert f'href="/applications/{world.application.id}#proposal"' in done.text
+    download = client.get(f"/tasks/{task_id}/download")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert "generic-en-v1.pdf" in download.headers["Content-Disposition"]
+    version = db.session.scalar(select(ProposalVersion))
+    assert version.author_id == fundraiser.id
+    assert hashlib.sha256(download.data).hexdigest() == version.sha256
+    assert client.get(f"{base}/finals/1.pdf").data == download.data
+
+
+def test_a_final_refused_by_its_checks_is_refused_on_the_form_and_starts_no_job(
+        app, client, proposal):
+    app.config["TASK_RENDER_MIN_CHARS"] = 1
+    world, fundraiser = proposal
+    world.call.max_duration_months = 6
+    db.session.commit()
+    login(client, fundraiser)
+    refused = client.post(f"/applications/{world.application.id}/proposal/finals",
+                          data={"language": "en", "template": "generic"})
+    assert refused.status_code == 422
+    assert "Some eligibility checks have not passed" in refused.text
+    assert _tasks() == 0 and count_rows(ProposalVersion) == 0
+
+
+def test_a_short_final_is_printed_in_the_request(app, client, proposal):
+    world, fundraiser = proposal
+    login(client, fundraiser)
+    response = client.post(f"/applications/{world.application.id}/proposal/finals",
+                           data={"language": "en", "template": "generic"})
+    assert response.status_code == 302
+    assert response.location == f"/applications/{world.application.id}#proposal"
+    assert _tasks() == 0 and count_rows(ProposalVersion) == 1

@@ -45,12 +45,14 @@ TITLES = {EXPORT_XLSX: _l("Excel export of pledges"), FINAL_PROPOSAL: _l("Final 
 
 @dataclass(frozen=True)
 class TaskResult:
-    """What a task made: the file to download, its name and type, and a line for its owner."""
+    """What a task made: the file to download (its bytes, or `key`: a file the work kept
+    in the storage itself), its name and type, and a line for its owner."""
 
-    data: bytes
+    data: bytes | None
     file_name: str
     mimetype: str
     message: str = ""
+    key: str | None = None
 
 
 class Progress:
@@ -107,8 +109,9 @@ def run_task(task_id: int, work: Callable[[Task, Progress], TaskResult]) -> None
     with force_locale(language):
         try:
             result = work(task, Progress(task_id, task.total))
-            key = f"tasks/{task_id}/result"
-            file_storage().put(key, result.data)
+            key = result.key or f"tasks/{task_id}/result"
+            if result.data is not None:
+                file_storage().put(key, result.data)
             task.status = TaskStatus.DONE
             task.result_key, task.result_name = key, result.file_name
             task.result_type, task.message = result.mimetype, result.message[:500]
