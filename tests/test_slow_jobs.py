@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import tracker.jobs.queue
 from tests.auth_support import login, make_user
@@ -21,6 +21,7 @@ from tests.proposals_support import make_proposal_world
 from tracker.auth.models import Role
 from tracker.db import utcnow
 from tracker.drives import exports
+from tracker.drives.models import Pledge, PledgeSource, PledgeUpload
 from tracker.extensions import db
 from tracker.jobs import run_ready_jobs
 from tracker.proposals.models import ProposalVersion
@@ -240,3 +241,68 @@ def test_a_short_final_is_printed_in_the_request(app, client, proposal):
     assert response.status_code == 302
     assert response.location == f"/applications/{world.application.id}#proposal"
     assert _tasks() == 0 and count_rows(ProposalVersion) == 1
+
+
+# --- pledge imports ----------------------------------------------------------------------------
+
+
+def _pledge_file(rows: int) -> bytes:
+    lines = ["date,name,email,amount,currency,reference"]
+    lines += [f"2026-03-10,Supporter {n},,{100 + n},RUB,imp-{n}" for n in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _preview(client, content: bytes) -> str:
+    response = client.post(f"/drives/{DRIVE_SLUG}/import",
+                           data={"file": (io.BytesIO(content), "pledges.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    return response.location
+
+
+def test_a_large_import_is_made_by_a_job_and_says_what_it_did(
+        app, client, big_drive, held_jobs):
+    app.config["TASK_IMPORT_MIN_ROWS"] = 30
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    preview = _preview(client, _pledge_file(30))
+    task_id = _task_id(client.post(f"{preview}/confirm", data={"channel": "other"}))
+    waiting = client.get(f"/tasks/{task_id}")
+    assert "Pledge import" in waiting.text and REFRESH in waiting.text
+    assert count_rows(Pledge) == 3
+
+    assert held_jobs() == 1
+    done = client.get(f"/tasks/{task_id}")
+    assert "30 pledges imported." in done.text and REFRESH not in done.text
+    assert "task-download" not in done.text
+    assert f'href="/drives/{DRIVE_SLUG}#pledges"' in done.text
+    assert count_rows(Pledge) == 33 and count_rows(PledgeUpload) == 0
+    imported = db.session.scalars(select(Pledge.logged_by_id).where(
+        Pledge.source == PledgeSource.IMPORT)).all()
+    assert set(imported) == {lead.id}
+
+
+def test_an_import_whose_file_is_gone_fails_with_the_reason(app, client, big_drive, held_jobs):
+    app.config["TASK_IMPORT_MIN_ROWS"] = 30
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    preview = _preview(client, _pledge_file(30))
+    task_id = _task_id(client.post(f"{preview}/confirm", data={"channel": "other"}))
+    db.session.execute(delete(PledgeUpload))
+    db.session.commit()
+    held_jobs()
+    page = client.get(f"/tasks/{task_id}")
+    assert "Failed." in page.text
+    assert "This file is no longer waiting to be imported" in page.text
+    assert count_rows(Pledge) == 3
+
+
+def test_a_small_import_stays_in_the_request(app, client, big_drive):
+    app.config["TASK_IMPORT_MIN_ROWS"] = 31
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    preview = _preview(client, _pledge_file(30))
+    response = client.post(f"{preview}/confirm", data={"channel": "other"})
+    assert response.status_code == 302
+    assert response.location == f"/drives/{DRIVE_SLUG}#pledges"
+    assert count_rows(Pledge) == 33 and _tasks() == 0

@@ -13,8 +13,8 @@ from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
 from tracker.storage.models import StoredFile, StoredFileChunk
 from tracker.submissions import Submission
-from tracker.tasks.models import Task
 from tracker.targets.models import BudgetLine, FundingTarget
+from tracker.tasks.models import Task
 
 __all__ = [
     "AuditEvent",

@@ -50,7 +50,8 @@ from tracker.proposals.registry import DonorTemplate, find_template
 from tracker.proposals.render import Limits, html_to_pdf, source_hash
 from tracker.proposals.storage import proposal_storage
 from tracker.tasks.models import Task
-from tracker.tasks.services import FINAL_PROPOSAL, Progress, TaskResult, run_task, start_task
+from tracker.tasks.services import FINAL_PROPOSAL, TaskResult, run_task, start_task
+from tracker.tasks.services import Progress as TaskProgress
 
 MAX_SECTION_LENGTH = 20_000
 MAX_FIELD_LENGTH = 2_000
@@ -406,7 +407,7 @@ def final_task(task_id: int) -> None:
     run_task(task_id, _final_work)
 
 
-def _final_work(task: Task, progress: Progress) -> TaskResult:
+def _final_work(task: Task, progress: TaskProgress) -> TaskResult:
     params = task.params
     application = db.session.get(Application, params["application_id"])
     template = find_template(str(params["template"]))

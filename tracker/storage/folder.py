@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.storage.base import check_key
 
@@ -46,13 +47,13 @@ class FolderStorage:
     def stream(self, key: str) -> Iterator[bytes] | None:
         try:
             # Closed by the generator when the download ends or is dropped.
-            file = self.path(key).open("rb")  # noqa: SIM115
+            file = self.path(key).open("rb")
         except FileNotFoundError:
             return None
         return _pieces(file)
 
 
-def _pieces(file) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _pieces(file: BinaryIO) -> Iterator[bytes]:
     with file:
         while piece := file.read(READ_BYTES):
             yield piece

@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.auth.models import Role, User
@@ -97,24 +97,25 @@ def run_task(task_id: int, work: Callable[[Task, Progress], TaskResult]) -> None
     task = db.session.get(Task, task_id)
     if task is None or task.status != TaskStatus.QUEUED:
         return  # done already, or taken by another worker (a job run twice does it once)
-    claimed = db.session.execute(
+    claimed: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(Task).where(Task.id == task_id, Task.status == TaskStatus.QUEUED)
         .values(status=TaskStatus.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     db.session.commit()
-    if not claimed:
+    if not claimed.rowcount:
         return
     db.session.refresh(task)
     language = str(task.params.get("language") or "en")
     with force_locale(language):
         try:
             result = work(task, Progress(task_id, task.total))
-            key = result.key or f"tasks/{task_id}/result"
+            key = result.key
             if result.data is not None:
+                key = f"tasks/{task_id}/result"
                 file_storage().put(key, result.data)
             task.status = TaskStatus.DONE
-            task.result_key, task.result_name = key, result.file_name
-            task.result_type, task.message = result.mimetype, result.message[:500]
+            task.result_key, task.result_name = key, result.file_name or None
+            task.result_type, task.message = result.mimetype or None, result.message[:500]
             task.done = task.total = max(task.total, task.done)
             task.finished_at = task.heartbeat_at = utcnow()
             db.session.commit()

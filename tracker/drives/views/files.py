@@ -16,7 +16,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from tracker.auth.permissions import Action
@@ -121,6 +120,17 @@ def confirm_import(slug: str, upload_id: int):
     upload = imports.get_upload(drive, upload_id)
     if not form.validate():
         return _render_preview(drive, upload, form, status=422)
+    if imports.needs_job(upload):
+        started = commit_once(form, "pledge_import", lambda: imports.start_import(
+            upload, by=signed_in_user(), channel=form.channel_value(),
+            language=current_language()),
+            lambda task: url_for("tasks.show", task_id=task.id))
+        if started.repeated:
+            return started.redirect()
+        if started.refused:
+            return _render_preview(drive, upload, form, status=422)
+        assert started.value is not None
+        return redirect(url_for("tasks.show", task_id=started.value.id))
     outcome = commit_once(form, "pledge_import", lambda: imports.confirm_upload(
         upload, by=signed_in_user(), channel=form.channel_value()),
         lambda _result: url_for("drives.show", slug=slug, _anchor="pledges"))
@@ -130,34 +140,10 @@ def confirm_import(slug: str, upload_id: int):
         return _render_preview(drive, imports.get_upload(drive, upload_id), form, status=422)
     result = outcome.value
     assert result is not None
-    flash(_import_summary(result), "success")
+    flash(imports.import_summary(result), "success")
     if result.without_rate:
-        flash(ngettext("%(num)d imported pledge has no exchange rate yet: add the rate, then "
-                       "convert again.",
-                       "%(num)d imported pledges have no exchange rate yet: add the rates, then "
-                       "convert again.", result.without_rate), "warning")
+        flash(imports.rate_warning(result), "warning")
     return redirect(url_for("drives.show", slug=slug, _anchor="pledges"))
-
-
-def _import_summary(result: imports.ImportResult) -> str:
-    summary = _pledges_summary(result)
-    if result.payments:
-        summary += " " + ngettext("%(num)d payment recorded.", "%(num)d payments recorded.",
-                                  result.payments)
-    return summary
-
-
-def _pledges_summary(result: imports.ImportResult) -> str:
-    if result.imported == 0:
-        return ngettext("Nothing new: the pledge in the file was already imported.",
-                        "Nothing new: all %(num)d pledges in the file were already imported.",
-                        result.skipped)
-    if result.skipped == 0:
-        return ngettext("%(num)d pledge imported.", "%(num)d pledges imported.",
-                        result.imported)
-    return ngettext("%(num)d pledge imported, %(skipped)d already imported before.",
-                    "%(num)d pledges imported, %(skipped)d already imported before.",
-                    result.imported, skipped=result.skipped)
 
 
 @bp.get("/drives/<slug>/pledges.csv")
