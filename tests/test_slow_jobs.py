@@ -124,8 +124,9 @@ def test_only_the_owner_and_admins_see_a_task_and_its_file(app, client, big_driv
 
     for user in (other_lead, coordinator):
         login(client, user)
-        assert client.get(f"/tasks/{task_id}").status_code == 404
-        assert client.get(f"/tasks/{task_id}/download").status_code == 404
+        assert client.get(f"/tasks/{task_id}").status_code == 403
+        assert client.get(f"/tasks/{task_id}/download").status_code == 403
+    assert client.get(f"/tasks/{task_id + 1}").status_code == 404
     login(client, admin)
     assert client.get(f"/tasks/{task_id}").status_code == 200
     assert client.get(f"/tasks/{task_id}/download").status_code == 200

@@ -132,13 +132,17 @@ def run_task(task_id: int, work: Callable[[Task, Progress], TaskResult]) -> None
             db.session.commit()
 
 
-def get_task_for(user: User, task_id: int) -> Task:
-    """The task if `user` started it or is an admin; NotFound otherwise (others' tasks are
-    not told apart from tasks that do not exist)."""
+def get_task(task_id: int) -> Task:
+    """The task with this id, or NotFound."""
     task = db.session.get(Task, task_id)
-    if task is None or (task.owner_id != user.id and user.role != Role.ADMIN):
+    if task is None:
         raise NotFound(_("No such task."))
     return task
+
+
+def may_follow(user: User, task: Task) -> bool:
+    """Whether `user` may see the task and download its file: whoever started it, and admins."""
+    return task.owner_id == user.id or user.role == Role.ADMIN
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, stream_with_context
 from werkzeug.wrappers import Response
 
+from tracker.auth.permissions import require
 from tracker.auth.sessions import login_required, signed_in_user
 from tracker.tasks import services
 
@@ -17,7 +18,8 @@ REFRESH_SECONDS = 2  # how often the page reloads itself while the work runs (no
 @login_required
 def show(task_id: int):
     """How far the task has got; the download link once it is done."""
-    task = services.get_task_for(signed_in_user(), task_id)
+    task = services.get_task(task_id)
+    require(services.may_follow(signed_in_user(), task))
     view = services.view_of(task)
     response = Response(render_template("tasks/show.html", view=view, task=task,
                                         task_titles=services.TITLES,
@@ -30,7 +32,8 @@ def show(task_id: int):
 @login_required
 def download(task_id: int):
     """The task's file, streamed from the storage (whichever server made it)."""
-    task = services.get_task_for(signed_in_user(), task_id)
+    task = services.get_task(task_id)
+    require(services.may_follow(signed_in_user(), task))
     pieces = services.result_of(task)
     return Response(stream_with_context(pieces), mimetype=task.result_type, headers={
         "Content-Disposition": f'attachment; filename="{task.result_name}"',
