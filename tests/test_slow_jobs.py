@@ -307,3 +307,14 @@ def test_a_small_import_stays_in_the_request(app, client, big_drive):
     assert response.status_code == 302
     assert response.location == f"/drives/{DRIVE_SLUG}#pledges"
     assert count_rows(Pledge) == 33 and _tasks() == 0
+
+
+def test_the_page_and_the_jobs_message_speak_the_owners_language(app, client, big_drive):
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    client.post("/language", data={"language": "ru", "next": "/"})
+    task_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    page = client.get(f"/tasks/{task_id}").text
+    assert "Выгрузка обещаний в Excel" in page and "Готово." in page
+    assert "Выгрузка сбора «Пригласить в Челябинск команду" in page
+    assert "Скачать pledges-" in page

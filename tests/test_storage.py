@@ -191,3 +191,34 @@ def test_a_file_changed_in_the_database_after_the_backup_fails_the_check(make_si
     assert "restore NOT verified" in result.output
     assert "set TRACKER_FILE_STORAGE=database" in result.output
     assert f"stored file {key} differs from the manifest's SHA-256" in result.output
+
+
+def test_a_folder_backup_restored_with_the_database_backend_moves_its_files_in(
+        make_site, tmp_path):  # noqa: F811
+    """The way from one machine to several: back up with the folder, restore into the
+    database storage; the files are then rows, and served."""
+    source = make_site("source", schema=True)
+    with source.app.app_context():
+        world = make_proposal_world()
+        version = keep_final(world.application, BIG, language="en", template=GENERIC,
+                             source_sha256="0" * 64, by=None)
+        make_user(Role.VIEWER, email="viewer@example.org")
+        db.session.commit()
+        application_id, number, key = world.application.id, version.number, version.storage_key
+        db.session.remove()
+    archive = tmp_path / "tracker.tar.gz"
+    assert source.cli("backup", "-o", str(archive)).exit_code == 0
+
+    target = make_site("target")
+    target.app.config["FILE_STORAGE"] = "database"
+    result = target.cli("restore", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "1 stored file put back" in result.output and "restore verified" in result.output
+    assert not target.storage.exists()
+    assert target.scalar(select(StoredFile.size).where(StoredFile.key == key)) == len(BIG)
+    with target.app.app_context():
+        client = target.app.test_client()
+        login(client, db.session.scalar(select(User).where(User.email == "viewer@example.org")))
+        response = client.get(f"/applications/{application_id}/proposal/finals/{number}.pdf")
+        db.session.remove()
+    assert response.data == BIG

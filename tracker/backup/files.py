@@ -28,6 +28,7 @@ from tracker.proposals.models import ProposalVersion
 from tracker.storage import DATABASE, DatabaseStorage, InvalidKey, check_key, file_storage
 
 STORAGE = "proposals"  # the one file storage so far; its name in the archive
+DATABASE_TABLES = ("stored_file", "stored_file_chunk")  # the database storage's tables
 
 
 @dataclass(frozen=True)
