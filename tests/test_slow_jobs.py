@@ -25,6 +25,7 @@ from tracker.drives.models import Pledge, PledgeSource, PledgeUpload
 from tracker.extensions import db
 from tracker.jobs import run_ready_jobs
 from tracker.proposals.models import ProposalVersion
+from tracker.storage import file_storage
 from tracker.storage.models import StoredFile
 from tracker.tasks.models import Task, TaskStatus
 
@@ -318,3 +319,32 @@ def test_the_page_and_the_jobs_message_speak_the_owners_language(app, client, bi
     assert "Выгрузка обещаний в Excel" in page and "Готово." in page
     assert "Выгрузка сбора «Пригласить в Челябинск команду" in page
     assert "Скачать pledges-" in page
+
+
+@pytest.mark.parametrize("storage", ["folder", "database"])
+def test_old_tasks_and_their_files_are_forgotten_but_never_a_kept_final(
+        app, client, runner, big_drive, storage):
+    app.config["FILE_STORAGE"] = storage
+    _drive, lead, _world = big_drive
+    login(client, lead)
+    old_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    new_id = _task_id(client.get(f"/drives/{DRIVE_SLUG}/pledges.xlsx"))
+    file_storage().put("finals/1/kept.pdf", b"%PDF final")
+    final = Task(kind="final_proposal", owner_id=lead.id, status=TaskStatus.DONE,
+                 result_key="finals/1/kept.pdf", result_name="kept.pdf", message="")
+    db.session.add(final)
+    for task_id in (old_id,):
+        db.session.get(Task, task_id).created_at = utcnow() - timedelta(days=8)
+    final.created_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    old_key = db.session.get(Task, old_id).result_key
+    assert file_storage().exists(old_key)
+
+    result = runner.invoke(args=["prune-tasks"])
+    assert result.exit_code == 0 and "2 old tasks forgotten." in result.output
+    db.session.expire_all()
+    assert db.session.get(Task, old_id) is None and db.session.get(Task, new_id) is not None
+    assert not file_storage().exists(old_key)
+    assert file_storage().get("finals/1/kept.pdf") == b"%PDF final"
+    assert client.get(f"/tasks/{new_id}/download").status_code == 200
+    assert client.get(f"/tasks/{old_id}").status_code == 404

@@ -45,6 +45,10 @@ def test_the_database_backend_keeps_reads_and_replaces_a_file(app):
     assert storage.get("finals/1/a.pdf") == b"%PDF second"
     assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 1
 
+    storage.delete("finals/1/a.pdf")
+    assert not storage.exists("finals/1/a.pdf") and storage.get("finals/1/a.pdf") is None
+    storage.delete("finals/1/a.pdf")  # nothing there: nothing happens
+
     storage.put("empty.txt", b"")
     assert storage.get("empty.txt") == b""
     assert list(storage.stream("empty.txt") or ["missing"]) == []
@@ -95,11 +99,14 @@ def test_the_setting_chooses_the_backend_and_refuses_an_unknown_one(app, tmp_pat
         make_test_app(f"sqlite:///{tmp_path / 'x.sqlite'}", FILE_STORAGE="s3")
 
 
-def test_the_folder_backend_streams_too(tmp_path):
+def test_the_folder_backend_streams_and_deletes_too(tmp_path):
     storage = FolderStorage(tmp_path)
     storage.put("exports/big.xlsx", BIG)
     assert b"".join(storage.stream("exports/big.xlsx") or []) == BIG
     assert storage.stream("exports/none.xlsx") is None
+    storage.delete("exports/big.xlsx")
+    storage.delete("exports/big.xlsx")
+    assert not storage.exists("exports/big.xlsx")
 
 
 def test_a_final_kept_in_the_database_is_served_and_no_file_is_written(app, client, tmp_path):

@@ -22,6 +22,7 @@ from tracker.funding.cli import register_commands as funding_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
 from tracker.supporters.cli import register_commands as supporter_commands
+from tracker.tasks.cli import register_commands as task_commands
 
 if TYPE_CHECKING:
     from tracker.demo import SeedReport
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     supporter_commands(app)
     backup_commands(app)
     mail_commands(app)
+    task_commands(app)
 
 
 @click.command("seed-demo")

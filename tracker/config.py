@@ -115,6 +115,7 @@ class Defaults:
     TASK_IMPORT_MIN_ROWS = 3_000  # rows of a pledge file
     TASK_RENDER_MIN_CHARS = 20_000  # HTML characters of a final (12 000 render in ~2.5 s)
     TASK_STUCK_MINUTES = 15
+    TASK_KEPT_DAYS = 7  # then `prune-tasks` forgets a task and its file (exports hold contacts)
     PROPOSAL_RENDER_SECONDS = 30
     PROPOSAL_MAX_PAGES = 120
 

@@ -23,6 +23,10 @@ class FileStorage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None:
+        """Forget the file (nothing happens if there is none)."""
+        ...
+
     def stream(self, key: str) -> Iterator[bytes] | None:
         """The file in pieces, for a download that need not hold it all; None if absent."""
         ...

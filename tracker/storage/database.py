@@ -60,6 +60,11 @@ class DatabaseStorage:
     def exists(self, key: str) -> bool:
         return self._chunks(key) is not None
 
+    def delete(self, key: str) -> None:
+        check_key(key)
+        db.session.execute(delete(StoredFileChunk).where(StoredFileChunk.file_key == key))
+        db.session.execute(delete(StoredFile).where(StoredFile.key == key))
+
     def stream(self, key: str) -> Iterator[bytes] | None:
         count = self._chunks(key)
         if count is None:

@@ -44,6 +44,9 @@ class FolderStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
     def stream(self, key: str) -> Iterator[bytes] | None:
         try:
             # Closed by the generator when the download ends or is dropped.

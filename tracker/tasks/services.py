@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.auth.models import Role, User
@@ -37,6 +37,7 @@ from tracker.tasks.models import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
+RESULTS = "tasks/"  # the storage keys of the files tasks made (not a final's own file)
 PROGRESS_EVERY_SECONDS = 1.0  # how often a running task writes its progress
 EXPORT_XLSX, FINAL_PROPOSAL, PLEDGE_IMPORT = "drive_export_xlsx", "final_proposal", "pledge_import"
 TITLES = {EXPORT_XLSX: _l("Excel export of pledges"), FINAL_PROPOSAL: _l("Final proposal"),
@@ -111,7 +112,7 @@ def run_task(task_id: int, work: Callable[[Task, Progress], TaskResult]) -> None
             result = work(task, Progress(task_id, task.total))
             key = result.key
             if result.data is not None:
-                key = f"tasks/{task_id}/result"
+                key = f"{RESULTS}{task_id}/result"
                 file_storage().put(key, result.data)
             task.status = TaskStatus.DONE
             task.result_key, task.result_name = key, result.file_name or None
@@ -187,3 +188,17 @@ def result_of(task: Task) -> Any:
     if pieces is None:
         raise NotFound(_("The file of this task is no longer kept."))
     return pieces
+
+
+def prune_tasks(now: datetime | None = None) -> int:
+    """Forget tasks started more than TASK_KEPT_DAYS ago, and the files they
+    made: an export holds pledgers' contacts, kept no longer than it is useful; how many."""
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["TASK_KEPT_DAYS"])
+    old = list(db.session.scalars(select(Task).where(Task.created_at < cutoff)))
+    storage = file_storage()
+    for task in old:
+        if task.result_key and task.result_key.startswith(RESULTS):
+            storage.delete(task.result_key)
+        db.session.delete(task)
+    db.session.flush()
+    return len(old)
