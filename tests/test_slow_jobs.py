@@ -197,8 +197,11 @@ def proposal(app):
     return world, fundraiser
 
 
-def test_a_long_final_is_printed_by_a_job_then_downloaded(app, client, proposal, held_jobs):
+@pytest.mark.parametrize("storage", ["folder", "database"])
+def test_a_long_final_is_printed_by_a_job_then_downloaded(app, client, proposal, held_jobs,
+                                                          storage):
     app.config["TASK_RENDER_MIN_CHARS"] = 1
+    app.config["FILE_STORAGE"] = storage
     world, fundraiser = proposal
     login(client, fundraiser)
     base = f"/applications/{world.application.id}/proposal"
@@ -219,6 +222,7 @@ def test_a_long_final_is_printed_by_a_job_then_downloaded(app, client, proposal,
     assert version.author_id == fundraiser.id
     assert hashlib.sha256(download.data).hexdigest() == version.sha256
     assert client.get(f"{base}/finals/1.pdf").data == download.data
+    assert db.session.get(Task, task_id).result_key == version.storage_key  # kept once
 
 
 def test_a_final_refused_by_its_checks_is_refused_on_the_form_and_starts_no_job(
