@@ -28,6 +28,7 @@ from tracker.proposals.models import ProposalVersion
 from tracker.storage import file_storage
 from tracker.storage.models import StoredFile
 from tracker.tasks.models import Task, TaskStatus
+from tracker.tasks.services import Progress
 
 pytestmark = pytest.mark.commits  # the job and the progress page see committed rows
 REFRESH = '<meta http-equiv="refresh" content="2">'
@@ -352,3 +353,19 @@ def test_old_tasks_and_their_files_are_forgotten_but_never_a_kept_final(
     assert file_storage().get("finals/1/kept.pdf") == b"%PDF final"
     assert client.get(f"/tasks/{new_id}/download").status_code == 200
     assert client.get(f"/tasks/{old_id}").status_code == 404
+
+
+def test_progress_is_seen_by_the_page_while_the_works_transaction_is_open(app, client, big_drive):
+    """Progress goes through a connection of its own: the page sees it at once."""
+    _drive, lead, _world = big_drive
+    task = Task(kind="drive_export_xlsx", owner_id=lead.id, status=TaskStatus.RUNNING,
+                message="", total=4000)
+    db.session.add(task)
+    db.session.commit()
+    task_id = task.id
+    progress = Progress(task_id, 4000)
+    progress(1000)
+    progress(2000)  # within the second: not written yet, the page shows the first
+    login(client, lead)
+    page = client.get(f"/tasks/{task_id}").text
+    assert "1000 of 4000 done" in page and "25%" in page and REFRESH in page
