@@ -32,6 +32,9 @@ from tracker.orgs.models import OrgKind
 from tracker.proposals import services as proposal_services
 from tracker.proposals.models import LogframeLevel
 from tracker.proposals.registry import find_template
+from tracker.storage import file_storage
+from tracker.tasks.models import Task, TaskStatus
+from tracker.tasks.services import EXPORT_XLSX
 
 ANONYMOUS, VIEWER, LEAD_A, LEAD_B = "anonymous", "viewer", "lead of A", "lead of B"
 FUNDRAISER, COORDINATOR, ADMIN = "fundraiser", "coordinator", "admin"
@@ -68,6 +71,7 @@ class World:
     activity: int
     upload: int
     budget_line: int
+    task: int
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,10 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # Whoever may read applications may download their kept finals.
     ("proposals.download_final", "GET"): Expect(
         lambda w: f"/applications/{w.application}/proposal/finals/1.pdf", SIGNED_IN),
+    # Slow work run as a job: its page and file are for whoever started it, and admins.
+    ("tasks.show", "GET"): Expect(lambda w: f"/tasks/{w.task}", frozenset({LEAD_A, ADMIN})),
+    ("tasks.download", "GET"): Expect(lambda w: f"/tasks/{w.task}/download",
+                                      frozenset({LEAD_A, ADMIN})),
 }
 
 
@@ -374,6 +382,12 @@ def build_world() -> tuple[World, dict[str, int]]:
     proposal_services.keep_final(application, b"%PDF-1.7 final", language="en",
                                  template=find_template("generic"), source_sha256="0" * 64,
                                  by=None)
+    task = Task(kind=EXPORT_XLSX, owner_id=users[LEAD_A].id, status=TaskStatus.DONE,
+                result_key="tasks/world/result", result_name="pledges.xlsx",
+                result_type="application/octet-stream", message="")
+    db.session.add(task)
+    db.session.flush()
+    file_storage().put("tasks/world/result", b"the export")
     db.session.commit()
     assert application.status is ApplicationStatus.IDEA
     world = World(org=org.slug, campaign_a=campaign_a.slug, target_a=target_a.id,
@@ -381,7 +395,8 @@ def build_world() -> tuple[World, dict[str, int]]:
                   drive=drive.slug, pledge=pledge.id, payment=payment.id, donor=donor.slug,
                   call=call.id, application=application.id, report=report.id,
                   calendar_token=calendar_token, logframe_row=logframe_row.id,
-                  activity=activity.id, upload=upload.id, budget_line=budget_line.id)
+                  activity=activity.id, upload=upload.id, budget_line=budget_line.id,
+                  task=task.id)
     return world, {actor: user.id for actor, user in users.items()}
 
 

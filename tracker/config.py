@@ -112,6 +112,17 @@ class Defaults:
     # Proposal PDFs (tracker/proposals): where printed ones are kept (None: instance/proposals),
     # and the limits a render is stopped at with a clear error.
     PROPOSAL_STORAGE_DIR: str | None = None
+    # Where files that outlive a request are kept (tracker/storage): "folder" (the folder
+    # above) or "database" (chunks in the shared database, for several app machines).
+    FILE_STORAGE = "folder"
+    # Slow work (tracker/tasks) runs as a job with a progress page above these sizes; below
+    # them it stays in the request, as fast as before. A task silent for TASK_STUCK_MINUTES
+    # (its worker died) is shown as failed.
+    TASK_EXPORT_MIN_ROWS = 5_000  # pledges in an XLSX export
+    TASK_IMPORT_MIN_ROWS = 3_000  # rows of a pledge file
+    TASK_RENDER_MIN_CHARS = 20_000  # HTML characters of a final (12 000 render in ~2.5 s)
+    TASK_STUCK_MINUTES = 15
+    TASK_KEPT_DAYS = 7  # then `prune-tasks` forgets a task and its file (exports hold contacts)
     PROPOSAL_RENDER_SECONDS = 30
     PROPOSAL_MAX_PAGES = 120
 
@@ -136,10 +147,19 @@ def load(app: Flask, test_config: dict | None) -> None:
     if production:
         _require_production_services(app)
     _check_privacy_settings(app)
+    _check_file_storage(app)
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
     app.config["BASE_URL"] = _base_url(app.config["BASE_URL"], production)
+
+
+def _check_file_storage(app: Flask) -> None:
+    """Refuse to start with a file storage backend that does not exist."""
+    if app.config["FILE_STORAGE"] not in ("folder", "database"):
+        raise ConfigurationError(
+            f"TRACKER_FILE_STORAGE must be 'folder' or 'database', not "
+            f"{app.config['FILE_STORAGE']!r}.")
 
 
 def _check_privacy_settings(app: Flask) -> None:

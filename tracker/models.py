@@ -12,8 +12,10 @@ from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
 from tracker.reminders import models as reminders_models  # noqa: F401
+from tracker.storage.models import StoredFile, StoredFileChunk
 from tracker.submissions import Submission
 from tracker.targets.models import BudgetLine, FundingTarget
+from tracker.tasks.models import Task
 
 __all__ = [
     "AuditEvent",
@@ -29,7 +31,10 @@ __all__ = [
     "Membership",
     "Organization",
     "OutboxMessage",
+    "StoredFile",
+    "StoredFileChunk",
     "Submission",
+    "Task",
     "User",
     "UserSession",
 ]

@@ -101,6 +101,7 @@ def register_web(app: Flask) -> None:
     from tracker.reminders.views import bp as reminders_bp
     from tracker.supporters.views import bp as supporters_bp
     from tracker.targets.views import bp as targets_bp
+    from tracker.tasks.views import bp as tasks_bp
 
     # Before the blueprints: their rules look the converter up as they are added.
     app.url_map.converters["int"] = IdConverter
@@ -113,6 +114,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(proposals_bp)
     app.register_blueprint(supporters_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(tasks_bp)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)
     # Services' get_… functions raise NotFound for a record a URL names that does not exist.
