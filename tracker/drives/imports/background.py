@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.auth.models import User
-from tracker.drives.imports.files import estimate_rows
 from tracker.drives.imports.importer import ImportResult
 from tracker.drives.imports.uploads import confirm_upload
+from tracker.drives.imports.workbook import estimate_rows
 from tracker.drives.models import Channel, PledgeUpload
 from tracker.errors import DomainError
 from tracker.extensions import db
