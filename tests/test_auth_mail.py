@@ -10,10 +10,13 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+import redis
+from rq import Queue
 from sqlalchemy import select
 
 import tracker.auth.notices
 from tests.auth_support import TEST_PASSWORD, login, login_with_password, make_user
+from tests.conftest import IN_CI
 from tests.factories import count_rows
 from tests.limits_support import fail, stopped_clock
 from tests.mail_support import html_part, text_part
@@ -24,6 +27,7 @@ from tracker.jobs import run_ready_jobs
 from tracker.mail.models import OutboxMessage
 
 NEW_PASSWORD = "a heron over the delta 19"
+JOBS_REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of these tests' own
 
 
 def link_in(message: EmailMessage, kind: str) -> str:
@@ -187,6 +191,7 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_other_sessions(
     person = app.test_client()
     form = person.get(path)
     assert form.status_code == 200 and "lead@example.org" in form.text
+    assert "Choose a new password" in form.text  # in the browser's language, English here
     response = set_password(person, path)
     assert response.status_code == 302
     assert person.get("/account").status_code == 200
@@ -224,6 +229,44 @@ def test_a_newer_reset_link_replaces_the_older_one(app, smtp_inbox):
     first, second = received(smtp_inbox, "lead@example.org")
     assert app.test_client().get(link_in(first, "password/reset")).status_code == 404
     assert set_password(app.test_client(), link_in(second, "password/reset")).status_code == 302
+
+
+def test_the_request_does_the_same_work_whether_or_not_the_address_has_an_account(
+        app, smtp_inbox):
+    # With Redis, as in production: one lookup and one job either way, nothing written, so
+    # the answer takes as long; the job (a worker's) does the rest or nothing.
+    connection = redis.Redis.from_url(JOBS_REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except redis.RedisError as error:
+        if IN_CI:
+            pytest.fail(f"CI=true but Redis at {JOBS_REDIS_URL} cannot be reached: {error}")
+        pytest.skip(f"Redis at {JOBS_REDIS_URL} cannot be reached: {error}")
+    queue = Queue("tracker", connection=connection)
+    queue.empty()
+    user = make_user(email="lead@example.org")
+    app.config["REDIS_URL"] = JOBS_REDIS_URL
+    try:
+        assert ask_reset(app.test_client(), "lead@example.org").status_code == 200
+        assert ask_reset(app.test_client(), "nobody@example.org").status_code == 200
+        jobs = queue.get_jobs()
+        assert [(job.func_name, job.args) for job in jobs] == [
+            ("tracker.auth.invites.send_reset_link", (user.id,)),
+            ("tracker.auth.invites.send_reset_link", (None,))]
+        assert count_rows(Invite) == 0 and count_rows(OutboxMessage) == 0
+        assert "example.org" not in repr([job.args for job in jobs])  # no address in Redis
+
+        app.config["REDIS_URL"] = None
+        for job in jobs:  # what a worker does
+            job.func(*job.args, **job.kwargs)
+        [message] = received(smtp_inbox, "lead@example.org")
+        assert len(smtp_inbox.messages) == 1
+        assert set_password(app.test_client(), link_in(message, "password/reset")).status_code \
+            == 302
+    finally:
+        queue.empty()
+        app.extensions.pop("tracker.redis", None)  # the shared app's cached connection
+        connection.close()
 
 
 def without(page: str, *words: str) -> str:

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -22,6 +23,7 @@ from tracker.auth.passwords import check_policy, hash_password
 from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.jobs import enqueue
 
 
 @dataclass(frozen=True)
@@ -71,19 +73,26 @@ def send_new_link(user: User, *, by: User | None, valid_for: timedelta) -> Invit
     return mail_link(issue_link(user, by=by, valid_for=valid_for), by=by)
 
 
-def request_password_reset(email: str, *, valid_for: timedelta) -> None:
-    """The login page's "Forgot your password?": e-mail a link if the address has an account.
+def request_password_reset(email: str) -> None:
+    """The login page's "Forgot your password?": a job e-mails a link if the address has one.
 
-    Never says whether it has: the caller answers the same either way, and an unknown
-    address (or a disabled or demo account) costs about the same work, the message
-    rendered and thrown away instead of written.
+    The answer must not tell whether the address has an account, by its words or by its
+    time: known or not, the request does the same work, one lookup and one job (without
+    an id for an unknown address). The job, after the commit (on a worker when Redis is
+    set), issues the link and writes the message, or does nothing.
     """
     user = find_user_by_email(email)
+    enqueue(send_reset_link, user.id if user is not None else None)
+
+
+def send_reset_link(user_id: int | None) -> None:
+    """The job behind a reset request: issue a link and e-mail it, to an active account only."""
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is not None and notices.reachable(user):
+        valid_for = timedelta(minutes=current_app.config["PASSWORD_RESET_VALID_MINUTES"])
         result = issue_link(user, by=None, valid_for=valid_for)
         notices.send_reset_link(user, result.token, result.expires_at, by=None)
-    else:
-        notices.render_reset_decoy(user.language if user is not None else "en")
+    db.session.commit()  # a job owns its transaction
 
 
 def find_valid_invite(token: str) -> Invite | None:

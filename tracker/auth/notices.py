@@ -16,7 +16,7 @@ from tracker.auth.demo import demo_session_refused
 from tracker.auth.models import Role, User
 from tracker.db import utcnow
 from tracker.mail.models import OutboxMessage
-from tracker.mail.outbox import queue_message, render_message
+from tracker.mail.outbox import queue_message
 from tracker.urls import external_url
 
 # How far a role reaches: a notice goes out when an account gains reach, not when it loses it.
@@ -55,19 +55,6 @@ def send_reset_link(user: User, token: str, expires_at: datetime, *,
     return _queue(user, "password_reset", RESET_SUBJECT, {
         "by_email": by.email if by else None,
         "link": external_url("auth.reset_password", token=token), "expires_at": expires_at,
-        "forgot_url": external_url("auth.forgot_password"),
-    })
-
-
-def render_reset_decoy(language: str) -> None:
-    """Render a reset message and throw it away: the work an unknown address's answer also does.
-
-    So that the answer to the reset form takes about as long whether or not the
-    address has an account.
-    """
-    render_message("password_reset", language, RESET_SUBJECT, {
-        "email": "nobody@example.org", "by_email": None,
-        "link": external_url("auth.reset_password", token="x" * 43), "expires_at": utcnow(),
         "forgot_url": external_url("auth.forgot_password"),
     })
 

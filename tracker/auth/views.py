@@ -182,8 +182,7 @@ def forgot_password():
         page = render_template("auth/forgot_password.html", form=form)
         return page, 429, {"Retry-After": str(wait)}
     count_failure(buckets)
-    commit(lambda: services.request_password_reset(form.email.data,
-                                                   valid_for=_reset_valid_for()))
+    commit(lambda: services.request_password_reset(form.email.data))
     return render_template("auth/forgot_password_sent.html", email=form.email.data,
                            duration=format_timedelta(_reset_valid_for(), threshold=1))
 
