@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 import redis
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import tracker.auth.notices
 from tests.auth_support import TEST_PASSWORD, login, login_with_password, make_user
@@ -422,6 +422,23 @@ def test_a_failing_notice_never_changes_the_refusal_nor_loses_the_count(app, smt
     db.session.expire_all()
     assert db.session.scalar(select(FailedLogins.count)) == threshold
     assert received(smtp_inbox, "lead@example.org") == []
+
+
+def test_a_database_error_in_the_notice_is_undone_alone(app, smtp_inbox, monkeypatch):
+    # On PostgreSQL a failed statement spoils the whole transaction unless it ran in a
+    # savepoint: the refused login's count would be lost with it.
+    make_user(email="lead@example.org")
+
+    def broken(**_kwargs):
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(tracker.auth.notices, "queue_message", broken)
+    threshold = app.config["LOGIN_FAILURE_ALERT_AT"]
+    responses = [fail(app.test_client(), address=f"198.51.100.{n}") for n in range(threshold)]
+
+    assert [r.status_code for r in responses] == [422] * threshold
+    db.session.expire_all()
+    assert db.session.scalar(select(FailedLogins.count)) == threshold
 
 
 def test_guessing_a_disabled_account_notifies_nobody(app, smtp_inbox):
