@@ -34,14 +34,15 @@ from tracker.drives.services import (
     PublicPledgeInput,
     today,
 )
-from tracker.forms import AmountInput, CurrencySelect, PlausibleDate
+from tracker.forms import AmountInput, CurrencySelect, PlausibleDate, optional_whole_number
 from tracker.i18n import country_name
 from tracker.orgs.forms import slug_filter, strip
 from tracker.orgs.models import Organization
 from tracker.submissions import SubmittedOnce
 
 MAX_COLUMN_NAME_LENGTH = 100
-VERSION = Regexp(r"^\d+$", message=_l("Reload the page and try again."))
+# ASCII digits, short enough for the version column: another value is no version at all.
+VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("Reload the page and try again."))
 
 
 class DriveForm(FlaskForm):
@@ -297,8 +298,8 @@ class PublicPledgeForm(SubmittedOnce):
 
 def _version(value: Any) -> int | None:
     """The version number a form carried, or None when it carried none."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    number = optional_whole_number(value)
+    return number if number is not None and number >= 0 else None
 
 
 class PledgeImportForm(FlaskForm):
