@@ -59,6 +59,13 @@ class Defaults:
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     INVITE_VALID_DAYS = 7
+    # A link to set a new password asked for on the login page works this long.
+    PASSWORD_RESET_VALID_MINUTES = 60
+    # Requests for such a link (tracker/auth/limits.py, `limits` notation), every one counted:
+    # per address asked for, whether or not it has an account (what one mailbox can be sent),
+    # and per client address.
+    PASSWORD_RESET_ACCOUNT_LIMITS = "3/hour;6/day"
+    PASSWORD_RESET_ADDRESS_LIMITS = "10/hour;50/day"
     # Failed logins (tracker/auth/limits.py), in `limits` notation; each window lengthens
     # the wait. Per account, counted apart for each browser that has logged in to it
     # (the known-device cookie) and each address it logged in from in the last
@@ -68,7 +75,7 @@ class Defaults:
     LOGIN_ADDRESS_LIMITS = "30/minute;300/hour"
     LOGIN_KNOWN_ADDRESS_DAYS = 30
     KNOWN_DEVICE_DAYS = 365
-    # The owner is alerted (issue 12: by e-mail) once this many fail since their last login.
+    # The owner is e-mailed once this many logins failed since their last one.
     LOGIN_FAILURE_ALERT_AT = 5
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (a hop
     # count, Werkzeug's ProxyFix); 0: forwarded headers are ignored.
