@@ -88,10 +88,9 @@ class DriveForm(FlaskForm):
         validators=[Length(max=MAX_TEXT_LENGTH)])
     reminder_days = IntegerField(
         _l("Remind of unpaid pledges after (days)"), default=0,
-        validators=[InputRequired(_l("Give a number of days, or 0 for no reminders.")),
-                    NumberRange(min=0, max=MAX_REMINDER_DAYS,
-                                message=_l("Give a number of days from 0 (no reminders) to "
-                                           "%(max)s."))],
+        validators=[Optional(), NumberRange(
+            min=0, max=MAX_REMINDER_DAYS,
+            message=_l("Give a number of days from 0 (no reminders) to %(max)s."))],
         description=_l("A supporter whose confirmed pledge is still unpaid this many days "
                        "later is reminded, and once more at twice as many days. 0: no "
                        "reminders."))

@@ -86,7 +86,7 @@ def _to_supporter(pledge: Pledge, kind: str, subject: Any, context: dict[str, An
     drive = pledge.drive
     values = {
         "title": drive.localized("title", language),
-        "pledger": _pledger(pledge),
+        "pledger": pledge.pledger_name,  # their own name, even if the public page hides it
         "amount": format_money(pledge.amount, language),
         "page": external_url("drives.public_page", slug=drive.slug),
         "unsubscribe": unsubscribe_url(address),

@@ -1,4 +1,5 @@
-"""The unsubscribe link of supporters' messages (tracker/mail/suppression.py): a confirmation page, and the one-click POST.
+"""The unsubscribe link of supporters' messages (tracker/mail/suppression.py): a page that
+asks, and the one-click POST.
 
 RFC 8058: a mail program's "Unsubscribe" button POSTs `List-Unsubscribe=One-Click` to the
 link, without cookies or a CSRF token, so the POST alone unsubscribes (the signed token is
