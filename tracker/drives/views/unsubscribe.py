@@ -21,7 +21,7 @@ from tracker.mail.suppression import hash_from_token, suppress
 
 @bp.get("/unsubscribe/<token>")
 @public
-def confirm(token: str) -> Any:
+def unsubscribe_page(token: str) -> Any:
     """Ask the person to confirm that they want no more messages (a button, no JavaScript)."""
     if hash_from_token(token) is None:
         return render_template("drives/unsubscribe.html", state="invalid"), 404
