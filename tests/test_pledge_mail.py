@@ -27,6 +27,7 @@ from tracker.extensions import db
 from tracker.jobs import run_ready_jobs
 from tracker.mail.models import OutboxMessage
 from tracker.mail.suppression import MailSuppression, address_hash, is_suppressed
+from tracker.money.services import add_rate
 
 PUBLIC = f"/d/{DRIVE_SLUG}"
 SUPPORTER = "oleg@example.org"
@@ -413,3 +414,24 @@ def test_a_lead_of_another_campaign_is_not_told(app, smtp_inbox, world, drive):
         Membership.campaign_id == campaign.id)) is MembershipRole.LEAD
     pledge_on_page(app)
     assert smtp_inbox.messages == []
+
+
+def test_a_receipt_when_the_missing_rate_of_a_payment_arrives(app, smtp_inbox, as_lead, drive):
+    pledge = pledge_on_page(app)
+    confirm(as_lead, pledge)
+    response = as_lead.post(f"/drives/{DRIVE_SLUG}/pledges/{pledge.id}/payments",
+                            data={"amount": "15", "currency": "USD", "paid_on": "2026-03-15",
+                                  "method": "bank_transfer"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).status is PledgeStatus.PLEDGED  # no USD rate
+    assert len(smtp_inbox.to(SUPPORTER)) == 1
+
+    add_rate(date(2026, 3, 1), "USD", "RUB", Decimal("100"), "Test rates")
+    db.session.commit()
+    assert as_lead.post(f"/drives/{DRIVE_SLUG}/reconvert").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).status is PledgeStatus.PAID
+    _thanks, receipt = smtp_inbox.to(SUPPORTER)
+    assert "is paid in full" in text_part(receipt)
+    assert "Mar 15, 2026: $15.00" in text_part(receipt)  # the payment as it was made
