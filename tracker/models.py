@@ -8,6 +8,7 @@ from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives import models as drives_models  # noqa: F401
 from tracker.funding.models import CampaignFunding
 from tracker.mail.models import OutboxMessage
+from tracker.mail.suppression import MailSuppression
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
@@ -28,6 +29,7 @@ __all__ = [
     "ExchangeRate",
     "FundingTarget",
     "Invite",
+    "MailSuppression",
     "Membership",
     "Organization",
     "OutboxMessage",
