@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tests.auth_support import login, make_user
@@ -33,6 +34,8 @@ from tracker.drives import services
 from tracker.drives.exports import export_filename
 from tracker.drives.models import Pledge, PledgeStatus
 from tracker.extensions import db
+from tracker.mail.models import OutboxMessage
+from tracker.mail.outbox import queue_message
 
 DRIVE = f"/drives/{DRIVE_SLUG}"
 EMAIL = "oleg@example.org"
@@ -479,3 +482,24 @@ def test_a_privacy_setting_that_cannot_work_stops_the_start(tmp_path, monkeypatc
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=message):
         create_app()
+
+
+def test_the_messages_written_to_a_supporter_are_exported_and_erased_with_the_rest(
+        app, oleg, runner, tmp_path):
+    for address in ("OLEG@example.org", "anna@example.org"):
+        queue_message(kind="test_message", recipient=address, language="en",
+                      subject=_l("A test message from Tracker"),
+                      context={"server": "smtp.example", "site_url": "http://localhost/"})
+    db.session.commit()
+    target = tmp_path / "oleg.json"
+
+    assert runner.invoke(args=["export-supporter", EMAIL, "-o", str(target)]).exit_code == 0
+    exported = [m for m in json.loads(target.read_text())["messages"]
+                if m["kind"] == "test_message"]
+    assert [m["subject"] for m in exported] == ["A test message from Tracker"]
+    assert "This is a test message from Tracker." in exported[0]["text"]
+
+    assert runner.invoke(args=["erase-supporter", EMAIL, "--yes"]).exit_code == 0
+    recipients = set(db.session.scalars(select(OutboxMessage.recipient)))
+    assert "anna@example.org" in recipients
+    assert not {r for r in recipients if r.lower() == EMAIL.lower()}
