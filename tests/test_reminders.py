@@ -178,6 +178,7 @@ def test_a_user_who_chose_no_days_gets_none_and_other_days_are_honoured(
     ("14,abc", "Write whole numbers of days from 0 to 90"),
     ("120", "Write whole numbers of days from 0 to 90"),
     ("-1", "Write whole numbers of days from 0 to 90"),
+    ("7,²", "Write whole numbers of days from 0 to 90"),
     ("1,2,3,4,5,6", "Choose at most 5 days."),
     ("1" * 61, "Field cannot be longer than 60 characters."),
 ])

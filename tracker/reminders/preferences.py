@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from tracker.auth.models import User
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.forms import parse_whole_number
 
 # A reminder more than a quarter ahead is a calendar's job, not a message's.
 MAX_DAYS_AHEAD = 90
@@ -25,12 +26,16 @@ def parse_reminder_days(text: str) -> tuple[int, ...]:
     for part in cleaned.replace(";", ",").replace(" ", ",").split(","):
         if not part:
             continue
-        if not part.isdigit() or not 0 <= int(part) <= MAX_DAYS_AHEAD:
+        try:
+            day = parse_whole_number(part)  # not isdigit(): it passes '²', which int() refuses
+        except ValueError:
+            day = -1
+        if not 0 <= day <= MAX_DAYS_AHEAD:
             raise DomainError(_(
                 "Write whole numbers of days from 0 to %(max)d, separated by commas "
                 "(e.g. 14,7,1), or leave the field empty for no reminders.",
                 max=MAX_DAYS_AHEAD), field="days")
-        days.add(int(part))
+        days.add(day)
     if len(days) > MAX_CHOICES:
         raise DomainError(_("Choose at most %(num)d days.", num=MAX_CHOICES), field="days")
     return tuple(sorted(days, reverse=True))
