@@ -19,6 +19,7 @@ from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
+from tracker.jobs.cli import job_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
 from tracker.supporters.cli import register_commands as supporter_commands
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     supporter_commands(app)
     backup_commands(app)
     mail_commands(app)
+    job_commands(app)
 
 
 @click.command("seed-demo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,8 +100,42 @@ def install_job_hooks(app: Flask) -> None:
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
     app.teardown_request(_run_after)
+    app.teardown_request(_sweep_if_due)
     app.teardown_appcontext(_run_after)
 
 
 def _run_after(_error: BaseException | None) -> None:
     run_ready_jobs()
+
+
+LAST_SWEEP = "tracker.jobs.last_sweep"  # app.extensions: time.monotonic() of the last sweep
+
+
+def _sweep_if_due(_error: BaseException | None) -> None:
+    """Embedded mode: after a request, send the mail that is due, at most once a minute.
+
+    Without Redis there is no scheduler: a message whose delivery failed would otherwise
+    wait for the next `send-mail`. The check costs one clock reading; the sweep one
+    indexed query when nothing is due. With Redis the scheduler's sweep does this.
+    """
+    interval = float(current_app.config.get("MAIL_SWEEP_SECONDS") or 0)
+    if _error is not None or interval <= 0 or _redis_url():
+        return
+    extensions = current_app.extensions
+    now = time.monotonic()
+    if now - extensions.get(LAST_SWEEP, float("-inf")) < interval:
+        return
+    extensions[LAST_SWEEP] = now
+    sweep_now()
+
+
+def sweep_now() -> int:
+    """Send the outbox messages that are due, in this process; how many were sent."""
+    from tracker.jobs.schedule import SWEEP_TASK, run_periodic
+
+    try:
+        return int(run_periodic(SWEEP_TASK) or 0)
+    except Exception:  # the request is answered already; the next sweep tries again
+        db.session.rollback()
+        log.exception("The in-process mail sweep failed")
+        return 0

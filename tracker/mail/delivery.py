@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select, update
 
 from tracker.db import utcnow
@@ -56,7 +56,10 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 def _send_smtp(email: EmailMessage) -> None:
     config = current_app.config
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-    timeout = float(config["MAIL_TIMEOUT_SECONDS"])
+    # A web process sends after its request (no Redis): its visitor waits, so it gives up
+    # sooner; the message stays queued and is retried by a sweep.
+    timeout = float(config["MAIL_WEB_TIMEOUT_SECONDS" if has_request_context()
+                           else "MAIL_TIMEOUT_SECONDS"])
     try:
         if config["MAIL_USE_SSL"]:
             server: smtplib.SMTP = smtplib.SMTP_SSL(
