@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -16,6 +18,12 @@ def _require_redis() -> None:
             "TRACKER_REDIS_URL is not set: the worker and the scheduler need Redis, e.g. "
             "TRACKER_REDIS_URL=redis://127.0.0.1:6379/0. Without it, jobs run in the web "
             "process after each request and no worker is needed."))
+
+
+def _log_to_stderr() -> None:
+    """The app's log records (tracker.*) beside RQ's own, for the journal."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _check_redis() -> None:
@@ -40,6 +48,7 @@ def worker(burst: bool, name: str | None) -> None:
 
     _require_redis()
     _check_redis()
+    _log_to_stderr()
     run_worker(burst=burst, name=name)
 
 
@@ -57,6 +66,7 @@ def scheduler(show: bool) -> None:
         return
     _require_redis()
     _check_redis()
+    _log_to_stderr()
     use_utc()
     build_scheduler(current_app._get_current_object()).start()  # type: ignore[attr-defined]
 
