@@ -192,7 +192,7 @@ def test_run_periodic_passes_today_and_settings(app, monkeypatch):
     app.config["UNCONFIRMED_PLEDGE_DAYS"] = 12
 
     assert run_periodic("example", datetime(2026, 12, 6, 5, 0, tzinfo=UTC)) == "done"
-    assert CALLS == {"today": date(2026, 12, 5), "days": 12}
+    assert {"today": date(2026, 12, 5), "days": 12} == CALLS
 
 
 CALLS: dict = {}

@@ -24,10 +24,10 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
-from croniter import croniter
+from croniter import croniter  # type: ignore[import-untyped]  # (comes with rq)
 from flask import Flask, current_app
 from werkzeug.utils import import_string
 
@@ -56,12 +56,12 @@ class Periodic:
 
     def scheduled_time(self, now: datetime) -> datetime:
         """The latest time at or before `now` the cron expression names (UTC)."""
-        naive = now.astimezone(timezone.utc).replace(tzinfo=None)
+        naive = now.astimezone(UTC).replace(tzinfo=None)
         if croniter.match(self.cron, naive.replace(second=0, microsecond=0)):
             latest = naive.replace(second=0, microsecond=0)
         else:
             latest = croniter(self.cron, naive).get_prev(datetime)
-        return latest.replace(tzinfo=timezone.utc)
+        return latest.replace(tzinfo=UTC)
 
 
 # The lead adds the daily reminder pass and the weekly digest here as they land, e.g.
@@ -99,7 +99,7 @@ def run_periodic(name: str, now: datetime | None = None) -> Any:
     """Run a task of the schedule once for its latest scheduled time (the job the scheduler
     enqueues); None without running it when another run took that time."""
     task = find_task(name)
-    when = task.scheduled_time(now or datetime.now(timezone.utc))
+    when = task.scheduled_time(now or datetime.now(UTC))
     if current_app.config.get("REDIS_URL") and not claim_run(name, when):
         log.info("Periodic task %s for %s already taken by another run", name, when)
         return None
@@ -134,6 +134,6 @@ def use_utc() -> None:
 
 def next_runs(now: datetime) -> list[tuple[Periodic, date | datetime]]:
     """Each task with the next time it is due after `now` (UTC)."""
-    naive = now.astimezone(timezone.utc).replace(tzinfo=None)
-    return [(task, croniter(task.cron, naive).get_next(datetime).replace(tzinfo=timezone.utc))
+    naive = now.astimezone(UTC).replace(tzinfo=None)
+    return [(task, croniter(task.cron, naive).get_next(datetime).replace(tzinfo=UTC))
             for task in SCHEDULE]

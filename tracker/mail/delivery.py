@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -163,7 +164,17 @@ def due_message_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
         .order_by(OutboxMessage.id).limit(limit)))
 
 
-def send_due_messages(now: datetime | None = None) -> int:
-    """The sweep: deliver every message that is due; how many were sent."""
+def send_due_messages(now: datetime | None = None, budget_seconds: float | None = None) -> int:
+    """The sweep: deliver every message that is due; how many were sent.
+
+    With `budget_seconds` (a web process sweeping after its request) no delivery starts
+    once that much time has passed: the rest wait for the next sweep.
+    """
     now = now or utcnow()
-    return sum(deliver(message_id, now) for message_id in due_message_ids(now))
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    sent = 0
+    for message_id in due_message_ids(now):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        sent += deliver(message_id, now)
+    return sent
