@@ -155,6 +155,34 @@ def test_the_web_gives_up_on_a_silent_mail_server_quickly(app):
     assert message.status is MessageStatus.QUEUED and "timed out" in message.last_error
 
 
+def test_the_embedded_sweep_stops_starting_deliveries_after_its_budget(app):
+    """Five due messages and a server that never answers: a try or two, then the sweep
+    leaves the others for later instead of holding the request for each."""
+    import socket
+    import time
+
+    from tracker.jobs.queue import sweep_now
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=listener.getsockname()[1],
+                      MAIL_WEB_TIMEOUT_SECONDS=0.5, MAIL_SWEEP_SECONDS=0)  # no second sweep
+    for number in range(5):
+        _queue(address=f"person{number}@example.org")
+    db.session.info.clear()  # no jobs: the sweep alone tries them
+    db.session.commit()
+    try:
+        started = time.monotonic()
+        with app.test_request_context("/"):  # as after a request
+            assert sweep_now() == 0
+        took = time.monotonic() - started
+    finally:
+        listener.close()
+    attempts = list(db.session.scalars(select(OutboxMessage.attempts)))
+    assert 1 <= sum(attempts) <= 2 and took < 1.6, (attempts, took)
+
+
 # --- the schedule ---------------------------------------------------------------------------
 
 
@@ -274,6 +302,41 @@ def test_two_sweeps_at_once_send_each_message_once(app, smtp_inbox):
     assert sorted(m["To"] for m in smtp_inbox.messages) == sorted(addresses)
     statuses = db.session.scalars(select(OutboxMessage.status)).all()
     assert set(statuses) == {MessageStatus.SENT}
+
+
+def test_a_savepoint_released_before_the_commit_does_not_start_the_job(app):
+    """SQLAlchemy fires after_commit for a released savepoint too: a job must wait for
+    the real commit (a worker would otherwise look for a row nobody can see yet)."""
+    CALLS.clear()
+    enqueue(record_call, marker="first")
+    with db.session.begin_nested():  # e.g. the second of two messages queued in a request
+        pass
+    assert run_ready_jobs() == 0 and CALLS == {}
+    db.session.rollback()
+    assert run_ready_jobs() == 0 and CALLS == {}  # rolled back: never runs
+
+    enqueue(record_call, marker="second")
+    with db.session.begin_nested():
+        pass
+    db.session.commit()
+    assert run_ready_jobs() == 1 and CALLS == {"marker": "second"}
+
+
+def test_a_rolled_back_savepoint_drops_only_the_jobs_asked_for_inside_it(app):
+    CALLS.clear()
+    enqueue(record_call, before="kept")
+    try:
+        with db.session.begin_nested():
+            enqueue(record_call, inside="dropped")
+            with db.session.begin_nested():
+                enqueue(record_call, deeper="dropped")
+            raise ValueError("undo this part")
+    except ValueError:
+        pass
+    enqueue(record_call, after="kept")
+    db.session.commit()
+    assert run_ready_jobs() == 2
+    assert CALLS == {"before": "kept", "after": "kept"}
 
 
 def test_enqueue_outside_the_schedule_still_runs_after_commit(app):

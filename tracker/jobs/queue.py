@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.extensions import db
 
@@ -39,7 +39,9 @@ def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     arguments plain values such as ids. Nothing runs if the transaction rolls back.
     """
     session = db.session()
-    session.info.setdefault(PENDING, []).append(Job(func, args, kwargs))
+    # With the savepoint it was asked for in, if any: undoing that savepoint drops it.
+    asked_in = session.get_nested_transaction()
+    session.info.setdefault(PENDING, []).append((asked_in, Job(func, args, kwargs)))
 
 
 def _redis_url() -> str | None:
@@ -47,7 +49,11 @@ def _redis_url() -> str | None:
 
 
 def _after_commit(session: Session) -> None:
-    jobs: list[Job] = session.info.pop(PENDING, [])
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint is released too: nothing is
+        # committed yet, and the whole transaction may still roll back.
+        return
+    jobs = [job for _savepoint, job in session.info.pop(PENDING, [])]
     if not jobs or not has_app_context():
         return
     if _redis_url():
@@ -59,9 +65,22 @@ def _after_commit(session: Session) -> None:
         g.setdefault(READY, []).extend(jobs)
 
 
-def _after_rollback(session: Session) -> None:
-    # Fires on the real rollback of the whole transaction, not a savepoint's.
-    session.info.pop(PENDING, None)
+def _after_soft_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """Drop the jobs asked for in what was rolled back: the whole transaction, or a
+    savepoint and the savepoints inside it (the rest still run after the commit)."""
+    if not transaction.nested:
+        session.info.pop(PENDING, None)
+        return
+    session.info[PENDING] = [(savepoint, job) for savepoint, job in session.info.get(PENDING, [])
+                             if not _inside(savepoint, transaction)]
+
+
+def _inside(savepoint: SessionTransaction | None, transaction: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is transaction:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 def _send_to_redis(job: Job) -> None:
@@ -98,7 +117,7 @@ def install_job_hooks(app: Flask) -> None:
     """Enqueue after commits; in-process jobs run after each request and CLI command."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
     app.teardown_request(_run_after)
     app.teardown_request(_sweep_if_due)
     app.teardown_appcontext(_run_after)
