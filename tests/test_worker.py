@@ -148,6 +148,11 @@ def test_a_worker_process_delivers_a_committed_message_and_stops_cleanly(site):
     [received] = site.inbox.messages
     assert received["To"] == "ana@example.org"
     assert received["Subject"] == "A test message from Tracker"
+    # The server has the message a moment before the worker commits that it was sent.
+    deadline = time.monotonic() + 30
+    while site.statuses()["ana@example.org"][0] is not MessageStatus.SENT:
+        assert time.monotonic() < deadline, site.statuses()
+        time.sleep(0.05)
     assert site.statuses() == {"ana@example.org": (MessageStatus.SENT, 1)}
 
     worker.send_signal(signal.SIGTERM)
