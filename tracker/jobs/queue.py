@@ -118,8 +118,10 @@ def install_job_hooks(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
-    app.teardown_request(_run_after)
+    # Flask runs teardown functions last registered first: the request's own jobs, then
+    # (without Redis) the sweep.
     app.teardown_request(_sweep_if_due)
+    app.teardown_request(_run_after)
     app.teardown_appcontext(_run_after)
 
 
