@@ -176,6 +176,11 @@ class PledgeMaker:
             "drive_amount_currency": plan.currency, "drive_rate": converted_pledge.rate,
             "drive_rate_on": converted_pledge.rate_on, "unpaid_drive_minor": None,
             "version": 1, "created_at": created_at, "updated_at": created_at,
+            # The page's language of public pledges, and when a lead confirmed them.
+            "language": (("en", "ru")[pledge_id % 2]
+                         if source is PledgeSource.PUBLIC_FORM else None),
+            "confirmed_at": (created_at if source is PledgeSource.PUBLIC_FORM
+                             and status is not PledgeStatus.UNCONFIRMED else None),
         }
         payments = []
         for offset, (minor, pay_currency, paid_on) in enumerate(pays):

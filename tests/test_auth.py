@@ -341,13 +341,14 @@ def test_a_language_chosen_before_login_wins_over_the_saved_one(client):
 
 
 @pytest.mark.parametrize("target", [
-    "/\t/evil.example/", "/orgs/\r\nSet-Cookie: x=1", "/orgs/\n", "/\x00",
+    "/\t/evil.example/", "/orgs/\r\nSet-Cookie: x=1", "/orgs/\n",
     "//evil.example/", "/\\evil.example/", "https://evil.example/", "",
 ])
 def test_the_language_switch_refuses_a_next_that_is_not_a_plain_local_path(client, target):
     response = client.post("/language", data={"language": "ru", "next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+    # A NUL never reaches the view: tests/test_hostile_input.py (a 400 page, no redirect).
 
 
 # --- The login guard (LOGIN_REQUIRED) ---------------------------------------------------------

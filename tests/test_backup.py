@@ -384,7 +384,7 @@ def test_the_commands_say_what_they_did_and_refuse_clearly(make_site, tmp_path):
     assert "2 pledges" in result.output
     assert "The secret key is not in the archive" in result.output
     manifest = json.loads(_members(archive)["manifest.json"])
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["backend"] == ("sqlite" if source.url.startswith("sqlite") else "postgresql")
     assert manifest["created_at"].endswith("Z")
     assert manifest["app_version"]

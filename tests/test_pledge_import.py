@@ -657,3 +657,4 @@ def test_only_the_import_page_accepts_large_uploads(app, as_lead, drive):
     assert "The file is larger than 2 KB. Split it into smaller files." in page_text(
         too_large.text)
     assert count_rows(PledgeUpload) == 1
+

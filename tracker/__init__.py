@@ -84,6 +84,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from tracker.web import register_web
 
     init_auth(app)
+
+    from tracker.drives.reminders import send_unpaid_pledge_reminders
+    from tracker.reminders.registry import register_reminder_pass
+
+    # The daily pass reminds of deadlines, then of unpaid pledges: wired here so that
+    # neither area imports the other.
+    register_reminder_pass(send_unpaid_pledge_reminders)
     register_web(app)
 
     from tracker.cli import register_commands

@@ -22,7 +22,9 @@ from tracker.funding.cli import register_commands as funding_commands
 from tracker.jobs.cli import job_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
+from tracker.reminders.cli import register_commands as reminder_commands
 from tracker.supporters.cli import register_commands as supporter_commands
+from tracker.tasks.cli import register_commands as task_commands
 
 if TYPE_CHECKING:
     from tracker.demo import SeedReport
@@ -40,6 +42,8 @@ def register_commands(app: Flask) -> None:
     backup_commands(app)
     mail_commands(app)
     job_commands(app)
+    reminder_commands(app)
+    task_commands(app)
 
 
 @click.command("seed-demo")

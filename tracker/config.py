@@ -43,6 +43,13 @@ class Defaults:
     # uploads this large (drives/views.py), every other request keeps MAX_CONTENT_LENGTH.
     PLEDGE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
     PLEDGE_IMPORT_MAX_ROWS = 200_000
+    # An XLSX file is checked before it is read (drives/imports/workbook.py): the cells of
+    # its sheet, what its archive unpacks to, how far any large part of it is compressed,
+    # and how long the check may take.
+    PLEDGE_IMPORT_MAX_CELLS = 2_500_000
+    PLEDGE_IMPORT_MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+    PLEDGE_IMPORT_MAX_RATIO = 100
+    PLEDGE_IMPORT_MAX_SECONDS = 10
     # The dashboard's coalition totals are shown in this currency until a user picks one.
     REPORTING_CURRENCY = "USD"
     SESSION_COOKIE_HTTPONLY = True
@@ -52,6 +59,13 @@ class Defaults:
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     INVITE_VALID_DAYS = 7
+    # A link to set a new password asked for on the login page works this long.
+    PASSWORD_RESET_VALID_MINUTES = 60
+    # Requests for such a link (tracker/auth/limits.py, `limits` notation), every one counted:
+    # per address asked for, whether or not it has an account (what one mailbox can be sent),
+    # and per client address.
+    PASSWORD_RESET_ACCOUNT_LIMITS = "3/hour;6/day"
+    PASSWORD_RESET_ADDRESS_LIMITS = "10/hour;50/day"
     # Failed logins (tracker/auth/limits.py), in `limits` notation; each window lengthens
     # the wait. Per account, counted apart for each browser that has logged in to it
     # (the known-device cookie) and each address it logged in from in the last
@@ -61,7 +75,7 @@ class Defaults:
     LOGIN_ADDRESS_LIMITS = "30/minute;300/hour"
     LOGIN_KNOWN_ADDRESS_DAYS = 30
     KNOWN_DEVICE_DAYS = 365
-    # The owner is alerted (issue 12: by e-mail) once this many fail since their last login.
+    # The owner is e-mailed once this many logins failed since their last one.
     LOGIN_FAILURE_ALERT_AT = 5
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (a hop
     # count, Werkzeug's ProxyFix); 0: forwarded headers are ignored.
@@ -114,6 +128,17 @@ class Defaults:
     # Proposal PDFs (tracker/proposals): where printed ones are kept (None: instance/proposals),
     # and the limits a render is stopped at with a clear error.
     PROPOSAL_STORAGE_DIR: str | None = None
+    # Where files that outlive a request are kept (tracker/storage): "folder" (the folder
+    # above) or "database" (chunks in the shared database, for several app machines).
+    FILE_STORAGE = "folder"
+    # Slow work (tracker/tasks) runs as a job with a progress page above these sizes; below
+    # them it stays in the request, as fast as before. A task silent for TASK_STUCK_MINUTES
+    # (its worker died) is shown as failed.
+    TASK_EXPORT_MIN_ROWS = 5_000  # pledges in an XLSX export
+    TASK_IMPORT_MIN_ROWS = 3_000  # rows of a pledge file
+    TASK_RENDER_MIN_CHARS = 20_000  # HTML characters of a final (12 000 render in ~2.5 s)
+    TASK_STUCK_MINUTES = 15
+    TASK_KEPT_DAYS = 7  # then `prune-tasks` forgets a task and its file (exports hold contacts)
     PROPOSAL_RENDER_SECONDS = 30
     PROPOSAL_MAX_PAGES = 120
 
@@ -138,10 +163,19 @@ def load(app: Flask, test_config: dict | None) -> None:
     if production:
         _require_production_services(app)
     _check_privacy_settings(app)
+    _check_file_storage(app)
     url = app.config["DATABASE_URL"] or _default_sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DATABASE_URL"] = url
     app.config["BASE_URL"] = _base_url(app.config["BASE_URL"], production)
+
+
+def _check_file_storage(app: Flask) -> None:
+    """Refuse to start with a file storage backend that does not exist."""
+    if app.config["FILE_STORAGE"] not in ("folder", "database"):
+        raise ConfigurationError(
+            f"TRACKER_FILE_STORAGE must be 'folder' or 'database', not "
+            f"{app.config['FILE_STORAGE']!r}.")
 
 
 def _check_privacy_settings(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,6 +15,33 @@ from tracker.dates import EARLIEST, LATEST, date_problem, latest_past_day
 from tracker.errors import DomainError
 from tracker.i18n import country_choices, currency_choices
 from tracker.money.amounts import amount_problem
+
+# The largest id a table holds (a 32-bit integer on PostgreSQL), and so the largest
+# number a URL, a page number or a hidden field may name.
+MAX_ID = 2**31 - 1
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
+
+
+def parse_whole_number(text: str) -> int:
+    """A plain integer ('12', '-3') within ±MAX_ID; raise ValueError otherwise.
+
+    Stricter than int(), which takes any Unicode digit ('١٢'), spaces, underscores and
+    numbers no column holds; isdigit() even passes '²', which int() then refuses.
+    """
+    if not isinstance(text, str) or not WHOLE_NUMBER.fullmatch(text):
+        raise ValueError(text)
+    number = int(text)
+    if abs(number) > MAX_ID:
+        raise ValueError(text)
+    return number
+
+
+def optional_whole_number(value: Any) -> int | None:
+    """A plain integer a form carried (see parse_whole_number), or None for anything else."""
+    try:
+        return parse_whole_number(str(value or "").strip())
+    except ValueError:
+        return None
 
 
 def parse_decimal(text: str) -> Decimal:

@@ -8,11 +8,15 @@ from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives import models as drives_models  # noqa: F401
 from tracker.funding.models import CampaignFunding
 from tracker.mail.models import OutboxMessage
+from tracker.mail.suppression import MailSuppression
 from tracker.money.models import Currency, ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.proposals import models as proposals_models  # noqa: F401
+from tracker.reminders import models as reminders_models  # noqa: F401
+from tracker.storage.models import StoredFile, StoredFileChunk
 from tracker.submissions import Submission
 from tracker.targets.models import BudgetLine, FundingTarget
+from tracker.tasks.models import Task
 
 __all__ = [
     "AuditEvent",
@@ -25,10 +29,14 @@ __all__ = [
     "ExchangeRate",
     "FundingTarget",
     "Invite",
+    "MailSuppression",
     "Membership",
     "Organization",
     "OutboxMessage",
+    "StoredFile",
+    "StoredFileChunk",
     "Submission",
+    "Task",
     "User",
     "UserSession",
 ]

@@ -30,7 +30,7 @@ from tracker.applications.services import (
     project_years,
     scheme_for,
 )
-from tracker.forms import AmountInput, CurrencySelect, DecimalInput
+from tracker.forms import AmountInput, CurrencySelect, DecimalInput, optional_whole_number
 from tracker.i18n import country_name
 from tracker.orgs.forms import strip
 from tracker.orgs.services import organizations_by_name
@@ -40,7 +40,9 @@ SHARE_ROWS = 3
 
 
 def _id_or_none(value: str | None) -> int | None:
-    return int(value) if value else None
+    # The lists are not validated (a partner may have left since), so anything may come
+    # back: what is not an id names nothing.
+    return optional_whole_number(value)
 
 
 class ShareForm(FlaskForm):

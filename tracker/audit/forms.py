@@ -11,7 +11,7 @@ from wtforms.validators import Optional, ValidationError
 
 from tracker.audit import services
 from tracker.audit.services import EventFilter
-from tracker.forms import PlausibleDate
+from tracker.forms import PlausibleDate, optional_whole_number
 
 NO_USER = "system"
 
@@ -50,7 +50,7 @@ class AuditFilterForm(FlaskForm):
         actor = self.actor.data or ""
         record_type = self.record_type.data or None
         return EventFilter(
-            actor_id=int(actor) if actor.isdigit() else None,
+            actor_id=optional_whole_number(actor),
             without_user=actor == NO_USER,
             record_type=record_type,
             record_id=(self.record_id.data or None) if record_type else None,

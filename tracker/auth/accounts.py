@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker.auth import notices
 from tracker.auth.identity import (
     EMAIL_PATTERN,
     MAX_EMAIL_LENGTH,
     find_user_by_email,
     normalize_email,
 )
-from tracker.auth.invites import InviteResult, issue_link, revoke_links
+from tracker.auth.invites import InviteResult, issue_link, mail_link, revoke_links
 from tracker.auth.logins import end_sessions
 from tracker.auth.models import Membership, MembershipRole, Role, SessionEnd, User
 from tracker.auth.passwords import check_policy, hash_password
@@ -146,8 +147,11 @@ def _active_admins_other_than(user: User) -> int:
     ) or 0
 
 
-def update_access(user: User, access: AccessInput) -> User:
-    """Change a user's role, organisation and led campaigns; an active admin must remain."""
+def update_access(user: User, access: AccessInput, *, by: User | None = None) -> User:
+    """Change a user's role, organisation and led campaigns; an active admin must remain.
+
+    A user made an administrator or a coordinator is told by e-mail.
+    """
     _check_access(access)
     if (user.role == Role.ADMIN and access.role != Role.ADMIN and user.is_active
             and _active_admins_other_than(user) == 0):
@@ -155,10 +159,11 @@ def update_access(user: User, access: AccessInput) -> User:
             _("This is the only active administrator; make someone else an administrator first."),
             field="role",
         )
-    user.role = access.role
+    previous, user.role = user.role, access.role
     user.organization_id = access.organization_id
     _set_memberships(user, access.campaign_ids)
     db.session.flush()
+    notices.role_granted(user, previous, by=by)
     return user
 
 
@@ -186,6 +191,6 @@ def set_language(user: User, language: str) -> User:
 
 
 def invite_user(data: UserInput, *, by: User | None, valid_for: timedelta) -> InviteResult:
-    """Create an account without a password and a one-time link where its owner sets one."""
+    """Create an account without a password and e-mail its owner a one-time link to set one."""
     user = create_user(data, password=None)
-    return issue_link(user, by=by, valid_for=valid_for)
+    return mail_link(issue_link(user, by=by, valid_for=valid_for), by=by)

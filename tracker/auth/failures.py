@@ -2,9 +2,8 @@
 
 Each refused password for an existing account counts up one row of `failed_logins`;
 the next successful login takes the row away and the owner is shown what it held.
-Once LOGIN_FAILURE_ALERT_AT have failed, `alert_owner` is called: the one place
-e-mail (issue 12) will tell them at once. Which addresses an account logged in
-from lately is asked here too, for the login limits.
+Once LOGIN_FAILURE_ALERT_AT have failed, `alert_owner` e-mails them at once. Which
+addresses an account logged in from lately is asked here too, for the login limits.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tracker.auth import notices
 from tracker.auth.identity import find_user_by_email
 from tracker.auth.models import FailedLogins, User, UserSession
 from tracker.db import utcnow
@@ -75,11 +75,18 @@ def take_failed_logins(user: User) -> FailedLoginReport | None:
 
 
 def alert_owner(user: User, report: FailedLoginReport) -> None:
-    """The account is being guessed: tell its owner now (issue 12 sends the e-mail here)."""
-    # Called inside the refused login's own commit: queue the mail, never raise, or the
-    # guesser would get a 500 instead of the usual refusal.
+    """The account is being guessed: log it and e-mail its owner now; never raises."""
+    # Called inside the refused login's own commit: a failure here must neither show the
+    # guesser a 500 instead of the usual refusal nor lose the count, so the message is
+    # written in a savepoint of its own and any error is only logged.
     log.warning("Account %s: %d failed logins since its last login, the last from %s.",
                 user.id, report.count, report.last_address)
+    try:
+        with db.session.begin_nested():
+            notices.failed_logins(user, count=report.count, first_at=report.first_at,
+                                  last_at=report.last_at, last_address=report.last_address)
+    except Exception:
+        log.exception("Account %s: could not queue the failed-logins notice.", user.id)
 
 
 def logged_in_from(user: User, address: str) -> bool:

@@ -7,10 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
 from tracker.auth.models import Role, User
-from tracker.auth.services import MAX_EMAIL_LENGTH, AccessInput, UserInput
+from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH, AccessInput, UserInput
 from tracker.campaigns.services import list_campaigns
 from tracker.i18n import LANGUAGE_NAMES, current_language
 from tracker.orgs.services import organizations_by_name
@@ -33,6 +33,17 @@ class LoginForm(FlaskForm):
                                    Length(max=MAX_EMAIL_LENGTH)])
     password = PasswordField(_l("Password"),
                              validators=[InputRequired(_l("Give your password."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The e-mail address of an account whose password was forgotten."""
+
+    # DataRequired, not InputRequired: it checks what is left after stripping the spaces.
+    email = EmailField(_l("E-mail address"), filters=[strip],
+                       validators=[DataRequired(_l("Give your e-mail address.")),
+                                   Length(max=MAX_EMAIL_LENGTH),
+                                   Regexp(EMAIL_PATTERN, message=_l(
+                                       "Give a valid e-mail address, e.g. name@example.org."))])
 
 
 class AccessForm(FlaskForm):

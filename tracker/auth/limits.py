@@ -95,7 +95,8 @@ def count_failure(buckets: Sequence[Bucket]) -> None:
 
 def check_settings(app: Flask) -> None:
     """Refuse to start with login limits `limits` cannot read, rather than fail at a login."""
-    for name in ("LOGIN_ACCOUNT_LIMITS", "LOGIN_ADDRESS_LIMITS"):
+    for name in ("LOGIN_ACCOUNT_LIMITS", "LOGIN_ADDRESS_LIMITS", "PASSWORD_RESET_ACCOUNT_LIMITS",
+                 "PASSWORD_RESET_ADDRESS_LIMITS"):
         try:
             parse_many(app.config[name])
         except (ValueError, TypeError) as error:
@@ -160,6 +161,25 @@ def limit_failed_logins(view: Callable[..., Any]) -> Callable[..., Any]:
 def password_check_buckets(user_id: int) -> list[Bucket]:
     """Wrong current passwords on the account page: counted per account, like logins."""
     return [Bucket(f"{_prefix()}/password-failures/account/{user_id}", _account_limits())]
+
+
+# --- Asking for a new password (the login page's "Forgot your password?") ---------------------
+
+
+def password_reset_buckets(email: str, address: str) -> list[Bucket]:
+    """Every request for a reset link counts, per address asked for and per client address.
+
+    The address asked for is counted whether or not it has an account, so a full bucket
+    tells nothing about it; its limit is how many messages a stranger can make one
+    mailbox receive.
+    """
+    account = hashlib.sha256(normalize_email(email).encode()).hexdigest()
+    base = f"{_prefix()}/password-resets"
+    config = current_app.config
+    return [
+        Bucket(f"{base}/account/{account}", parse_many(config["PASSWORD_RESET_ACCOUNT_LIMITS"])),
+        Bucket(f"{base}/address/{address}", parse_many(config["PASSWORD_RESET_ADDRESS_LIMITS"])),
+    ]
 
 
 # --- The answer ----------------------------------------------------------------------------------

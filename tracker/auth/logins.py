@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
 
 from tracker.audit.hooks import acting_as
+from tracker.auth import notices
 from tracker.auth.demo import demo_session_refused, refuse_demo_login
 from tracker.auth.failures import FailedLoginReport, take_failed_logins
 from tracker.auth.identity import find_user_by_email, token_digest
@@ -159,7 +160,7 @@ def active_sessions(user: User) -> list[UserSession]:
 
 
 def change_password(user: User, current: str, new: str, *, keep: UserSession) -> User:
-    """Set a new password after checking the current one; end every other session."""
+    """Set a new password after checking the current one; end other sessions; tell the owner."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_("The current password is not correct."), field="current_password")
     check_policy(new, email=user.email, field="new_password")
@@ -167,4 +168,5 @@ def change_password(user: User, current: str, new: str, *, keep: UserSession) ->
     user.password_changed_at = utcnow()
     end_sessions(user, SessionEnd.PASSWORD_CHANGED, keep)
     db.session.flush()
+    notices.password_changed(user, address=keep.ip_address)
     return user

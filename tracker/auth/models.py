@@ -13,6 +13,9 @@ from tracker.campaigns.models import Campaign
 from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.orgs.models import Organization
 
+# Deadline reminders go out this many days ahead unless the user chooses otherwise.
+DEFAULT_REMINDER_DAYS = "14,7,1"
+
 
 class Role(LabeledEnum):
     """What a person does in the coalition; tracker/auth/permissions.py says what each may do."""
@@ -88,6 +91,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Days ahead of a deadline the user is reminded, e.g. "14,7,1"; empty: no reminders.
+    reminder_days: Mapped[str] = mapped_column(String(60), default=DEFAULT_REMINDER_DAYS,
+                                               server_default=DEFAULT_REMINDER_DAYS)
 
     organization: Mapped[Organization | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(

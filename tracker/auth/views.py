@@ -14,8 +14,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from tracker.audit.services import history_for
 from tracker.auth import services
@@ -23,6 +23,7 @@ from tracker.auth.devices import remember_device
 from tracker.auth.forms import (
     AccessForm,
     ChangePasswordForm,
+    ForgotPasswordForm,
     InviteForm,
     LanguageForm,
     LoginForm,
@@ -33,6 +34,7 @@ from tracker.auth.limits import (
     count_failure,
     limit_failed_logins,
     password_check_buckets,
+    password_reset_buckets,
     seconds_to_wait,
     wait_text,
 )
@@ -67,6 +69,10 @@ def _next_target() -> str:
 
 def _invite_valid_for() -> timedelta:
     return timedelta(days=current_app.config["INVITE_VALID_DAYS"])
+
+
+def _reset_valid_for() -> timedelta:
+    return timedelta(minutes=current_app.config["PASSWORD_RESET_VALID_MINUTES"])
 
 
 # --- Logging in and out -----------------------------------------------------------------------
@@ -124,21 +130,61 @@ def logout():
 @public
 def accept_invite(token: str):
     """Set a password through a one-time link and start using the account."""
+    return _set_password_page(token, reset=False)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Set a new password through an e-mailed link; every other session of the account ends."""
+    return _set_password_page(token, reset=True)
+
+
+def _set_password_page(token: str, *, reset: bool):
+    # Both addresses take any set-password link; they differ in wording only.
     invite = services.find_valid_invite(token)
     if invite is None:
-        return render_template("auth/invite_invalid.html"), 404
+        return render_template("auth/invite_invalid.html", reset=reset), 404
     form = SetPasswordForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("auth/invite_accept.html", form=form, invite=invite), status
+        return render_template("auth/invite_accept.html", form=form, invite=invite,
+                               reset=reset), status
     outcome = commit(lambda: services.accept_invite(token, form.new_password.data, _client()),
                      form)
     if outcome.refused:
-        return render_template("auth/invite_accept.html", form=form, invite=invite), 422
+        return render_template("auth/invite_accept.html", form=form, invite=invite,
+                               reset=reset), 422
     result = outcome.value
     begin(result.token, result.user.language)
-    flash(_("Your password is set. Welcome to Tracker!"), "success")
+    if reset:
+        flash(_("Your new password is set. Any other sessions of your account have ended."),
+              "success")
+    else:
+        flash(_("Your password is set. Welcome to Tracker!"), "success")
     return redirect(url_for("dashboard.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """Ask for a link to set a new password; the answer is the same for any address."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/forgot_password.html", form=form), status
+    # Every request counts, known address or not, so that the limit tells nothing either.
+    buckets = password_reset_buckets(form.email.data, client_address())
+    wait = seconds_to_wait(buckets)
+    if wait:
+        form.email.errors.append(_("Too many requests for a new password; please try again "
+                                   "%(wait)s.", wait=wait_text(wait)))
+        page = render_template("auth/forgot_password.html", form=form)
+        return page, 429, {"Retry-After": str(wait)}
+    count_failure(buckets)
+    commit(lambda: services.request_password_reset(form.email.data))
+    return render_template("auth/forgot_password_sent.html", email=form.email.data,
+                           duration=format_timedelta(_reset_valid_for(), threshold=1))
 
 
 # --- The account page -------------------------------------------------------------------------
@@ -229,7 +275,7 @@ def users():
 @bp.route("/admin/users/invite", methods=["GET", "POST"])
 @permission_required(Action.MANAGE_USERS)
 def invite():
-    """Invite a person: create their account and show a one-time link to set a password."""
+    """Invite a person: create their account, e-mail them a one-time link, and show it too."""
     form = InviteForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
@@ -239,8 +285,9 @@ def invite():
     if outcome.refused:
         return render_template("auth/admin_invite.html", form=form), 422
     result = outcome.value
-    # Shown in this response, not after a redirect: the token exists nowhere else, and
-    # parking it in the cookie or the database to survive a redirect would defeat that.
+    # Shown in this response, not after a redirect, in case the mail does not arrive: the
+    # token exists nowhere else (but in the message), and parking it in the cookie or the
+    # database to survive a redirect would defeat that.
     return render_template("auth/admin_link.html", result=result, new_account=True)
 
 
@@ -255,7 +302,8 @@ def edit_user(user_id: int):
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return _edit_page(user, form, status)
-    if commit(lambda: services.update_access(user, form.to_access()), form).refused:
+    if commit(lambda: services.update_access(user, form.to_access(), by=signed_in_user()),
+              form).refused:
         return _edit_page(user, form, 422)
     flash(_("Access of %(email)s saved.", email=user.email), "success")
     return redirect(url_for("auth.users"))
@@ -305,10 +353,10 @@ def _set_active(user_id: int, *, active: bool):
 @bp.post("/admin/users/<int:user_id>/link")
 @permission_required(Action.MANAGE_USERS)
 def new_link(user_id: int):
-    """Make a new one-time link for the person to set a (new) password."""
+    """Make a new one-time link for the person to set a (new) password, and e-mail it to them."""
     user = services.get_user(user_id)
-    outcome = commit(lambda: services.issue_link(user, by=signed_in_user(),
-                                                 valid_for=_invite_valid_for()))
+    outcome = commit(lambda: services.send_new_link(user, by=signed_in_user(),
+                                                    valid_for=_invite_valid_for()))
     if outcome.refused:
         return _refused_on_edit_page(user, outcome.message)
     result = outcome.value

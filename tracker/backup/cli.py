@@ -41,7 +41,8 @@ def backup_command(output: Path) -> None:
     click.echo(_("Backup written to %(path)s (%(size)s bytes), snapshot of %(when)s: "
                  "%(tables)s, %(pledges)s, %(files)s.", path=output, size=report.size,
                  when=snapshot_time(manifest), tables=_tables(len(manifest["tables"])),
-                 pledges=_pledges(report.pledges), files=_files(len(manifest["files"]))))
+                 pledges=_pledges(report.pledges),
+                 files=_files(len(manifest["files"]) + len(manifest["database_files"]))))
     for warning in report.warnings:
         click.echo(_("Warning: %(warning)s.", warning=warning), err=True)
     click.echo(_("The secret key is not in the archive: keep TRACKER_SECRET_KEY in your "
@@ -64,6 +65,9 @@ def restore_command(archive: Path) -> None:
                  when=snapshot_time(manifest), version=manifest.get("app_version"),
                  revision=manifest.get("alembic_revision") or "—"))
     click.echo(_("%(files)s put back.", files=_files(len(manifest.get("files") or []))))
+    if manifest.get("database_files"):
+        click.echo(_("%(files)s came back inside the database.",
+                     files=_files(len(manifest["database_files"]))))
     if report.verified:
         click.echo(_("restore verified: %(tables)s, %(pledges)s, totals match",
                      tables=_tables(len(manifest["tables"])), pledges=_pledges(report.pledges)))

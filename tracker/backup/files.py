@@ -7,21 +7,28 @@ object storage is backed up the same way); a final is written to the storage bef
 row commits and is never changed, so every key of the snapshot has its file. Drafts
 are a cache, rendered again when asked for, and are left out. Pledge files awaiting
 confirmation are kept in the database, so the dump carries them.
+
+With the database backend (TRACKER_FILE_STORAGE=database) the files are rows of the
+dump itself: the manifest lists them under `database_files` with the size and SHA-256
+read from the very snapshot dumped, and a restore checks them in the restored database.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.proposals.models import ProposalVersion
-from tracker.proposals.storage import InvalidKey, check_key, proposal_storage
+from tracker.storage import DATABASE, DatabaseStorage, InvalidKey, check_key, file_storage
 
 STORAGE = "proposals"  # the one file storage so far; its name in the archive
+DATABASE_TABLES = ("stored_file", "stored_file_chunk")  # the database storage's tables
 
 
 @dataclass(frozen=True)
@@ -56,22 +63,54 @@ def member_name(key: str) -> str:
     return f"files/{STORAGE}/{key}"
 
 
+def in_database() -> bool:
+    """Whether the stored files are rows of the database (and so of its dump)."""
+    return current_app.config.get("FILE_STORAGE") == DATABASE
+
+
 def read_file(key: str) -> bytes | None:
     """The stored file's bytes, or None if it has gone from the storage."""
-    return proposal_storage().get(key)
+    return file_storage().get(key)
 
 
 def put_file(key: str, data: bytes) -> None:
     """Put a file back in the storage under its key."""
-    proposal_storage().put(key, data)
+    file_storage().put(key, data)
 
 
-def file_differences(entries: list[dict[str, object]]) -> list[str]:
-    """Files of the manifest that the storage does not give back byte for byte."""
+def dumped_files(kept: list[KeptFile]) -> tuple[list[dict[str, Any]], list[str]]:
+    """With the database backend: the manifest's entries for the files the snapshot holds,
+    read through `db.session` pointed at it, and warnings for missing or changed ones."""
+    entries, warnings = [], []
+    storage = DatabaseStorage()
+    for item in kept:
+        pieces = storage.stream(item.key)
+        if pieces is None:
+            warnings.append(_("stored file %(key)s is missing from the storage, so it is not in "
+                              "the backup", key=item.key))
+            continue
+        digest, size = hashlib.sha256(), 0
+        for piece in pieces:
+            digest.update(piece)
+            size += len(piece)
+        if digest.hexdigest() != item.sha256:
+            warnings.append(_("stored file %(key)s differs from the SHA-256 the database "
+                              "records for it", key=item.key))
+        entries.append({"storage": DATABASE, "key": item.key, "size": size,
+                        "sha256": digest.hexdigest()})
+    return entries, warnings
+
+
+def file_differences(entries: list[dict[str, object]], *, dumped: bool = False) -> list[str]:
+    """Files of the manifest that the storage does not give back byte for byte; `dumped`:
+    files that came back in the database's dump, read from the restored database."""
     found = []
+    if dumped and entries and not in_database():
+        found.append(_("the archive keeps its stored files in the database: set "
+                       "TRACKER_FILE_STORAGE=database, or the app will not find them"))
     for entry in entries:
         key = str(entry["key"])
-        data = read_file(key)
+        data = DatabaseStorage().get(key) if dumped else read_file(key)
         if data is None:
             found.append(_("stored file %(key)s is missing", key=key))
         elif hashlib.sha256(data).hexdigest() != entry["sha256"]:

@@ -31,7 +31,7 @@ from tracker.funding.services import compute_gap
 from tracker.money.value import Money, MoneyError
 
 FORMAT = "tracker-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: files kept in the database are listed under database_files
 DRIVE_FIGURES = ("pledged_minor", "received_minor", "supporters", "listed", "unconverted")
 CAMPAIGN_FIGURES = ("target_minor", "awarded_minor", "received_minor", "pledged_minor",
                     "pipeline_minor", "unconverted")

@@ -110,15 +110,21 @@ def create_backup(destination: Path) -> BackupReport:
                   snapshot.reading_through(connection)):
                 contents = describe(created.date())
                 kept = files.kept_files()
+                # Files kept in the database travel in the dump: listed, not added.
+                dumped, warnings = (files.dumped_files(kept) if files.in_database()
+                                    else ([], []))
             database = writer.add_path(f"database/{dump.name}", dump)
-        stored, warnings = _add_files(writer, kept)
+        stored: list[dict[str, Any]] = []
+        if not files.in_database():
+            stored, warnings = _add_files(writer, kept)
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "app_version": app_version(), "backend": backend,
             **contents.as_manifest(), "database": database, "files": stored,
+            "database_files": dumped,
             "missing_files": sorted({item.key for item in kept}
-                                    - {entry["key"] for entry in stored}),
+                                    - {entry["key"] for entry in [*stored, *dumped]}),
             "secret_key_included": False,
         }
         size = writer.close(manifest)
@@ -177,6 +183,8 @@ def restore_backup(archive: Path) -> RestoreReport:
         db.engine.dispose()
         for entry in manifest.get("files") or []:
             files.put_file(str(entry["key"]), extracted.read(str(entry["member"])))
+        db.session.commit()  # files put into the database backend
+        db.session.remove()
     return _verify(manifest)
 
 
@@ -203,8 +211,27 @@ def _verify(manifest: dict[str, Any]) -> RestoreReport:
             revision=manifest.get("alembic_revision"))])
     finally:
         db.session.remove()
-    found = differences(manifest, contents) + files.file_differences(manifest.get("files") or [])
+    expected = manifest
+    if manifest.get("files") and files.in_database():
+        # The archive's files were just put into the database storage: those rows are new
+        # by design, and each file is checked by its SHA-256 below.
+        moved = {name: contents.tables.get(name, 0) for name in files.DATABASE_TABLES}
+        expected = {**manifest, "tables": {**manifest["tables"], **moved}}
+    try:
+        found = (differences(expected, contents)
+                 + files.file_differences(manifest.get("files") or [])
+                 + files.file_differences(_database_files(manifest), dumped=True))
+    finally:
+        db.session.remove()
     return RestoreReport(manifest, _pledges(contents), found)
+
+
+def _database_files(manifest: dict[str, Any]) -> list[dict[str, object]]:
+    """The manifest's files carried in the dump (format 2); [] for a format 1 archive."""
+    entries = manifest.get("database_files") or []
+    if not isinstance(entries, list):
+        return [{"key": "database_files", "sha256": ""}]
+    return [entry for entry in entries if isinstance(entry, dict)]
 
 
 def _pledges(contents: Contents) -> int:

@@ -14,7 +14,8 @@ from tracker.drives.conversion import (
     unconverted_pledges,
 )
 from tracker.drives.inputs import MAX_TEXT_LENGTH, MAX_TITLE_LENGTH, DriveInput, checked_text
-from tracker.drives.models import DRIVE_MACHINE, Drive, DriveStatus, Pledge
+from tracker.drives.messages import receipt_if_paid
+from tracker.drives.models import DRIVE_MACHINE, MAX_REMINDER_DAYS, Drive, DriveStatus, Pledge
 from tracker.drives.pledges import settle_pledge
 from tracker.drives.selectors import organiser_choices
 from tracker.errors import DomainError
@@ -32,6 +33,11 @@ def _validate_drive(campaign: Campaign, data: DriveInput, current: Drive | None)
         raise DomainError(_("Give the title in English or Russian."), field="title_en")
     checked_text(data.purpose_en, MAX_TEXT_LENGTH, "purpose_en")
     checked_text(data.purpose_ru, MAX_TEXT_LENGTH, "purpose_ru")
+    checked_text(data.payment_instructions_en, MAX_TEXT_LENGTH, "payment_instructions_en")
+    checked_text(data.payment_instructions_ru, MAX_TEXT_LENGTH, "payment_instructions_ru")
+    if not 0 <= data.reminder_days <= MAX_REMINDER_DAYS:
+        raise DomainError(_("Give a number of days from 0 (no reminders) to %(max)s.",
+                            max=MAX_REMINDER_DAYS), field="reminder_days")
     goal = checked_money(data.goal, data.currency, field="goal")
     check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
     if data.ends_on and data.ends_on < data.starts_on:
@@ -61,6 +67,9 @@ def _apply_drive(drive: Drive, data: DriveInput, goal: Money) -> None:
     drive.goal = goal
     drive.starts_on, drive.ends_on = data.starts_on, data.ends_on
     drive.is_public = data.is_public
+    drive.payment_instructions_en = data.payment_instructions_en.strip()
+    drive.payment_instructions_ru = data.payment_instructions_ru.strip()
+    drive.reminder_days = data.reminder_days
 
 
 def create_drive(campaign: Campaign, data: DriveInput) -> Drive:
@@ -105,5 +114,7 @@ def reconvert_missing(drive: Drive) -> int:
             fixed += before - after
             touched[payment.pledge_id] = payment.pledge
     for pledge in touched.values():
+        status_before = pledge.status
         settle_pledge(pledge)
+        receipt_if_paid(pledge, status_before)  # a payment's rate came: it may now be paid
     return fixed

@@ -23,21 +23,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.audit.services import neutralize
 from tracker.csvfiles import ExcelDialect, excel_dialect
 from tracker.db import utcnow
 from tracker.drives.imports import FIELDS
 from tracker.drives.models import Drive, Payment, Pledge
+from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.money.value import minor_units
+from tracker.tasks.services import Progress, TaskResult, run_task
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 BATCH = 1_000
 CSV_FLUSH_ROWS = 500
@@ -142,8 +147,19 @@ def _number_format(places: int) -> str:
     return "#,##0" if places == 0 else "#,##0." + "0" * places
 
 
-def export_xlsx(drive: Drive, target: str | IO[bytes]) -> None:
-    """Write the drive's pledges to an XLSX workbook (a path or a binary file).
+def export_size(drive: Drive) -> int:
+    """How many rows an export of the drive has (a pledge, and each further payment)."""
+    pledges = db.session.scalar(select(func.count()).select_from(Pledge)
+                                .where(Pledge.drive_id == drive.id)) or 0
+    payments = db.session.scalar(select(func.count()).select_from(Payment).join(Pledge)
+                                 .where(Pledge.drive_id == drive.id)) or 0
+    return max(pledges, payments)
+
+
+def export_xlsx(drive: Drive, target: str | IO[bytes],
+                progress: Callable[[int], None] | None = None) -> None:
+    """Write the drive's pledges to an XLSX workbook (a path or a binary file); `progress`
+    hears the number of rows written every BATCH rows.
 
     Write-only mode keeps memory flat: rows go to a temporary file as they come.
     """
@@ -177,7 +193,9 @@ def export_xlsx(drive: Drive, target: str | IO[bytes]) -> None:
         return cell
 
     formats = {}
-    for row in pledge_rows(drive):
+    for number, row in enumerate(pledge_rows(drive), start=1):
+        if progress is not None and number % BATCH == 0:
+            progress(number)
         cells: list[Any] = []
         for index, value in enumerate(row):
             if value is None:
@@ -195,3 +213,21 @@ def export_xlsx(drive: Drive, target: str | IO[bytes]) -> None:
                 cells.append(neutralize(value) if value != "" else None)
         sheet.append(cells)
     workbook.save(target)
+
+
+def xlsx_task(task_id: int) -> None:
+    """The job of an XLSX export too large for a request (tracker/tasks)."""
+    run_task(task_id, _xlsx_work)
+
+
+def _xlsx_work(task: Any, progress: Progress) -> TaskResult:
+    drive = db.session.get(Drive, task.params["drive_id"])
+    if drive is None:
+        raise DomainError(_("The drive was removed before its export was made."))
+    progress(0, export_size(drive))
+    with tempfile.TemporaryFile() as target:
+        export_xlsx(drive, target, progress)
+        target.seek(0)
+        data = target.read()
+    return TaskResult(data, export_filename(drive, "xlsx"), XLSX_TYPE,
+                      _("The export of %(drive)s is ready.", drive=drive.title))

@@ -12,15 +12,16 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from tracker.drives.imports import FIELDS as IMPORT_FIELDS
-from tracker.drives.models import Channel, Drive, DriveStatus, Pledge
+from tracker.drives.models import MAX_REMINDER_DAYS, Channel, Drive, DriveStatus, Pledge
 from tracker.drives.services import (
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
@@ -34,14 +35,15 @@ from tracker.drives.services import (
     PublicPledgeInput,
     today,
 )
-from tracker.forms import AmountInput, CurrencySelect, PlausibleDate
-from tracker.i18n import country_name
+from tracker.forms import AmountInput, CurrencySelect, PlausibleDate, optional_whole_number
+from tracker.i18n import country_name, current_language
 from tracker.orgs.forms import slug_filter, strip
 from tracker.orgs.models import Organization
 from tracker.submissions import SubmittedOnce
 
 MAX_COLUMN_NAME_LENGTH = 100
-VERSION = Regexp(r"^\d+$", message=_l("Reload the page and try again."))
+# ASCII digits, short enough for the version column: another value is no version at all.
+VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("Reload the page and try again."))
 
 
 class DriveForm(FlaskForm):
@@ -76,6 +78,22 @@ class DriveForm(FlaskForm):
                         description=_l("Optional: leave empty for a drive without an end date."))
     is_public = BooleanField(_l("Public page: anyone may follow the drive and pledge online "
                                 "while it is live"))
+    payment_instructions_en = TextAreaField(
+        _l("Payment instructions in English"), filters=[strip],
+        validators=[Length(max=MAX_TEXT_LENGTH)],
+        description=_l("Bank details or a payment link: sent to each supporter whose pledge "
+                       "you confirm."))
+    payment_instructions_ru = TextAreaField(
+        _l("Payment instructions in Russian"), filters=[strip],
+        validators=[Length(max=MAX_TEXT_LENGTH)])
+    reminder_days = IntegerField(
+        _l("Remind of unpaid pledges after (days)"), default=0,
+        validators=[Optional(), NumberRange(
+            min=0, max=MAX_REMINDER_DAYS,
+            message=_l("Give a number of days from 0 (no reminders) to %(max)s."))],
+        description=_l("A supporter whose confirmed pledge is still unpaid this many days "
+                       "later is reminded, and once more at twice as many days. 0: no "
+                       "reminders."))
 
     def __init__(self, *args: Any, organisers: list[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,6 +110,9 @@ class DriveForm(FlaskForm):
             "organiser_org_id": str(drive.organiser_org_id), "goal": drive.goal.amount,
             "currency": drive.currency, "starts_on": drive.starts_on, "ends_on": drive.ends_on,
             "is_public": drive.is_public,
+            "payment_instructions_en": drive.payment_instructions_en,
+            "payment_instructions_ru": drive.payment_instructions_ru,
+            "reminder_days": drive.reminder_days,
         }, **kwargs)
 
     def to_input(self) -> DriveInput:
@@ -101,6 +122,9 @@ class DriveForm(FlaskForm):
             goal=self.goal.number, currency=self.currency.data, starts_on=self.starts_on.data,
             ends_on=self.ends_on.data, purpose_en=self.purpose_en.data or "",
             purpose_ru=self.purpose_ru.data or "", is_public=bool(self.is_public.data),
+            payment_instructions_en=self.payment_instructions_en.data or "",
+            payment_instructions_ru=self.payment_instructions_ru.data or "",
+            reminder_days=self.reminder_days.data or 0,
         )
 
 
@@ -291,14 +315,14 @@ class PublicPledgeForm(SubmittedOnce):
             contact_email=self.contact_email.data or "",
             pledger_name=self.pledger_name.data or "",
             is_anonymous=bool(self.is_anonymous.data), message=self.message.data or "",
-            trap=self.website.data or "",
+            trap=self.website.data or "", language=current_language(),
         )
 
 
 def _version(value: Any) -> int | None:
     """The version number a form carried, or None when it carried none."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    number = optional_whole_number(value)
+    return number if number is not None and number >= 0 else None
 
 
 class PledgeImportForm(FlaskForm):

@@ -35,6 +35,9 @@ class DriveInput:
     purpose_en: str = ""
     purpose_ru: str = ""
     is_public: bool = False
+    payment_instructions_en: str = ""
+    payment_instructions_ru: str = ""
+    reminder_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class PublicPledgeInput:
     is_anonymous: bool = False
     message: str = ""
     trap: str = ""
+    language: str | None = None  # the page's language: the supporter's messages are in it
 
 
 def today() -> date:

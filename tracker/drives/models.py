@@ -74,6 +74,8 @@ STAFF_PLEDGEABLE = frozenset({DriveStatus.DRAFT, DriveStatus.LIVE, DriveStatus.F
 PUBLIC_PLEDGEABLE = frozenset({DriveStatus.LIVE, DriveStatus.FUNDED})
 # A public drive's page is visible in these statuses (and 404 in the others).
 PUBLICLY_VISIBLE = frozenset({DriveStatus.LIVE, DriveStatus.FUNDED, DriveStatus.CLOSED})
+# The longest wait before reminding a supporter of an unpaid pledge (the second: twice it).
+MAX_REMINDER_DAYS = 365
 
 
 class PledgeStatus(LabeledEnum):
@@ -195,6 +197,9 @@ CONVERSION_LABELS = {
     "purpose_en": _l("Purpose in English"),
     "purpose_ru": _l("Purpose in Russian"),
     "is_public": _l("Public page"),
+    "payment_instructions_en": _l("Payment instructions in English"),
+    "payment_instructions_ru": _l("Payment instructions in Russian"),
+    "reminder_days": _l("Remind of unpaid pledges after (days)"),
 })
 class Drive(Localized, Base):
     """A crowdfunding drive inside a campaign, with a goal in one currency."""
@@ -203,6 +208,8 @@ class Drive(Localized, Base):
     __table_args__ = (
         CheckConstraint("goal_minor > 0", name="goal_positive"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+        CheckConstraint(f"reminder_days BETWEEN 0 AND {MAX_REMINDER_DAYS}",
+                        name="reminder_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,6 +228,12 @@ class Drive(Localized, Base):
         str_enum(DriveStatus, "drive_status"), default=DriveStatus.DRAFT, index=True
     )
     is_public: Mapped[bool] = mapped_column(default=False)
+    # How supporters pay (bank details or a payment link): sent in the thanks for a pledge.
+    payment_instructions_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    payment_instructions_ru: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Remind a supporter of an unpaid pledge this many days after its confirmation, and
+    # once more at twice that (drives.reminders); 0: no reminders.
+    reminder_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -237,6 +250,10 @@ class Drive(Localized, Base):
     @property
     def purpose(self) -> str:
         return self.localized("purpose")
+
+    def payment_instructions(self, language: str | None = None) -> str:
+        """How to pay, in the language asked for (or the other one, until translated)."""
+        return self.localized("payment_instructions", language)
 
     @property
     def allowed_moves(self) -> list[DriveStatus]:
@@ -271,6 +288,8 @@ class Drive(Localized, Base):
              "message": _l("Message"),
              "logged_by_id": _l("Logged by"),
              "paid_minor": _l("Paid"),
+             "language": _l("Language of the pledge page"),
+             "confirmed_at": _l("Confirmed at"),
              **CONVERSION_LABELS,
          })
 class Pledge(Base):
@@ -325,6 +344,11 @@ class Pledge(Base):
     logged_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
+    # The language of the public page the supporter pledged on: their messages are in it.
+    # None for pledges staff logged or imported, whose supporters get no messages.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # When a lead confirmed the public pledge: unpaid-pledge reminders count from it.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     drive_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     drive_amount_currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))

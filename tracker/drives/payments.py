@@ -26,6 +26,7 @@ from tracker.drives.inputs import (
     checked_text,
     not_in_future,
 )
+from tracker.drives.messages import receipt_if_paid
 from tracker.drives.models import Payment, Pledge
 from tracker.drives.pledges import guard_conflicts, settle_pledge
 from tracker.errors import DomainError
@@ -79,7 +80,7 @@ def record_payment(pledge: Pledge, data: PaymentInput, *, by: User | None) -> Pa
     amount = checked_money(data.amount, data.currency)
     not_in_future(data.paid_on, "paid_on")
     reason = _gave_more_reason(data)
-    unpaid_before = pledge.outstanding
+    unpaid_before, status_before = pledge.outstanding, pledge.status
     payment = Payment(
         pledge_id=pledge.id, amount=amount, paid_on=data.paid_on, method=data.method,
         reference=checked_text(data.reference, MAX_REFERENCE_LENGTH, "reference"),
@@ -95,6 +96,7 @@ def record_payment(pledge: Pledge, data: PaymentInput, *, by: User | None) -> Pa
     db.session.expire(pledge, ["payments"])
     settle_pledge(pledge)
     _no_overshoot(pledge, payment, unpaid_before, data.gave_more, reason)
+    receipt_if_paid(pledge, status_before)  # after any raise: the receipt shows the final sums
     return payment
 
 

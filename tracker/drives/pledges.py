@@ -36,6 +36,11 @@ from tracker.drives.inputs import (
     not_in_future,
     today,
 )
+from tracker.drives.messages import (
+    notify_leads_of_public_pledge,
+    receipt_if_paid,
+    thank_supporter,
+)
 from tracker.drives.models import (
     PAYMENT_DRIVEN,
     PLEDGE_MACHINE,
@@ -48,7 +53,7 @@ from tracker.drives.models import (
 )
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.i18n import format_money
+from tracker.i18n import LANGUAGES, format_money
 from tracker.money.amounts import checked_money
 from tracker.money.conversion import DatedSum, add_converted
 from tracker.money.value import Money
@@ -197,6 +202,7 @@ def log_pledge(drive: Drive, data: PledgeInput, *, by: User | None) -> Pledge:
 def update_pledge(pledge: Pledge, data: PledgeInput) -> Pledge:
     """Change a pledge; refuse with PledgeConflict when it changed since the form was loaded."""
     check_version(pledge, data.version)
+    status_before = pledge.status
     drive = pledge.drive
     fields = _validate_pledge(drive, data, pledge)
     currency_changed = fields.amount.currency != pledge.currency
@@ -216,6 +222,7 @@ def update_pledge(pledge: Pledge, data: PledgeInput) -> Pledge:
         # Payments cannot overshoot their pledge, from either side (drives.payments).
         raise DomainError(_("The pledge cannot be less than the %(paid)s already paid.",
                             paid=format_money(pledge.paid)), field="amount")
+    receipt_if_paid(pledge, status_before)
     return pledge
 
 
@@ -236,8 +243,11 @@ def _set_by_person(pledge: Pledge, to: PledgeStatus, reason: str, version: int |
 
 @guard_conflicts
 def confirm_pledge(pledge: Pledge, version: int | None = None) -> Pledge:
-    """Accept a pledge made on the public page: it now counts as pledged."""
-    return _set_by_person(pledge, PledgeStatus.PLEDGED, "", version)
+    """Accept a pledge made on the public page: it counts as pledged; its supporter is thanked."""
+    pledge.confirmed_at = utcnow()  # written with the move, in one update
+    _set_by_person(pledge, PledgeStatus.PLEDGED, "", version)
+    thank_supporter(pledge)
+    return pledge
 
 
 @guard_conflicts
@@ -333,9 +343,11 @@ def submit_public_pledge(drive: Drive, data: PublicPledgeInput, *,
         is_anonymous=anonymous, contact_email=email, message=message,
         source=PledgeSource.PUBLIC_FORM, status=PledgeStatus.UNCONFIRMED,
         channel=Channel.OTHER, logged_by_id=None, paid_minor=0,
+        language=data.language if data.language in LANGUAGES else None,
     )
     convert_pledge(pledge, drive)
     db.session.add(pledge)
     db.session.flush()
     settle_pledge(pledge)
+    notify_leads_of_public_pledge(pledge)
     return pledge

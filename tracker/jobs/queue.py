@@ -123,6 +123,13 @@ def install_job_hooks(app: Flask) -> None:
     app.teardown_request(_sweep_if_due)
     app.teardown_request(_run_after)
     app.teardown_appcontext(_run_after)
+    # A command run where an app context is already active (a test's) has no teardown of
+    # its own: run its jobs once it returns, while its context is still there.
+    app.cli.result_callback()(_run_after_command)
+
+
+def _run_after_command(*_result: object, **_params: object) -> None:
+    run_ready_jobs()
 
 
 def _run_after(_error: BaseException | None) -> None:

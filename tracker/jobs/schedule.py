@@ -64,18 +64,23 @@ class Periodic:
         return latest.replace(tzinfo=UTC)
 
 
-# The lead adds the daily reminder pass and the weekly digest here as they land, e.g.
-#   Periodic("daily-reminders", "7 6 * * *", "tracker.reminders.run_daily_reminders",
-#            today=True),
-#   Periodic("weekly-digest", "30 6 * * 1", "tracker.digest.send_weekly_digest", today=True),
 SWEEP_TASK = "send-due-mail"  # also run by web processes without Redis (tracker/jobs/queue.py)
+# A task added here runs on every scheduler from its next start; `scheduler --list` shows it.
 SCHEDULE: tuple[Periodic, ...] = (
     # Every minute: retries that are due, and messages whose job Redis lost.
     Periodic(SWEEP_TASK, "* * * * *", "tracker.mail.delivery.send_due_messages"),
+    # Daily: deadline reminders and every area's registered pass (unpaid pledges, ...).
+    Periodic("daily-reminders", "5 6 * * *", "tracker.reminders.daily.run_daily_reminders",
+             today=True),
+    # Monday mornings: the coordinators' digest.
+    Periodic("weekly-digest", "15 6 * * 1", "tracker.reminders.digest.send_weekly_digest",
+             today=True),
     # Daily: public pledges nobody confirmed, past UNCONFIRMED_PLEDGE_DAYS.
     Periodic("prune-unconfirmed-pledges", "17 3 * * *",
              "tracker.supporters.services.prune_unconfirmed_pledges",
              settings={"older_than_days": "UNCONFIRMED_PLEDGE_DAYS"}),
+    # Daily: tasks of slow work past TASK_KEPT_DAYS, and the files they made.
+    Periodic("prune-tasks", "27 3 * * *", "tracker.tasks.services.prune_tasks"),
 )
 
 

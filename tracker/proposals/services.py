@@ -46,9 +46,12 @@ from tracker.proposals.models import (
     SectionKind,
     WorkPlanActivity,
 )
-from tracker.proposals.registry import DonorTemplate
+from tracker.proposals.registry import DonorTemplate, find_template
 from tracker.proposals.render import Limits, html_to_pdf, source_hash
 from tracker.proposals.storage import proposal_storage
+from tracker.tasks.models import Task
+from tracker.tasks.services import FINAL_PROPOSAL, TaskResult, run_task, start_task
+from tracker.tasks.services import Progress as TaskProgress
 
 MAX_SECTION_LENGTH = 20_000
 MAX_FIELD_LENGTH = 2_000
@@ -351,13 +354,7 @@ def print_final(application: Application, *, language: str, template: DonorTempl
     the same as an earlier final's, that version is returned and nothing new is stored.
     """
     today = today or utcnow().date()
-    checks = check_application(application, language=screen_language, today=today)
-    reason = _text(override_reason, MAX_REASON_LENGTH, "override_reason")
-    if not checks.passed and not reason:
-        failed = "; ".join(check.label for check in checks.not_passed)
-        raise ChecksNotPassed(_("Some eligibility checks have not passed (%(checks)s): fix "
-                                "them, or give the reason for printing a final anyway.",
-                                checks=failed), field="override_reason")
+    checks, reason = _checked(application, override_reason, screen_language, today)
     html = proposal_html(application, language=language, template=template, draft=False,
                          today=today)
     source = source_hash(html)
@@ -372,6 +369,63 @@ def print_final(application: Application, *, language: str, template: DonorTempl
                          override_reason=reason if not checks.passed else "",
                          overridden_checks=[check.code for check in checks.not_passed])
     return FinalResult(version, True)
+
+
+def _checked(application: Application, override_reason: str, screen_language: str,
+             today: date) -> tuple[Checklist, str]:
+    """The checklist and the override reason; ChecksNotPassed if a check fails unexplained."""
+    checks = check_application(application, language=screen_language, today=today)
+    reason = _text(override_reason, MAX_REASON_LENGTH, "override_reason")
+    if not checks.passed and not reason:
+        failed = "; ".join(check.label for check in checks.not_passed)
+        raise ChecksNotPassed(_("Some eligibility checks have not passed (%(checks)s): fix "
+                                "them, or give the reason for printing a final anyway.",
+                                checks=failed), field="override_reason")
+    return checks, reason
+
+
+def start_final(application: Application, *, language: str, template: DonorTemplate,
+                by: User, override_reason: str = "", screen_language: str = "en",
+                back_url: str = "") -> Task | None:
+    """A job printing the final, if the proposal is long enough to hold a web worker for
+    long (TASK_RENDER_MIN_CHARS of HTML); None: print it in the request. The checks are
+    made here too, so that a refusal is shown on the form at once."""
+    today = utcnow().date()
+    _checked(application, override_reason, screen_language, today)
+    html = proposal_html(application, language=language, template=template, draft=False,
+                         today=today)
+    if len(html) < current_app.config["TASK_RENDER_MIN_CHARS"]:
+        return None
+    return start_task(final_task, FINAL_PROPOSAL, by, back_url=back_url, language=screen_language,
+                      params={"application_id": application.id, "language": language,
+                              "template": template.name, "override_reason": override_reason,
+                              "screen_language": screen_language})
+
+
+def final_task(task_id: int) -> None:
+    """The job printing a long final proposal (tracker/tasks)."""
+    run_task(task_id, _final_work)
+
+
+def _final_work(task: Task, progress: TaskProgress) -> TaskResult:
+    params = task.params
+    application = db.session.get(Application, params["application_id"])
+    template = find_template(str(params["template"]))
+    owner = db.session.get(User, task.owner_id)
+    if application is None or template is None or owner is None:
+        raise DomainError(_("The application was removed before its final was printed."))
+    progress(0, 1)
+    result = print_final(application, language=str(params["language"]), template=template,
+                         by=owner, override_reason=str(params["override_reason"]),
+                         screen_language=str(params["screen_language"]))
+    version = result.version
+    message = (_("Final version %(number)s printed and kept.", number=version.number)
+               if result.created else
+               _("Nothing has changed since final version %(number)s: it is the one to send.",
+                 number=version.number))
+    name = file_name(application, language=version.language, template=template,
+                     number=version.number)
+    return TaskResult(None, name, "application/pdf", message, key=version.storage_key)
 
 
 def keep_final(application: Application, data: bytes, *, language: str,

@@ -233,12 +233,14 @@ def draft(application_id: int):
     template = find_template(name) if name else template_for(application)
     if language not in LANGUAGES or template is None:
         abort(404)
-    try:
-        printed = services.draft_pdf(application, language=language, template=template)
-    except DomainError as err:
-        flash(err.message, "error")
+    # Committed: with the database storage the draft kept for next time is a row.
+    outcome = commit(lambda: services.draft_pdf(application, language=language,
+                                                template=template))
+    if outcome.refused:
+        flash(outcome.message, "error")
         return redirect(url_for("applications.show", application_id=application.id,
                                 _anchor="proposal"))
+    printed = outcome.value
     return _pdf_response(printed.data, printed.file_name)
 
 
@@ -263,6 +265,16 @@ def finals(application_id: int):
         return _render_finals(application, form, 422)
     template = find_template(form.template.data)
     assert template is not None  # the select accepts only registered names
+    # A long proposal is printed by a job: the request only checks it and starts the job.
+    started = commit(lambda: services.start_final(
+        application, language=form.language.data, template=template, by=signed_in_user(),
+        override_reason=form.override_reason.data or "", screen_language=current_language(),
+        back_url=url_for("applications.show", application_id=application.id,
+                         _anchor="proposal")), form)
+    if started.refused:
+        return _render_finals(application, form, 422)
+    if started.value is not None:
+        return redirect(url_for("tasks.show", task_id=started.value.id))
     outcome = commit(lambda: services.print_final(
         application, language=form.language.data, template=template, by=signed_in_user(),
         override_reason=form.override_reason.data or "", screen_language=current_language(),

@@ -37,6 +37,7 @@ from tracker.drives.models import Drive, Payment, Pledge, PledgeSource, PledgeSt
 from tracker.drives.privacy import PERSONAL_DATA, personal_data_id
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.mail.models import OutboxMessage
 from tracker.money.value import Money
 
 # The pledge's columns that hold the supporter's own data or what staff wrote about them.
@@ -179,8 +180,24 @@ def supporter_data(email: str) -> dict[str, Any]:
             "changes": event.changes,
             "summary": event.summary,
         } for event in _events_about(pledges)],
+        "messages": [{
+            "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+            "created_at": message.created_at.isoformat(),
+            "kind": message.kind,
+            "language": message.language,
+            "subject": message.subject,
+            "text": message.text_body,
+        } for message in _messages_to(email)],
         "audit_trail_note": AUDIT_TRAIL_NOTE,
     }
+
+
+def _messages_to(email: str) -> list[OutboxMessage]:
+    """The e-mails Tracker wrote to this address (thanks, receipts, reminders), oldest first."""
+    return list(db.session.scalars(
+        select(OutboxMessage)
+        .where(func.lower(OutboxMessage.recipient) == checked_email(email).lower())
+        .order_by(OutboxMessage.id)))
 
 
 def erase_supporter(email: str) -> Erasure:
@@ -217,6 +234,12 @@ def erase_supporter(email: str) -> Erasure:
                      summary=f"{_money(pledge.amount_minor, pledge.currency)} {pledge.currency}",
                      changes=erased)
         mark_drive_changed(db.session(), pledge.drive_id)
+    # The outbox keeps the address and what was written to it; a message still waiting is
+    # not sent any more. Only the unsubscribe list keeps a hash of the address, so that an
+    # erased supporter who unsubscribed stays unsubscribed.
+    outbox = table_of(OutboxMessage)
+    connection.execute(delete(outbox).where(
+        func.lower(outbox.c.recipient) == checked_email(email).lower()))
     db.session.expire_all()  # the session's copies still hold the erased values
     return Erasure(pledges=len(ids), payments=payments or 0)
 

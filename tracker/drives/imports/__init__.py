@@ -32,6 +32,13 @@ row, `paid` its payment and how its pledge is settled, `writer` stores the new o
 
 from __future__ import annotations
 
+from tracker.drives.imports.background import (
+    import_summary,
+    import_task,
+    needs_job,
+    rate_warning,
+    start_import,
+)
 from tracker.drives.imports.files import (
     FIELD_NAMES,
     FIELDS,
@@ -42,7 +49,6 @@ from tracker.drives.imports.files import (
     STANDARD_HEADER,
     PledgeImportError,
     check_mapping,
-    estimate_rows,
     is_xlsx,
 )
 from tracker.drives.imports.importer import (
@@ -62,12 +68,40 @@ from tracker.drives.imports.uploads import (
     get_upload,
     store_upload,
 )
+from tracker.drives.imports.workbook import FileLimits, check_workbook, estimate_rows
 
 __all__ = [
-    "FIELDS", "FIELD_NAMES", "FULL_HEADER", "PAYMENT_FIELDS", "PLEDGE_FIELDS", "PLEDGE_IMPORT",
-    "REQUIRED", "STANDARD_HEADER",
-    "UPLOAD_KEPT_HOURS", "CheckedFile", "ImportResult", "PledgeImportError", "PreviewRow",
-    "RowChecker", "check_mapping", "check_pledge_file", "check_upload", "confirm_upload",
-    "estimate_rows", "find_upload", "get_upload", "import_checked", "import_pledges",
-    "is_xlsx", "parse_amount", "store_upload",
+    "FIELDS",
+    "FIELD_NAMES",
+    "FULL_HEADER",
+    "PAYMENT_FIELDS",
+    "PLEDGE_FIELDS",
+    "PLEDGE_IMPORT",
+    "REQUIRED",
+    "STANDARD_HEADER",
+    "UPLOAD_KEPT_HOURS",
+    "CheckedFile",
+    "FileLimits",
+    "ImportResult",
+    "PledgeImportError",
+    "PreviewRow",
+    "RowChecker",
+    "check_mapping",
+    "check_pledge_file",
+    "check_upload",
+    "check_workbook",
+    "confirm_upload",
+    "estimate_rows",
+    "find_upload",
+    "get_upload",
+    "import_checked",
+    "import_pledges",
+    "import_summary",
+    "import_task",
+    "is_xlsx",
+    "needs_job",
+    "parse_amount",
+    "rate_warning",
+    "start_import",
+    "store_upload",
 ]

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # no stubs
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -49,24 +50,17 @@ class PledgeImportError(FileRefused):
     """A pledge file was refused as a whole; `rows` lists its bad rows (the first ones)."""
 
 
+def doctype_refused() -> PledgeImportError:
+    """The refusal of a workbook with a DOCTYPE (defusedxml's refusal, or workbook.py's)."""
+    return PledgeImportError(_("The workbook contains a document type declaration (DOCTYPE), "
+                               "which spreadsheet programs never write, so it is not read. "
+                               "Save it again from your spreadsheet program, or as CSV "
+                               "(UTF-8)."))
+
+
 def is_xlsx(content: bytes, filename: str) -> bool:
     """An Excel workbook by its name or its first bytes (a ZIP archive), else CSV."""
     return filename.lower().endswith(".xlsx") or content.startswith(XLSX_MAGIC)
-
-
-def estimate_rows(content: bytes, filename: str) -> int:
-    """About how many data rows a file holds, for a progress bar (before it is read)."""
-    if is_xlsx(content, filename):
-        try:
-            from openpyxl import load_workbook
-
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            rows = workbook.worksheets[0].max_row or 0
-            workbook.close()
-            return max(0, rows - 1)
-        except Exception:  # the real read reports what is wrong with the file
-            return 0
-    return max(0, content.count(b"\n") - 1)
 
 
 def csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
@@ -85,6 +79,8 @@ def xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         header = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+    except DefusedXmlException:  # a ValueError too: caught first, for its own message
+        raise doctype_refused() from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError):
         raise PledgeImportError(_("The file could not be read as an Excel workbook (.xlsx). "
                                   "Save it as .xlsx or as CSV (UTF-8).")) from None

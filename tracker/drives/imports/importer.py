@@ -33,6 +33,7 @@ from tracker.drives.imports.files import (
 )
 from tracker.drives.imports.paid import CheckedPayment
 from tracker.drives.imports.rows import CheckedPledge, PreviewRow, Progress, RowChecker
+from tracker.drives.imports.workbook import FileLimits, check_csv_rows, check_workbook
 from tracker.drives.imports.writer import PledgeWriter, write_payments
 from tracker.drives.models import Channel, Drive
 from tracker.extensions import db
@@ -126,6 +127,11 @@ def check_pledge_file(drive: Drive, content: bytes, filename: str,
     """
     max_rows = _limits(content, max_bytes, max_rows)
     mapping = check_mapping(mapping or {})
+    # Before any row is read (the import reads a checked file again, without this).
+    if is_xlsx(content, filename):
+        check_workbook(content, FileLimits.configured(max_rows))
+    else:
+        check_csv_rows(content, max_rows)
     checker = _read(drive, content, filename, mapping, max_rows, progress=progress)
     return CheckedFile(drive_id=drive.id, filename=filename, content=content, mapping=mapping,
                        total_rows=checker.total_rows, new=checker.new, skipped=checker.skipped,

@@ -4,7 +4,7 @@ One blueprint, `bp`, in modules by screen: `drives` (the list, a drive, its form
 status), `pledges` (pledges and payments), `removals` (deleting
 a payment or a pledge, after a confirmation), `files` (importing and exporting pledges),
 `public` (the public page, the thank-you page, the widget), `awaiting` (rejecting
-public pledges in bulk).
+public pledges in bulk), `unsubscribe` (the unsubscribe link of supporters' messages).
 """
 
 from __future__ import annotations
@@ -21,4 +21,5 @@ from tracker.drives.views import (  # noqa: E402, F401
     pledges,
     public,
     removals,
+    unsubscribe,
 )

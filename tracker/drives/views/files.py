@@ -16,7 +16,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from tracker.auth.permissions import Action
@@ -31,6 +30,8 @@ from tracker.drives.views.common import require_on
 from tracker.errors import DomainError
 from tracker.i18n import current_language
 from tracker.submissions import commit_once, repeat_of
+from tracker.tasks.models import Task
+from tracker.tasks.services import EXPORT_XLSX, start_task
 from tracker.views import commit
 
 # Room for the multipart envelope and the form's other fields around an upload.
@@ -119,6 +120,17 @@ def confirm_import(slug: str, upload_id: int):
     upload = imports.get_upload(drive, upload_id)
     if not form.validate():
         return _render_preview(drive, upload, form, status=422)
+    if imports.needs_job(upload):
+        started = commit_once(form, "pledge_import", lambda: imports.start_import(
+            upload, by=signed_in_user(), channel=form.channel_value(),
+            language=current_language()),
+            lambda task: url_for("tasks.show", task_id=task.id))
+        if started.repeated:
+            return started.redirect()
+        if started.refused:
+            return _render_preview(drive, upload, form, status=422)
+        assert started.value is not None
+        return redirect(url_for("tasks.show", task_id=started.value.id))
     outcome = commit_once(form, "pledge_import", lambda: imports.confirm_upload(
         upload, by=signed_in_user(), channel=form.channel_value()),
         lambda _result: url_for("drives.show", slug=slug, _anchor="pledges"))
@@ -128,34 +140,10 @@ def confirm_import(slug: str, upload_id: int):
         return _render_preview(drive, imports.get_upload(drive, upload_id), form, status=422)
     result = outcome.value
     assert result is not None
-    flash(_import_summary(result), "success")
+    flash(imports.import_summary(result), "success")
     if result.without_rate:
-        flash(ngettext("%(num)d imported pledge has no exchange rate yet: add the rate, then "
-                       "convert again.",
-                       "%(num)d imported pledges have no exchange rate yet: add the rates, then "
-                       "convert again.", result.without_rate), "warning")
+        flash(imports.rate_warning(result), "warning")
     return redirect(url_for("drives.show", slug=slug, _anchor="pledges"))
-
-
-def _import_summary(result: imports.ImportResult) -> str:
-    summary = _pledges_summary(result)
-    if result.payments:
-        summary += " " + ngettext("%(num)d payment recorded.", "%(num)d payments recorded.",
-                                  result.payments)
-    return summary
-
-
-def _pledges_summary(result: imports.ImportResult) -> str:
-    if result.imported == 0:
-        return ngettext("Nothing new: the pledge in the file was already imported.",
-                        "Nothing new: all %(num)d pledges in the file were already imported.",
-                        result.skipped)
-    if result.skipped == 0:
-        return ngettext("%(num)d pledge imported.", "%(num)d pledges imported.",
-                        result.imported)
-    return ngettext("%(num)d pledge imported, %(skipped)d already imported before.",
-                    "%(num)d pledges imported, %(skipped)d already imported before.",
-                    result.imported, skipped=result.skipped)
 
 
 @bp.get("/drives/<slug>/pledges.csv")
@@ -178,9 +166,12 @@ def export_csv(slug: str):
 
 @bp.get("/drives/<slug>/pledges.xlsx")
 def export_xlsx(slug: str):
-    """Download the drive's pledges as an Excel workbook."""
+    """Download the drive's pledges as an Excel workbook; a large one is made by a job."""
     drive = services.get_drive(slug)
     require_on(Action.SEE_CONTACTS, drive)
+    if exports.export_size(drive) >= current_app.config["TASK_EXPORT_MIN_ROWS"]:
+        task = commit(lambda: _start_export(drive)).value
+        return redirect(url_for("tasks.show", task_id=task.id))
     commit(lambda: record_contacts_exported(drive, file=exports.export_filename(drive, "xlsx")))
     # A workbook is a ZIP archive, complete only at its end: built in a temporary file,
     # which the response closes (and so deletes) once it is sent.
@@ -189,6 +180,15 @@ def export_xlsx(slug: str):
     target.seek(0)
     response = send_file(
         target, as_attachment=True, download_name=exports.export_filename(drive, "xlsx"),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        mimetype=exports.XLSX_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _start_export(drive: Drive) -> Task:
+    """Record the export (who took the contacts out) and start the job that makes it."""
+    record_contacts_exported(drive, file=exports.export_filename(drive, "xlsx"))
+    return start_task(exports.xlsx_task, EXPORT_XLSX, signed_in_user(),
+                      back_url=url_for("drives.show", slug=drive.slug),
+                      params={"drive_id": drive.id}, total=exports.export_size(drive),
+                      language=current_language())
