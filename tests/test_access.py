@@ -28,6 +28,7 @@ from tracker.drives import imports as drive_imports
 from tracker.drives import services as drive_services
 from tracker.drives.models import DriveStatus
 from tracker.extensions import db
+from tracker.mail.models import OutboxMessage
 from tracker.mail.suppression import unsubscribe_token
 from tracker.orgs.models import OrgKind
 from tracker.proposals import services as proposal_services
@@ -42,6 +43,7 @@ FUNDRAISER, COORDINATOR, ADMIN = "fundraiser", "coordinator", "admin"
 ACTORS = (ANONYMOUS, VIEWER, LEAD_A, LEAD_B, FUNDRAISER, COORDINATOR, ADMIN)
 
 SIGNED_IN = frozenset(ACTORS) - {ANONYMOUS}
+DEVELOPMENT = (("ENV", "development"),)  # pages that exist in development only
 EVERYONE = frozenset(ACTORS)
 HUB_STAFF = frozenset({COORDINATOR, ADMIN})  # campaigns, organisations, rates, audit trail
 BUDGET_OF_A = frozenset({LEAD_A, COORDINATOR, ADMIN})  # campaign A's targets and lines
@@ -72,6 +74,7 @@ class World:
     activity: int
     upload: int
     budget_line: int
+    message: int
     task: int
 
 
@@ -81,6 +84,7 @@ class Expect:
 
     path: Callable[[World], str]
     allowed: frozenset[str]
+    settings: tuple[tuple[str, object], ...] = ()  # app settings the route needs to exist
 
 
 def at(path: str) -> Callable[[World], str]:
@@ -125,6 +129,15 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("auth.enable_user", "POST"): Expect(lambda w: f"/admin/users/{w.other_user}/enable",
                                          ADMINS),
     ("auth.new_link", "POST"): Expect(lambda w: f"/admin/users/{w.other_user}/link", ADMINS),
+    # Outgoing mail: the outbox, and in development the messages themselves
+    ("mail.outbox", "GET"): Expect(at("/admin/mail"), ADMINS),
+    ("mail.retry", "POST"): Expect(lambda w: f"/admin/mail/{w.message}/retry", ADMINS),
+    ("mail.retry_failed", "POST"): Expect(at("/admin/mail/retry-failed"), ADMINS),
+    ("mail.dev_outbox", "GET"): Expect(at("/dev/mail"), ADMINS, DEVELOPMENT),
+    ("mail.dev_message", "GET"): Expect(lambda w: f"/dev/mail/{w.message}", ADMINS,
+                                        DEVELOPMENT),
+    ("mail.dev_message_html", "GET"): Expect(lambda w: f"/dev/mail/{w.message}/body.html",
+                                             ADMINS, DEVELOPMENT),
     # Organisations
     ("orgs.index", "GET"): Expect(at("/orgs/"), SIGNED_IN),
     ("orgs.show", "GET"): Expect(lambda w: f"/orgs/{w.org}", SIGNED_IN),
@@ -394,6 +407,10 @@ def build_world() -> tuple[World, dict[str, int]]:
     proposal_services.keep_final(application, b"%PDF-1.7 final", language="en",
                                  template=find_template("generic"), source_sha256="0" * 64,
                                  by=None)
+    message = OutboxMessage(kind="test_message", recipient="ana@example.org", language="en",
+                            subject="A test message", text_body="A test message.",
+                            html_body="<p>A test message.</p>")
+    db.session.add(message)
     task = Task(kind=EXPORT_XLSX, owner_id=users[LEAD_A].id, status=TaskStatus.DONE,
                 result_key="tasks/world/result", result_name="pledges.xlsx",
                 result_type="application/octet-stream", message="")
@@ -408,7 +425,7 @@ def build_world() -> tuple[World, dict[str, int]]:
                   call=call.id, application=application.id, report=report.id,
                   calendar_token=calendar_token, logframe_row=logframe_row.id,
                   activity=activity.id, upload=upload.id, budget_line=budget_line.id,
-                  task=task.id)
+                  message=message.id, task=task.id)
     return world, {actor: user.id for actor, user in users.items()}
 
 
@@ -480,6 +497,7 @@ CSRF_EXEMPT = frozenset({("drives.unsubscribe", "POST")})
 @pytest.mark.parametrize("route", GET_ROUTES, ids=lambda route: route[0])
 def test_pages_open_only_to_those_allowed(app, world, route):
     world, users, _ = world
+    app.config.update(ROUTES[route].settings)
     problems = []
     for actor in ACTORS:  # reading changes nothing, so one world serves every visitor
         client = app.test_client()
@@ -493,6 +511,7 @@ def test_pages_open_only_to_those_allowed(app, world, route):
 def test_actions_open_only_to_those_allowed_and_refusals_change_nothing(client, world, route,
                                                                          actor):
     world, users, _ = world
+    client.application.config.update(ROUTES[route].settings)
     changes_before = count_rows(AuditEvent)
 
     response = request_as(client, actor, users, "POST", ROUTES[route].path(world))
@@ -508,6 +527,7 @@ def test_actions_open_only_to_those_allowed_and_refusals_change_nothing(client, 
 def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(client, world, route):
     expected = ROUTES[route]
     world, users, _ = world
+    client.application.config.update(expected.settings)
     actor = ADMIN if ADMIN in expected.allowed else next(iter(expected.allowed))
     if actor != ANONYMOUS:
         login(client, db.session.get(User, users[actor]))

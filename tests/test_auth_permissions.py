@@ -29,6 +29,7 @@ EXPECTED = {
     Action.VIEW_AUDIT:        "Y Y . . . .",
     Action.SEE_CONTACTS:      "Y Y . Y . .",
     Action.MANAGE_SUPPORTER_DATA: "Y Y . . . .",
+    Action.MANAGE_MAIL:       "Y . . . . .",
 }
 COLUMNS = ["admin", "coordinator", "fundraiser", "lead of A", "lead of B", "viewer"]
 

@@ -31,7 +31,8 @@ DEPLOY = ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
 GUNICORN_CONF = DEPLOY / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-INSTALLED_GUNICORN = "/opt/tracker/.venv/bin/gunicorn"  # ExecStart's binary, on a server
+INSTALLED_BIN = "/opt/tracker/.venv/bin/"  # where ExecStart's programs are, on a server
+INSTALLED_GUNICORN = INSTALLED_BIN + "gunicorn"
 APP = "tracker:create_app()"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -67,14 +68,16 @@ def verify(folder: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     the copies start a stub in a temporary virtualenv instead, everything else unchanged.
     """
     assert SYSTEMD_ANALYZE, "systemd-analyze is missing (Debian package: systemd)"
-    stub = tmp_path / "venv" / "bin" / "gunicorn"
-    stub.parent.mkdir(parents=True)
-    stub.write_text("#!/bin/sh\nexit 0\n")
-    stub.chmod(0o755)
+    stubs = tmp_path / "venv" / "bin"
+    stubs.mkdir(parents=True)
+    for program in ("gunicorn", "flask"):
+        stub = stubs / program
+        stub.write_text("#!/bin/sh\nexit 0\n")
+        stub.chmod(0o755)
     copies = tmp_path / "units"
     copies.mkdir()
     for unit in folder.iterdir():
-        (copies / unit.name).write_text(unit.read_text().replace(INSTALLED_GUNICORN, str(stub)))
+        (copies / unit.name).write_text(unit.read_text().replace(INSTALLED_BIN, f"{stubs}/"))
     return subprocess.run(
         [SYSTEMD_ANALYZE, "verify", "--man=no", *sorted(map(str, copies.iterdir()))],
         capture_output=True, text=True, timeout=60, check=False,
@@ -98,6 +101,27 @@ def test_the_units_ask_for_supervision_and_the_gunicorn_settings():
     assert int(service["TimeoutStopSec"]) > int(str(gunicorn_settings()["graceful_timeout"]))
     assert web["Unit"]["PartOf"] == web["Install"]["WantedBy"] == "tracker.target"
     assert read_unit("tracker.target")["Install"]["WantedBy"] == "multi-user.target"
+
+
+@pytest.mark.parametrize("name, command", [("tracker-worker.service", "worker"),
+                                           ("tracker-scheduler.service", "scheduler")])
+def test_the_worker_and_scheduler_units_are_supervised_like_the_web_server(name, command):
+    unit = read_unit(name)
+    service, web = unit["Service"], read_unit("tracker-web.service")["Service"]
+    assert service["ExecStart"] == f"{INSTALLED_BIN}flask --app tracker {command}"
+    assert service["Restart"] == "always"
+    assert service["KillMode"] == "control-group"
+    assert unit["Unit"]["PartOf"] == unit["Install"]["WantedBy"] == "tracker.target"
+    for setting in ("User", "Group", "EnvironmentFile", "WorkingDirectory", "NoNewPrivileges",
+                    "ProtectSystem", "SystemCallFilter", "CapabilityBoundingSet"):
+        assert service[setting] == web[setting], setting
+
+
+def test_a_stop_waits_longer_than_the_longest_job():
+    from tracker.config import Defaults
+
+    worker = read_unit("tracker-worker.service")["Service"]
+    assert int(worker["TimeoutStopSec"]) > Defaults.JOB_TIMEOUT_SECONDS
 
 
 def test_systemd_accepts_the_units(tmp_path):

@@ -104,6 +104,15 @@ class Defaults:
     MAIL_TIMEOUT_SECONDS = 20
     MAIL_MAX_ATTEMPTS = 6  # then the message is marked failed and shown to admins
     MAIL_FOLDER: str | None = None
+    # Without Redis (the embedded default) mail is sent by the web process after its
+    # request: each SMTP step waits at most this long there (the worker waits
+    # MAIL_TIMEOUT_SECONDS), and a failed message is retried by a sweep that runs at most
+    # once per MAIL_SWEEP_SECONDS per process after a request (0: never).
+    MAIL_WEB_TIMEOUT_SECONDS = 5
+    MAIL_SWEEP_SECONDS = 60
+    # Jobs on Redis (tracker/jobs): a job still running after this long is stopped by the
+    # worker (deploy/systemd/tracker-worker.service waits longer than this on a stop).
+    JOB_TIMEOUT_SECONDS = 600
     # The demo accounts' shared password: set in the development configuration only (see
     # load below), so that no other configuration can get accounts with a published password.
     DEMO_PASSWORD: str | None = None

@@ -95,6 +95,7 @@ def register_web(app: Flask) -> None:
     from tracker.core.views import bp as core_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.drives.views import bp as drives_bp
+    from tracker.mail.views import bp as mail_bp
     from tracker.money.views import bp as money_bp
     from tracker.orgs.views import bp as orgs_bp
     from tracker.proposals.views import bp as proposals_bp
@@ -113,6 +114,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(supporters_bp)
+    app.register_blueprint(mail_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(tasks_bp)
     app.after_request(set_security_headers)

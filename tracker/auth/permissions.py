@@ -52,6 +52,7 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     SEE_CONTACTS = "see_contacts"  # supporters' e-mails, messages, notes: on screen, exported
     MANAGE_SUPPORTER_DATA = "manage_supporter_data"  # a supporter's data: export, erase
+    MANAGE_MAIL = "manage_mail"  # the outbox: failed and waiting messages, retrying them
 
 
 class Scope(enum.Enum):
@@ -82,6 +83,7 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_AUDIT: {ADMIN: ALL, COORDINATOR: ALL},
     Action.SEE_CONTACTS: {ADMIN: ALL, COORDINATOR: ALL, LEAD: LED},
     Action.MANAGE_SUPPORTER_DATA: {ADMIN: ALL, COORDINATOR: ALL},
+    Action.MANAGE_MAIL: {ADMIN: ALL},
 }
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.extensions import db
 
@@ -38,7 +39,9 @@ def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     arguments plain values such as ids. Nothing runs if the transaction rolls back.
     """
     session = db.session()
-    session.info.setdefault(PENDING, []).append(Job(func, args, kwargs))
+    # With the savepoint it was asked for in, if any: undoing that savepoint drops it.
+    asked_in = session.get_nested_transaction()
+    session.info.setdefault(PENDING, []).append((asked_in, Job(func, args, kwargs)))
 
 
 def _redis_url() -> str | None:
@@ -46,7 +49,11 @@ def _redis_url() -> str | None:
 
 
 def _after_commit(session: Session) -> None:
-    jobs: list[Job] = session.info.pop(PENDING, [])
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint is released too: nothing is
+        # committed yet, and the whole transaction may still roll back.
+        return
+    jobs = [job for _savepoint, job in session.info.pop(PENDING, [])]
     if not jobs or not has_app_context():
         return
     if _redis_url():
@@ -58,9 +65,22 @@ def _after_commit(session: Session) -> None:
         g.setdefault(READY, []).extend(jobs)
 
 
-def _after_rollback(session: Session) -> None:
-    # Fires on the real rollback of the whole transaction, not a savepoint's.
-    session.info.pop(PENDING, None)
+def _after_soft_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """Drop the jobs asked for in what was rolled back: the whole transaction, or a
+    savepoint and the savepoints inside it (the rest still run after the commit)."""
+    if not transaction.nested:
+        session.info.pop(PENDING, None)
+        return
+    session.info[PENDING] = [(savepoint, job) for savepoint, job in session.info.get(PENDING, [])
+                             if not _inside(savepoint, transaction)]
+
+
+def _inside(savepoint: SessionTransaction | None, transaction: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is transaction:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 def _send_to_redis(job: Job) -> None:
@@ -97,7 +117,10 @@ def install_job_hooks(app: Flask) -> None:
     """Enqueue after commits; in-process jobs run after each request and CLI command."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+    # Flask runs teardown functions last registered first: the request's own jobs, then
+    # (without Redis) the sweep.
+    app.teardown_request(_sweep_if_due)
     app.teardown_request(_run_after)
     app.teardown_appcontext(_run_after)
     # A command run where an app context is already active (a test's) has no teardown of
@@ -111,3 +134,42 @@ def _run_after_command(*_result: object, **_params: object) -> None:
 
 def _run_after(_error: BaseException | None) -> None:
     run_ready_jobs()
+
+
+LAST_SWEEP = "tracker.jobs.last_sweep"  # app.extensions: time.monotonic() of the last sweep
+
+
+def _sweep_if_due(_error: BaseException | None) -> None:
+    """Embedded mode: after a request, send the mail that is due, at most once a minute.
+
+    Without Redis there is no scheduler: a message whose delivery failed would otherwise
+    wait for the next `send-mail`. The check costs one clock reading; the sweep one
+    indexed query when nothing is due. With Redis the scheduler's sweep does this.
+    """
+    interval = float(current_app.config.get("MAIL_SWEEP_SECONDS") or 0)
+    if _error is not None or interval <= 0 or _redis_url():
+        return
+    extensions = current_app.extensions
+    now = time.monotonic()
+    if now - extensions.get(LAST_SWEEP, float("-inf")) < interval:
+        return
+    extensions[LAST_SWEEP] = now
+    sweep_now()
+
+
+def sweep_now() -> int:
+    """Send the outbox messages that are due, in this process; how many were sent."""
+    from werkzeug.utils import import_string
+
+    from tracker.jobs.schedule import SWEEP_TASK, find_task
+
+    # Named by its path in the schedule: the mail package depends on this one, not back.
+    send_due_messages = import_string(find_task(SWEEP_TASK).func)
+    try:
+        # A visitor may be waiting on this process: stop starting deliveries after a while.
+        return int(send_due_messages(
+            budget_seconds=float(current_app.config["MAIL_WEB_TIMEOUT_SECONDS"])))
+    except Exception:  # the request's own work is committed; the next sweep tries again
+        db.session.rollback()
+        log.exception("The in-process mail sweep failed")
+        return 0

@@ -10,15 +10,16 @@ QUEUE_NAME = "tracker"  # the one queue web processes enqueue on and workers lis
 
 
 def redis_connection() -> Redis:
-    """A Redis client for the configured URL (one per app, reused)."""
-    connection = current_app.extensions.get("tracker.redis")
-    if connection is None:
-        connection = Redis.from_url(current_app.config["REDIS_URL"],
-                                    socket_connect_timeout=2, socket_timeout=5)
-        current_app.extensions["tracker.redis"] = connection
-    return connection
+    """A Redis client for the configured URL (one per app and URL, reused)."""
+    url = current_app.config["REDIS_URL"]
+    cached = current_app.extensions.get("tracker.redis")
+    if cached is None or cached[0] != url:
+        cached = (url, Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5))
+        current_app.extensions["tracker.redis"] = cached
+    return cached[1]
 
 
 def rq_queue() -> Queue:
     """The queue every web process enqueues on and every worker listens to."""
-    return Queue(QUEUE_NAME, connection=redis_connection())
+    return Queue(QUEUE_NAME, connection=redis_connection(),
+                 default_timeout=int(current_app.config["JOB_TIMEOUT_SECONDS"]))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from datetime import datetime, timedelta
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select, update
 
 from tracker.db import utcnow
@@ -60,7 +61,10 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 def _send_smtp(email: EmailMessage) -> None:
     config = current_app.config
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-    timeout = float(config["MAIL_TIMEOUT_SECONDS"])
+    # A web process sends after its request (no Redis): its visitor waits, so it gives up
+    # sooner; the message stays queued and is retried by a sweep.
+    timeout = float(config["MAIL_WEB_TIMEOUT_SECONDS" if has_request_context()
+                           else "MAIL_TIMEOUT_SECONDS"])
     try:
         if config["MAIL_USE_SSL"]:
             server: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -164,7 +168,17 @@ def due_message_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
         .order_by(OutboxMessage.id).limit(limit)))
 
 
-def send_due_messages(now: datetime | None = None) -> int:
-    """The sweep: deliver every message that is due; how many were sent."""
+def send_due_messages(now: datetime | None = None, budget_seconds: float | None = None) -> int:
+    """The sweep: deliver every message that is due; how many were sent.
+
+    With `budget_seconds` (a web process sweeping after its request) no delivery starts
+    once that much time has passed: the rest wait for the next sweep.
+    """
     now = now or utcnow()
-    return sum(deliver(message_id, now) for message_id in due_message_ids(now))
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    sent = 0
+    for message_id in due_message_ids(now):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        sent += deliver(message_id, now)
+    return sent
