@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from croniter import croniter  # type: ignore[import-untyped]  # (comes with rq)
+from croniter import croniter  # type: ignore[import-untyped]  # (no type hints shipped)
 from flask import Flask, current_app
 from werkzeug.utils import import_string
 
