@@ -259,6 +259,10 @@ def make_test_app(database_url: str, **settings: Any) -> Flask:
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "BASE_URL": "http://localhost",  # the test client's host, so links can be followed
+        # No mail sweep after each request: a test sends what it means to send, and a sweep
+        # would open a connection after requests a test's own engine may not expect
+        # (tests/test_jobs.py turns it on where it is the subject).
+        "MAIL_SWEEP_SECONDS": 0,
         **settings,
     })
     app.test_client_class = Client
