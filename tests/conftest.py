@@ -186,6 +186,15 @@ def _fill_currencies(connection: Connection) -> None:
     )
 
 
+def build_schema(app: Flask) -> None:
+    """The models' schema and the currencies in the app's own (empty) database, committed."""
+    with app.app_context():
+        db.create_all()
+        _fill_currencies(db.session.connection())
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
     """A database with the models' schema and the currencies, created once per backend."""

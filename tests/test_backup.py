@@ -25,11 +25,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, insert, make_url, select, text
+from sqlalchemy import func, make_url, select, text
 
 from tests.auth_support import login, make_user
 from tests.conftest import (
     BACKENDS,
+    build_schema,
     drop_postgresql_database,
     fresh_postgresql_database,
     make_test_app,
@@ -42,8 +43,6 @@ from tracker.backup.snapshot import libpq_target
 from tracker.drives import services as drive_services
 from tracker.drives.models import Drive, Pledge
 from tracker.extensions import db
-from tracker.money.iso4217 import MINOR_UNITS
-from tracker.money.models import Currency
 from tracker.proposals.registry import GENERIC
 from tracker.proposals.services import keep_final
 
@@ -74,12 +73,7 @@ class Site:
 
 
 def _create_schema(site: Site) -> None:
-    with site.app.app_context():
-        db.create_all()
-        db.session.execute(insert(Currency), [
-            {"code": code, "minor_units": units} for code, units in MINOR_UNITS.items()])
-        db.session.commit()
-        db.session.remove()
+    build_schema(site.app)
 
 
 @pytest.fixture(params=BACKENDS)

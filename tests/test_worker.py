@@ -21,11 +21,12 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from redis import Redis
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from tests.conftest import (
     BACKENDS,
     TEST_SECRET,
+    build_schema,
     drop_postgresql_database,
     fresh_postgresql_database,
     make_test_app,
@@ -38,8 +39,6 @@ from tracker.jobs.redis import QUEUE_NAME
 from tracker.jobs.schedule import SCHEDULE, build_scheduler
 from tracker.mail.models import MessageStatus, OutboxMessage
 from tracker.mail.outbox import queue_message
-from tracker.money.iso4217 import MINOR_UNITS
-from tracker.money.models import Currency
 
 REDIS_DB = 12  # this file's own Redis database
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
@@ -115,12 +114,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     url = (f"sqlite:///{tmp_path / 'worker.sqlite'}" if request.param == "sqlite"
            else fresh_postgresql_database("worker"))
     site = Site(url, tmp_path / "instance")
-    with site.app.app_context():
-        db.create_all()
-        db.session.execute(insert(Currency), [
-            {"code": code, "minor_units": units} for code, units in MINOR_UNITS.items()])
-        db.session.commit()
-        db.session.remove()
+    build_schema(site.app)
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     site.smtp.start()
