@@ -208,7 +208,16 @@ def too_many_requests(error: TooManyRequests) -> Any:
 ANONYMOUS_RESCUE_LIMIT = "20 per hour"
 
 
+def take_one(limit: str, key: str) -> int:
+    """Count one use of `limit` ('60 per 10 minutes') under `key`; 0 if it was allowed,
+    else the seconds until one more is (the use is then not counted)."""
+    item, strategy, full_key = parse(limit), _strategy(), f"{_prefix()}/{key}"
+    if strategy.hit(item, full_key):
+        return 0
+    reset = strategy.get_window_stats(item, full_key).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
 def may_keep_anonymous_text(address: str) -> bool:
     """Count one keeping of typed text for a visitor not logged in; False once too many."""
-    item = parse(ANONYMOUS_RESCUE_LIMIT)
-    return _strategy().hit(item, f"{_prefix()}/rescued-forms/address/{address}")
+    return take_one(ANONYMOUS_RESCUE_LIMIT, f"rescued-forms/address/{address}") == 0

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
-from limits import parse
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from tracker.auth.headers import frameable
+from tracker.auth.limits import take_one
 from tracker.auth.sessions import public
 from tracker.drives import services
 from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
 from tracker.drives.views import bp
-from tracker.extensions import limiter
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once
 from tracker.urls import external_url
@@ -37,20 +33,14 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
     ), status
 
 
-def _public_pledge_allowed() -> tuple[bool, int]:
-    """Count this submission against the client address; (allowed, seconds until allowed).
+def _public_pledge_wait() -> int:
+    """Count this submission against the client address; 0, or seconds until allowed.
 
     The limit (PUBLIC_PLEDGE_LIMIT) is high enough for many people behind one address;
     the per-drive ceiling of unconfirmed pledges (submit_public_pledge) stops a flood.
     """
-    item = parse(current_app.config["PUBLIC_PLEDGE_LIMIT"])
-    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    key = f"{prefix}/public-pledges/address/{request.remote_addr or 'unknown'}"
-    strategy = MovingWindowRateLimiter(limiter.storage)
-    if strategy.hit(item, key):
-        return True, 0
-    reset = strategy.get_window_stats(item, key).reset_time
-    return False, max(1, math.ceil(reset - time.time()))
+    return take_one(current_app.config["PUBLIC_PLEDGE_LIMIT"],
+                    f"public-pledges/address/{request.remote_addr or 'unknown'}")
 
 
 @bp.get("/d/<slug>")
@@ -66,8 +56,8 @@ def public_page(slug: str):
 def public_pledge(slug: str):
     """A pledge from the public page: rate limited, CSRF protected, confirmed later by a lead."""
     drive = services.get_public_drive(slug)
-    allowed, retry_after = _public_pledge_allowed()
-    if not allowed:
+    retry_after = _public_pledge_wait()
+    if retry_after:
         response = make_response(render_template("drives/too_many_pledges.html", drive=drive,
                                                  retry_after=retry_after), 429)
         response.headers["Retry-After"] = str(retry_after)
