@@ -7,7 +7,7 @@ from flask import render_template_string
 from werkzeug.exceptions import Forbidden
 
 from tests.auth_support import login, make_user
-from tests.factories import make_campaign
+from tests.factories import make_campaign, make_org
 from tracker.auth.models import Role
 from tracker.auth.permissions import PERMISSIONS, Action, can, require
 from tracker.auth.sessions import ANONYMOUS
@@ -30,6 +30,11 @@ EXPECTED = {
     Action.SEE_CONTACTS:      "Y Y . Y . .",
     Action.MANAGE_SUPPORTER_DATA: "Y Y . . . .",
     Action.MANAGE_MAIL:       "Y . . . . .",
+    # Issue 13: a lead records and sees spending only of its own organisation (below).
+    Action.MANAGE_GRANTS:     "Y Y Y . . .",
+    Action.APPROVE_SPENDING:  "Y Y . . . .",
+    Action.RECORD_SPENDING:   "Y Y . . . .",
+    Action.SEE_SPENDING:      "Y Y Y . . Y",
 }
 COLUMNS = ["admin", "coordinator", "fundraiser", "lead of A", "lead of B", "viewer"]
 
@@ -72,6 +77,22 @@ def test_a_campaign_may_be_given_by_id_and_actions_by_name(world):
     campaign_a, users = world
     assert can(users["lead of A"], "log_pledges", campaign_a.id)
     assert not can(users["lead of B"], "log_pledges", campaign_a.id)
+
+
+def test_a_lead_records_and_sees_only_its_own_organisations_spending(world):
+    _, users = world
+    lead, viewer = users["lead of A"], users["viewer"]
+    own, other = make_org(slug="own-ngo"), make_org(slug="other-ngo")
+    lead.organization_id = own.id
+    for action in (Action.RECORD_SPENDING, Action.SEE_SPENDING):
+        assert can(lead, action, organization=own)
+        assert can(lead, action, organization=own.id)
+        assert not can(lead, action, organization=other)
+        assert not can(lead, action)
+    assert can(viewer, Action.SEE_SPENDING, organization=other)
+    assert not can(viewer, Action.RECORD_SPENDING, organization=other)
+    lead.organization_id = None
+    assert not can(lead, Action.RECORD_SPENDING, organization=own)
 
 
 def test_a_misspelt_action_fails_loudly(world):

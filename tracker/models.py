@@ -7,6 +7,7 @@ from tracker.auth.models import Invite, Membership, User, UserSession
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives import models as drives_models  # noqa: F401
 from tracker.funding.models import CampaignFunding
+from tracker.grants import models as grants_models  # noqa: F401
 from tracker.mail.models import OutboxMessage
 from tracker.mail.suppression import MailSuppression
 from tracker.money.models import Currency, ExchangeRate

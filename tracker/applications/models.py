@@ -76,6 +76,19 @@ class ReportKind(LabeledEnum):
         return {cls.INTERIM: _l("Interim report"), cls.FINAL: _l("Final report")}
 
 
+class ReportContent(LabeledEnum):
+    """What a report due holds: a grant's schedule asks for narrative and financial apart."""
+
+    BOTH = "both"
+    NARRATIVE = "narrative"
+    FINANCIAL = "financial"
+
+    @classmethod
+    def labels(cls):
+        return {cls.BOTH: _l("Narrative and financial"), cls.NARRATIVE: _l("Narrative"),
+                cls.FINANCIAL: _l("Financial")}
+
+
 CALL_FIELDS: dict[str, Any] = {
     "donor_org_id": _l("Donor"),
     "reference": _l("Reference"),
@@ -259,7 +272,8 @@ def _report_summary(values: Mapping[str, Any]) -> str:
 
 @audited(label=_l("Report due"), parent="application_id", summary=_report_summary,
          fields={"kind": _l("Report"), "due_on": _l("Due on"), "done_on": _l("Done on"),
-                 "note": _l("Note"), "application_id": _l("Application")})
+                 "note": _l("Note"), "application_id": _l("Application"),
+                 "content": _l("Content"), "period_id": _l("Reporting period")})
 class ReportDue(Base):
     """A report the donor expects by a date (interim or final), and when it was sent."""
 
@@ -273,6 +287,11 @@ class ReportDue(Base):
     due_on: Mapped[date] = mapped_column(Date, index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(500), default="")
+    content: Mapped[ReportContent] = mapped_column(
+        str_enum(ReportContent, "report_content"), default=ReportContent.BOTH)
+    # The grant's reporting period the report covers (tracker.grants), if any.
+    period_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grant_period.id", ondelete="CASCADE"), index=True)
 
     application: Mapped[Application] = relationship(back_populates="reports")
 

@@ -12,6 +12,13 @@ Rules, from issue 3:
   targets, drives, pledges and payments; reads the rest.
 - viewer: reads only.
 
+Grants (issue 13): admins, coordinators and fundraisers open grants and keep their budget
+revisions, reporting schedule and transfers (MANAGE_GRANTS); the holder's coordinators
+(and admins) approve or return expenditures (APPROVE_SPENDING). A partner's lead (a lead
+whose account belongs to the organisation) records and sees only its own organisation's
+expenditures, receipts and balance (RECORD_SPENDING, SEE_SPENDING with the
+OWN_ORGANISATION scope); the hub's staff and viewers see every partner's.
+
 Supporters' contact data (issue 11) is need-to-know: their e-mail addresses, messages and
 the notes staff keep about them show to coordinators, admins and the leads of the
 supporter's campaign (SEE_CONTACTS), the same people who may export the pledges; everyone
@@ -53,6 +60,10 @@ class Action(enum.StrEnum):
     SEE_CONTACTS = "see_contacts"  # supporters' e-mails, messages, notes: on screen, exported
     MANAGE_SUPPORTER_DATA = "manage_supporter_data"  # a supporter's data: export, erase
     MANAGE_MAIL = "manage_mail"  # the outbox: failed and waiting messages, retrying them
+    MANAGE_GRANTS = "manage_grants"  # open a grant, its budget revisions, schedule, transfers
+    APPROVE_SPENDING = "approve_spending"  # approve or return partners' expenditures
+    RECORD_SPENDING = "record_spending"  # record expenditures (a partner: its own only)
+    SEE_SPENDING = "see_spending"  # expenditures, receipts, balances (a partner: its own)
 
 
 class Scope(enum.Enum):
@@ -60,9 +71,10 @@ class Scope(enum.Enum):
 
     ALL = "all"
     LED_CAMPAIGNS = "led_campaigns"  # only campaigns the user leads through a Membership
+    OWN_ORGANISATION = "own_organisation"  # only the organisation the user works for
 
 
-ALL, LED = Scope.ALL, Scope.LED_CAMPAIGNS
+ALL, LED, OWN = Scope.ALL, Scope.LED_CAMPAIGNS, Scope.OWN_ORGANISATION
 ADMIN, COORDINATOR, FUNDRAISER, LEAD, VIEWER = (
     Role.ADMIN, Role.COORDINATOR, Role.FUNDRAISER, Role.LEAD, Role.VIEWER,
 )
@@ -84,6 +96,11 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.SEE_CONTACTS: {ADMIN: ALL, COORDINATOR: ALL, LEAD: LED},
     Action.MANAGE_SUPPORTER_DATA: {ADMIN: ALL, COORDINATOR: ALL},
     Action.MANAGE_MAIL: {ADMIN: ALL},
+    Action.MANAGE_GRANTS: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL},
+    Action.APPROVE_SPENDING: {ADMIN: ALL, COORDINATOR: ALL},
+    Action.RECORD_SPENDING: {ADMIN: ALL, COORDINATOR: ALL, LEAD: OWN},
+    Action.SEE_SPENDING: {ADMIN: ALL, COORDINATOR: ALL, FUNDRAISER: ALL, VIEWER: ALL,
+                          LEAD: OWN},
 }
 
 
@@ -102,12 +119,18 @@ class Subject(Protocol):
     @property
     def led_campaign_ids(self) -> AbstractSet[int]: ...
 
+    @property
+    def organization_id(self) -> int | None: ...
 
-def can(user: Subject | None, action: Action | str, campaign: Any = None) -> bool:
+
+def can(user: Subject | None, action: Action | str, campaign: Any = None, *,
+        organization: Any = None) -> bool:
     """True when the user may do the action (on this campaign, for per-campaign actions).
 
     `campaign` is a Campaign or its id. For a lead, a per-campaign action without a
     campaign is refused: "may this lead log pledges?" only has an answer per campaign.
+    Likewise `organization` (an Organization or its id) for per-organisation actions: a
+    partner's lead records and sees only its own organisation's spending.
     """
     action = Action(action)  # a misspelt action in a template fails loudly
     if user is None or not user.is_authenticated or not user.is_active or user.role is None:
@@ -118,6 +141,10 @@ def can(user: Subject | None, action: Action | str, campaign: Any = None) -> boo
     if scope is Scope.LED_CAMPAIGNS and campaign is not None:
         campaign_id = campaign if isinstance(campaign, int) else campaign.id
         return campaign_id in user.led_campaign_ids
+    if scope is Scope.OWN_ORGANISATION and organization is not None:
+        organization_id = (organization if isinstance(organization, int)
+                           else organization.id)
+        return user.organization_id is not None and organization_id == user.organization_id
     return False
 
 

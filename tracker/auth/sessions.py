@@ -41,6 +41,7 @@ class AnonymousUser:
     role = None
     language = None
     organization = None
+    organization_id = None
     memberships: tuple = ()
     led_campaign_ids: frozenset[int] = frozenset()
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.audit.registry import audited
-from tracker.db import Base, LabeledEnum, UTCDateTime, str_enum, utcnow
+from tracker.db import Base, LabeledEnum, ScaledDecimal, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
 
 
@@ -53,6 +54,9 @@ class Organization(Localized, Base):
     city_ru: Mapped[str] = mapped_column(String(120), default="")
     kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind"))
     website: Mapped[str] = mapped_column(String(300), default="")
+    # A donor's rule: the share by which a budget category of its grants may be overspent
+    # without its approval (None: tracker.grants' default of 10 %).
+    budget_flexibility_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
