@@ -28,8 +28,10 @@ from tracker.drives import imports as drive_imports
 from tracker.drives import services as drive_services
 from tracker.drives.models import DriveStatus
 from tracker.extensions import db
+from tracker.grants import services as grant_services
 from tracker.mail.models import OutboxMessage
 from tracker.mail.suppression import unsubscribe_token
+from tracker.money.value import Money
 from tracker.orgs.models import OrgKind
 from tracker.proposals import services as proposal_services
 from tracker.proposals.models import LogframeLevel
@@ -46,6 +48,11 @@ SIGNED_IN = frozenset(ACTORS) - {ANONYMOUS}
 DEVELOPMENT = (("ENV", "development"),)  # pages that exist in development only
 EVERYONE = frozenset(ACTORS)
 HUB_STAFF = frozenset({COORDINATOR, ADMIN})  # campaigns, organisations, rates, audit trail
+# Grants (issue 13): LEAD_A works for the sub-grantee whose expenditure the world holds.
+GRANT_STAFF = frozenset({FUNDRAISER, COORDINATOR, ADMIN})  # open, revise, tranches
+SPENDING_OF_A = frozenset({LEAD_A, COORDINATOR, ADMIN})  # record and correct it
+SEES_SPENDING_OF_A = frozenset({VIEWER, LEAD_A, FUNDRAISER, COORDINATOR, ADMIN})
+APPROVERS = HUB_STAFF  # approve or return expenditures
 BUDGET_OF_A = frozenset({LEAD_A, COORDINATOR, ADMIN})  # campaign A's targets and lines
 DRIVES_OF_A = BUDGET_OF_A  # campaign A's drives, pledges and payments
 FUNDRAISING = frozenset({FUNDRAISER, COORDINATOR, ADMIN})  # applications, donors and calls
@@ -76,6 +83,9 @@ class World:
     budget_line: int
     message: int
     task: int
+    grant: int
+    expenditure: int
+    transfer: int
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,13 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("money.new_rate", "POST"): Expect(at("/rates/new"), HUB_STAFF),
     ("money.import_rates", "GET"): Expect(at("/rates/import"), HUB_STAFF),
     ("money.import_rates", "POST"): Expect(at("/rates/import"), HUB_STAFF),
+    # Grants (issue 13); each area of the grant screens keeps its rows together
+    ("grants.index", "GET"): Expect(at("/grants/"), SIGNED_IN),
+    # grants: opening, overview, budget
+    # grants: spending
+    # grants: import
+    # grants: transfers
+    # grants: reports
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),
     ("audit.export", "GET"): Expect(at("/audit/export.csv"), HUB_STAFF),
@@ -360,9 +377,10 @@ def build_world() -> tuple[World, dict[str, int]]:
     campaign_b = make_campaign(lead=org, slug="campaign-b")
     target_a = make_target(campaign_a)
     line_a = make_line(target_a)
+    partner = make_org(slug="eco-moldova", country="MD")
     users = {
         VIEWER: make_user(Role.VIEWER),
-        LEAD_A: make_user(Role.LEAD, campaigns=[campaign_a]),
+        LEAD_A: make_user(Role.LEAD, campaigns=[campaign_a], org=partner),
         LEAD_B: make_user(Role.LEAD, campaigns=[campaign_b]),
         FUNDRAISER: make_user(Role.FUNDRAISER),
         COORDINATOR: make_user(Role.COORDINATOR),
@@ -417,6 +435,7 @@ def build_world() -> tuple[World, dict[str, int]]:
     db.session.add(task)
     db.session.flush()
     file_storage().put("tasks/world/result", b"the export")
+    grant, expenditure, transfer = _grant_world(campaign_a, donor, org, partner)
     db.session.commit()
     assert application.status is ApplicationStatus.IDEA
     world = World(org=org.slug, campaign_a=campaign_a.slug, target_a=target_a.id,
@@ -425,8 +444,38 @@ def build_world() -> tuple[World, dict[str, int]]:
                   call=call.id, application=application.id, report=report.id,
                   calendar_token=calendar_token, logframe_row=logframe_row.id,
                   activity=activity.id, upload=upload.id, budget_line=budget_line.id,
-                  message=message.id, task=task.id)
+                  message=message.id, task=task.id, grant=grant.id,
+                  expenditure=expenditure.id, transfer=transfer.id)
     return world, {actor: user.id for actor, user in users.items()}
+
+
+def _grant_world(campaign, donor, holder, partner):  # type: ignore[no-untyped-def]
+    """An awarded application's grant held by the hub, one partner's expenditure, a tranche."""
+    awarded = application_services.create_application(application_services.ApplicationInput(
+        campaign_id=campaign.id, donor_org_id=donor.id, applicant_org_id=holder.id,
+        title_en="Mercury-free", title_ru="", requested=Decimal("1000"), currency="USD",
+        project_starts_on=date(2027, 1, 1), project_ends_on=date(2027, 12, 31)))
+    application_services.add_budget_line(awarded, application_services.BudgetLineInput(
+        year=1, donor_category="71600", quantity=Decimal("1"), unit_cost=Decimal("1000"),
+        currency="USD", description_en="Travel", partner_org_id=partner.id))
+    for step in (ApplicationStatus.DRAFTING, ApplicationStatus.SUBMITTED,
+                 ApplicationStatus.UNDER_REVIEW):
+        application_services.move(awarded, step, by=None)
+    application_services.move(awarded, ApplicationStatus.AWARDED, by=None,
+                              awarded=Money(Decimal("1000"), "USD"))
+    grant = grant_services.open_grant(awarded, grant_services.GrantInput(
+        reference="UNDP-2027-1", holder_org_id=holder.id, partner_org_ids=(partner.id,),
+        starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31),
+        periods=(grant_services.PeriodInput(date(2027, 1, 1), date(2027, 12, 31),
+                                            date(2028, 1, 31)),)), by=None)
+    expenditure = grant_services.record_expenditure(grant, grant_services.ExpenditureInput(
+        line_code=grant.lines[0].code, partner_org_id=partner.id, spent_on=date(2027, 2, 1),
+        amount=Money(Decimal("100"), "USD"), document_number="INV-1"), by=None,
+        receipt=grant_services.ReceiptFile("receipt.pdf", b"%PDF-1.7 receipt"))
+    transfer = grant_services.record_transfer(grant, grant_services.TransferInput(
+        partner_org_id=partner.id, planned_on=date(2027, 1, 15),
+        amount=Money(Decimal("500"), "USD")))
+    return grant, expenditure, transfer
 
 
 @pytest.fixture(scope="module")

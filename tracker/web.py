@@ -95,6 +95,7 @@ def register_web(app: Flask) -> None:
     from tracker.core.views import bp as core_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.drives.views import bp as drives_bp
+    from tracker.grants.views import bp as grants_bp
     from tracker.mail.views import bp as mail_bp
     from tracker.money.views import bp as money_bp
     from tracker.orgs.views import bp as orgs_bp
@@ -117,6 +118,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(tasks_bp)
+    app.register_blueprint(grants_bp)
     app.after_request(set_security_headers)
     app.register_error_handler(429, too_many_requests)
     # Services' get_… functions raise NotFound for a record a URL names that does not exist.

@@ -263,9 +263,9 @@ def current_amounts(grant: Grant) -> dict[int, int]:
     version = grant.current_version
     if version is None:
         return {}
-    return dict(db.session.execute(
-        select(LineAmount.line_id, LineAmount.amount_minor)
-        .where(LineAmount.version_id == version.id)))
+    rows = db.session.execute(select(LineAmount.line_id, LineAmount.amount_minor)
+                              .where(LineAmount.version_id == version.id))
+    return {row.line_id: row.amount_minor for row in rows}
 
 
 def _check_new_line(grant: Grant, line: NewLineInput, codes: set[str]) -> None:

@@ -9,9 +9,14 @@ from tracker.extensions import db
 from tracker.grants.models import Expenditure, Grant, ReportingPeriod, Transfer
 
 
-def get_grant(reference: str) -> Grant:
-    """The grant with this agreement reference, or NotFound."""
-    return found(db.session.scalar(select(Grant).where(Grant.reference == reference)),
+def get_grant(grant_id: int) -> Grant:
+    """The grant a URL names by its id, or NotFound."""
+    return found(db.session.get(Grant, grant_id), "grant")
+
+
+def find_grant(reference: str) -> Grant:
+    """The grant with this agreement reference (as commands name it), or NotFound."""
+    return found(db.session.scalar(select(Grant).where(Grant.reference == reference.strip())),
                  "grant")
 
 

@@ -38,6 +38,7 @@ from tracker.grants.figures import (
 )
 from tracker.grants.receipts import ReceiptFile, check_receipt, receipt_bytes
 from tracker.grants.records import (
+    find_grant,
     get_expenditure,
     get_grant,
     get_period,
@@ -68,7 +69,8 @@ __all__ = [
     "NewLineInput", "NotAwarded", "PeriodInput", "ReceiptFile", "RevisionInput", "Row",
     "SpendingRefused", "TransferInput", "TransferRefused", "approve_expenditure",
     "budget_against_actual", "check_expenditure", "check_periods", "check_receipt",
-    "current_amounts", "donor_flexibility", "get_expenditure", "get_grant", "get_period",
+    "current_amounts", "donor_flexibility", "find_grant", "get_expenditure", "get_grant",
+    "get_period",
     "get_transfer", "grant_of_application", "in_grant_currency", "list_grants",
     "open_grant", "period_running", "receipt_bytes", "record_expenditure",
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",

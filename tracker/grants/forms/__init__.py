@@ -1,0 +1,1 @@
+"""Forms of the grants screens, a module per concern."""
