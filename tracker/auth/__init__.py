@@ -26,8 +26,8 @@ def init_auth(app: Flask) -> None:
     init_sessions(app)
     init_rescue(app)  # after load_user: a rescued page is shown to the logged-in user only
 
-    def can_in_template(action: Any, campaign: Any = None) -> bool:
+    def can_in_template(action: Any, campaign: Any = None, organization: Any = None) -> bool:
         """`can('edit_targets', campaign)` for the logged-in user, to hide what they may not do."""
-        return can(current_user, action, campaign)
+        return can(current_user, action, campaign, organization=organization)
 
     app.jinja_env.globals["can"] = can_in_template
