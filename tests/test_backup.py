@@ -36,15 +36,20 @@ from tests.conftest import (
     make_test_app,
 )
 from tests.drive_support import make_drive, make_pledge, make_world
+from tests.grants_support import make_grant_world
 from tests.proposals_support import make_proposal_world
 from tracker import ROOT
 from tracker.auth.models import Role, User
+from tracker.backup.files import member_name
 from tracker.backup.snapshot import libpq_target
 from tracker.drives import services as drive_services
 from tracker.drives.models import Drive, Pledge
 from tracker.extensions import db
+from tracker.grants import services as grants
+from tracker.money.value import Money
 from tracker.proposals.registry import GENERIC
 from tracker.proposals.services import keep_final
+from tracker.storage import file_storage
 
 FAKE_PDF = b"%PDF-1.4\n% a final proposal kept by the storage\n%%EOF\n"
 
@@ -454,3 +459,31 @@ def test_the_readmes_backup_units_parse(tmp_path):
                                 capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         assert "Unknown" not in result.stderr and "nvalid" not in result.stderr, result.stderr
+
+
+def test_an_expenditures_receipt_is_carried_and_put_back(make_site, tmp_path):
+    """Receipts live in the file storage as finals do: the archive carries them back."""
+    source = make_site("source", schema=True)
+    receipt = b"%PDF-1.7 receipt of the analyser"
+    with source.app.app_context():
+        world = make_grant_world()
+        line = world.grant.lines[0]
+        expenditure = grants.record_expenditure(world.grant, grants.ExpenditureInput(
+            line_code=line.code, partner_org_id=line.partner_org_id,
+            spent_on=date(2027, 3, 1), amount=Money(Decimal("100"), "USD"),
+            document_number="INV-7"), by=None,
+            receipt=grants.ReceiptFile("invoice.pdf", receipt))
+        db.session.commit()
+        key = expenditure.receipt_key
+        db.session.remove()
+    archive = tmp_path / "tracker.tar.gz"
+    assert source.cli("backup", "-o", str(archive)).exit_code == 0
+    assert _members(archive)[member_name(key)] == receipt
+
+    target = make_site("target")
+    result = target.cli("restore", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "1 stored file put back" in result.output
+    with target.app.app_context():
+        assert file_storage().get(key) == receipt
+        db.session.remove()
