@@ -14,6 +14,7 @@ from tracker.applications.models import (
     Application,
     ApplicationStatus,
     FundingCall,
+    ReportContent,
     ReportDue,
     ReportKind,
     StatusChange,
@@ -162,7 +163,8 @@ def _reports(world: Coalition, application: dict[str, Any]) -> list[dict[str, An
         if done is not None and rng.random() < 0.03:
             done = None  # an overdue report
         reports.append({"application_id": application["id"], "kind": kind, "due_on": due,
-                        "done_on": done, "note": ""})
+                        "done_on": done, "note": "", "content": ReportContent.BOTH,
+                        "period_id": None})
     return reports
 
 
