@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tracker.grants.budget import (
     GrantInput,
+    GrantUpdate,
     NewLineInput,
     PeriodInput,
     RevisionInput,
@@ -17,6 +18,7 @@ from tracker.grants.budget import (
     open_grant,
     revise_budget,
     scaled_to,
+    update_grant,
 )
 from tracker.grants.errors import (
     BudgetDoesNotAddUp,
@@ -36,6 +38,15 @@ from tracker.grants.figures import (
     period_running,
     version_in_force,
 )
+from tracker.grants.opening import (
+    BudgetLineRow,
+    BudgetTable,
+    CategoryTotal,
+    OpeningDefaults,
+    budget_table,
+    get_version,
+    opening_defaults,
+)
 from tracker.grants.receipts import ReceiptFile, check_receipt, receipt_bytes
 from tracker.grants.records import (
     find_grant,
@@ -45,6 +56,13 @@ from tracker.grants.records import (
     get_transfer,
     grant_of_application,
     list_grants,
+)
+from tracker.grants.schedule import (
+    PeriodReports,
+    add_months,
+    reporting_schedule,
+    schedule_periods,
+    time_elapsed,
 )
 from tracker.grants.spending import (
     ExpenditureInput,
@@ -76,4 +94,8 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
+    # opening, overview, budget
+    "BudgetLineRow", "BudgetTable", "CategoryTotal", "GrantUpdate", "OpeningDefaults",
+    "PeriodReports", "add_months", "budget_table", "get_version", "opening_defaults",
+    "reporting_schedule", "schedule_periods", "time_elapsed", "update_grant",
 ]
