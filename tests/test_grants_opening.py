@@ -26,29 +26,29 @@ from tracker.reminders.services import follow
 CODES = ["1.1", "2.1", "2.2", "3.1", "4.1", "5.1"]
 
 
-def count(model) -> int:  # type: ignore[no-untyped-def]
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response) -> str:
     """The page's text with entities resolved and Babel's spaces as plain ones."""
     return html.unescape(response.text).replace("\u202f", " ").replace("\xa0", " ")
 
 
-def value_of(response, name: str) -> str:  # type: ignore[no-untyped-def]
+def value_of(response, name: str) -> str:
     """The value an input of the page holds."""
     found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', response.text)
     assert found is not None, name
     return found.group(1)
 
 
-def staff(client, language: str = "en"):  # type: ignore[no-untyped-def]
+def staff(client, language: str = "en"):
     user = make_user(Role.COORDINATOR, language=language)
     login(client, user)
     return user
 
 
-def open_form(world, **overrides) -> dict:  # type: ignore[no-untyped-def]
+def open_form(world, **overrides) -> dict:
     data = {"reference": "UNIDO-2027-014", "holder_org_id": str(world.hub.id),
             "partner_org_ids": [str(world.moldova.id), str(world.kazakh.id)],
             "starts_on": "2027-01-01", "ends_on": "2028-12-31", "flexibility_percent": "10",
@@ -242,7 +242,7 @@ def test_a_sub_grantee_with_lines_stays_and_nothing_changes(app, client):
 # The budget and its revisions ----------------------------------------------------------
 
 
-def revision_form(grant, amounts: dict[str, str], **extra) -> dict:  # type: ignore[no-untyped-def]
+def revision_form(grant, amounts: dict[str, str], **extra) -> dict:
     current = grants.current_amounts(grant)
     data: dict = {"approved_on": "2027-06-01", "donor_reference": "UNIDO letter 42",
                   "note": "Equipment cheaper, more testing"}

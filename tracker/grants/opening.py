@@ -40,10 +40,10 @@ class OpeningDefaults:
 
 def opening_defaults(application: Application) -> OpeningDefaults:
     """The holder, dates, sub-grantees and flexibility a grant of the application starts with."""
-    named = list(db.session.scalars(
+    named = [org_id for org_id in db.session.scalars(
         select(ApplicationBudgetLine.partner_org_id).distinct()
-        .where(ApplicationBudgetLine.application_id == application.id,
-               ApplicationBudgetLine.partner_org_id.is_not(None))))
+        .where(ApplicationBudgetLine.application_id == application.id))
+        if org_id is not None]
     campaign = application.campaign
     offered_ids = {*named, *(partner.organization_id for partner in campaign.partners),
                    campaign.lead_org_id}

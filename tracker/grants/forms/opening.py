@@ -104,8 +104,7 @@ class OpenGrantForm(FlaskForm):
         """The submitted values (and the schedule made from them) as the service's input."""
         return GrantInput(
             reference=self.reference.data or "", holder_org_id=self.holder_org_id.data,
-            starts_on=self.starts_on.data,  # type: ignore[arg-type]  # validated as required
-            ends_on=self.ends_on.data,  # type: ignore[arg-type]
+            starts_on=self.starts_on.data, ends_on=self.ends_on.data,
             partner_org_ids=tuple(self.partner_org_ids.data or ()),
             flexibility_percent=self.flexibility_percent.number, periods=periods)
 
@@ -178,7 +177,7 @@ class NewLineForm(FlaskForm):
 
     def is_blank(self) -> bool:
         return not (self.code.data or self.description_en.data or self.description_ru.data
-                    or self.amount.raw_data and self.amount.raw_data[0].strip())
+                    or (self.amount.raw_data and self.amount.raw_data[0].strip()))
 
 
 class ReviseBudgetForm(SubmittedOnce):
@@ -258,6 +257,6 @@ class ReviseBudgetForm(SubmittedOnce):
                          year=row.year.data or 1)
             for row in (entry.form for entry in self.new_lines.entries) if not row.is_blank())
         return RevisionInput(
-            approved_on=self.approved_on.data,  # type: ignore[arg-type]  # validated as required
+            approved_on=self.approved_on.data,
             amounts=amounts, new_lines=new_lines,
             donor_reference=self.donor_reference.data or "", note=self.note.data or "")

@@ -58,7 +58,7 @@ def open_grant(application_id: int):
     if not form.validate():
         return _render_open(application, form, status=422)
     outcome = commit(lambda: services.open_grant(application, form.to_input(
-        services.schedule_periods(form.starts_on.data, form.ends_on.data,  # type: ignore[arg-type]
+        services.schedule_periods(form.starts_on.data, form.ends_on.data,
                                   form.every_months.data, form.due_after_days.data or 0)),
         by=signed_in_user()), form)
     if outcome.refused:
