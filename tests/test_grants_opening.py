@@ -340,6 +340,7 @@ def test_a_donors_flexibility_is_set_on_its_form_and_prefills_the_grant(app, cli
     assert saved.status_code == 302
     db.session.refresh(world.donor)
     assert world.donor.budget_flexibility_percent == Decimal("7.5")
+    assert "7.5 %" in text(client.get("/orgs/unido"))
     assert value_of(client.get("/orgs/unido/edit"), "budget_flexibility_percent") == "7.50"
     assert value_of(client.get(f"/grants/open/{world.application.id}"),
                     "flexibility_percent") == "7.5"
@@ -347,6 +348,12 @@ def test_a_donors_flexibility_is_set_on_its_form_and_prefills_the_grant(app, cli
     client.post("/orgs/unido/edit", data={**donor_form, "budget_flexibility_percent": ""})
     db.session.refresh(world.donor)
     assert world.donor.budget_flexibility_percent is None
+    ngo = client.post("/orgs/eco-moldova/edit", data={
+        "slug": "eco-moldova", "name_en": "Eco-Moldova", "name_ru": "", "country": "MD",
+        "kind": "ngo", "budget_flexibility_percent": "5"})
+    assert ngo.status_code == 302
+    db.session.refresh(world.moldova)
+    assert world.moldova.budget_flexibility_percent is None  # only donors have the rule
 
 
 # Deadlines, the calendar feed and reminders ----------------------------------------------
