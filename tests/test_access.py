@@ -193,6 +193,19 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # Grants (issue 13); each area of the grant screens keeps its rows together
     ("grants.index", "GET"): Expect(at("/grants/"), SIGNED_IN),
     # grants: opening, overview, budget
+    # (The world's idea application: opening is refused on a page, not with 403.)
+    ("grants.open_grant", "GET"): Expect(lambda w: f"/grants/open/{w.application}",
+                                         GRANT_STAFF),
+    ("grants.open_grant", "POST"): Expect(lambda w: f"/grants/open/{w.application}",
+                                          GRANT_STAFF),
+    ("grants.show", "GET"): Expect(lambda w: f"/grants/{w.grant}", SIGNED_IN),
+    ("grants.edit", "GET"): Expect(lambda w: f"/grants/{w.grant}/edit", GRANT_STAFF),
+    ("grants.edit", "POST"): Expect(lambda w: f"/grants/{w.grant}/edit", GRANT_STAFF),
+    ("grants.budget", "GET"): Expect(lambda w: f"/grants/{w.grant}/budget", SIGNED_IN),
+    ("grants.revise", "GET"): Expect(lambda w: f"/grants/{w.grant}/budget/revise",
+                                     GRANT_STAFF),
+    ("grants.revise", "POST"): Expect(lambda w: f"/grants/{w.grant}/budget/revise",
+                                      GRANT_STAFF),
     # grants: spending
     # grants: import
     # grants: transfers

@@ -91,7 +91,7 @@ def deadlines_calendar(deadlines: Iterable[Deadline], *, language: str,
             # date event lasts one day anyway (RFC 5545, 3.6.1).
             if deadline.due_on < date.max:
                 event.add("dtend", deadline.due_on + timedelta(days=1))
-            event.add("summary", _("%(kind)s: %(title)s (%(donor)s)", kind=deadline.kind.label,
+            event.add("summary", _("%(kind)s: %(title)s (%(donor)s)", kind=deadline.label,
                                    title=title, donor=donor))
             event.add("description", "\n".join((
                 _("Campaign: %(campaign)s",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, case, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import joinedload
 
-from tracker.applications.models import Application, ReportDue, ReportKind
+from tracker.applications.models import Application, ReportContent, ReportDue, ReportKind
 from tracker.applications.pipeline import AWAITING_DECISION, AWAITING_SUBMISSION
 from tracker.db import LabeledEnum, utcnow
 from tracker.extensions import db
@@ -33,6 +34,17 @@ class DeadlineKind(LabeledEnum):
         }
 
 
+# What a report due is called when the donor wants narrative and financial apart.
+REPORT_NAMES = {
+    (ReportKind.INTERIM, ReportContent.BOTH): _l("Interim report"),
+    (ReportKind.INTERIM, ReportContent.NARRATIVE): _l("Interim narrative report"),
+    (ReportKind.INTERIM, ReportContent.FINANCIAL): _l("Interim financial report"),
+    (ReportKind.FINAL, ReportContent.BOTH): _l("Final report"),
+    (ReportKind.FINAL, ReportContent.NARRATIVE): _l("Final narrative report"),
+    (ReportKind.FINAL, ReportContent.FINANCIAL): _l("Final financial report"),
+}
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One date someone must act on: a submission, an expected decision or a report."""
@@ -43,6 +55,23 @@ class Deadline:
     report: ReportDue | None
     overdue: bool
     days_left: int
+
+    @property
+    def label(self) -> Any:
+        """What is due, as a lazy string: the kind, or which report of which grant's period.
+
+        "Interim financial report, period 1 — UNIDO-2027-014"; rendered in whatever
+        language is active when it is shown (a screen, a feed, a reminder's recipient's).
+        """
+        report = self.report
+        if report is None or (report.content is ReportContent.BOTH and report.period_id is None):
+            return type(self.kind).labels()[self.kind]
+        name = REPORT_NAMES[(report.kind, report.content)]
+        period = report.period
+        if period is None:
+            return name
+        return _l("%(report)s, period %(number)d — %(grant)s", report=name,
+                  number=period.number, grant=period.grant.reference)
 
     @property
     def uid(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -27,6 +27,9 @@ from tracker.i18n import Localized
 from tracker.money.value import Money
 from tracker.orgs.models import Organization, OrgKind
 from tracker.status import StatusMachine
+
+if TYPE_CHECKING:  # the grants area builds on this one; the relationship is by name
+    from tracker.grants.models import ReportingPeriod
 
 # Organisations that give money: the donor select and the donors list offer these kinds.
 DONOR_KINDS: tuple[OrgKind, ...] = (
@@ -294,6 +297,7 @@ class ReportDue(Base):
         ForeignKey("grant_period.id", ondelete="CASCADE"), index=True)
 
     application: Mapped[Application] = relationship(back_populates="reports")
+    period: Mapped[ReportingPeriod | None] = relationship(viewonly=True)
 
 
 class CalendarToken(Base):

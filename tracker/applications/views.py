@@ -18,6 +18,7 @@ from tracker.auth.sessions import login_required, public, signed_in_user
 from tracker.campaigns.services import find_campaign, list_campaigns
 from tracker.db import utcnow
 from tracker.forms import apply_domain_error
+from tracker.grants.services import grant_of_application
 from tracker.i18n import LANGUAGES, current_language
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
@@ -131,6 +132,8 @@ def _render_show(application: Application, *, move_forms: dict | None = None,
         changes=services.status_history(application),
         collisions=services.collisions_for(application),
         overdue=services.is_overdue(application),
+        grant=(grant_of_application(application.id)
+               if application.status is ApplicationStatus.AWARDED else None),
         today=utcnow().date(),
         history=history_for("application", application.id,
                             page=request.args.get("history_page", 1, type=int)),

@@ -34,12 +34,16 @@ from tracker.grants.errors import BudgetDoesNotAddUp, GrantError, GrantExists, N
 from tracker.grants.models import (
     DEFAULT_FLEXIBILITY_PERCENT,
     BudgetVersion,
+    Expenditure,
     Grant,
     GrantLine,
     GrantPartner,
+    GrantStatus,
     LineAmount,
     ReportingPeriod,
+    Transfer,
 )
+from tracker.i18n import format_money
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 
@@ -306,8 +310,9 @@ def revise_budget(grant: Grant, data: RevisionInput, *, by: User | None) -> Budg
     if total != grant.awarded_minor:
         raise BudgetDoesNotAddUp(
             _("The lines add up to %(total)s, not to the award of %(award)s.",
-              total=Money.stored(total, grant.currency),
-              award=Money.stored(grant.awarded_minor, grant.currency)), field="amounts")
+              total=format_money(Money.stored(total, grant.currency)),
+              award=format_money(Money.stored(grant.awarded_minor, grant.currency))),
+            field="amounts")
     if grant.current_version and data.approved_on < grant.current_version.approved_on:
         raise GrantError(_("A revision cannot be approved before the version it replaces."),
                          field="approved_on")
@@ -330,3 +335,54 @@ def revise_budget(grant: Grant, data: RevisionInput, *, by: User | None) -> Budg
         version.amounts.append(LineAmount(line_id=line.id, amount_minor=amounts[line.code]))
     db.session.flush()
     return version
+
+
+@dataclass(frozen=True)
+class GrantUpdate:
+    """What may change in an open grant: its reference, flexibility, sub-grantees, status."""
+
+    reference: str
+    flexibility_percent: Decimal
+    partner_org_ids: tuple[int, ...]
+    status: GrantStatus
+
+
+def _partner_in_use(grant: Grant, organization_id: int) -> bool:
+    """True when the grant has lines, expenditures or tranches of the organisation."""
+    queries = (
+        select(GrantLine.id).where(GrantLine.grant_id == grant.id,
+                                   GrantLine.partner_org_id == organization_id),
+        select(Expenditure.id).where(Expenditure.grant_id == grant.id,
+                                     Expenditure.partner_org_id == organization_id),
+        select(Transfer.id).where(Transfer.grant_id == grant.id,
+                                  Transfer.partner_org_id == organization_id),
+    )
+    return any(db.session.scalar(query.limit(1)) is not None for query in queries)
+
+
+def update_grant(grant: Grant, data: GrantUpdate) -> Grant:
+    """Change a grant's reference, flexibility, sub-grantees (removing only unused ones), status."""
+    reference = _check_reference(data.reference, grant)
+    check_flexibility(data.flexibility_percent)
+    wanted = set(data.partner_org_ids)
+    if grant.holder_org_id in wanted:
+        raise GrantError(_("The holder is not its own sub-grantee."), field="partner_org_ids")
+    known = set(db.session.scalars(select(Organization.id).where(Organization.id.in_(wanted))))
+    if wanted - known:
+        raise GrantError(_("Choose sub-grantees from the list."), field="partner_org_ids")
+    for partner in list(grant.partners):
+        if partner.organization_id in wanted:
+            continue
+        if _partner_in_use(grant, partner.organization_id):
+            raise GrantError(_("%(name)s has budget lines, expenditures or transfers in this "
+                               "grant, so it stays a sub-grantee.",
+                               name=partner.organization.name), field="partner_org_ids")
+        grant.partners.remove(partner)
+    present = {partner.organization_id for partner in grant.partners}
+    for organization_id in sorted(wanted - present):
+        grant.partners.append(GrantPartner(organization_id=organization_id))
+    grant.reference = reference
+    grant.flexibility_percent = data.flexibility_percent
+    grant.status = data.status
+    db.session.flush()
+    return grant

@@ -7,9 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import CountrySelect
+from tracker.applications.models import DONOR_KINDS
+from tracker.forms import CountrySelect, DecimalInput
 from tracker.orgs.models import OrgKind
 from tracker.orgs.services import MAX_CITY_LENGTH, OrganizationInput
 
@@ -49,6 +50,11 @@ class OrganizationForm(FlaskForm):
         _l("Website"), filters=[strip], validators=[Length(max=300)],
         description=_l("Optional; the full address, e.g. https://eco-accord.org"),
     )
+    budget_flexibility_percent = DecimalInput(
+        _l("Budget flexibility (%)"), validators=[Optional()],
+        description=_l("For donors only: the share by which a budget category of their "
+                       "grants may be overspent without their approval. Empty: 10 %."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,5 +72,8 @@ class OrganizationForm(FlaskForm):
             city_en=self.city_en.data or "",
             city_ru=self.city_ru.data or "",
             website=self.website.data or "",
+            # Only a donor has a rule for its grants; another kind keeps none.
+            budget_flexibility_percent=(self.budget_flexibility_percent.data
+                                        if OrgKind(self.kind.data) in DONOR_KINDS else None),
         )
 

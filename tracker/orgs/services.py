@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -28,6 +29,8 @@ class OrganizationInput:
     city_en: str = ""
     city_ru: str = ""
     website: str = ""
+    # A donor's budget flexibility in percent (None: the grants' default of 10 %).
+    budget_flexibility_percent: Decimal | None = None
 
 
 def check_slug(slug: str) -> None:
@@ -62,6 +65,12 @@ def _validate(data: OrganizationInput, current: Organization | None) -> None:
         raise DomainError(
             _("Give the full web address, starting with http:// or https://."), field="website"
         )
+    flexibility = data.budget_flexibility_percent
+    if flexibility is not None and (
+            not Decimal(0) <= flexibility <= Decimal(100)
+            or flexibility != flexibility.quantize(Decimal("0.01"))):
+        raise DomainError(_("The flexibility is a percentage from 0 to 100."),
+                          field="budget_flexibility_percent")
     clash = db.session.scalar(select(Organization.id).where(Organization.slug == data.slug))
     if clash is not None and (current is None or clash != current.id):
         raise DomainError(
@@ -79,6 +88,7 @@ def _apply(org: Organization, data: OrganizationInput) -> None:
     org.city_en = data.city_en.strip()
     org.city_ru = data.city_ru.strip()
     org.website = data.website.strip()
+    org.budget_flexibility_percent = data.budget_flexibility_percent
 
 
 def create_organization(data: OrganizationInput) -> Organization:

@@ -53,9 +53,9 @@ def send_deadline_reminders(today: date) -> int:
                 continue
             message = queue_message(
                 kind=KIND, recipient=user.email, language=user.language,
-                # The lazy label, not .label: the subject is rendered in their language.
+                # A lazy label: the subject is rendered in their language.
                 subject=_l("Reminder: %(kind)s on %(date)s: %(title)s",
-                           kind=type(deadline.kind).labels()[deadline.kind],
+                           kind=deadline.label,
                            date=format_day(deadline.due_on, user.language),
                            title=application.localized("title", user.language)),
                 context={"deadline": deadline, "application": application,

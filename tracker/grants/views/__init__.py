@@ -30,4 +30,7 @@ def grant_sections() -> dict[str, object]:
 
 
 # The screens register themselves on bp when their modules are imported.
-from tracker.grants.views import pages  # noqa: E402, F401
+from tracker.grants.views import (  # noqa: E402
+    opening,  # noqa: F401
+    pages,  # noqa: F401
+)
