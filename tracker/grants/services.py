@@ -6,6 +6,12 @@ records); this module re-exports their public names so other areas import from o
 
 from __future__ import annotations
 
+from tracker.grants.balances import (
+    CountryBalance,
+    PartnerBalance,
+    country_balances,
+    partner_balances,
+)
 from tracker.grants.budget import (
     GrantInput,
     NewLineInput,
@@ -18,6 +24,7 @@ from tracker.grants.budget import (
     revise_budget,
     scaled_to,
 )
+from tracker.grants.campaigns import CampaignSpending, campaign_spending
 from tracker.grants.errors import (
     BudgetDoesNotAddUp,
     DuplicateDocument,
@@ -58,6 +65,7 @@ from tracker.grants.spending import (
 )
 from tracker.grants.transfers import (
     TransferInput,
+    list_transfers,
     record_transfer,
     remove_transfer,
     update_transfer,
@@ -76,4 +84,6 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
+    "CampaignSpending", "CountryBalance", "PartnerBalance", "campaign_spending",
+    "country_balances", "list_transfers", "partner_balances",
 ]
