@@ -92,3 +92,15 @@ def campaign_spending(campaign_ids: Iterable[int], currency: str) -> dict[int, C
             unconverted=total_awarded.unconverted + total_spent.unconverted,
             missing=tuple(sorted({*total_awarded.missing, *total_spent.missing})))
     return result
+
+
+def spending_total(spending: Iterable[CampaignSpending], currency: str) -> CampaignSpending:
+    """The campaigns' figures added (each already in `currency`), missing rates named."""
+    rows = list(spending)
+    zero = Money.zero(currency)
+    return CampaignSpending(
+        currency=currency, grants=sum(row.grants for row in rows),
+        awarded=sum((row.awarded for row in rows), zero),
+        spent=sum((row.spent for row in rows), zero),
+        unconverted=sum(row.unconverted for row in rows),
+        missing=tuple(sorted({pair for row in rows for pair in row.missing})))

@@ -24,7 +24,7 @@ from tracker.grants.budget import (
     revise_budget,
     scaled_to,
 )
-from tracker.grants.campaigns import CampaignSpending, campaign_spending
+from tracker.grants.campaigns import CampaignSpending, campaign_spending, spending_total
 from tracker.grants.errors import (
     BudgetDoesNotAddUp,
     DuplicateDocument,
@@ -85,5 +85,5 @@ __all__ = [
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
     "CampaignSpending", "CountryBalance", "PartnerBalance", "campaign_spending",
-    "country_balances", "list_transfers", "partner_balances",
+    "country_balances", "list_transfers", "partner_balances", "spending_total",
 ]
