@@ -134,14 +134,15 @@ def partner_balances(grant: Grant, partner_org_id: int | None = None) -> list[Pa
             .group_by(Transfer.partner_org_id, Transfer.status)):
         tranches[(org_id, status)] = int(minor)
     received: dict[int, list[Money]] = {}
-    for org_id, currency, minor in db.session.execute(
+    for receiver, currency, received_minor in db.session.execute(
             select(Transfer.partner_org_id, Transfer.received_currency,
                    func.sum(Transfer.received_minor))
             .where(Transfer.grant_id == grant.id, Transfer.status == TransferStatus.SENT,
                    Transfer.received_minor.is_not(None))
             .group_by(Transfer.partner_org_id, Transfer.received_currency)
             .order_by(Transfer.partner_org_id, Transfer.received_currency)):
-        received.setdefault(org_id, []).append(Money.stored(int(minor), currency))
+        received.setdefault(receiver, []).append(Money.stored(int(received_minor or 0),
+                                                              str(currency)))
     spent: dict[int, int] = {
         org_id: int(minor) for org_id, minor in db.session.execute(
             select(Expenditure.partner_org_id, func.sum(Expenditure.grant_amount_minor))
