@@ -30,7 +30,7 @@ from tracker.applications.models import ApplicationStatus
 from tracker.campaigns.models import PartnerRole
 from tracker.extensions import db
 from tracker.grants import services as grants
-from tracker.grants.models import Expenditure, ExpenditureStatus, Grant, GrantLine
+from tracker.grants.models import Expenditure, ExpenditureStatus, Grant
 from tracker.money.rates import add_rate
 from tracker.money.value import Money
 from tracker.orgs.models import OrgKind
@@ -184,8 +184,9 @@ def check_example(base, lines, award, revisions, spending, tranches, probe) -> N
     # Version 1: the application's lines scaled to the award, adding up to it exactly.
     first = grants.current_amounts(grant)
     assert sum(first.values()) == award
-    requested = {line_id: minor for line_id, minor in db.session.execute(select(
-        ApplicationBudgetLine.id, ApplicationBudgetLine.requested_minor))}
+    requested = dict(db.session.execute(
+        select(ApplicationBudgetLine.id, ApplicationBudgetLine.requested_minor)
+        .where(ApplicationBudgetLine.application_id == grant.application_id)).all())
     total_requested = sum(requested.values())
     assert total_requested == sum(cost for *_, cost in lines)
     for grant_line in grant.lines:
