@@ -222,3 +222,11 @@ def test_spending_in_another_currency_is_converted_at_its_own_date_and_missing_r
     in_gel = grants.campaign_spending([world.campaign.id], "GEL")[world.campaign.id]
     assert in_gel.unconverted == 3 and in_gel.spent == Money.zero("GEL")
     assert {pair.quote for pair in in_gel.missing} == {"GEL"}
+
+
+def test_the_transfers_page_reads_in_russian(client, world):
+    login(client, make_user(Role.COORDINATOR, language="ru"))
+    page = client.get(f"/grants/{world.grant.id}/transfers").get_data(as_text=True)
+    assert "Остатки" in page and "Запланировать транш" in page
+    form = client.get(f"/grants/{world.grant.id}/transfers/new").get_data(as_text=True)
+    assert "Сохранить транш" in form
