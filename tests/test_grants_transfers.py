@@ -230,3 +230,19 @@ def test_the_transfers_page_reads_in_russian(client, world):
     assert "Остатки" in page and "Запланировать транш" in page
     form = client.get(f"/grants/{world.grant.id}/transfers/new").get_data(as_text=True)
     assert "Сохранить транш" in form
+
+
+def test_a_refused_edit_changes_nothing(client, world, staff):
+    _plan(client, world, world.moldova, note="As planned")
+    [transfer] = _transfers()
+    url = f"/grants/{world.grant.id}/transfers/{transfer.id}/edit"
+    assert 'value="10000' in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"amount": "12000", "planned_on": "2027-02-01",
+                                      "received": "100", "received_currency": "MDL",
+                                      "note": "Changed"})
+    assert response.status_code == 422
+    assert "Give the date it was sent with what was received." in response.get_data(as_text=True)
+    db.session.expire_all()
+    [transfer] = _transfers()
+    assert (transfer.amount, transfer.note, transfer.status) == (
+        Money(Decimal("10000"), "USD"), "As planned", TransferStatus.PLANNED)
