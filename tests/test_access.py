@@ -209,6 +209,18 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # grants: spending
     # grants: import
     # grants: transfers
+    ("grants.transfers", "GET"): Expect(lambda w: f"/grants/{w.grant}/transfers",
+                                        SEES_SPENDING_OF_A),
+    ("grants.new_transfer", "GET"): Expect(lambda w: f"/grants/{w.grant}/transfers/new",
+                                           GRANT_STAFF),
+    ("grants.new_transfer", "POST"): Expect(lambda w: f"/grants/{w.grant}/transfers/new",
+                                            GRANT_STAFF),
+    ("grants.edit_transfer", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/transfers/{w.transfer}/edit", GRANT_STAFF),
+    ("grants.edit_transfer", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/transfers/{w.transfer}/edit", GRANT_STAFF),
+    ("grants.remove_transfer", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/transfers/{w.transfer}/remove", GRANT_STAFF),
     # grants: reports
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),

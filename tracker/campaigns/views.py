@@ -13,6 +13,7 @@ from tracker.campaigns import services
 from tracker.campaigns.forms import CampaignForm
 from tracker.campaigns.models import CampaignStatus, Theme
 from tracker.funding.services import campaign_gap
+from tracker.grants.services import campaign_spending
 from tracker.i18n import is_country
 from tracker.targets import overview
 from tracker.views import commit
@@ -70,10 +71,13 @@ def new():
 def show(slug: str):
     """Show a campaign: summary, funding gap, participants by country and funding targets."""
     campaign = services.get_campaign(slug)
+    gap = campaign_gap(campaign)
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
-        gap=campaign_gap(campaign),
+        gap=gap,
+        # Beside secured money: what the campaign's grants spent and what remains.
+        spending=campaign_spending([campaign.id], gap.currency).get(campaign.id),
         participants=services.participants_by_country(campaign),
         targets=overview.funding_targets(campaign),
         history=history_for("campaign", campaign.id,

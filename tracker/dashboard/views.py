@@ -10,6 +10,7 @@ from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
+from tracker.grants.services import campaign_spending, spending_total
 from tracker.views import commit
 
 bp = Blueprint("dashboard", __name__)
@@ -19,11 +20,16 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
     currency = services.reporting_currency_of(current_user)
     today = utcnow().date()
     lines = services.campaign_lines(currency, today)
+    # Beside secured money: what the grants spent and what remains, in the dashboard's
+    # currency at each amount's own date (one grouped query for every campaign).
+    spending = campaign_spending([line.campaign.id for line in lines], currency)
     return render_template(
         "dashboard/index.html",
         form=form,
         lines=lines,
         totals=services.coalition_totals(lines, currency, today),
+        spending=spending,
+        spending_total=spending_total(spending.values(), currency),
         deadlines=upcoming_deadlines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),
         collisions=all_collisions(deadline_from=today),

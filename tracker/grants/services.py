@@ -6,6 +6,12 @@ records); this module re-exports their public names so other areas import from o
 
 from __future__ import annotations
 
+from tracker.grants.balances import (
+    CountryBalance,
+    PartnerBalance,
+    country_balances,
+    partner_balances,
+)
 from tracker.grants.budget import (
     GrantInput,
     GrantUpdate,
@@ -19,6 +25,11 @@ from tracker.grants.budget import (
     revise_budget,
     scaled_to,
     update_grant,
+)
+from tracker.grants.campaigns import (
+    CampaignSpending,
+    campaign_spending,
+    spending_total,
 )
 from tracker.grants.errors import (
     BudgetDoesNotAddUp,
@@ -47,7 +58,11 @@ from tracker.grants.opening import (
     get_version,
     opening_defaults,
 )
-from tracker.grants.receipts import ReceiptFile, check_receipt, receipt_bytes
+from tracker.grants.receipts import (
+    ReceiptFile,
+    check_receipt,
+    receipt_bytes,
+)
 from tracker.grants.records import (
     find_grant,
     get_expenditure,
@@ -76,6 +91,7 @@ from tracker.grants.spending import (
 )
 from tracker.grants.transfers import (
     TransferInput,
+    list_transfers,
     record_transfer,
     remove_transfer,
     update_transfer,
@@ -86,7 +102,9 @@ __all__ = [
     "BudgetDoesNotAddUp",
     "BudgetLineRow",
     "BudgetTable",
+    "CampaignSpending",
     "CategoryTotal",
+    "CountryBalance",
     "Dimension",
     "DuplicateDocument",
     "ExpenditureInput",
@@ -98,6 +116,7 @@ __all__ = [
     "NewLineInput",
     "NotAwarded",
     "OpeningDefaults",
+    "PartnerBalance",
     "PeriodInput",
     "PeriodReports",
     "ReceiptFile",
@@ -110,9 +129,11 @@ __all__ = [
     "approve_expenditure",
     "budget_against_actual",
     "budget_table",
+    "campaign_spending",
     "check_expenditure",
     "check_periods",
     "check_receipt",
+    "country_balances",
     "current_amounts",
     "donor_flexibility",
     "find_grant",
@@ -124,8 +145,10 @@ __all__ = [
     "grant_of_application",
     "in_grant_currency",
     "list_grants",
+    "list_transfers",
     "open_grant",
     "opening_defaults",
+    "partner_balances",
     "period_running",
     "receipt_bytes",
     "record_expenditure",
@@ -136,6 +159,7 @@ __all__ = [
     "revise_budget",
     "scaled_to",
     "schedule_periods",
+    "spending_total",
     "time_elapsed",
     "update_expenditure",
     "update_grant",

@@ -134,3 +134,11 @@ def rate_of(received: Decimal, sent: Decimal) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 40
         return storable_rate(received / sent)
+
+
+def list_transfers(grant: Grant, partner_org_id: int | None = None) -> list[Transfer]:
+    """The grant's tranches by partner and number (only one organisation's when named)."""
+    query = select(Transfer).where(Transfer.grant_id == grant.id)
+    if partner_org_id is not None:
+        query = query.where(Transfer.partner_org_id == partner_org_id)
+    return list(db.session.scalars(query.order_by(Transfer.partner_org_id, Transfer.tranche)))

@@ -33,4 +33,5 @@ def grant_sections() -> dict[str, object]:
 from tracker.grants.views import (  # noqa: E402
     opening,  # noqa: F401
     pages,  # noqa: F401
+    transfers,  # noqa: F401
 )

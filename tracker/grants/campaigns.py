@@ -1,0 +1,106 @@
+"""What the campaigns' grants have spent and what remains, beside their secured money.
+
+For each campaign with a grant, in one currency (the campaign's funding currency, or the
+dashboard's reporting currency), by the one conversion rule with the amounts' own dates:
+
+- awarded: its grants' awarded amounts, at the rate of the application's decision date,
+  as the funding gap counts awarded grants (the grant's start date when no decision date
+  was recorded, so the figure never drifts with the day it is read);
+- spent: approved expenditures, in each grant's currency, at the rate of their own date;
+- remaining = awarded − spent.
+
+The database adds the amounts that share a campaign, a currency and a date; each such sum
+is converted and rounded once, and the results are added (money.conversion.add_converted).
+A sum without a rate is left out and named, never counted as zero. One query for the
+awards and one for the spending serve any number of campaigns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracker.applications.models import Application
+from tracker.extensions import db
+from tracker.grants.models import Expenditure, ExpenditureStatus, Grant
+from tracker.money.conversion import DatedSum, MissingPair, RateBook, add_converted
+from tracker.money.value import Money
+
+
+@dataclass(frozen=True)
+class CampaignSpending:
+    """A campaign's grants: awarded, spent and remaining in one currency."""
+
+    currency: str
+    grants: int
+    awarded: Money
+    spent: Money
+    unconverted: int = 0
+    missing: tuple[MissingPair, ...] = ()
+
+    @property
+    def remaining(self) -> Money:
+        return self.awarded - self.spent
+
+
+def _as_date(value: Any) -> date:
+    """SQLite returns COALESCE of two date columns as text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def campaign_spending(campaign_ids: Iterable[int], currency: str) -> dict[int, CampaignSpending]:
+    """Per campaign that has a grant: awarded, spent and remaining in `currency`."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return {}
+    decided = func.coalesce(Application.decision_date, Grant.starts_on)
+    awarded: dict[int, list[DatedSum]] = {}
+    for campaign_id, code, on, minor, count in db.session.execute(
+            select(Application.campaign_id, Grant.currency, decided,
+                   func.sum(Grant.awarded_minor), func.count())
+            .join(Application, Application.id == Grant.application_id)
+            .where(Application.campaign_id.in_(ids))
+            .group_by(Application.campaign_id, Grant.currency, decided)):
+        awarded.setdefault(campaign_id, []).append(
+            DatedSum(code, _as_date(on), int(minor), int(count)))
+    spent: dict[int, list[DatedSum]] = {}
+    for campaign_id, code, on, minor, count in db.session.execute(
+            select(Application.campaign_id, Expenditure.grant_currency, Expenditure.spent_on,
+                   func.sum(Expenditure.grant_amount_minor), func.count())
+            .join(Grant, Grant.id == Expenditure.grant_id)
+            .join(Application, Application.id == Grant.application_id)
+            .where(Application.campaign_id.in_(ids),
+                   Expenditure.status == ExpenditureStatus.APPROVED)
+            .group_by(Application.campaign_id, Expenditure.grant_currency,
+                      Expenditure.spent_on)):
+        spent.setdefault(campaign_id, []).append(
+            DatedSum(code, _as_date(on), int(minor), int(count)))
+    codes = {currency} | {item.currency for sums in (*awarded.values(), *spent.values())
+                          for item in sums}
+    book = RateBook.load(codes)
+    result = {}
+    for campaign_id, sums in awarded.items():
+        total_awarded = add_converted(sums, currency, book)
+        total_spent = add_converted(spent.get(campaign_id, []), currency, book)
+        result[campaign_id] = CampaignSpending(
+            currency=currency, grants=sum(item.count for item in sums),
+            awarded=total_awarded.money, spent=total_spent.money,
+            unconverted=total_awarded.unconverted + total_spent.unconverted,
+            missing=tuple(sorted({*total_awarded.missing, *total_spent.missing})))
+    return result
+
+
+def spending_total(spending: Iterable[CampaignSpending], currency: str) -> CampaignSpending:
+    """The campaigns' figures added (each already in `currency`), missing rates named."""
+    rows = list(spending)
+    zero = Money.zero(currency)
+    return CampaignSpending(
+        currency=currency, grants=sum(row.grants for row in rows),
+        awarded=sum((row.awarded for row in rows), zero),
+        spent=sum((row.spent for row in rows), zero),
+        unconverted=sum(row.unconverted for row in rows),
+        missing=tuple(sorted({pair for row in rows for pair in row.missing})))
