@@ -51,7 +51,8 @@ def kept_files() -> list[KeptFile]:
     seen: dict[str, KeptFile] = {}
     for rows in (finals, receipts):
         for key, digest in rows:
-            seen.setdefault(key, KeptFile(key, digest))
+            if key is not None:
+                seen.setdefault(key, KeptFile(key, digest))
     return list(seen.values())
 
 
