@@ -36,6 +36,16 @@ from tracker.grants.figures import (
     period_running,
     version_in_force,
 )
+from tracker.grants.imports import (
+    ExpenditureImportError,
+    ImportProblem,
+    ImportResult,
+    ImportRow,
+    check_expenditure_file,
+    expenditure_template,
+    import_expenditures,
+    importing_for,
+)
 from tracker.grants.receipts import ReceiptFile, check_receipt, receipt_bytes
 from tracker.grants.records import (
     find_grant,
@@ -76,4 +86,9 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
+]
+# Importing expenditures from a file (imports.py).
+__all__ += [
+    "ExpenditureImportError", "ImportProblem", "ImportResult", "ImportRow",
+    "check_expenditure_file", "expenditure_template", "import_expenditures", "importing_for",
 ]
