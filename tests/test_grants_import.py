@@ -42,10 +42,7 @@ def in_usd(amount: str, currency: str, on: date) -> Decimal:
         return Decimal(amount)
     with localcontext() as ctx:
         ctx.prec = 34
-        if currency == "EUR":
-            factor = Decimal("1.0850")
-        else:
-            factor = Decimal(1) / rate(currency, on)
+        factor = Decimal("1.0850") if currency == "EUR" else Decimal(1) / rate(currency, on)
         ctx.prec = 120
         return (Decimal(amount) * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 

@@ -71,7 +71,7 @@ class KeptFile:
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=KEPT_SALT)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=KEPT_SALT)
 
 
 class ConfirmExpenditureImportForm(SubmittedOnce):
