@@ -220,6 +220,18 @@ def test_a_file_with_bad_rows_changes_nothing_and_names_each_row_column_and_reas
     ]
 
 
+def test_good_rows_before_a_bad_one_are_not_kept(runner, world, tmp_path):
+    rows = good_rows(world)
+    bad = ("2027-03-10", rows[0][1], "eco-moldova", "100", "GEL", "LAST", "")
+
+    result = run_import(runner, write(tmp_path, as_csv([*rows, bad])))
+
+    assert result.exit_code == 1
+    assert "Nothing was imported: 1 row has a problem." in result.output
+    assert "Row 6, column currency: No exchange rate from GEL to USD" in result.output
+    assert count_rows(Expenditure) == 0
+
+
 def test_other_headers_are_read_through_map(runner, world, tmp_path):
     md = code_of(world, "moldova")
     content = ("Posting date;Budget code;Org;Sum;Cur;Payment order;Purpose\n"

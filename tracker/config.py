@@ -51,10 +51,10 @@ class Defaults:
     PLEDGE_IMPORT_MAX_RATIO = 100
     PLEDGE_IMPORT_MAX_SECONDS = 10
     # Expenditures imported from a bank's or an accountant's export (grants/imports.py):
-    # a few hundred rows a period. A file this large still fits in MAX_CONTENT_LENGTH, and
-    # its copy kept in the preview's confirm form in EXPENDITURE_IMPORT_MAX_FORM_BYTES.
+    # a few hundred rows a period. A file this large fits in MAX_CONTENT_LENGTH, and so
+    # does its signed copy in the preview's confirm form (grants/views/imports.py).
     EXPENDITURE_IMPORT_MAX_BYTES = 1024 * 1024
-    EXPENDITURE_IMPORT_MAX_ROWS = 5_000
+    EXPENDITURE_IMPORT_MAX_ROWS = 2_000  # each row is recorded (and audited) by the service
     # The dashboard's coalition totals are shown in this currency until a user picks one.
     REPORTING_CURRENCY = "USD"
     SESSION_COOKIE_HTTPONLY = True

@@ -9,14 +9,17 @@ reading the file and its columns is tracker.tabular's, a workbook's checks befor
 read tracker.workbook's, an amount's check tracker.money.amounts'.
 
 Every row is checked by the web form's own rules (spending.check_expenditure) and
-converted by the one rule (spending.in_grant_currency: the rate of the row's date)
-before anything is written; one bad row refuses the whole file, and every problem is
-named by its row (the header is row 1), its column (as the file names it) and why.
-A partner's lead may import only its own organisation's rows. As with pledge files and
-their references, a row whose document the grant already holds for that partner is
-skipped and counted, so importing the file again adds nothing twice; a document twice
-in the file is a problem. A good file is written through spending.record_expenditure,
-row by row, in one savepoint: the expenditures wait for approval, recorded by the
+converted by the one rule (spending.in_grant_currency: the rate of the row's date);
+one bad row refuses the whole file, and every problem is named by its row (the header
+is row 1), its column (as the file names it) and why. A partner's lead may import only
+its own organisation's rows. As with pledge files and their references, a row whose
+document the grant already holds for that partner is skipped and counted, so importing
+the file again adds nothing twice; a document twice in the file is a problem.
+
+A dry run (and the web preview) only checks. An import reads the file once, inside a
+savepoint, recording each good row through spending.record_expenditure (which checks
+and converts by the same rules) as it is read; a bad row undoes the savepoint, so a
+refused file writes nothing. The expenditures wait for approval, recorded by the
 importing user (None from the command line).
 """
 
@@ -194,7 +197,7 @@ class _Checker:
     """Checks the rows one by one, against each other, the grant and its spending rules."""
 
     def __init__(self, grant: Grant, positions: dict[str, int], header: Sequence[Any],
-                 by: User | None, max_rows: int) -> None:
+                 by: User | None, max_rows: int, write: bool) -> None:
         self.grant = grant
         self.positions = positions
         self.columns = {name: cell_text(header[index]) or name
@@ -202,6 +205,8 @@ class _Checker:
         self.width = max(positions.values()) + 1
         self.by = by
         self.max_rows = max_rows
+        self.write = write  # record each good row as it is checked (in the caller's savepoint)
+        self.ids: list[int] = []
         organizations = organizations_of(grant)
         self.orgs = {org.slug.casefold(): org for org in organizations}
         self.allowed = {org.id for org in importing_for(grant, by)}
@@ -276,13 +281,20 @@ class _Checker:
             self.rows.append(ImportRow(number, data, org.name, None, duplicate=True))
             return problems
         try:
-            check_expenditure(self.grant, data)  # the web form's rules, the same words
-            converted = in_grant_currency(self.grant, data.amount, spent_on)  # the one rule
+            if self.write and not self.bad_rows:
+                # The same rules and the one conversion, run by the service that records
+                # (once a row is bad nothing more is written: the savepoint is undone).
+                expenditure = record_expenditure(self.grant, data, by=self.by)
+                self.ids.append(expenditure.id)
+                minor = expenditure.grant_amount_minor
+            else:
+                check_expenditure(self.grant, data)  # the web form's rules, the same words
+                minor = in_grant_currency(self.grant, data.amount, spent_on).minor  # one rule
         except DomainError as refusal:
             problem(COLUMN_OF_FIELD.get(refusal.field or "", "line"), refusal.message)
             return problems
         self.rows.append(ImportRow(number, data, org.name,
-                                   Money.stored(converted.minor, self.grant.currency)))
+                                   Money.stored(minor, self.grant.currency)))
         return problems
 
     @staticmethod
@@ -344,6 +356,12 @@ def check_expenditure_file(grant: Grant, content: bytes, filename: str,
     Raises ExpenditureImportError naming the file's problem, or listing its rows'
     problems ("Row N, column C: reason"). `by` is who imports (None: a command).
     """
+    return _read(grant, content, filename, mapping, by=by, write=False)
+
+
+def _read(grant: Grant, content: bytes, filename: str, mapping: Mapping[str, str] | None, *,
+          by: User | None, write: bool) -> ImportResult:
+    """Check every row (and, with `write`, record each good one); refuse a file with a bad one."""
     if grant.status is not GrantStatus.ACTIVE:
         raise ExpenditureImportError(_("The grant is closed: no more spending is recorded."))
     max_rows = _limits(content, filename)
@@ -355,7 +373,7 @@ def check_expenditure_file(grant: Grant, content: bytes, filename: str,
     header = next(rows, None)
     if not header or not any(cell_text(value) for value in header):
         raise empty
-    checker = _Checker(grant, COLUMNS.positions(header, mapping), header, by, max_rows)
+    checker = _Checker(grant, COLUMNS.positions(header, mapping), header, by, max_rows, write)
     checker.read(rows)
     if checker.bad_rows:
         raise ExpenditureImportError(
@@ -368,7 +386,8 @@ def check_expenditure_file(grant: Grant, content: bytes, filename: str,
     if checker.total_rows == 0:
         raise ExpenditureImportError(_("The file has a header but no expenditures."))
     return ImportResult(grant_id=grant.id, currency=grant.currency, filename=filename,
-                        rows=tuple(checker.rows))
+                        rows=tuple(checker.rows), dry_run=not write,
+                        expenditure_ids=tuple(checker.ids))
 
 
 def import_expenditures(grant: Grant, content: bytes, filename: str,
@@ -376,25 +395,9 @@ def import_expenditures(grant: Grant, content: bytes, filename: str,
                         dry_run: bool = False) -> ImportResult:
     """Check a file of expenditures and record its new rows, waiting for approval (or, on a
     dry run, only say what would be recorded); the caller commits."""
-    checked = check_expenditure_file(grant, content, filename, mapping, by=by)
     if dry_run:
-        return checked
-    ids = []
-    current: ImportRow | None = None
-    try:
-        # A savepoint: a refusal undoes this import's rows only, never the caller's work.
-        with db.session.begin_nested():
-            for current in checked.new:
-                ids.append(record_expenditure(grant, current.data, by=by).id)
-    except DomainError as refusal:  # recorded by someone else since the check
-        assert current is not None
-        raise ExpenditureImportError(
-            ngettext("Nothing was imported: %(num)d row has a problem. Correct it and import "
-                     "the file again.",
-                     "Nothing was imported: %(num)d rows have problems. Correct them and "
-                     "import the file again.", 1),
-            [ImportProblem(current.row, (refusal.message,),
-                           COLUMN_OF_FIELD.get(refusal.field or "", "line"))],
-        ) from None
-    return ImportResult(grant_id=grant.id, currency=grant.currency, filename=filename,
-                        rows=checked.rows, dry_run=False, expenditure_ids=tuple(ids))
+        return check_expenditure_file(grant, content, filename, mapping, by=by)
+    # One reading that records each good row as it is checked, in a savepoint: a refused
+    # file undoes this import's rows only, never the caller's work.
+    with db.session.begin_nested():
+        return _read(grant, content, filename, mapping, by=by, write=True)

@@ -27,7 +27,7 @@ from tracker.grants.forms.imports import (
     ExpenditureImportForm,
     KeptFile,
 )
-from tracker.grants.imports import FIELDS, STANDARD_HEADER
+from tracker.grants.imports import STANDARD_HEADER
 from tracker.grants.models import Grant
 from tracker.grants.views import bp
 from tracker.i18n import format_money
@@ -61,7 +61,7 @@ def _render_upload(grant: Grant, form: ExpenditureImportForm,
     config = current_app.config
     return render_template(
         "grants/import.html", grant=grant, form=form, refusal=refusal, result=None,
-        confirm=None, header=STANDARD_HEADER, fields=FIELDS,
+        confirm=None, header=STANDARD_HEADER,
         organizations=services.importing_for(grant, signed_in_user()),
         max_size=size_label(config["EXPENDITURE_IMPORT_MAX_BYTES"]),
         max_rows=config["EXPENDITURE_IMPORT_MAX_ROWS"]), status
