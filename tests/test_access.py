@@ -208,6 +208,12 @@ ROUTES: dict[tuple[str, str], Expect] = {
                                       GRANT_STAFF),
     # grants: spending
     # grants: import
+    ("grants.import_expenditures", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/import", SPENDING_OF_A),
+    ("grants.import_expenditures", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/import", SPENDING_OF_A),
+    ("grants.import_template", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/import/template.csv", SPENDING_OF_A),
     # grants: transfers
     ("grants.transfers", "GET"): Expect(lambda w: f"/grants/{w.grant}/transfers",
                                         SEES_SPENDING_OF_A),

@@ -19,6 +19,7 @@ from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
+from tracker.grants.cli import register_commands as grant_commands
 from tracker.jobs.cli import job_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
@@ -44,6 +45,7 @@ def register_commands(app: Flask) -> None:
     job_commands(app)
     reminder_commands(app)
     task_commands(app)
+    grant_commands(app)
 
 
 @click.command("seed-demo")

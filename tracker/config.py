@@ -43,13 +43,18 @@ class Defaults:
     # uploads this large (drives/views.py), every other request keeps MAX_CONTENT_LENGTH.
     PLEDGE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
     PLEDGE_IMPORT_MAX_ROWS = 200_000
-    # An XLSX file is checked before it is read (drives/imports/workbook.py): the cells of
+    # An XLSX file is checked before it is read (tracker/workbook.py): the cells of
     # its sheet, what its archive unpacks to, how far any large part of it is compressed,
     # and how long the check may take.
     PLEDGE_IMPORT_MAX_CELLS = 2_500_000
     PLEDGE_IMPORT_MAX_UNPACKED_BYTES = 256 * 1024 * 1024
     PLEDGE_IMPORT_MAX_RATIO = 100
     PLEDGE_IMPORT_MAX_SECONDS = 10
+    # Expenditures imported from a bank's or an accountant's export (grants/imports.py):
+    # a few hundred rows a period. A file this large fits in MAX_CONTENT_LENGTH, and so
+    # does its signed copy in the preview's confirm form (grants/views/imports.py).
+    EXPENDITURE_IMPORT_MAX_BYTES = 1024 * 1024
+    EXPENDITURE_IMPORT_MAX_ROWS = 2_000  # each row is recorded (and audited) by the service
     # The dashboard's coalition totals are shown in this currency until a user picks one.
     REPORTING_CURRENCY = "USD"
     SESSION_COOKIE_HTTPONLY = True

@@ -17,7 +17,7 @@ from tracker.audit.hooks import COMMAND_LINE, acting_as
 from tracker.auth.models import User
 from tracker.auth.permissions import Action, can
 from tracker.auth.services import find_user_by_email
-from tracker.csvfiles import excel_dialect, size_label
+from tracker.csvfiles import FileRefused, excel_dialect, size_label
 from tracker.drives import exports, imports
 from tracker.drives.models import Channel, Drive
 from tracker.drives.privacy import record_contacts_exported
@@ -25,6 +25,7 @@ from tracker.drives.services import find_drive
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES
+from tracker.tabular import map_option, refused_on_command_line
 
 PROGRESS_FROM_ROWS = 1_000  # smaller files are done before a bar would be worth drawing
 
@@ -40,18 +41,6 @@ def _drive(slug: str) -> Drive:
     if drive is None:
         raise click.ClickException(_("No drive with the short name %(slug)s.", slug=slug))
     return drive
-
-
-def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
-    """--map date=Date --map amount="Sum paid" as {field: header}."""
-    mapping = {}
-    for pair in pairs:
-        field, sep, header = pair.partition("=")
-        if not sep or not field.strip() or not header.strip():
-            raise click.BadParameter(_("Write each mapping as FIELD=HEADER, e.g. "
-                                       "amount=\"Sum paid\"."), param_hint="--map")
-        mapping[field.strip()] = header.strip()
-    return mapping
 
 
 def _actor(email: str | None, drive: Drive) -> User | None:
@@ -78,12 +67,8 @@ def _bar(length: int, label: str) -> Any:
 def _refuse(error: DomainError) -> None:
     """List a refused file's bad rows on standard error, then stop with a non-zero exit."""
     db.session.rollback()
-    for row in getattr(error, "rows", []):
-        click.echo(row.message, err=True)
-    more = getattr(error, "more", 0)
-    if more:
-        click.echo(ngettext("… and %(num)d more row with problems.",
-                            "… and %(num)d more rows with problems.", more), err=True)
+    if isinstance(error, FileRefused):
+        raise refused_on_command_line(error)
     raise click.ClickException(str(error))
 
 
@@ -110,7 +95,7 @@ def import_pledges(file: Path, slug: str, dry_run: bool, pairs: tuple[str, ...],
     """Import pledges from a CSV or XLSX file: every row valid, or nothing is imported."""
     drive = _drive(slug)
     user = _actor(as_email, drive)
-    mapping = _mapping(pairs)
+    mapping = map_option(pairs)
     limit = current_app.config["PLEDGE_IMPORT_MAX_BYTES"]
     if file.stat().st_size > limit:  # refuse before reading a huge file into memory
         raise click.ClickException(_("The file is larger than %(limit)s. Split it into smaller "

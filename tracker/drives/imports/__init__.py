@@ -28,6 +28,8 @@ how many pledges came from which file, and who imported them.
 Modules: `files` reads a file into rows and finds its columns, `rows` checks each
 row, `paid` its payment and how its pledge is settled, `writer` stores the new ones,
 `importer` runs a check or an import, `uploads` keeps a web upload until it is confirmed.
+Reading a table and its columns, and a workbook's checks before it is read, are shared
+with the other imports (tracker.tabular, tracker.workbook).
 """
 
 from __future__ import annotations
@@ -49,7 +51,6 @@ from tracker.drives.imports.files import (
     STANDARD_HEADER,
     PledgeImportError,
     check_mapping,
-    is_xlsx,
 )
 from tracker.drives.imports.importer import (
     PLEDGE_IMPORT,
@@ -68,7 +69,7 @@ from tracker.drives.imports.uploads import (
     get_upload,
     store_upload,
 )
-from tracker.drives.imports.workbook import FileLimits, check_workbook, estimate_rows
+from tracker.workbook import FileLimits, check_workbook, estimate_rows, is_xlsx
 
 __all__ = [
     "FIELDS",

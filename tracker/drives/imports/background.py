@@ -15,12 +15,12 @@ from flask_babel import ngettext
 from tracker.auth.models import User
 from tracker.drives.imports.importer import ImportResult
 from tracker.drives.imports.uploads import confirm_upload
-from tracker.drives.imports.workbook import estimate_rows
 from tracker.drives.models import Channel, PledgeUpload
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.tasks.models import Task
 from tracker.tasks.services import PLEDGE_IMPORT, Progress, TaskResult, run_task, start_task
+from tracker.workbook import estimate_rows
 
 
 def needs_job(upload: PledgeUpload) -> bool:

@@ -22,21 +22,18 @@ from tracker.changes import mark_drive_changed
 from tracker.csvfiles import check_size, empty_file
 from tracker.drives.errors import require_staff_pledgeable
 from tracker.drives.imports.files import (
+    PLEDGE_COLUMNS,
     STANDARD_HEADER,
     PledgeImportError,
-    cell_text,
     check_mapping,
-    csv_rows,
-    header_positions,
-    is_xlsx,
-    xlsx_rows,
 )
 from tracker.drives.imports.paid import CheckedPayment
 from tracker.drives.imports.rows import CheckedPledge, PreviewRow, Progress, RowChecker
-from tracker.drives.imports.workbook import FileLimits, check_csv_rows, check_workbook
 from tracker.drives.imports.writer import PledgeWriter, write_payments
 from tracker.drives.models import Channel, Drive
 from tracker.extensions import db
+from tracker.tabular import cell_text, table_rows
+from tracker.workbook import FileLimits, check_csv_rows, check_workbook, is_xlsx
 
 PLEDGE_IMPORT = event_type("pledge_import", label=_l("Pledge import"), fields={
     "file": _l("File"),
@@ -97,12 +94,12 @@ def _read(drive: Drive, content: bytes, filename: str, mapping: Mapping[str, str
     empty = empty_file(STANDARD_HEADER, PledgeImportError)
     if not content.strip():
         raise empty
-    rows = xlsx_rows(content) if is_xlsx(content, filename) else csv_rows(content)
+    rows = table_rows(content, filename, PledgeImportError)
     header = next(rows, None)
     if not header or not any(cell_text(value) for value in header):
         raise empty
-    checker = RowChecker(drive, header_positions(header, mapping), max_rows, emit, progress,
-                         emit_payment)
+    checker = RowChecker(drive, PLEDGE_COLUMNS.positions(header, mapping), max_rows, emit,
+                         progress, emit_payment)
     checker.read(rows)
     if checker.bad_rows:
         raise PledgeImportError(
@@ -129,9 +126,9 @@ def check_pledge_file(drive: Drive, content: bytes, filename: str,
     mapping = check_mapping(mapping or {})
     # Before any row is read (the import reads a checked file again, without this).
     if is_xlsx(content, filename):
-        check_workbook(content, FileLimits.configured(max_rows))
+        check_workbook(content, FileLimits.configured(max_rows), PledgeImportError)
     else:
-        check_csv_rows(content, max_rows)
+        check_csv_rows(content, max_rows, PledgeImportError)
     checker = _read(drive, content, filename, mapping, max_rows, progress=progress)
     return CheckedFile(drive_id=drive.id, filename=filename, content=content, mapping=mapping,
                        total_rows=checker.total_rows, new=checker.new, skipped=checker.skipped,

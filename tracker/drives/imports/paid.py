@@ -26,10 +26,10 @@ from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 
-from tracker.drives.imports.files import cell_text
 from tracker.drives.models import PAYMENT_DRIVEN, Channel, PledgeStatus
 from tracker.drives.pledges import status_from_payments, unpaid_in_drive_currency
 from tracker.money.conversion import DatedSum, RateBook, add_converted
+from tracker.tabular import cell_text
 
 # Statuses a file may give a pledge; the payment-driven ones follow from its payments.
 STATUS_VALUES = {status.value: status for status in PledgeStatus}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +14,7 @@ from sqlalchemy import select
 
 from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from tracker.csvfiles import RowError
-from tracker.drives.imports.files import PledgeImportError, cell_text, restored_text
+from tracker.drives.imports.files import PledgeImportError, restored_text
 from tracker.drives.imports.paid import (
     NO_PAYMENTS,
     CheckedPayment,
@@ -35,15 +34,12 @@ from tracker.money.amounts import amount_problem
 from tracker.money.conversion import NOT_CONVERTED, Converted, RateBook
 from tracker.money.models import Currency
 from tracker.money.value import Money, minor_units
+from tracker.tabular import ISO_DATE, cell_text, parse_amount
 
 PROGRESS_EVERY = 1_000
 ERRORS_KEPT = 1_000  # a file of 100,000 bad rows is listed up to here, then counted
 PREVIEW_ROWS = 10
 
-# '1500', '1500.50', '1500,50', '1 500,50' (spaces, no-break or narrow no-break spaces
-# between groups of three): one decimal mark at most, no thousands commas or dots.
-AMOUNT = re.compile(r"([+-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:([.,])(\d+))?")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 Progress = Callable[[int], None]
 
@@ -91,45 +87,6 @@ class PreviewRow:
     @property
     def anonymous(self) -> bool:
         return self.is_anonymous or not self.name
-
-
-def parse_amount(value: Any, places: int | None) -> Decimal | str:
-    """The amount as a Decimal, or why it cannot be read (for the row's reasons).
-
-    `places` (the currency's decimals, None when unknown) decides the one ambiguous
-    form: '1,500' or '1.500' is 1.5 for a currency with three decimals, but could mean
-    either 1500 or 1.5 otherwise, so it is refused with a hint.
-    """
-    if isinstance(value, bool):
-        return _("“%(value)s” is not an amount; write it like 1500.50 or 1 500,50.",
-                 value=value)
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        # Excel keeps 15 significant digits: 0.30000000000000004 is the 0.3 it shows.
-        return Decimal(format(value, ".15g"))
-    if isinstance(value, Decimal):
-        return value
-    text = cell_text(value)
-    if not text:
-        return _("The amount is missing.")
-    match = AMOUNT.fullmatch(text)
-    if match is None:
-        return _("“%(value)s” is not an amount; write it like 1500.50 or 1 500,50.", value=text)
-    sign, whole, mark, fraction = match.groups()
-    if not mark:
-        return Decimal(sign + whole if whole.isdigit() else sign + _digits(whole))
-    if (len(fraction) == 3 and len(whole) <= 3 and whole != "0" and whole.isdigit()
-            and places != 3):
-        return _("“%(value)s” could be read two ways: write %(whole)s%(fraction)s for the "
-                 "larger amount, or %(whole)s%(mark)s%(short)s for the smaller one.",
-                 value=text, whole=whole, fraction=fraction, mark=mark,
-                 short=fraction.rstrip("0") or "0")
-    return Decimal(f"{sign}{_digits(whole)}.{fraction}")
-
-
-def _digits(whole: str) -> str:
-    return whole if whole.isdigit() else "".join(ch for ch in whole if ch.isdigit())
 
 
 class RowChecker:

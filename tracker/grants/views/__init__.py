@@ -31,6 +31,7 @@ def grant_sections() -> dict[str, object]:
 
 # The screens register themselves on bp when their modules are imported.
 from tracker.grants.views import (  # noqa: E402
+    imports,  # noqa: F401
     opening,  # noqa: F401
     pages,  # noqa: F401
     transfers,  # noqa: F401
