@@ -19,6 +19,7 @@ from tracker.drives.cli import register_commands as drive_commands
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
+from tracker.grants.report_cli import render_report
 from tracker.jobs.cli import job_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
@@ -34,6 +35,7 @@ def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(render_proposal)
+    app.cli.add_command(render_report)
     audit_commands(app)
     auth_commands(app)
     funding_commands(app)

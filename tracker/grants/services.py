@@ -56,6 +56,29 @@ from tracker.grants.spending import (
     update_expenditure,
     withdraw_expenditure,
 )
+from tracker.grants.report_files import (
+    FinalReport,
+    PrintedReport,
+    ScheduledReport,
+    draft_pdf,
+    final_file_name,
+    final_pdf,
+    get_final,
+    keep_final,
+    print_final,
+    report_file_name,
+    report_pdf,
+    report_schedule,
+)
+from tracker.grants.report_formats import (
+    FORMATS,
+    ReportFormat,
+    find_format,
+    format_choices,
+    format_for,
+)
+from tracker.grants.report_xlsx import report_xlsx
+from tracker.grants.reports import FinancialReport, financial_report, report_html
 from tracker.grants.transfers import (
     TransferInput,
     record_transfer,
@@ -76,4 +99,9 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
+    # donor financial reports
+    "FORMATS", "FinalReport", "FinancialReport", "PrintedReport", "ReportFormat",
+    "ScheduledReport", "draft_pdf", "final_file_name", "final_pdf", "financial_report",
+    "find_format", "format_choices", "format_for", "get_final", "keep_final", "print_final",
+    "report_file_name", "report_html", "report_pdf", "report_schedule", "report_xlsx",
 ]
