@@ -113,6 +113,9 @@ def _created_items(report: SeedReport) -> list[str]:
                                        report.applications)),
         (report.drives, ngettext("%(num)d drive", "%(num)d drives", report.drives)),
         (report.pledges, ngettext("%(num)d pledge", "%(num)d pledges", report.pledges)),
+        (report.grants, ngettext("%(num)d grant", "%(num)d grants", report.grants)),
+        (report.expenditures, ngettext("%(num)d expenditure", "%(num)d expenditures",
+                                       report.expenditures)),
         (report.users, ngettext("%(num)d demo account", "%(num)d demo accounts", report.users)),
     ]
     return [text for number, text in counts if number]

@@ -14,9 +14,10 @@ kept by adding each approval's delta in the same transaction (grants/spending.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -469,7 +470,7 @@ class Transfer(Base):
     partner: Mapped[Organization] = relationship()
 
 
-def _final_report_summary(values) -> str:  # type: ignore[no-untyped-def]
+def _final_report_summary(values: Mapping[str, Any]) -> str:
     return (f"P{values.get('period_number', '?')} v{values.get('number', '?')} "
             f"{values.get('format', '')} {values.get('language', '')}").strip()
 

@@ -14,9 +14,8 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
 
 from tracker.audit.services import neutralize
 from tracker.grants.figures import Figures
@@ -60,12 +59,12 @@ def _workbook(report: FinancialReport) -> bytes:
     bold = Font(bold=True)
     workbook = Workbook()
 
-    def sheet_of(title: str, index: int):  # type: ignore[no-untyped-def]
+    def sheet_of(title: str, index: int) -> Any:
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         sheet.title = title[:31]
         return sheet
 
-    def put(sheet, row: list[Any], *, first_amount: int | None = None,  # type: ignore[no-untyped-def]
+    def put(sheet: Any, row: list[Any], *, first_amount: int | None = None,
             strong: bool = False) -> None:
         sheet.append([neutralize(value) if isinstance(value, str) else value for value in row])
         cells = sheet[sheet.max_row]

@@ -181,7 +181,8 @@ def line_refs(grant: Grant, report_format: ReportFormat, scheme: DonorScheme) ->
     """Each line's number as the format writes it, by the grant's code."""
     if report_format.numbering != "unido" or scheme is not report_format.scheme:
         return {line.code: line.code for line in grant.lines}
-    refs, counts = {}, {}
+    refs: dict[str, str] = {}
+    counts: dict[str, int] = {}
     for line in sorted(grant.lines, key=lambda line: (line.position, line.id)):
         group = line.donor_category.split("-")[0]
         counts[group] = counts.get(group, 0) + 1

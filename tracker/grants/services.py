@@ -46,16 +46,6 @@ from tracker.grants.records import (
     grant_of_application,
     list_grants,
 )
-from tracker.grants.spending import (
-    ExpenditureInput,
-    approve_expenditure,
-    check_expenditure,
-    in_grant_currency,
-    record_expenditure,
-    return_expenditure,
-    update_expenditure,
-    withdraw_expenditure,
-)
 from tracker.grants.report_files import (
     FinalReport,
     PrintedReport,
@@ -79,6 +69,16 @@ from tracker.grants.report_formats import (
 )
 from tracker.grants.report_xlsx import report_xlsx
 from tracker.grants.reports import FinancialReport, financial_report, report_html
+from tracker.grants.spending import (
+    ExpenditureInput,
+    approve_expenditure,
+    check_expenditure,
+    in_grant_currency,
+    record_expenditure,
+    return_expenditure,
+    update_expenditure,
+    withdraw_expenditure,
+)
 from tracker.grants.transfers import (
     TransferInput,
     record_transfer,
@@ -99,7 +99,9 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
-    # donor financial reports
+]
+# Donor financial reports (report_formats, reports, report_files, report_xlsx).
+__all__ += [
     "FORMATS", "FinalReport", "FinancialReport", "PrintedReport", "ReportFormat",
     "ScheduledReport", "draft_pdf", "final_file_name", "final_pdf", "financial_report",
     "find_format", "format_choices", "format_for", "get_final", "keep_final", "print_final",

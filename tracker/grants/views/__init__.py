@@ -30,5 +30,4 @@ def grant_sections() -> dict[str, object]:
 
 
 # The screens register themselves on bp when their modules are imported.
-from tracker.grants.views import pages  # noqa: E402, F401
-from tracker.grants.views import reports  # noqa: E402, F401
+from tracker.grants.views import pages, reports  # noqa: E402, F401
