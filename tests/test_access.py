@@ -53,6 +53,7 @@ GRANT_STAFF = frozenset({FUNDRAISER, COORDINATOR, ADMIN})  # open, revise, tranc
 SPENDING_OF_A = frozenset({LEAD_A, COORDINATOR, ADMIN})  # record and correct it
 SEES_SPENDING_OF_A = frozenset({VIEWER, LEAD_A, FUNDRAISER, COORDINATOR, ADMIN})
 APPROVERS = HUB_STAFF  # approve or return expenditures
+SEES_REPORTS = SEES_SPENDING_OF_A - {LEAD_A}  # the holder's financial reports
 BUDGET_OF_A = frozenset({LEAD_A, COORDINATOR, ADMIN})  # campaign A's targets and lines
 DRIVES_OF_A = BUDGET_OF_A  # campaign A's drives, pledges and payments
 FUNDRAISING = frozenset({FUNDRAISER, COORDINATOR, ADMIN})  # applications, donors and calls
@@ -228,6 +229,16 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("grants.remove_transfer", "POST"): Expect(
         lambda w: f"/grants/{w.grant}/transfers/{w.transfer}/remove", GRANT_STAFF),
     # grants: reports
+    # The report is the holder's document: a partner's lead (LEAD_A) does not read it.
+    ("grants.reports", "GET"): Expect(lambda w: f"/grants/{w.grant}/reports", SEES_REPORTS),
+    ("grants.report_pdf", "GET"): Expect(lambda w: f"/grants/{w.grant}/reports/1.pdf?lang=ru",
+                                         SEES_REPORTS),
+    ("grants.report_xlsx", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/reports/1.xlsx?lang=en", SEES_REPORTS),
+    ("grants.keep_report", "POST"): Expect(lambda w: f"/grants/{w.grant}/reports/1/final",
+                                           GRANT_STAFF),
+    ("grants.report_final", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/reports/1/finals/1.pdf", SEES_REPORTS),
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),
     ("audit.export", "GET"): Expect(at("/audit/export.csv"), HUB_STAFF),
@@ -503,6 +514,9 @@ def _grant_world(campaign, donor, holder, partner):  # type: ignore[no-untyped-d
         line_code=grant.lines[0].code, partner_org_id=partner.id, spent_on=date(2027, 2, 1),
         amount=Money(Decimal("100"), "USD"), document_number="INV-1"), by=None,
         receipt=grant_services.ReceiptFile("receipt.pdf", b"%PDF-1.7 receipt"))
+    grant_services.keep_final(grant, grant.periods[0], b"%PDF-1.7 final report",
+                              language="en", report_format=grant_services.FORMATS["generic"],
+                              source_sha256="0" * 64, by=None)
     transfer = grant_services.record_transfer(grant, grant_services.TransferInput(
         partner_org_id=partner.id, planned_on=date(2027, 1, 15),
         amount=Money(Decimal("500"), "USD")))

@@ -20,6 +20,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.cli import register_commands as funding_commands
 from tracker.grants.cli import register_commands as grant_commands
+from tracker.grants.report_cli import render_report
 from tracker.jobs.cli import job_commands
 from tracker.mail.cli import mail_commands
 from tracker.proposals.cli import render_proposal
@@ -35,6 +36,7 @@ def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(render_proposal)
+    app.cli.add_command(render_report)
     audit_commands(app)
     auth_commands(app)
     funding_commands(app)
@@ -113,6 +115,9 @@ def _created_items(report: SeedReport) -> list[str]:
                                        report.applications)),
         (report.drives, ngettext("%(num)d drive", "%(num)d drives", report.drives)),
         (report.pledges, ngettext("%(num)d pledge", "%(num)d pledges", report.pledges)),
+        (report.grants, ngettext("%(num)d grant", "%(num)d grants", report.grants)),
+        (report.expenditures, ngettext("%(num)d expenditure", "%(num)d expenditures",
+                                       report.expenditures)),
         (report.users, ngettext("%(num)d demo account", "%(num)d demo accounts", report.users)),
     ]
     return [text for number, text in counts if number]

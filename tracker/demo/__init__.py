@@ -29,6 +29,7 @@ from tracker.demo.coalition import (
     load_targets,
 )
 from tracker.demo.drives import XRF_CAMPAIGN, load_drive_demo
+from tracker.demo.grants import load_grant_demo
 from tracker.demo.proposals import load_proposal_demo
 from tracker.demo.rates import load_rates
 from tracker.demo.report import SeedReport
@@ -51,4 +52,5 @@ def load_demo() -> SeedReport:
     load_drive_demo(report)
     load_budget_demo()
     load_proposal_demo()
+    load_grant_demo(report)
     return report

@@ -71,6 +71,9 @@ class DemoApplication:
     countries: tuple[str, ...]
     awarded: str | None = None
     notes: str = ""
+    # Fixed project dates, for an application whose records must fall on given days.
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 def _call(item: dict[str, Any]) -> DemoCall:
@@ -90,7 +93,7 @@ def _application(item: dict[str, Any]) -> DemoApplication:
         item["probability"], Status(item["status"]), item.get("deadline_in_days"),
         item.get("decision_in_days"), item.get("starts_in_months"),
         item.get("duration_months"), tuple(item["countries"]), item.get("awarded"),
-        item.get("notes", ""),
+        item.get("notes", ""), item.get("starts_on"), item.get("ends_on"),
     )
 
 
@@ -166,7 +169,7 @@ def _load_applications(today: date, seed: ApplicationSeed) -> None:
         owner = campaign(item.campaign)
         call = _find_call(donor, item.call) if item.call else None
         starts = _months_later(today, item.starts_in_months) \
-            if item.starts_in_months is not None else None
+            if item.starts_in_months is not None else item.starts_on
         deadline = today + timedelta(days=item.deadline_in_days) \
             if item.deadline_in_days is not None else None
         decision = today + timedelta(days=item.decision_in_days) \
@@ -180,7 +183,7 @@ def _load_applications(today: date, seed: ApplicationSeed) -> None:
             submission_deadline=deadline, decision_date=decision,
             project_starts_on=starts,
             project_ends_on=_month_end(starts, item.duration_months)
-            if starts and item.duration_months else None,
+            if starts and item.duration_months else item.ends_on,
             countries=item.countries, notes=item.notes,
         ))
         for step in _path_to(item.status):

@@ -19,8 +19,11 @@ class SeedReport:
     drives: int = 0
     pledges: int = 0
     users: int = 0
+    grants: int = 0
+    expenditures: int = 0
 
     @property
     def created_anything(self) -> bool:
         return any((self.organisations, self.campaigns, self.targets, self.lines, self.rates,
-                    self.calls, self.applications, self.drives, self.pledges, self.users))
+                    self.calls, self.applications, self.drives, self.pledges, self.users,
+                    self.grants, self.expenditures))

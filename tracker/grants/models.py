@@ -14,9 +14,10 @@ kept by adding each approval's delta in the same transaction (grants/spending.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -467,3 +468,49 @@ class Transfer(Base):
 
     grant: Mapped[Grant] = relationship()
     partner: Mapped[Organization] = relationship()
+
+
+def _final_report_summary(values: Mapping[str, Any]) -> str:
+    return (f"P{values.get('period_number', '?')} v{values.get('number', '?')} "
+            f"{values.get('format', '')} {values.get('language', '')}").strip()
+
+
+@audited(label=_l("Final financial report"), parent="grant_id", summary=_final_report_summary,
+         fields={"period_number": _l("Period"), "number": _l("Version"),
+                 "format": _l("Format"), "language": _l("Language"), "sha256": _l("SHA-256"),
+                 "size_bytes": _l("Size (bytes)"), "storage_key": _l("Stored as"),
+                 "source_sha256": _l("Source SHA-256"), "author_id": _l("Printed by"),
+                 "grant_id": _l("Grant")})
+class FinancialReportFinal(Base):
+    """A donor financial report kept as final: its period, format, language and SHA-256.
+
+    The proposals' final versions belong to an application and are numbered with the
+    proposal's; a grant's reports are numbered per reporting period, hence their own table.
+    """
+
+    __tablename__ = "grant_report_final"
+    __table_args__ = (
+        UniqueConstraint("grant_id", "period_number", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+        CheckConstraint("language IN ('en', 'ru')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grant_award.id", ondelete="CASCADE"),
+                                          index=True)
+    period_number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(300))
+    # The SHA-256 of the HTML the PDF was rendered from: unchanged data, same version.
+    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    grant: Mapped[Grant] = relationship()
+    author: Mapped[User | None] = relationship()

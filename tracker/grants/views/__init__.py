@@ -34,5 +34,6 @@ from tracker.grants.views import (  # noqa: E402
     imports,  # noqa: F401
     opening,  # noqa: F401
     pages,  # noqa: F401
+    reports,  # noqa: F401
     transfers,  # noqa: F401
 )
