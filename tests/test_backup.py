@@ -461,10 +461,13 @@ def test_the_readmes_backup_units_parse(tmp_path):
         assert "Unknown" not in result.stderr and "nvalid" not in result.stderr, result.stderr
 
 
-def test_an_expenditures_receipt_is_carried_and_put_back(make_site, tmp_path):
-    """Receipts live in the file storage as finals do: the archive carries them back."""
+def test_an_expenditures_receipt_and_a_final_report_are_carried_and_put_back(make_site,
+                                                                           tmp_path):
+    """Receipts and final donor reports live in the file storage as proposals' finals do:
+    the archive carries them back."""
     source = make_site("source", schema=True)
     receipt = b"%PDF-1.7 receipt of the analyser"
+    report = b"%PDF-1.7 interim financial report"
     with source.app.app_context():
         world = make_grant_world()
         line = world.grant.lines[0]
@@ -473,17 +476,21 @@ def test_an_expenditures_receipt_is_carried_and_put_back(make_site, tmp_path):
             spent_on=date(2027, 3, 1), amount=Money(Decimal("100"), "USD"),
             document_number="INV-7"), by=None,
             receipt=grants.ReceiptFile("invoice.pdf", receipt))
+        final = grants.keep_final(world.grant, world.grant.periods[0], report, language="en",
+                                  report_format=grants.format_for(world.application),
+                                  source_sha256="0" * 64, by=None)
         db.session.commit()
-        key = expenditure.receipt_key
+        keys = {expenditure.receipt_key: receipt, final.storage_key: report}
         db.session.remove()
     archive = tmp_path / "tracker.tar.gz"
     assert source.cli("backup", "-o", str(archive)).exit_code == 0
-    assert _members(archive)[member_name(key)] == receipt
+    members = _members(archive)
+    assert {key: members[member_name(key)] for key in keys} == keys
 
     target = make_site("target")
     result = target.cli("restore", str(archive))
     assert result.exit_code == 0, result.output
-    assert "1 stored file put back" in result.output
+    assert "2 stored files put back" in result.output
     with target.app.app_context():
-        assert file_storage().get(key) == receipt
+        assert {key: file_storage().get(key) for key in keys} == keys
         db.session.remove()

@@ -1,5 +1,5 @@
-"""The stored files a backup carries: the final proposal PDFs and the receipts of grant
-expenditures, through their storage.
+"""The stored files a backup carries: the final proposal PDFs, the final donor financial
+reports and the receipts of grant expenditures, through their storage.
 
 The database keeps each final's storage key and SHA-256 (proposal_version); the PDF
 itself lives in the proposal storage (instance/proposals by default). A backup takes the
@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.grants.models import Expenditure
+from tracker.grants.models import Expenditure, FinancialReportFinal
 from tracker.proposals.models import ProposalVersion
 from tracker.storage import DATABASE, DatabaseStorage, InvalidKey, check_key, file_storage
 
@@ -42,14 +42,17 @@ class KeptFile:
 
 
 def kept_files() -> list[KeptFile]:
-    """The final proposals and the receipts the database behind `db.session` refers to."""
+    """The finals and the receipts the database behind `db.session` refers to."""
     finals = db.session.execute(select(ProposalVersion.storage_key, ProposalVersion.sha256)
                                 .order_by(ProposalVersion.id))
+    reports = db.session.execute(
+        select(FinancialReportFinal.storage_key, FinancialReportFinal.sha256)
+        .order_by(FinancialReportFinal.id))
     receipts = db.session.execute(
         select(Expenditure.receipt_key, Expenditure.receipt_sha256)
         .where(Expenditure.receipt_key.is_not(None)).order_by(Expenditure.id))
     seen: dict[str, KeptFile] = {}
-    for rows in (finals, receipts):
+    for rows in (finals, reports, receipts):
         for key, digest in rows:
             if key is not None:
                 seen.setdefault(key, KeptFile(key, digest))
