@@ -56,8 +56,9 @@ def check_receipt(receipt: ReceiptFile) -> tuple[str, str]:
     if not receipt.data:
         raise SpendingRefused(_("The receipt file is empty."), field="receipt")
     if len(receipt.data) > limit:
-        raise SpendingRefused(_("A receipt is at most %(mb)s MB.",
-                                mb=f"{limit / 1024 / 1024:g}"), field="receipt")
+        megabytes = format(limit / 1024 / 1024, "g")
+        raise SpendingRefused(_("A receipt is at most %(mb)s MB.", mb=megabytes),
+                              field="receipt")
     kind = sniff(receipt.data)
     if kind is None:
         raise SpendingRefused(_("A receipt is a PDF, PNG, JPEG or WebP file."),
