@@ -56,6 +56,16 @@ from tracker.grants.spending import (
     update_expenditure,
     withdraw_expenditure,
 )
+from tracker.grants.spending_lists import (
+    ExpenditureList,
+    SpendingFilter,
+    Visibility,
+    list_expenditures,
+    own_share,
+    spending_lines,
+    spending_partners,
+    spending_visibility,
+)
 from tracker.grants.transfers import (
     TransferInput,
     record_transfer,
@@ -76,4 +86,7 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
+    # spending on the web
+    "ExpenditureList", "SpendingFilter", "Visibility", "list_expenditures", "own_share",
+    "spending_lines", "spending_partners", "spending_visibility",
 ]
