@@ -86,7 +86,9 @@ __all__ = [
     "record_transfer", "remove_transfer", "return_expenditure", "revise_budget",
     "scaled_to", "update_expenditure", "update_transfer", "version_in_force",
     "withdraw_expenditure",
-    # spending on the web
+]
+# Spending on the web (its own list, so that each slice's names merge without conflict).
+__all__ += [
     "ExpenditureList", "SpendingFilter", "Visibility", "list_expenditures", "own_share",
     "spending_lines", "spending_partners", "spending_visibility",
 ]

@@ -98,9 +98,10 @@ def _filtered(grant: Grant, filters: SpendingFilter, only_org_id: int | None) ->
 
 def list_expenditures(grant: Grant, filters: SpendingFilter = SpendingFilter(), *,
                       only_org_id: int | None = None, page: int = 1,
-                      per_page: int = EXPENDITURES_PER_PAGE) -> ExpenditureList:
+                      per_page: int | None = None) -> ExpenditureList:
     """The grant's expenditures (one organisation's when `only_org_id`), newest first, paged,
     with the count and the sum in the grant's currency of all that match."""
+    per_page = per_page or EXPENDITURES_PER_PAGE
     query = _filtered(grant, filters, only_org_id)
     subquery = query.with_only_columns(Expenditure.grant_amount_minor).subquery()
     count, total = db.session.execute(select(

@@ -30,6 +30,4 @@ def grant_sections() -> dict[str, object]:
 
 
 # The screens register themselves on bp when their modules are imported.
-from tracker.grants.views import pages  # noqa: E402, F401
-from tracker.grants.views import spending  # noqa: E402, F401
-from tracker.grants.views import actual  # noqa: E402, F401
+from tracker.grants.views import actual, pages, spending  # noqa: E402, F401
