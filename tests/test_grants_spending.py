@@ -381,3 +381,16 @@ def test_the_actual_page_flags_a_category_overspent_beyond_flexibility(client, w
     row = re.search(r'<tr id="categories-15-00"[^>]*>(.*?)</tr>', html, re.S).group(1)
     assert "Overspent beyond flexibility" in page_text(row)
     assert "Time elapsed" in page_text(html)
+
+
+def test_a_receipt_named_in_cyrillic_downloads_under_its_name(client, world):
+    login(client, moldova_lead(world))
+    client.post(spending_url(world.grant, "/new"),
+                data=expenditure_form(receipt=(PDF, "чек №1.pdf")))
+    spent = only_expenditure()
+    assert spent.receipt_name == "чек №1.pdf"
+
+    download = client.get(spending_url(world.grant, f"/{spent.id}/receipt"))
+
+    assert download.data == PDF
+    assert "filename*=UTF-8''" in download.headers["Content-Disposition"]

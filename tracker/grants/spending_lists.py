@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.auth.permissions import PERMISSIONS, Action, Scope, Subject, can
 from tracker.extensions import db
@@ -108,7 +109,9 @@ def list_expenditures(grant: Grant, filters: SpendingFilter = SpendingFilter(), 
         func.count(), func.coalesce(func.sum(subquery.c.grant_amount_minor), 0))).one()
     pages = max(1, -(-int(count) // per_page))
     pagination = db.paginate(
-        query.order_by(Expenditure.spent_on.desc(), Expenditure.id.desc()),
+        # The page shows each row's line code and partner: load them with the page.
+        query.options(selectinload(Expenditure.line), selectinload(Expenditure.partner))
+        .order_by(Expenditure.spent_on.desc(), Expenditure.id.desc()),
         page=min(max(1, page), pages), per_page=per_page, error_out=False, count=False)
     pagination.total = int(count)
     return ExpenditureList(page=pagination, count=int(count),

@@ -9,9 +9,19 @@ expenditure's partner (403 for another partner's).
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -255,8 +265,8 @@ def receipt(grant_id: int, expenditure_id: int) -> Response:
     data = services.receipt_bytes(spent)
     if data is None:
         abort(404)
-    response = Response(data, mimetype=spent.receipt_type or "application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment",
-                         filename=spent.receipt_name or "receipt")
+    # send_file writes a Cyrillic name as RFC 6266's filename* (headers travel as Latin-1).
+    response = send_file(BytesIO(data), mimetype=spent.receipt_type or "application/octet-stream",
+                         as_attachment=True, download_name=spent.receipt_name or "receipt")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
