@@ -208,6 +208,30 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("grants.revise", "POST"): Expect(lambda w: f"/grants/{w.grant}/budget/revise",
                                       GRANT_STAFF),
     # grants: spending
+    # A lead whose organisation has no part in the grant (LEAD_B) opens the list and is
+    # told so (an empty list), but is refused the budget against actual.
+    ("grants.expenditures", "GET"): Expect(lambda w: f"/grants/{w.grant}/spending",
+                                           SEES_SPENDING_OF_A | {LEAD_B}),
+    ("grants.new_expenditure", "GET"): Expect(lambda w: f"/grants/{w.grant}/spending/new",
+                                              SPENDING_OF_A),
+    ("grants.new_expenditure", "POST"): Expect(lambda w: f"/grants/{w.grant}/spending/new",
+                                               SPENDING_OF_A),
+    ("grants.expenditure", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}", SEES_SPENDING_OF_A),
+    ("grants.edit_expenditure", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}/edit", SPENDING_OF_A),
+    ("grants.edit_expenditure", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}/edit", SPENDING_OF_A),
+    ("grants.approve_expenditure", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}/approve", APPROVERS),
+    ("grants.return_expenditure", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}/return", APPROVERS),
+    ("grants.withdraw_expenditure", "POST"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}/withdraw", SPENDING_OF_A),
+    ("grants.receipt", "GET"): Expect(
+        lambda w: f"/grants/{w.grant}/spending/{w.expenditure}/receipt", SEES_SPENDING_OF_A),
+    ("grants.actual", "GET"): Expect(lambda w: f"/grants/{w.grant}/actual",
+                                     SEES_SPENDING_OF_A),
     # grants: import
     ("grants.import_expenditures", "GET"): Expect(
         lambda w: f"/grants/{w.grant}/spending/import", SPENDING_OF_A),

@@ -31,9 +31,11 @@ def grant_sections() -> dict[str, object]:
 
 # The screens register themselves on bp when their modules are imported.
 from tracker.grants.views import (  # noqa: E402
+    actual,  # noqa: F401
     imports,  # noqa: F401
     opening,  # noqa: F401
     pages,  # noqa: F401
     reports,  # noqa: F401
+    spending,  # noqa: F401
     transfers,  # noqa: F401
 )
