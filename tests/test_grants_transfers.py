@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.auth_support import login, make_user
 from tests.grants_support import make_grant_world, spend
@@ -16,6 +16,7 @@ from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.grants import services as grants
 from tracker.grants.models import Transfer, TransferStatus
+from tracker.money.rates import add_rate
 from tracker.money.value import Money
 
 
@@ -210,6 +211,33 @@ def test_the_campaign_page_and_dashboard_show_spent_and_remaining(client, world)
     assert _figure(dashboard, row, "spent") == "$1,500.00"
     assert _figure(dashboard, row, "remaining") == "$58,500.00"
     assert re.search(r'data-spending="spent">\$1,500\.00<', dashboard)
+
+
+def test_the_dashboard_shows_a_campaigns_spending_at_its_rows_rate_and_reads_rates_once(
+        client, world):
+    """In another reporting currency, spent and awarded follow the row's own conversion:
+    the campaign's figures at the latest rate, so "remaining" and the row agree."""
+    add_rate(date(2026, 1, 1), "USD", "MDL", Decimal("17.5"), "test rates")
+    db.session.commit()
+    spend(world.grant, "2.2", "17850", "MDL", date(2027, 3, 2), "M-1")  # 1000.00 USD
+    spend(world.grant, "2.1", "500", "USD", date(2027, 3, 2), "H-1")
+    login(client, make_user(Role.VIEWER))
+    client.post("/reporting-currency", data={"currency": "MDL"})
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        dashboard = client.get("/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    row = f'data-campaign="{world.campaign.slug}"'
+    # 1,500 USD and 60,000 USD at 17.5, the rate the row itself is shown at.
+    assert _figure(dashboard, row, "spent") == "MDL\xa026,250.00"
+    assert _figure(dashboard, row, "remaining") == "MDL\xa01,023,750.00"
+    assert len([s for s in statements if "exchange_rate" in s]) == 1
 
 
 def test_spending_in_another_currency_is_converted_at_its_own_date_and_missing_rates_named(

@@ -24,6 +24,13 @@ from tracker.drives.models import Drive, Pledge, PledgeStatus
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.services import Gap, default_currency, gaps_of
+from tracker.grants.services import (
+    CampaignSpending,
+    shown_at,
+    spending_in,
+    spending_sums,
+    spending_total,
+)
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.services import MissingPair, RateBook, RatePath, apply_rate
 from tracker.money.value import Money
@@ -110,19 +117,26 @@ def campaign_lines(currency: str | None = None, today: date | None = None,
     """The campaigns (not archived unless asked) by title, each with its figures, and,
     given a reporting currency, those figures converted into it (one RateBook load).
     """
+    lines = own_lines(include_archived)
+    if currency is not None:
+        lines = in_reporting_currency(lines, currency, today)
+    return lines
+
+
+def own_lines(include_archived: bool = False) -> list[CampaignLine]:
+    """The campaigns (not archived unless asked) by title, each in its own currency."""
     query = select(Campaign)
     if not include_archived:
         query = query.where(Campaign.status != CampaignStatus.ARCHIVED)
     campaigns = list(db.session.scalars(query))
     gaps = gaps_of(campaign.id for campaign in campaigns)
     lines = [CampaignLine(campaign, gaps[campaign.id]) for campaign in campaigns]
-    if currency is not None:
-        lines = in_reporting_currency(lines, currency, today)
     return sorted(lines, key=lambda line: line.campaign.title.casefold())
 
 
 def in_reporting_currency(lines: Iterable[CampaignLine], currency: str,
-                          today: date | None = None) -> list[CampaignLine]:
+                          today: date | None = None, book: RateBook | None = None
+                          ) -> list[CampaignLine]:
     """Each line with its figures converted into `currency` at the latest rate to today.
 
     Every part (target, awarded, received, pledged, pipeline) is converted by the one
@@ -131,7 +145,8 @@ def in_reporting_currency(lines: Iterable[CampaignLine], currency: str,
     """
     lines = list(lines)
     today = today or utcnow().date()
-    book = RateBook.load({currency, *(line.gap.currency for line in lines)})
+    if book is None:
+        book = RateBook.load({currency, *(line.gap.currency for line in lines)})
     result = []
     for line in lines:
         own = line.gap
@@ -213,3 +228,34 @@ def set_reporting_currency(user: User, currency: str) -> None:
         raise DomainError(_("Choose a known currency (ISO 4217 code)."), field="currency")
     user.reporting_currency = code
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """Every campaign's row in the reporting currency, and what its grants spent."""
+
+    lines: list[CampaignLine]
+    spending: dict[int, CampaignSpending]
+    spending_total: CampaignSpending
+
+
+def dashboard_figures(currency: str, today: date | None = None) -> DashboardFigures:
+    """The dashboard's campaign rows and grant spending, from one read of the rates.
+
+    A campaign's spending is shown as its row is: in the campaign's currency by the one
+    rule (each amount at its own date), then at the row's rate into the reporting
+    currency; a row without a rate shows no converted spending either.
+    """
+    lines = own_lines()
+    sums = spending_sums(line.campaign.id for line in lines)
+    book = RateBook.load({currency, *(line.gap.currency for line in lines), *sums.currencies})
+    lines = in_reporting_currency(lines, currency, today, book)
+    own = spending_in(sums, {line.campaign.id: line.gap.currency for line in lines}, book)
+    spending = {}
+    for line in lines:
+        figures = own.get(line.campaign.id)
+        if figures is None or line.shown is None:
+            continue
+        rate = line.path.rate if line.path is not None else Decimal(1)
+        spending[line.campaign.id] = shown_at(figures, rate, currency)
+    return DashboardFigures(lines, spending, spending_total(spending.values(), currency))

@@ -10,7 +10,6 @@ from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
-from tracker.grants.services import campaign_spending, spending_total
 from tracker.views import commit
 
 bp = Blueprint("dashboard", __name__)
@@ -19,17 +18,15 @@ bp = Blueprint("dashboard", __name__)
 def _render(form: ReportingCurrencyForm, status: int = 200):
     currency = services.reporting_currency_of(current_user)
     today = utcnow().date()
-    lines = services.campaign_lines(currency, today)
-    # Beside secured money: what the grants spent and what remains, in the dashboard's
-    # currency at each amount's own date (one grouped query for every campaign).
-    spending = campaign_spending([line.campaign.id for line in lines], currency)
+    # Beside secured money: what the grants spent and what remains (one read of rates).
+    figures = services.dashboard_figures(currency, today)
     return render_template(
         "dashboard/index.html",
         form=form,
-        lines=lines,
-        totals=services.coalition_totals(lines, currency, today),
-        spending=spending,
-        spending_total=spending_total(spending.values(), currency),
+        lines=figures.lines,
+        totals=services.coalition_totals(figures.lines, currency, today),
+        spending=figures.spending,
+        spending_total=figures.spending_total,
         deadlines=upcoming_deadlines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),
         collisions=all_collisions(deadline_from=today),

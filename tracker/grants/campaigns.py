@@ -12,14 +12,18 @@ dashboard's reporting currency), by the one conversion rule with the amounts' ow
 The database adds the amounts that share a campaign, a currency and a date; each such sum
 is converted and rounded once, and the results are added (money.conversion.add_converted).
 A sum without a rate is left out and named, never counted as zero. One query for the
-awards and one for the spending serve any number of campaigns.
+awards and one for the spending serve any number of campaigns. The dashboard shows each
+campaign's figures in its reporting currency as it shows the campaign's row: converted
+into the campaign's currency as above, then at the row's one rate (`shown_at`), so the
+spending and the row's awarded figure agree; it reads every rate it needs in one query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,7 +31,13 @@ from sqlalchemy import func, select
 from tracker.applications.models import Application
 from tracker.extensions import db
 from tracker.grants.models import Expenditure, ExpenditureStatus, Grant
-from tracker.money.conversion import DatedSum, MissingPair, RateBook, add_converted
+from tracker.money.conversion import (
+    DatedSum,
+    MissingPair,
+    RateBook,
+    add_converted,
+    apply_rate,
+)
 from tracker.money.value import Money
 
 
@@ -52,11 +62,24 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def campaign_spending(campaign_ids: Iterable[int], currency: str) -> dict[int, CampaignSpending]:
-    """Per campaign that has a grant: awarded, spent and remaining in `currency`."""
+@dataclass(frozen=True)
+class SpendingSums:
+    """The campaigns' grant awards and approved spending, summed by currency and date."""
+
+    awarded: dict[int, list[DatedSum]]
+    spent: dict[int, list[DatedSum]]
+
+    @property
+    def currencies(self) -> set[str]:
+        return {item.currency for sums in (*self.awarded.values(), *self.spent.values())
+                for item in sums}
+
+
+def spending_sums(campaign_ids: Iterable[int]) -> SpendingSums:
+    """Per campaign that has a grant: its awards and approved spending as dated sums."""
     ids = sorted(set(campaign_ids))
     if not ids:
-        return {}
+        return SpendingSums({}, {})
     decided = func.coalesce(Application.decision_date, Grant.starts_on)
     awarded: dict[int, list[DatedSum]] = {}
     for campaign_id, code, on, minor, count in db.session.execute(
@@ -67,6 +90,8 @@ def campaign_spending(campaign_ids: Iterable[int], currency: str) -> dict[int, C
             .group_by(Application.campaign_id, Grant.currency, decided)):
         awarded.setdefault(campaign_id, []).append(
             DatedSum(code, _as_date(on), int(minor), int(count)))
+    if not awarded:
+        return SpendingSums({}, {})  # no campaign has a grant, so nothing was spent
     spent: dict[int, list[DatedSum]] = {}
     for campaign_id, code, on, minor, count in db.session.execute(
             select(Application.campaign_id, Expenditure.grant_currency, Expenditure.spent_on,
@@ -79,19 +104,42 @@ def campaign_spending(campaign_ids: Iterable[int], currency: str) -> dict[int, C
                       Expenditure.spent_on)):
         spent.setdefault(campaign_id, []).append(
             DatedSum(code, _as_date(on), int(minor), int(count)))
-    codes = {currency} | {item.currency for sums in (*awarded.values(), *spent.values())
-                          for item in sums}
-    book = RateBook.load(codes)
+    return SpendingSums(awarded, spent)
+
+
+def spending_in(sums: SpendingSums, currencies: Mapping[int, str],
+                book: RateBook) -> dict[int, CampaignSpending]:
+    """Each campaign's sums converted into its currency (`currencies`) with a loaded book."""
     result = {}
-    for campaign_id, sums in awarded.items():
-        total_awarded = add_converted(sums, currency, book)
-        total_spent = add_converted(spent.get(campaign_id, []), currency, book)
+    for campaign_id, awards in sums.awarded.items():
+        currency = currencies[campaign_id]
+        total_awarded = add_converted(awards, currency, book)
+        total_spent = add_converted(sums.spent.get(campaign_id, []), currency, book)
         result[campaign_id] = CampaignSpending(
-            currency=currency, grants=sum(item.count for item in sums),
+            currency=currency, grants=sum(item.count for item in awards),
             awarded=total_awarded.money, spent=total_spent.money,
             unconverted=total_awarded.unconverted + total_spent.unconverted,
             missing=tuple(sorted({*total_awarded.missing, *total_spent.missing})))
     return result
+
+
+def campaign_spending(campaign_ids: Iterable[int], currency: str) -> dict[int, CampaignSpending]:
+    """Per campaign that has a grant: awarded, spent and remaining in `currency`."""
+    sums = spending_sums(campaign_ids)
+    if not sums.awarded:
+        return {}
+    book = RateBook.load({currency} | sums.currencies)
+    return spending_in(sums, dict.fromkeys(sums.awarded, currency), book)
+
+
+def shown_at(spending: CampaignSpending, rate: Decimal, currency: str) -> CampaignSpending:
+    """The figures at one rate into another currency, as a dashboard row shows its campaign."""
+    def shown(money: Money) -> Money:
+        return apply_rate(money.amount, rate, currency)
+
+    return CampaignSpending(currency=currency, grants=spending.grants,
+                            awarded=shown(spending.awarded), spent=shown(spending.spent),
+                            unconverted=spending.unconverted, missing=spending.missing)
 
 
 def spending_total(spending: Iterable[CampaignSpending], currency: str) -> CampaignSpending:

@@ -28,7 +28,11 @@ from tracker.grants.budget import (
 )
 from tracker.grants.campaigns import (
     CampaignSpending,
+    SpendingSums,
     campaign_spending,
+    shown_at,
+    spending_in,
+    spending_sums,
     spending_total,
 )
 from tracker.grants.errors import (
@@ -184,6 +188,7 @@ __all__ = [
     "ScheduledReport",
     "SpendingFilter",
     "SpendingRefused",
+    "SpendingSums",
     "TransferInput",
     "TransferRefused",
     "Visibility",
@@ -242,8 +247,11 @@ __all__ = [
     "revise_budget",
     "scaled_to",
     "schedule_periods",
+    "shown_at",
+    "spending_in",
     "spending_lines",
     "spending_partners",
+    "spending_sums",
     "spending_total",
     "spending_visibility",
     "time_elapsed",
