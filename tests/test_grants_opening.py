@@ -418,3 +418,18 @@ def test_the_grant_screens_speak_russian(app, client):
     assert "График отчётности" in overview and "Гибкость бюджета" in overview
     assert "Версия бюджета 1" in budget and "Итого" in budget
     assert "Пересмотреть бюджет" in revise
+
+
+def test_every_grant_page_has_tabs_to_its_sections_and_the_list_links_to_it(app, client):
+    world = make_grant_world()
+    login(client, make_user(Role.VIEWER))
+    grant_id = world.grant.id
+    sections = ["", "/budget", "/spending", "/actual", "/transfers", "/reports"]
+    for section in sections:
+        page = client.get(f"/grants/{grant_id}{section}").get_data(as_text=True)
+        tabs = re.search(r'<ul class="nav nav-tabs[^"]*">(.*?)</ul>', page, re.S)
+        assert tabs, section
+        assert re.findall(r'href="([^"]+)"', tabs.group(1)) == [
+            f"/grants/{grant_id}{other}" for other in sections], section
+    listing = text(client.get("/grants/"))
+    assert "UNIDO-2027-014" in listing and "$60,000.00" in listing

@@ -22,11 +22,14 @@ SECTIONS = (
 )
 
 
-@bp.app_context_processor
-def grant_sections() -> dict[str, object]:
-    """The grant sections whose screens exist, for the tabs on every grant page."""
-    return {"grant_sections": [(endpoint, label) for endpoint, label in SECTIONS
-                               if endpoint in current_app.view_functions]}
+@bp.app_template_global()
+def grant_sections() -> list[tuple[str, object]]:
+    """The grant sections whose screens exist, for the tabs on every grant page.
+
+    A template global rather than a context variable, so that imported macros see it.
+    """
+    return [(endpoint, label) for endpoint, label in SECTIONS
+            if endpoint in current_app.view_functions]
 
 
 # The screens register themselves on bp when their modules are imported.
