@@ -47,6 +47,7 @@ run: system-packages install compile-translations
 	@echo "    fundraiser@demo.tracker   fundraiser: applications and proposals, reads the rest"
 	@echo "    lead@demo.tracker         campaign lead (For Nature, Chelyabinsk): Water and air quality"
 	@echo "    viewer@demo.tracker       viewer: reads everything, changes nothing"
+	@echo "    partner@demo.tracker      a partner's lead (Moldova): its own spending of the UNIDO grant"
 	@echo
 	TRACKER_BASE_URL=$${TRACKER_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

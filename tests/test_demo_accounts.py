@@ -69,9 +69,11 @@ def test_only_the_development_configuration_has_a_demo_password(app, dev_app, da
 def test_seed_demo_creates_one_account_per_role_once(dev_app):
     first = dev_app.test_cli_runner().invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "5 demo accounts" in first.output
-    assert account_count() == len(DEMO_USERS) == len(Role)
+    assert "6 demo accounts" in first.output
+    assert account_count() == len(DEMO_USERS) == len(Role) + 1
     assert {find_user_by_email(item.email).role for item in DEMO_USERS} == set(Role)
+    partner = find_user_by_email("partner@demo.tracker")  # the grant's Moldovan sub-grantee
+    assert (partner.role, partner.organization.slug) == (Role.LEAD, "chemical-safety-moldova")
 
     coordinator = find_user_by_email("coordinator@demo.tracker")
     assert (coordinator.role, coordinator.organization.slug) == (Role.COORDINATOR, "eco-accord")
