@@ -54,6 +54,7 @@ class Defaults:
     # a few hundred rows a period. A file this large fits in MAX_CONTENT_LENGTH, and so
     # does its signed copy in the preview's confirm form (grants/views/imports.py).
     EXPENDITURE_IMPORT_MAX_BYTES = 1024 * 1024
+    RECEIPT_MAX_BYTES = 10 * 1024 * 1024  # a grant expenditure's receipt or invoice
     EXPENDITURE_IMPORT_MAX_ROWS = 2_000  # each row is recorded (and audited) by the service
     # The dashboard's coalition totals are shown in this currency until a user picks one.
     REPORTING_CURRENCY = "USD"

@@ -17,7 +17,6 @@ from tracker.grants.errors import SpendingRefused
 from tracker.grants.models import Expenditure
 from tracker.storage import file_storage
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_NAME_LENGTH = 200
 
 # First bytes → (extension, media type).
@@ -37,7 +36,8 @@ class ReceiptFile:
 
 
 def max_receipt_bytes() -> int:
-    return int(current_app.config.get("RECEIPT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    """The largest receipt accepted (TRACKER_RECEIPT_MAX_BYTES)."""
+    return int(current_app.config["RECEIPT_MAX_BYTES"])
 
 
 def sniff(data: bytes) -> tuple[str, str] | None:
