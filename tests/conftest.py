@@ -283,9 +283,16 @@ def shared_app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
     """The app every test of a database shares; each test gets its configuration afresh."""
     app = make_test_app(database_url,
                         PROPOSAL_STORAGE_DIR=str(tmp_path_factory.mktemp("proposals")))
+    # The limiter is one object whose storage the latest app sets: an app a test builds
+    # with Redis (production settings, the Redis limit tests) must not leave the shared
+    # app counting there. Each test gets the shared app's own (memory) storage back.
+    SHARED_LIMITER_STORAGE[app] = (limiter._storage, limiter._limiter)
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+SHARED_LIMITER_STORAGE: dict[Flask, tuple[Any, Any]] = {}
 
 
 @pytest.fixture
@@ -309,6 +316,7 @@ def app(shared_app: Flask, database_url: str, request: pytest.FixtureRequest,
     settings = dict(shared_app.config)
     shared_app.config["PROPOSAL_STORAGE_DIR"] = storage
     shared_app.config["MAIL_FOLDER"] = mail_folder
+    limiter._storage, limiter._limiter = SHARED_LIMITER_STORAGE[shared_app]
     limiter.reset()
     try:
         if request.node.get_closest_marker("commits"):

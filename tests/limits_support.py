@@ -50,7 +50,7 @@ class Clock:
 
 def stopped_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Stop the clock of the in-memory limits storage and of tracker/auth/limits.py."""
-    assert isinstance(limiter.storage, limits.storage.memory.MemoryStorage)
+    assert isinstance(limiter.storage, limits.storage.memory.MemoryStorage), limiter.storage
     clock = Clock(time.time())
     monkeypatch.setattr(limits.storage.memory, "time", clock)
     monkeypatch.setattr(tracker.auth.limits, "time", clock)
