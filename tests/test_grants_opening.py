@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.applications_support import make_application
 from tests.auth_support import login, make_user
-from tests.grants_support import make_grant_world
+from tests.grants_support import make_grant_world, spend
 from tracker.applications import services as application_services
 from tracker.applications.models import ApplicationStatus, ReportDue
 from tracker.auth.models import Role
@@ -433,3 +433,16 @@ def test_every_grant_page_has_tabs_to_its_sections_and_the_list_links_to_it(app,
             f"/grants/{grant_id}{other}" for other in sections], section
     listing = text(client.get("/grants/"))
     assert "UNIDO-2027-014" in listing and "$60,000.00" in listing
+
+
+def test_the_overview_shows_the_grants_history_to_those_who_see_every_partners_spending(
+        app, client):
+    world = make_grant_world()
+    spend(world.grant, "2.2", "17850", "MDL", date(2027, 3, 2), "M-77")
+    login(client, make_user(Role.COORDINATOR))
+    page = client.get(f"/grants/{world.grant.id}").get_data(as_text=True)
+    assert 'id="history"' in page and "M-77" in page
+    client.post("/logout")
+    login(client, make_user(Role.LEAD, org=world.kazakh))  # another partner's lead
+    page = client.get(f"/grants/{world.grant.id}").get_data(as_text=True)
+    assert 'id="history"' not in page and "M-77" not in page

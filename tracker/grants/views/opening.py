@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from tracker.applications import services as applications
 from tracker.applications.budget_categories import scheme_for
 from tracker.applications.models import Application, ApplicationStatus
-from tracker.auth.permissions import Action, permission_required
-from tracker.auth.sessions import login_required, signed_in_user
+from tracker.audit.services import history_for
+from tracker.auth.permissions import Action, can, permission_required
+from tracker.auth.sessions import current_user, login_required, signed_in_user
 from tracker.db import utcnow
 from tracker.errors import NotFound
 from tracker.forms import optional_whole_number
@@ -79,11 +80,19 @@ def show(grant_id: int):
     grant = services.get_grant(grant_id)
     today = utcnow().date()
     remaining = grant.awarded - grant.spent
+    # The grant's history holds every partner's expenditures and tranches: only those
+    # who see every partner's spending see it (a partner's lead sees its own elsewhere).
+    history = (history_for("grant_award", grant.id, page=_history_page())
+               if can(current_user, Action.SEE_SPENDING) else None)
     return render_template(
         "grants/show.html", grant=grant, remaining=remaining, today=today,
         spent_share=_share(Decimal(grant.spent_minor) / Decimal(grant.awarded_minor)),
         elapsed=_share(services.time_elapsed(grant, today)),
-        schedule=services.reporting_schedule(grant))
+        schedule=services.reporting_schedule(grant), history=history)
+
+
+def _history_page() -> int:
+    return optional_whole_number(request.args.get("history_page", "")) or 1
 
 
 def _render_edit(grant: Grant, form: EditGrantForm, status: int = 200):
