@@ -49,6 +49,7 @@ from tracker.grants.spending import (
     ExpenditureInput,
     check_expenditure,
     in_grant_currency,
+    preload,
     record_expenditure,
 )
 from tracker.money.amounts import amount_problem
@@ -211,6 +212,8 @@ class _Checker:
         self.orgs = {org.slug.casefold(): org for org in organizations}
         self.allowed = {org.id for org in importing_for(grant, by)}
         self.currencies = set(db.session.scalars(select(Currency.code)))
+        # The lines and the rates, read once for the file rather than once a row.
+        self.preloaded = preload(grant, self.currencies)
         self.recorded = {(org_id, document) for org_id, document in db.session.execute(
             select(Expenditure.partner_org_id, Expenditure.document_number).where(
                 Expenditure.grant_id == grant.id, Expenditure.document_number != ""))}
@@ -284,12 +287,15 @@ class _Checker:
             if self.write and not self.bad_rows:
                 # The same rules and the one conversion, run by the service that records
                 # (once a row is bad nothing more is written: the savepoint is undone).
-                expenditure = record_expenditure(self.grant, data, by=self.by)
+                expenditure = record_expenditure(self.grant, data, by=self.by,
+                                                 preloaded=self.preloaded)
                 self.ids.append(expenditure.id)
                 minor = expenditure.grant_amount_minor
             else:
-                check_expenditure(self.grant, data)  # the web form's rules, the same words
-                minor = in_grant_currency(self.grant, data.amount, spent_on).minor  # one rule
+                # The web form's rules, the same words; the one rule of conversion.
+                check_expenditure(self.grant, data, preloaded=self.preloaded)
+                minor = in_grant_currency(self.grant, data.amount, spent_on,
+                                          book=self.preloaded.book).minor
         except DomainError as refusal:
             problem(COLUMN_OF_FIELD.get(refusal.field or "", "line"), refusal.message)
             return problems

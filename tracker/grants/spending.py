@@ -9,6 +9,7 @@ transaction, with an UPDATE that adds to the stored value (never a recount).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,7 +30,7 @@ from tracker.grants.models import (
     GrantStatus,
 )
 from tracker.grants.receipts import ReceiptFile, store_receipt
-from tracker.money.conversion import RateMissing, apply_rate, convert, storable_rate
+from tracker.money.conversion import RateBook, RateMissing, apply_rate, convert, storable_rate
 from tracker.money.value import Money
 
 BANK_RATE_SOURCE = "bank"
@@ -53,6 +54,25 @@ class ExpenditureInput:
 
 
 @dataclass(frozen=True)
+class Preloaded:
+    """What checking many expenditures of one grant reads once (an import of a file).
+
+    `lines` by code and `book` (which converts exactly as the one rule does) stand for a
+    look-up per row; the documents are checked by the importer itself, against those
+    already recorded and the file's other rows.
+    """
+
+    lines: Mapping[str, GrantLine]
+    book: RateBook
+
+
+def preload(grant: Grant, currencies: Iterable[str]) -> Preloaded:
+    """The grant's lines and every rate among these currencies (and the pivots)."""
+    return Preloaded(lines={line.code: line for line in grant.lines},
+                     book=RateBook.load({grant.currency, *currencies}))
+
+
+@dataclass(frozen=True)
 class GrantAmount:
     """An amount converted into the grant's currency, with the rate as stored."""
 
@@ -63,8 +83,10 @@ class GrantAmount:
 
 
 def in_grant_currency(grant: Grant, amount: Money, on: date,
-                      bank_rate: Decimal | None = None) -> GrantAmount:
-    """The amount in the grant's currency: the bank's rate if given, else the one rule."""
+                      bank_rate: Decimal | None = None,
+                      book: RateBook | None = None) -> GrantAmount:
+    """The amount in the grant's currency: the bank's rate if given, else the one rule
+    (from `book` when given: it answers as `convert` does, without a query per amount)."""
     if amount.currency == grant.currency:
         return GrantAmount(amount.minor, None, None, "")
     if bank_rate is not None:
@@ -75,7 +97,10 @@ def in_grant_currency(grant: Grant, amount: Money, on: date,
         return GrantAmount(apply_rate(amount.amount, rate, grant.currency).minor, rate, on,
                            BANK_RATE_SOURCE)
     try:
-        conversion = convert(amount, grant.currency, on)
+        conversion = (convert(amount, grant.currency, on) if book is None
+                      else book.convert(amount, grant.currency, on))
+        if conversion is None:
+            raise RateMissing(amount.currency, grant.currency, on)
     except RateMissing as missing:
         raise SpendingRefused(
             _("%(message)s Enter the bank's rate, or ask the coordinator to add the rate.",
@@ -84,10 +109,12 @@ def in_grant_currency(grant: Grant, amount: Money, on: date,
                        conversion.rate_date, conversion.source[:200])
 
 
-def find_line(grant: Grant, code: str) -> GrantLine:
-    """The grant's line with this code, or a refusal naming the code."""
-    line = db.session.scalar(select(GrantLine).where(GrantLine.grant_id == grant.id,
-                                                     GrantLine.code == code.strip()))
+def find_line(grant: Grant, code: str, lines: Mapping[str, GrantLine] | None = None
+              ) -> GrantLine:
+    """The grant's line with this code (from `lines` when given), or a refusal naming it."""
+    line = (lines.get(code.strip()) if lines is not None else db.session.scalar(
+        select(GrantLine).where(GrantLine.grant_id == grant.id,
+                                GrantLine.code == code.strip())))
     if line is None:
         raise SpendingRefused(_("The grant's budget has no line %(code)s.", code=code.strip()),
                               field="line_code")
@@ -95,11 +122,12 @@ def find_line(grant: Grant, code: str) -> GrantLine:
 
 
 def check_expenditure(grant: Grant, data: ExpenditureInput,
-                      expenditure: Expenditure | None = None) -> GrantLine:
+                      expenditure: Expenditure | None = None,
+                      preloaded: Preloaded | None = None) -> GrantLine:
     """Every rule an expenditure must meet before it is written; its line if it does."""
     if grant.status is not GrantStatus.ACTIVE:
         raise SpendingRefused(_("The grant is closed: no more spending is recorded."))
-    line = find_line(grant, data.line_code)
+    line = find_line(grant, data.line_code, preloaded.lines if preloaded else None)
     if data.partner_org_id != line.partner_org_id:
         raise SpendingRefused(_("Line %(code)s is spent by %(partner)s.", code=line.code,
                                 partner=line.partner.name), field="partner_org_id")
@@ -116,7 +144,7 @@ def check_expenditure(grant: Grant, data: ExpenditureInput,
         raise SpendingRefused(_("The description is at most %(n)d characters.",
                                 n=MAX_DESCRIPTION_LENGTH), field="description")
     document = data.document_number.strip()
-    if document:
+    if document and preloaded is None:
         taken = db.session.scalar(select(Expenditure.id).where(
             Expenditure.grant_id == grant.id,
             Expenditure.partner_org_id == data.partner_org_id,
@@ -128,8 +156,8 @@ def check_expenditure(grant: Grant, data: ExpenditureInput,
 
 
 def _apply(expenditure: Expenditure, grant: Grant, line: GrantLine,
-           data: ExpenditureInput) -> None:
-    converted = in_grant_currency(grant, data.amount, data.spent_on, data.bank_rate)
+           data: ExpenditureInput, book: RateBook | None = None) -> None:
+    converted = in_grant_currency(grant, data.amount, data.spent_on, data.bank_rate, book)
     expenditure.line = line
     expenditure.partner_org_id = data.partner_org_id
     expenditure.spent_on = data.spent_on
@@ -144,12 +172,13 @@ def _apply(expenditure: Expenditure, grant: Grant, line: GrantLine,
 
 
 def record_expenditure(grant: Grant, data: ExpenditureInput, *, by: User | None,
-                       receipt: ReceiptFile | None = None) -> Expenditure:
+                       receipt: ReceiptFile | None = None,
+                       preloaded: Preloaded | None = None) -> Expenditure:
     """Record an expenditure, waiting for the holder's approval."""
-    line = check_expenditure(grant, data)
+    line = check_expenditure(grant, data, preloaded=preloaded)
     expenditure = Expenditure(grant=grant, status=ExpenditureStatus.SUBMITTED,
                               recorded_by=by)
-    _apply(expenditure, grant, line, data)
+    _apply(expenditure, grant, line, data, preloaded.book if preloaded else None)
     db.session.add(expenditure)
     db.session.flush()
     if receipt is not None:
