@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from tests.grants_support import make_grant_world, spend
+from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.grants import services as grants
 from tracker.money.value import Money
@@ -50,3 +53,22 @@ def test_an_expenditure_without_a_rate_is_refused_and_nothing_is_written(app):
     world = make_grant_world()
     with pytest.raises(grants.SpendingRefused):
         spend(world.grant, "2.1", "100", "GEL", date(2027, 3, 1))
+
+
+def test_each_lines_approved_amount_is_in_the_audit_trail_of_its_version(app):
+    world = make_grant_world()
+    grant = world.grant
+    current = grants.current_amounts(grant)
+    by_code = {line.code: current[line.id] for line in grant.lines}
+    moved = {"2.1": by_code["2.1"] - 50_000, "2.2": by_code["2.2"] + 50_000}
+    version = grants.revise_budget(grant, grants.RevisionInput(
+        approved_on=date(2027, 6, 1), amounts=moved, donor_reference="UNIDO letter 7"),
+        by=None)
+    db.session.commit()
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.record_type == "grant_line_amount",
+        AuditEvent.parent_id == str(version.id))).all()
+    assert len(events) == len(grant.lines)
+    recorded = {json.dumps(event.changes) for event in events}
+    for amount in moved.values():
+        assert any(str(amount) in text for text in recorded), (amount, recorded)

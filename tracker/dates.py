@@ -52,3 +52,9 @@ def check_dates(**days: date | None) -> None:
     """check_date for each named date (e.g. starts_on=..., ends_on=...); None is left alone."""
     for field, day in days.items():
         check_date(day, field=field)
+
+
+def stored_date(value: object) -> date:
+    """A date read back from SQL: SQLite returns COALESCE of date columns (or of a column and
+    a bound date) as ISO text, PostgreSQL as a date."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

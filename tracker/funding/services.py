@@ -24,13 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from tracker.applications.models import Application, ApplicationStatus
 from tracker.campaigns.models import Campaign
+from tracker.dates import stored_date
 from tracker.db import utcnow
 from tracker.drives.models import Drive
 from tracker.drives.rollup import drive_money
@@ -218,7 +218,7 @@ def _awarded_sums(campaign_id: int, today: date) -> list[DatedSum]:
                Application.awarded_minor.is_not(None))
         .group_by(Application.awarded_currency, decided)
     )
-    return [DatedSum(currency, _as_date(on), int(minor), int(count))
+    return [DatedSum(currency, stored_date(on), int(minor), int(count))
             for currency, on, minor, count in rows if currency is not None and minor is not None]
 
 
@@ -232,11 +232,6 @@ def _pipeline_sums(campaign_id: int, today: date) -> list[DatedSum]:
     )
     return [DatedSum(currency, today, Decimal(int(weighted)) / 100, int(count))
             for currency, weighted, count in rows]
-
-
-def _as_date(value: Any) -> date:
-    """SQLite returns COALESCE of a date column and a bound date as text."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @dataclass

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 
 from tracker.applications.models import Application
+from tracker.dates import stored_date
 from tracker.extensions import db
 from tracker.grants.models import Expenditure, ExpenditureStatus, Grant
 from tracker.money.conversion import (
@@ -55,11 +54,6 @@ class CampaignSpending:
     @property
     def remaining(self) -> Money:
         return self.awarded - self.spent
-
-
-def _as_date(value: Any) -> date:
-    """SQLite returns COALESCE of two date columns as text."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ def spending_sums(campaign_ids: Iterable[int]) -> SpendingSums:
             .where(Application.campaign_id.in_(ids))
             .group_by(Application.campaign_id, Grant.currency, decided)):
         awarded.setdefault(campaign_id, []).append(
-            DatedSum(code, _as_date(on), int(minor), int(count)))
+            DatedSum(code, stored_date(on), int(minor), int(count)))
     if not awarded:
         return SpendingSums({}, {})  # no campaign has a grant, so nothing was spent
     spent: dict[int, list[DatedSum]] = {}
@@ -103,7 +97,7 @@ def spending_sums(campaign_ids: Iterable[int]) -> SpendingSums:
             .group_by(Application.campaign_id, Expenditure.grant_currency,
                       Expenditure.spent_on)):
         spent.setdefault(campaign_id, []).append(
-            DatedSum(code, _as_date(on), int(minor), int(count)))
+            DatedSum(code, stored_date(on), int(minor), int(count)))
     return SpendingSums(awarded, spent)
 
 

@@ -265,6 +265,9 @@ class GrantLine(Localized, Base):
         return self.localized("description")
 
 
+@audited(label=_l("Amount of a budget line"), parent="version_id", named_by="line_id",
+         fields={"amount_minor": _l("Amount"), "version_id": _l("Budget version"),
+                 "line_id": _l("Budget line")})
 class LineAmount(Base):
     """A line's approved amount in one budget version, in the grant's currency."""
 
