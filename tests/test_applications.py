@@ -118,7 +118,7 @@ def test_a_fundraiser_adds_an_application_which_starts_as_an_idea(client, world,
     ({"project_ends_on": "2027-01-01"}, "project_ends_on",
      "The end date cannot be before the start date."),
     ({"title_en": "", "title_ru": ""}, "title_en", "Give the title in English or Russian."),
-    ({"donor_org_id": "__other__"}, "call_id", "This call belongs to UNDP"),
+    ({"donor_org_id": "__other__"}, "call_id", "The donor of this call is UNDP"),
     ({"donor_org_id": "__applicant__"}, "donor_org_id", "Choose a donor from the list."),
 ])
 def test_a_bad_application_is_refused_next_to_its_field_and_nothing_is_written(

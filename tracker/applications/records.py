@@ -72,8 +72,8 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
         if call is None:
             raise DomainError(_("Choose a funding call from the list."), field="call_id")
         if call.donor_org_id != data.donor_org_id:
-            raise DomainError(_("This call belongs to %(donor)s; choose that donor or another "
-                                "call.", donor=call.donor.name), field="call_id")
+            raise DomainError(_("The donor of this call is %(donor)s; choose that donor or "
+                                "another call.", donor=call.donor.name), field="call_id")
     if db.session.get(Organization, data.applicant_org_id) is None:
         raise DomainError(_("Choose the applicant organisation."), field="applicant_org_id")
     title_en, title_ru = check_titles(data.title_en, data.title_ru)

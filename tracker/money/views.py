@@ -25,6 +25,7 @@ from tracker.i18n import currency_name, current_language, format_day
 from tracker.money import services
 from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
+from tracker.money.sources import sources_label
 from tracker.views import commit
 
 bp = Blueprint("money", __name__)
@@ -41,6 +42,12 @@ def stored_path(base: str, quote: str, on: object, rate: Decimal | None) -> obje
     """The pivot legs behind a record's stored rate, for templates (None if direct)."""
     # Type check: a template global passes the values it holds.
     return services.stored_path(base, quote, on, rate)  # type: ignore[arg-type]
+
+
+@bp.app_template_filter("rate_source")
+def rate_source(value: str | None) -> str:
+    """A rate's source in the reader's language when it is a known one, else as typed."""
+    return sources_label(value or "")
 
 
 @bp.app_template_filter("rate")

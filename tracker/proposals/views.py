@@ -47,6 +47,13 @@ def proposal_markdown(text: str | None):
     return render_markdown(text or "")
 
 
+@bp.app_template_filter("template_label")
+def template_label(name: str) -> str:
+    """A donor template's label in the reader's language ("undp" → "UNDP"), else its key."""
+    template = find_template(name)
+    return str(template.label) if template is not None else name
+
+
 @bp.app_context_processor
 def proposal_helpers() -> dict:
     """`proposal_panel(application)` for the application page's proposal section."""

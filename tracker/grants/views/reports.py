@@ -25,6 +25,13 @@ PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.app_template_filter("report_format_label")
+def report_format_label(name: str) -> str:
+    """A report format's label in the reader's language ("undp" → "UNDP"), else its key."""
+    report_format = services.find_format(name)
+    return str(report_format.label) if report_format is not None else name
+
+
 def _readable_grant(grant_id: int) -> Grant:
     grant = services.get_grant(grant_id)
     require(can(current_user, Action.SEE_SPENDING, organization=grant.holder_org_id))
