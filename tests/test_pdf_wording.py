@@ -116,10 +116,12 @@ def test_known_rate_sources_are_shown_in_the_readers_language_and_typed_ones_as_
     """The demo's and the central banks' sources are translated; a user's own stays."""
     with force_locale("ru"):
         assert source_label(DEMO_SOURCE) == "Демонстрационные данные (приблизительно)"
-        assert source_label(" ecb ") == "Европейский центральный банк"
+        assert source_label(" ecb ") == "ЕЦБ"
+        assert source_label("European Central Bank") == "Европейский центральный банк"
         assert source_label(TYPED_SOURCE) == TYPED_SOURCE
     with force_locale("en"):
-        assert source_label("ЦБ РФ") == "Central Bank of Russia"
+        assert source_label("ЦБ РФ") == "CBR"
+        assert source_label("Центральный банк России") == "Central Bank of Russia"
         assert source_label("Национальный банк Казахстана") == "National Bank of Kazakhstan"
         assert source_label(DEMO_SOURCE) == DEMO_SOURCE
 

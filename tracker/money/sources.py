@@ -4,9 +4,9 @@ A rate's source is stored as the text it came with (typed on the form, a CSV col
 demo's file). The sources the app itself writes or suggests (the demo's made-up rates, the
 central banks the form names as examples) are known here in both languages, by any of
 their usual spellings, so a Russian PDF says «Демонстрационные данные (приблизительно)»
-where the record says "Demo data (approximate)", and an English one says "Central Bank of
-Russia" where a user typed «ЦБ РФ». Any other source is a user's own words and is shown as
-typed.
+where the record says "Demo data (approximate)", and an English one says "CBR" where a
+user typed «ЦБ РФ» (an abbreviation stays one, a full name stays full). Any other source
+is a user's own words and is shown as typed.
 """
 
 from __future__ import annotations
@@ -18,16 +18,17 @@ from flask_babel import lazy_gettext as _l
 KNOWN_SOURCES: tuple[tuple[object, tuple[str, ...]], ...] = (
     (_l("Demo data (approximate)"),
      ("Demo data (approximate)", "Демонстрационные данные (приблизительно)")),
-    (_l("European Central Bank"),
-     ("ECB", "European Central Bank", "ЕЦБ", "Европейский центральный банк")),
+    (_l("ECB"), ("ECB", "ЕЦБ")),
+    (_l("European Central Bank"), ("European Central Bank", "Европейский центральный банк")),
+    (_l("CBR"), ("CBR", "ЦБ РФ")),
+    (_l("Bank of Russia"), ("Bank of Russia", "Банк России")),
     (_l("Central Bank of Russia"),
-     ("CBR", "Central Bank of Russia", "Bank of Russia", "Central Bank of the Russian "
-      "Federation", "ЦБ РФ", "ЦБ", "Банк России", "Центральный банк России",
-      "Центральный банк Российской Федерации")),
+     ("Central Bank of Russia", "Central Bank of the Russian Federation",
+      "Центральный банк России", "Центральный банк Российской Федерации")),
+    (_l("NBK"), ("NBK", "НБК", "НБРК")),
     (_l("National Bank of Kazakhstan"),
-     ("NBK", "National Bank of Kazakhstan", "National Bank of the Republic of Kazakhstan",
-      "НБК", "НБРК", "Национальный банк Казахстана",
-      "Национальный банк Республики Казахстан")),
+     ("National Bank of Kazakhstan", "National Bank of the Republic of Kazakhstan",
+      "Национальный банк Казахстана", "Национальный банк Республики Казахстан")),
     (_l("Central bank"), ("Central bank", "Центральный банк")),
 )
 
