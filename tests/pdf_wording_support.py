@@ -14,7 +14,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "tracker/translations/ru/LC_MESSAGES/messages.po"
+CATALOGUE = (Path(__file__).resolve().parent.parent
+             / "tracker/translations/ru/LC_MESSAGES/messages.po")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|%%|<[^>]+>|\{[^}]*\}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 

@@ -12,8 +12,8 @@ import pytest
 from flask_babel import force_locale
 
 from tests.auth_support import login, make_user
-from tests.pages import switch_to_russian
 from tests.grants_support import LINES, make_grant_world, spend
+from tests.pages import switch_to_russian
 from tests.pdf_wording_support import english_left_in, translated_english_phrases
 from tests.proposals_support import ProposalWorld, flat, make_proposal_world, pdf_pages
 from tracker.applications import services as application_services
@@ -104,12 +104,13 @@ def test_a_call_of_another_donor_is_refused_naming_its_donor_in_the_nominative(c
     login(client, make_user(Role.FUNDRAISER, language="ru"))
     coalition = world.coalition
     response = client.post("/applications/new", data={
-        "campaign_id": str(coalition.campaign.id), "donor_org_id": str(coalition.special_programme.id),
-        "call_id": str(world.call.id), "applicant_org_id": str(coalition.kazakh.id),
+        "campaign_id": str(coalition.campaign.id),
+        "donor_org_id": str(coalition.special_programme.id), "call_id": str(world.call.id),
+        "applicant_org_id": str(coalition.kazakh.id),
         "title_en": "Lead paint", "title_ru": "Свинцовые краски", "requested": "1000",
         "currency": "USD", "probability": "40"})
     assert response.status_code == 422
-    assert f"Донор этого конкурса — {DONOR['ru']}" in _text(response.text), re.findall(r"invalid-feedback[^>]*>([^<]*)", response.text)
+    assert f"Донор этого конкурса — {DONOR['ru']}" in _text(response.text)
 
 
 def test_known_rate_sources_are_shown_in_the_readers_language_and_typed_ones_as_typed(app):
