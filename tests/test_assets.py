@@ -11,6 +11,7 @@ import brotli
 import pytest
 
 from tracker.assets.build import build
+from tracker.assets.templates import compact
 from tracker.assets import purge
 
 STATIC = Path(__file__).resolve().parent.parent / "tracker" / "static"
@@ -112,3 +113,19 @@ def test_the_generator_keeps_used_classes_and_rules_without_classes(used, kept, 
         assert rule in css
     for rule in dropped:
         assert rule not in css
+
+
+def test_pages_come_without_the_templates_indentation(client):
+    """The login page has no line indented before a tag: bytes nobody sees."""
+    page = client.get("/login").text
+    assert re.search(r"^[ \t]+<", page, re.MULTILINE) is None
+    assert "<form" in page and "</html>" in page
+
+
+def test_indentation_stays_where_it_shows_and_in_the_data():
+    """<pre>, <textarea>, <script> and <style> keep their spaces; text lines are left alone."""
+    source = ('<div>\n  <p>\n    {{ text }}\n    two words\n  </p>\n</div>\n'
+              '<pre>\n  kept\n  <b>kept</b>\n</pre>\n<textarea>\n  {{ value }}</textarea>')
+    assert compact(source) == ('<div>\n<p>\n{{ text }}\n    two words\n</p>\n</div>\n'
+                               '<pre>\n  kept\n  <b>kept</b>\n</pre>\n'
+                               '<textarea>\n  {{ value }}</textarea>')

@@ -2,7 +2,8 @@
 
 `install_assets(app)` builds the copies (tracker/assets/build.py), makes
 `url_for('static', filename=...)` name the fingerprinted copy, and puts WhiteNoise in
-front of the app to serve them. The plain names keep working (old links, the PDFs'
+front of the app to serve them. It also drops the HTML templates' indentation
+(tracker/assets/templates.py). The plain names keep working (old links, the PDFs'
 stylesheet), cached for a minute only since their content changes in place.
 """
 
@@ -15,6 +16,7 @@ from flask import Flask
 from whitenoise import WhiteNoise
 
 from tracker.assets.build import FINGERPRINTED, build
+from tracker.assets.templates import CompactLoader
 
 # Seconds a browser keeps a file under its plain name before asking again.
 PLAIN_NAME_MAX_AGE = 60
@@ -57,3 +59,6 @@ def install_assets(app: Flask, headers: Mapping[str, str] = {}) -> None:
         max_age=PLAIN_NAME_MAX_AGE, allow_all_origins=False,
         immutable_file_test=is_fingerprinted, add_headers_function=add_headers)
     app.extensions["tracker_assets"] = built
+    loader = app.jinja_env.loader
+    if loader is not None:
+        app.jinja_env.loader = CompactLoader(loader)
