@@ -9,10 +9,11 @@ from pathlib import Path
 
 import brotli
 import pytest
+from flask import Flask, url_for
 
+from tracker.assets import install_assets, purge
 from tracker.assets.build import build
 from tracker.assets.templates import compact
-from tracker.assets import purge
 
 STATIC = Path(__file__).resolve().parent.parent / "tracker" / "static"
 LINKED = re.compile(r'(?:href|src)="(/static/[^"]+)"')
@@ -129,3 +130,23 @@ def test_indentation_stays_where_it_shows_and_in_the_data():
     assert compact(source) == ('<div>\n<p>\n{{ text }}\n    two words\n</p>\n</div>\n'
                                '<pre>\n  kept\n  <b>kept</b>\n</pre>\n'
                                '<textarea>\n  {{ value }}</textarea>')
+
+
+def test_in_development_an_edited_file_is_served_without_a_restart(tmp_path):
+    """`make run` keeps serving while a developer edits a stylesheet: its new name shows."""
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "app.css").write_text("body { color: black; }\n")
+    # A bare Flask app on a folder of its own: the development setting is what matters.
+    app = Flask(__name__, static_folder=str(static), instance_path=str(tmp_path / "instance"))
+    app.config["ENV"] = "development"
+    install_assets(app)
+    client = app.test_client()
+    with app.test_request_context():
+        before = url_for("static", filename="css/app.css")
+    (static / "css" / "app.css").write_text("body { color: navy; }\n")
+    assert fetch(client, "/static/css/app.css")[2] == b"body { color: navy; }\n"
+    with app.test_request_context():
+        after = url_for("static", filename="css/app.css")
+    assert after != before
+    assert fetch(client, after)[2] == b"body { color: navy; }\n"

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.auth_support import TEST_PASSWORD, make_user
-from tracker.auth.models import Role
 from tests.browser_support import serving
+from tracker.auth.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.commits]
 

@@ -2,20 +2,21 @@
 
 `install_assets(app)` builds the copies (tracker/assets/build.py), makes
 `url_for('static', filename=...)` name the fingerprinted copy, and puts WhiteNoise in
-front of the app to serve them. It also drops the HTML templates' indentation
-(tracker/assets/templates.py). The plain names keep working (old links, the PDFs'
-stylesheet), cached for a minute only since their content changes in place.
+front of the app to serve them. The plain names keep working (old links), cached for a
+minute only since their content changes in place; the PDFs read the sources directly.
+It also drops the HTML templates' indentation (tracker/assets/templates.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from whitenoise import WhiteNoise
 
-from tracker.assets.build import FINGERPRINTED, build
+from tracker.assets.build import FINGERPRINTED, build, source_files
 from tracker.assets.templates import CompactLoader
 
 # Seconds a browser keeps a file under its plain name before asking again.
@@ -27,6 +28,13 @@ class StaticFiles(WhiteNoise):
     """WhiteNoise with a year's lifetime for fingerprinted files (its own default is ten)."""
 
     FOREVER = ONE_YEAR
+    # In development: called before each request, rebuilds when a static file changed.
+    refresh: Callable[[], None] | None = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        if self.refresh is not None:
+            self.refresh()
+        return super().__call__(environ, start_response)
 
     def add_mime_headers(self, headers: Any, path: str, url: str) -> None:
         """Content-Type as Flask writes it (charset=utf-8, unquoted) for text files."""
@@ -42,8 +50,9 @@ def is_fingerprinted(_path: str, url: str) -> bool:
 
 def install_assets(app: Flask, headers: Mapping[str, str] = {}) -> None:
     """Serve the built static files in front of `app`, each response with `headers` added."""
-    built = build(app.static_folder or "", app.instance_path)
-    names = built.names
+    static_root = Path(app.static_folder or "")
+    built = build(static_root, app.instance_path)
+    names = dict(built.names)
 
     def fingerprint(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static":
@@ -54,11 +63,39 @@ def install_assets(app: Flask, headers: Mapping[str, str] = {}) -> None:
             response_headers[name] = value
 
     app.url_defaults(fingerprint)
-    app.wsgi_app = StaticFiles(  # type: ignore[method-assign]
+    static = StaticFiles(
         app.wsgi_app, root=str(built.folder), prefix=app.static_url_path,
         max_age=PLAIN_NAME_MAX_AGE, allow_all_origins=False,
         immutable_file_test=is_fingerprinted, add_headers_function=add_headers)
-    app.extensions["tracker_assets"] = built
+    if app.config["ENV"] == "development":
+        static.refresh = _refresher(static, static_root, app.instance_path,
+                                    app.static_url_path or "/static", names)
+    app.wsgi_app = static  # type: ignore[method-assign]
     loader = app.jinja_env.loader
     if loader is not None:
         app.jinja_env.loader = CompactLoader(loader)
+
+
+def _refresher(static: StaticFiles, static_root: Path, instance_path: str, prefix: str,
+               names: dict[str, str]) -> Callable[[], None]:
+    """A check that rebuilds when a static file was edited (`make run` serves on)."""
+    seen = {"state": _state(static_root)}
+
+    def refresh() -> None:
+        state = _state(static_root)
+        if state == seen["state"]:
+            return
+        built = build(static_root, instance_path)
+        names.clear()
+        names.update(built.names)
+        static.files = {}
+        static.add_files(str(built.folder), prefix)
+        seen["state"] = state
+
+    return refresh
+
+
+def _state(static_root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Each static file's name, size and modification time: cheap to compare."""
+    return tuple((name, (stat := (static_root / name).stat()).st_size, stat.st_mtime_ns)
+                 for name in source_files(static_root))

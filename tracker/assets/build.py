@@ -26,7 +26,7 @@ MANIFEST = "manifest.json"
 FILES = "files"  # beside the manifest: what is served
 HASH_LENGTH = 12
 # A name a build gave a file: the content hash just before the extension.
-FINGERPRINTED = re.compile(r"\.[0-9a-f]{%d}\.[A-Za-z0-9]+$" % HASH_LENGTH)
+FINGERPRINTED = re.compile(rf"\.[0-9a-f]{{{HASH_LENGTH}}}\.[A-Za-z0-9]+$")
 # Builds kept besides the current one: a worker still running the previous release
 # (during `systemctl reload`) keeps serving its files.
 KEPT_PREVIOUS_BUILDS = 1
@@ -43,7 +43,7 @@ class Build:
 
 
 def fingerprinted_name(name: str, content: bytes) -> str:
-    """`name` with the first HASH_LENGTH hex digits of its content's SHA-256 before the extension."""
+    """`name` with HASH_LENGTH hex digits of its content's SHA-256 before the extension."""
     digest = hashlib.sha256(content).hexdigest()[:HASH_LENGTH]
     stem, dot, extension = name.rpartition(".")
     if not dot or "/" in extension:
