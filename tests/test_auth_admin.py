@@ -209,7 +209,7 @@ def test_admin_changes_role_organisation_and_memberships(admin_client):
     paint, xrf, waste = make_campaign(), make_campaign(), make_campaign()
     user = make_user(Role.LEAD, email="lead@example.org", campaigns=[paint, xrf])
     page = admin_client.get(f"/admin/users/{user.id}").text
-    assert f'value="{paint.id}" id="campaign-{paint.id}"\n                     checked' in page
+    assert re.search(rf'value="{paint.id}" id="campaign-{paint.id}"\s+checked', page)
     response = admin_client.post(f"/admin/users/{user.id}", data={
         "role": "lead", "organization": str(org.id), "campaigns": [str(xrf.id), str(waste.id)]})
     assert response.status_code == 302

@@ -44,7 +44,7 @@ def test_unknown_page_speaks_the_users_language(client):
     response = client.get("/no-such-page", headers={"Accept-Language": "ru"})
     assert response.status_code == 404
     assert '<html lang="ru">' in response.text
-    assert 'aria-current="true">Русский' in response.text
+    assert 'aria-current="true">RU<span class="visually-hidden"> Русский</span>' in response.text
 
 
 @pytest.mark.usefixtures("signed_in_admin")

@@ -93,6 +93,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_reminder_pass(send_unpaid_pledge_reminders)
     register_web(app)
 
+    from tracker.assets import install_assets
+    from tracker.auth.headers import static_file_headers
+
+    # Outermost: a static file is answered before sessions, limits and views are reached.
+    install_assets(app, static_file_headers(app.config["ENV"] == "production"))
+
     from tracker.cli import register_commands
 
     register_commands(app)
