@@ -272,6 +272,7 @@ def test_text_typed_in_the_editor_survives_a_session_ended_in_another_tab(app, p
         page.goto(editor)
 
         # A draft is kept as one types, and leaving with unsaved text asks first.
+        page.locator("#section-risks-fold summary").click()  # the sections are folded
         page.locator("#risks_en").fill("First thoughts on risks")
         page.wait_for_timeout(700)
         page.goto(f"{base_url}/deadlines")
@@ -284,6 +285,7 @@ def test_text_typed_in_the_editor_survives_a_session_ended_in_another_tab(app, p
         expect(page.locator("#draft-notice")).to_be_hidden()
 
         # Type, log out in another tab, then press Save here.
+        expect(page.locator("#risks_en")).to_be_visible()  # the restored draft opened its fold
         page.locator("#risks_en").fill(risks)
         page.locator("#risks_ru").fill("Таможня может задержать анализатор.")
         # Let the live preview's request end first: answered after the session ended, it
