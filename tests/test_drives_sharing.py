@@ -260,7 +260,8 @@ def test_a_drive_says_when_it_starts_how_long_it_runs_or_when_it_ended(
         as_lead, world, starts, ends, english, russian):
     """Not started: starts in N days; running: N days left; ended: ended N days ago."""
     today = services.today()
-    make_drive(world, starts_on=today + timedelta(days=starts), ends_on=today + timedelta(days=ends))
+    make_drive(world, starts_on=today + timedelta(days=starts),
+               ends_on=today + timedelta(days=ends))
     staff, public, widget = days_text(as_lead)
     assert staff == public == english and english in widget
     switch_to_russian(as_lead)
@@ -282,3 +283,23 @@ def test_the_payments_table_names_each_column_once(as_lead, drive, russian):
     assert len(headers) == len(set(headers)), headers
     assert (["В счёт обещания, RUB", "В счёт сбора, RUB"] if russian else
             ["Towards the pledge, RUB", "Towards the drive, RUB"]) == headers[4:6]
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+def test_the_demo_drive_names_its_organisers_and_how_to_pay_in_both_languages(app, client):
+    """The demo's XRF drive: For Nature, Chelyabinsk, with contact and payment details."""
+    from tracker.demo import load_demo
+    from tracker.demo.drives import DRIVE_SLUG as DEMO_SLUG
+
+    load_demo()
+    db.session.commit()
+    shown = page_text(client.get(f"/d/{DEMO_SLUG}").text)
+    assert "Organised by For Nature Chelyabinsk" in shown
+    assert "E-mail: xrf@fornature.example.org" in shown and "Telegram: @fornature_chel" in shown
+    assert "How to pay Bank transfer to the Chelyabinsk regional NGO" in shown
+    switch_to_russian(client)
+    shown = page_text(client.get(f"/d/{DEMO_SLUG}").text)
+    assert "Организатор За природу Челябинск" in shown
+    assert "Как оплатить Перевод на счёт ЧРОО «За природу»" in shown
