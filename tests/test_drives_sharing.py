@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape as html_unescape
 from datetime import timedelta
 from typing import Any
 
@@ -212,6 +213,20 @@ def test_the_preview_picture_is_only_for_public_drives(client, world):
     assert client.get(f"{PUBLIC}/preview.png").status_code == 404
 
 
+def test_the_staff_page_offers_the_self_fitting_embed_code(as_lead, drive):
+    """The code to copy: a frame tall enough for either language, and the fitting script."""
+    html = as_lead.get(f"/drives/{DRIVE_SLUG}").text
+    code = html.split('id="embed-code"')[1].split(">", 1)[1].split("</textarea>")[0]
+    code = html_unescape(code)
+    assert code.startswith(f'<iframe id="tracker-drive-{DRIVE_SLUG}" '
+                           f'src="http://localhost/d/{DRIVE_SLUG}/widget" width="360" '
+                           f'height="260"')
+    assert '<script>addEventListener("message"' in code
+    assert 'e.origin==="http://localhost"&&e.source===f.contentWindow' in code
+    widget = as_lead.get(f"{PUBLIC}/widget").text
+    assert '<script src="/static/js/widget.js' in widget
+
+
 # --- the header of public pages ------------------------------------------------------------
 
 
@@ -232,6 +247,16 @@ def test_public_pages_have_the_organisers_header_and_no_login(client, drive, rus
         assert ("Работает на Tracker" if russian else "Powered by Tracker") in footer
     title = page_text(client.get(PUBLIC).text.split("<title>")[1].split("</title>")[0])
     assert title.endswith(" · За природу" if russian else " · For Nature")
+
+
+def test_the_unsubscribe_page_of_supporters_has_no_login_either(client):
+    """A supporter following a message's unsubscribe link meets no staff login."""
+    from tracker.mail.suppression import unsubscribe_token
+
+    html = client.get(f"/unsubscribe/{unsubscribe_token('anna@example.org')}").text
+    assert "Stop messages about your pledges?" in page_text(html)
+    assert "/login" not in html and "navbar" not in html
+    assert "Powered by Tracker" in page_text(html.split("<footer")[1].split(">", 1)[1])
 
 
 # --- how the staff drive page words time and payments ---------------------------------------
