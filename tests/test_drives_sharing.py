@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-from html import unescape as html_unescape
 from datetime import timedelta
+from html import unescape as html_unescape
 from typing import Any
 
 import pytest
