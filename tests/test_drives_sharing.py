@@ -224,7 +224,7 @@ def test_the_staff_page_offers_the_self_fitting_embed_code(as_lead, drive):
     assert '<script>addEventListener("message"' in code
     assert 'e.origin==="http://localhost"&&e.source===f.contentWindow' in code
     widget = as_lead.get(f"{PUBLIC}/widget").text
-    assert '<script src="/static/js/widget.js' in widget
+    assert '<script src="/static/js/widget.' in widget
 
 
 # --- the header of public pages ------------------------------------------------------------
