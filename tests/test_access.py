@@ -327,6 +327,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("drives.public_pledge", "POST"): Expect(lambda w: f"/d/{w.drive}", EVERYONE),
     ("drives.thanks", "GET"): Expect(lambda w: f"/d/{w.drive}/thanks", EVERYONE),
     ("drives.widget", "GET"): Expect(lambda w: f"/d/{w.drive}/widget", EVERYONE),
+    # public
+    ("drives.preview_image", "GET"): Expect(lambda w: f"/d/{w.drive}/preview.png", EVERYONE),
     # The unsubscribe link of supporters' messages: anyone holding it, no login.
     ("drives.unsubscribe_page", "GET"): Expect(
         lambda w: f"/unsubscribe/{unsubscribe_token('supporter@example.org')}", EVERYONE),

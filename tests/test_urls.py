@@ -62,7 +62,8 @@ def test_the_staff_page_share_link_and_embed_code_ignore_a_forged_host(configure
     page = as_lead.get(f"/drives/{DRIVE_SLUG}", headers=forging(as_lead))
     assert page.status_code == 200
     assert f'id="share-link" type="text" readonly value="{BASE}/d/{DRIVE_SLUG}"' in page.text
-    assert f'&lt;iframe src="{BASE}/d/{DRIVE_SLUG}/widget"' in page.text
+    assert f'src=&#34;{BASE}/d/{DRIVE_SLUG}/widget&#34;' in page.text
+    assert f'e.origin===&#34;{BASE}&#34;' in page.text  # the script trusts only this site
     assert "evil.example" not in page.text
 
 

@@ -13,7 +13,15 @@ from tracker.drives.conversion import (
     unconverted_payments,
     unconverted_pledges,
 )
-from tracker.drives.inputs import MAX_TEXT_LENGTH, MAX_TITLE_LENGTH, DriveInput, checked_text
+from tracker.drives.inputs import (
+    MAX_TEXT_LENGTH,
+    MAX_TITLE_LENGTH,
+    DriveInput,
+    checked_email,
+    checked_phone,
+    checked_telegram,
+    checked_text,
+)
 from tracker.drives.messages import receipt_if_paid
 from tracker.drives.models import DRIVE_MACHINE, MAX_REMINDER_DAYS, Drive, DriveStatus, Pledge
 from tracker.drives.pledges import settle_pledge
@@ -23,6 +31,15 @@ from tracker.extensions import db
 from tracker.money.amounts import checked_money
 from tracker.money.value import Money
 from tracker.orgs.services import check_slug
+
+
+def _contact(data: DriveInput) -> tuple[str, str, str]:
+    """The organisers' e-mail, phone and Telegram account, each checked (all optional)."""
+    checked_text(data.organiser_name_en, MAX_TITLE_LENGTH, "organiser_name_en")
+    checked_text(data.organiser_name_ru, MAX_TITLE_LENGTH, "organiser_name_ru")
+    return (checked_email(data.contact_email, "contact_email"),
+            checked_phone(data.contact_phone, "contact_phone"),
+            checked_telegram(data.contact_telegram, "contact_telegram"))
 
 
 def _validate_drive(campaign: Campaign, data: DriveInput, current: Drive | None) -> Money:
@@ -35,6 +52,7 @@ def _validate_drive(campaign: Campaign, data: DriveInput, current: Drive | None)
     checked_text(data.purpose_ru, MAX_TEXT_LENGTH, "purpose_ru")
     checked_text(data.payment_instructions_en, MAX_TEXT_LENGTH, "payment_instructions_en")
     checked_text(data.payment_instructions_ru, MAX_TEXT_LENGTH, "payment_instructions_ru")
+    _contact(data)
     if not 0 <= data.reminder_days <= MAX_REMINDER_DAYS:
         raise DomainError(_("Give a number of days from 0 (no reminders) to %(max)s.",
                             max=MAX_REMINDER_DAYS), field="reminder_days")
@@ -70,6 +88,9 @@ def _apply_drive(drive: Drive, data: DriveInput, goal: Money) -> None:
     drive.payment_instructions_en = data.payment_instructions_en.strip()
     drive.payment_instructions_ru = data.payment_instructions_ru.strip()
     drive.reminder_days = data.reminder_days
+    drive.organiser_name_en = data.organiser_name_en.strip()
+    drive.organiser_name_ru = data.organiser_name_ru.strip()
+    drive.contact_email, drive.contact_phone, drive.contact_telegram = _contact(data)
 
 
 def create_drive(campaign: Campaign, data: DriveInput) -> Drive:

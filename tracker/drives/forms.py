@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from tracker.drives.imports import FIELDS as IMPORT_FIELDS
+from tracker.drives.inputs import MAX_PHONE_LENGTH, MAX_TELEGRAM_LENGTH
 from tracker.drives.models import MAX_REMINDER_DAYS, Channel, Drive, DriveStatus, Pledge
 from tracker.drives.services import (
     MAX_MESSAGE_LENGTH,
@@ -81,11 +82,26 @@ class DriveForm(FlaskForm):
     payment_instructions_en = TextAreaField(
         _l("Payment instructions in English"), filters=[strip],
         validators=[Length(max=MAX_TEXT_LENGTH)],
-        description=_l("Bank details or a payment link: sent to each supporter whose pledge "
-                       "you confirm."))
+        description=_l("Bank details, a card or a payment link: shown on the public page "
+                       "and sent to each supporter whose pledge you confirm."))
     payment_instructions_ru = TextAreaField(
         _l("Payment instructions in Russian"), filters=[strip],
         validators=[Length(max=MAX_TEXT_LENGTH)])
+    organiser_name_en = StringField(
+        _l("Organisers' name in English"), filters=[strip],
+        validators=[Length(max=MAX_TITLE_LENGTH)],
+        description=_l("As the public page names them; leave empty to use the organiser "
+                       "organisation's name."))
+    organiser_name_ru = StringField(_l("Organisers' name in Russian"), filters=[strip],
+                                    validators=[Length(max=MAX_TITLE_LENGTH)])
+    contact_email = EmailField(_l("Contact e-mail"), filters=[strip],
+                               validators=[Length(max=254)])
+    contact_phone = StringField(_l("Contact phone"), filters=[strip],
+                                validators=[Length(max=MAX_PHONE_LENGTH)],
+                                description=_l("With the country code, e.g. +7 351 200-00-00."))
+    contact_telegram = StringField(_l("Telegram"), filters=[strip],
+                                   validators=[Length(max=MAX_TELEGRAM_LENGTH)],
+                                   description=_l("A username, e.g. @fornature."))
     reminder_days = IntegerField(
         _l("Remind of unpaid pledges after (days)"), default=0,
         validators=[Optional(), NumberRange(
@@ -113,6 +129,10 @@ class DriveForm(FlaskForm):
             "payment_instructions_en": drive.payment_instructions_en,
             "payment_instructions_ru": drive.payment_instructions_ru,
             "reminder_days": drive.reminder_days,
+            "organiser_name_en": drive.organiser_name_en,
+            "organiser_name_ru": drive.organiser_name_ru,
+            "contact_email": drive.contact_email, "contact_phone": drive.contact_phone,
+            "contact_telegram": drive.contact_telegram,
         }, **kwargs)
 
     def to_input(self) -> DriveInput:
@@ -125,6 +145,11 @@ class DriveForm(FlaskForm):
             payment_instructions_en=self.payment_instructions_en.data or "",
             payment_instructions_ru=self.payment_instructions_ru.data or "",
             reminder_days=self.reminder_days.data or 0,
+            organiser_name_en=self.organiser_name_en.data or "",
+            organiser_name_ru=self.organiser_name_ru.data or "",
+            contact_email=self.contact_email.data or "",
+            contact_phone=self.contact_phone.data or "",
+            contact_telegram=self.contact_telegram.data or "",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,13 @@ MAX_NAME_LENGTH = 200
 MAX_REFERENCE_LENGTH = 100
 MAX_REASON_LENGTH = 1_000
 MAX_MESSAGE_LENGTH = 2_000
+MAX_PHONE_LENGTH = 40
+MAX_TELEGRAM_LENGTH = 40
+# A phone number as people write it: an optional +, digits, spaces, hyphens, brackets.
+PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 ()\-]{4,38}")
+# A Telegram username (5 to 32 letters, digits, underscores), with or without @ or t.me/.
+TELEGRAM_PATTERN = re.compile(
+    r"(?:@|(?:https?://)?(?:www\.)?(?:t|telegram)\.me/)?([A-Za-z][A-Za-z0-9_]{4,31})/?")
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,11 @@ class DriveInput:
     payment_instructions_en: str = ""
     payment_instructions_ru: str = ""
     reminder_days: int = 0
+    organiser_name_en: str = ""
+    organiser_name_ru: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    contact_telegram: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,35 @@ def checked_pledger(name: str, anonymous: bool, email: str,
     if email_required and not email:
         raise DomainError(_("Give an e-mail address so that the organisers can confirm your "
                             "pledge."), field="contact_email")
+    return name, anonymous or not name, checked_email(email, "contact_email")
+
+
+def checked_email(email: str, field: str) -> str:
+    """The e-mail address without spaces (empty allowed), or a refusal naming the field."""
+    email = email.strip()
     if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email)):
         raise DomainError(_("Give a valid e-mail address, e.g. name@example.org."),
-                          field="contact_email")
-    return name, anonymous or not name, email
+                          field=field)
+    return email
+
+
+def checked_phone(phone: str, field: str) -> str:
+    """A phone number as written (empty allowed), or a refusal when it is not one."""
+    phone = " ".join(phone.split())
+    digits = sum(character.isdigit() for character in phone)
+    if phone and (not PHONE_PATTERN.fullmatch(phone) or not 5 <= digits <= 15):
+        raise DomainError(_("Give a phone number of digits, e.g. +7 351 200-00-00."),
+                          field=field)
+    return phone
+
+
+def checked_telegram(account: str, field: str) -> str:
+    """A Telegram account as "@name" (from "@name", "name" or a t.me link; empty allowed)."""
+    account = account.strip()
+    if not account:
+        return ""
+    match = TELEGRAM_PATTERN.fullmatch(account)
+    if match is None:
+        raise DomainError(_("Give a Telegram username, e.g. @fornature, or its t.me link."),
+                          field=field)
+    return "@" + match.group(1)

@@ -199,6 +199,11 @@ CONVERSION_LABELS = {
     "is_public": _l("Public page"),
     "payment_instructions_en": _l("Payment instructions in English"),
     "payment_instructions_ru": _l("Payment instructions in Russian"),
+    "organiser_name_en": _l("Organiser's name on the public page in English"),
+    "organiser_name_ru": _l("Organiser's name on the public page in Russian"),
+    "contact_email": _l("Organiser's e-mail"),
+    "contact_phone": _l("Organiser's phone"),
+    "contact_telegram": _l("Organiser's Telegram"),
     "reminder_days": _l("Remind of unpaid pledges after (days)"),
 })
 class Drive(Localized, Base):
@@ -231,6 +236,13 @@ class Drive(Localized, Base):
     # How supporters pay (bank details or a payment link): sent in the thanks for a pledge.
     payment_instructions_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     payment_instructions_ru: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Who speaks for the drive on its public page: a name (empty: the organiser organisation's)
+    # and how to reach them. The public page shows the payment instructions too.
+    organiser_name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    organiser_name_ru: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    contact_telegram: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Remind a supporter of an unpaid pledge this many days after its confirmation, and
     # once more at twice that (drives.reminders); 0: no reminders.
     reminder_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -254,6 +266,26 @@ class Drive(Localized, Base):
     def payment_instructions(self, language: str | None = None) -> str:
         """How to pay, in the language asked for (or the other one, until translated)."""
         return self.localized("payment_instructions", language)
+
+    @property
+    def organiser_name(self) -> str:
+        """The name the public page gives the organisers: their own, else the organisation's."""
+        return self.localized("organiser_name") or self.organiser.name
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_email or self.contact_phone or self.contact_telegram)
+
+    @property
+    def phone_url(self) -> str:
+        """tel:+73512000000 for the stored phone as written (empty without one)."""
+        digits = "".join(c for c in self.contact_phone if c.isdigit())
+        return f"tel:{'+' if self.contact_phone.startswith('+') else ''}{digits}" if digits else ""
+
+    @property
+    def telegram_url(self) -> str:
+        """https://t.me/<name> for the stored "@name" (empty without one)."""
+        return f"https://t.me/{self.contact_telegram.lstrip('@')}" if self.contact_telegram else ""
 
     @property
     def allowed_moves(self) -> list[DriveStatus]:

@@ -52,6 +52,8 @@ class DriveFigures:
     supporters: int
     unconverted: int
     days_left: int | None
+    # Days until a drive that has not started yet starts (None once it has started).
+    starts_in: int | None = None
 
     @staticmethod
     def _share(part: Money, whole: Money, cap: Decimal) -> Decimal:
@@ -147,6 +149,7 @@ def figures_of(drive: Drive, totals: DriveTotals | None) -> DriveFigures:
     zero = Money.zero(drive.currency)
     same = totals is not None and totals.currency == drive.currency
     days_left = (drive.ends_on - today()).days if drive.ends_on else None
+    starts_in = (drive.starts_on - today()).days
     return DriveFigures(
         goal=drive.goal,
         # Type check: `same` is true only when the totals exist.
@@ -155,6 +158,7 @@ def figures_of(drive: Drive, totals: DriveTotals | None) -> DriveFigures:
         supporters=totals.supporters if totals else 0,
         unconverted=totals.unconverted if totals else 0,
         days_left=days_left,
+        starts_in=starts_in if starts_in > 0 else None,
     )
 
 

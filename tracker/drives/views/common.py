@@ -13,6 +13,7 @@ from tracker.campaigns.models import Campaign
 from tracker.drives import services
 from tracker.drives.models import Drive, Pledge
 from tracker.drives.privacy import CONTACT_FIELDS, record_contacts_viewed
+from tracker.drives.sharing import embed_code
 from tracker.errors import DomainError
 from tracker.views import commit
 
@@ -64,6 +65,7 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
         error=error,
         history=history,
         personal_data=personal_data,
+        embed_code=embed_code(drive) if drive.is_public else "",
     ), status
 
 

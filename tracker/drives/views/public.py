@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
 from tracker.auth.headers import frameable
@@ -14,7 +15,9 @@ from tracker.auth.sessions import public
 from tracker.drives import services
 from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
+from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
+from tracker.i18n import LANGUAGES
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once
 from tracker.urls import external_url
@@ -23,10 +26,12 @@ THANKS_KEY = "drive_thanks"
 
 
 def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> Any:
+    figures = services.drive_figures(drive)
     return render_template(
         "drives/public.html",
         drive=drive,
-        figures=services.drive_figures(drive),
+        figures=figures,
+        preview=preview_of(drive, figures),
         supporters=services.public_supporters(drive),
         form=form,
         share_url=external_url("drives.public_page", slug=drive.slug),
@@ -109,3 +114,18 @@ def widget(slug: str) -> Response | Any:
     drive = services.get_public_drive(slug)
     return render_template("drives/widget.html", drive=drive,
                            figures=services.drive_figures(drive))
+
+
+@bp.get("/d/<slug>/preview.png")
+@public
+def preview_image(slug: str) -> Response:
+    """The drive's progress as a PNG, for the previews of shared links (og:image)."""
+    drive = services.get_public_drive(slug)
+    language = request.args.get("lang", "")
+    with force_locale(language if language in LANGUAGES else "en"):
+        png = progress_png(drive, services.drive_figures(drive))
+    response = make_response(png)
+    response.mimetype = "image/png"
+    # Its address changes with the progress (og:image carries it): caches may keep it a while.
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
