@@ -109,7 +109,15 @@ def checked_pledger(name: str, anonymous: bool, email: str,
     if email_required and not email:
         raise DomainError(_("Give an e-mail address so that the organisers can confirm your "
                             "pledge."), field="contact_email")
-    if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email)):
-        raise DomainError(_("Give a valid e-mail address, e.g. name@example.org."),
-                          field="contact_email")
+    problem = email_problem(email)
+    if problem:
+        raise DomainError(problem, field="contact_email")
     return name, anonymous or not name, email
+
+
+def email_problem(email: str) -> str | None:
+    """Why a pledger's e-mail address cannot be kept, or None (an empty one is no problem)."""
+    email = email.strip()
+    if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email)):
+        return _("Give a valid e-mail address, e.g. name@example.org.")
+    return None
