@@ -105,7 +105,7 @@ def format_decimal_input(value: Decimal, language: str | None = None) -> str:
     sign = "-" if text.startswith("-") else ""
     whole, _point, fraction = text.lstrip("-").partition(".")
     group = get_group_symbol(language)
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         whole, tail = whole[:-3], whole[-3:]
         groups.insert(0, tail)
@@ -349,9 +349,12 @@ class CheckedForm(FlaskForm):
         return valid
 
 
-def valid_text(field: Field) -> str:
-    """A text field's value when it passed its own checks, else '' (for cross-field rules)."""
-    return "" if field.errors else (field.data or "").strip()
+def both_blank(first: Field, second: Field) -> bool:
+    """True when two text fields (a title in English and in Russian) passed their own checks
+    and both are empty: the rule 'give it in at least one language' is broken."""
+    if first.errors or second.errors:
+        return False
+    return not ((first.data or "").strip() or (second.data or "").strip())
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
 from tracker.campaigns.services import CampaignInput, PartnerInput
-from tracker.forms import CheckedForm, PlausibleDate, SlugField, valid_text
+from tracker.forms import CheckedForm, PlausibleDate, SlugField, both_blank
 from tracker.i18n import country_choices
 from tracker.orgs.forms import strip
 from tracker.orgs.services import organizations_by_name
@@ -113,8 +113,7 @@ class CampaignForm(CheckedForm):
                 row.role.data = PartnerRole.PARTNER.value
 
     def cross_field_problems(self) -> Iterator[tuple[str, str]]:
-        if not (self.title_en.errors or self.title_ru.errors) and not (
-                valid_text(self.title_en) or valid_text(self.title_ru)):
+        if both_blank(self.title_en, self.title_ru):
             yield "title_en", _("Give the title in English or Russian.")
 
     @property

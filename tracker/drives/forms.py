@@ -51,9 +51,9 @@ from tracker.forms import (
     CurrencySelect,
     PlausibleDate,
     SlugField,
+    both_blank,
     coalition_currencies,
     optional_whole_number,
-    valid_text,
 )
 from tracker.i18n import country_name, current_language
 from tracker.orgs.forms import strip
@@ -129,8 +129,7 @@ class DriveForm(CheckedForm):
         ]
 
     def cross_field_problems(self) -> Iterator[tuple[str, str]]:
-        if not (self.title_en.errors or self.title_ru.errors) and not (
-                valid_text(self.title_en) or valid_text(self.title_ru)):
+        if both_blank(self.title_en, self.title_ru):
             yield "title_en", _("Give the title in English or Russian.")
 
     @classmethod

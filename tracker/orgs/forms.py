@@ -11,7 +11,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from tracker.applications.models import DONOR_KINDS
-from tracker.forms import CheckedForm, CountrySelect, DecimalInput, SlugField, valid_text
+from tracker.forms import CheckedForm, CountrySelect, DecimalInput, SlugField, both_blank
 from tracker.orgs.models import OrgKind
 from tracker.orgs.services import MAX_CITY_LENGTH, OrganizationInput
 
@@ -56,8 +56,7 @@ class OrganizationForm(CheckedForm):
         self.kind.choices = OrgKind.choices()
 
     def cross_field_problems(self) -> Iterator[tuple[str, str]]:
-        if not (self.name_en.errors or self.name_ru.errors) and not (
-                valid_text(self.name_en) or valid_text(self.name_ru)):
+        if both_blank(self.name_en, self.name_ru):
             yield "name_en", _("Give the name in English or Russian.")
 
     def to_input(self) -> OrganizationInput:

@@ -51,43 +51,58 @@
     filter.hidden = false;
     filter.addEventListener("input", function () {
       var wanted = filter.value.trim().toLowerCase();
-      var first = null;
-      select.querySelectorAll("option").forEach(function (option) {
-        var shown = !wanted || option.selected || option.text.toLowerCase().indexOf(wanted) !== -1;
+      var options = Array.prototype.slice.call(select.options);
+      var matches = options.filter(function (option) {
+        return !wanted || option.text.toLowerCase().indexOf(wanted) !== -1;
+      });
+      // The first match is chosen, so that the filter box alone picks a currency.
+      if (wanted && matches.length && matches.indexOf(select.options[select.selectedIndex]) === -1) {
+        select.value = matches[0].value;
+        select.dispatchEvent(new Event("change", {bubbles: true}));
+      }
+      options.forEach(function (option) {
+        var shown = option.selected || matches.indexOf(option) !== -1;
         option.hidden = !shown;
-        option.disabled = !shown && !option.selected;
-        if (shown && !first && option.value && option.text.toLowerCase().indexOf(wanted) !== -1) {
-          first = option;
-        }
+        option.disabled = !shown;
       });
       select.querySelectorAll("optgroup").forEach(function (group) {
         group.hidden = !group.querySelector("option:not([hidden])");
       });
-      if (wanted && first) { select.value = first.value; select.dispatchEvent(new Event("change")); }
     });
   }
 
+  // The slug follows the titles (the first one that makes a slug, as the server decides)
+  // until the person types a slug of their own; emptied again, it follows once more.
   function followTitle(slug) {
-    var source = document.getElementById(slug.getAttribute("data-slug-from"));
+    var sources = slug.getAttribute("data-slug-from").split(" ").map(function (id) {
+      return document.getElementById(id);
+    }).filter(Boolean);
     var url = slug.getAttribute("data-slug-url");
-    if (!source || !url) { return; }
-    var edited = slug.value !== "" && slug.value !== slug.getAttribute("data-slug-made");
+    if (!sources.length || !url) { return; }
+    var made = "";
     var pending = null;
-    slug.addEventListener("input", function () { edited = slug.value !== ""; });
-    source.addEventListener("input", function () {
-      if (edited) { return; }
-      window.clearTimeout(pending);
-      pending = window.setTimeout(function () {
-        fetch(url + "?title=" + encodeURIComponent(source.value), {headers: {"Accept": "application/json"}})
-          .then(function (response) { return response.ok ? response.json() : null; })
-          .then(function (made) {
-            if (made && !edited) {
-              slug.value = made.slug;
-              slug.setAttribute("data-slug-made", made.slug);
-            }
-          })
-          .catch(function () { /* the server makes it on save anyway */ });
-      }, 250);
+    function following() { return slug.value === "" || slug.value === made; }
+    function suggest() {
+      var query = sources.map(function (source) {
+        return "title=" + encodeURIComponent(source.value);
+      }).join("&");
+      fetch(url + (url.indexOf("?") === -1 ? "?" : "&") + query,
+            {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (answer && following()) {
+            slug.value = answer.slug;
+            made = answer.slug;
+          }
+        })
+        .catch(function () { /* the server makes the slug on saving anyway */ });
+    }
+    sources.forEach(function (source) {
+      source.addEventListener("input", function () {
+        if (!following()) { return; }
+        window.clearTimeout(pending);
+        pending = window.setTimeout(suggest, 250);
+      });
     });
   }
 
