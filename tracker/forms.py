@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, ClassVar
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -213,7 +214,13 @@ def coalition_currencies() -> list[str]:
 
 def currency_label(code: str, language: str | None = None) -> str:
     """How a currency is named in a list: 'RUB — Russian Ruble', 'RUB — российский рубль'."""
-    return f"{code} — {currency_name(code, language)}"
+    return currency_labels(language or current_language())[code]
+
+
+@cache
+def currency_labels(language: str) -> dict[str, str]:
+    """Every ISO 4217 currency's label in a language, worked out once (Babel is slow at it)."""
+    return {code: f"{code} — {currency_name(code, language)}" for code in MINOR_UNITS}
 
 
 def currency_choice_list(only: Iterable[str] | None = None, *, blank: str | None = None,
@@ -221,16 +228,15 @@ def currency_choice_list(only: Iterable[str] | None = None, *, blank: str | None
     """Currencies for a select: the coalition's first, then every other ISO 4217 currency
     (or only those of `only` that are known), named in the user's language; `blank` names
     an empty first choice ("Any currency")."""
+    labels = currency_labels(language or current_language())
     allowed = set(MINOR_UNITS) if only is None else set(only) & set(MINOR_UNITS)
     own = [code for code in coalition_currencies() if code in allowed]
     rest = sorted(allowed - set(own))
     own_group, rest_group = str(_("Coalition currencies")), str(_("Other currencies"))
     return [
         *([SelectChoice("", str(blank))] if blank is not None else []),
-        *(SelectChoice(code, currency_label(code, language), optgroup=own_group)
-          for code in own),
-        *(SelectChoice(code, currency_label(code, language), optgroup=rest_group)
-          for code in rest),
+        *(SelectChoice(code, labels[code], optgroup=own_group) for code in own),
+        *(SelectChoice(code, labels[code], optgroup=rest_group) for code in rest),
     ]
 
 
