@@ -380,8 +380,8 @@ def _field_problems(field: Field) -> Iterator[FormProblem]:
         first = next(iter(field.entries), None)
         anchor = _first_input_id(first) if first is not None else None
         for error in field.errors:
-            if isinstance(error, str):
-                yield FormProblem(error, anchor, str(field.label.text))
+            if _is_message(error):  # the list's own; its rows' errors come below
+                yield FormProblem(str(error), anchor, str(field.label.text))
         for entry in field.entries:
             yield from _field_problems(entry)
         return
@@ -393,9 +393,13 @@ def _field_problems(field: Field) -> Iterator[FormProblem]:
         return
     anchor = None if field.type in HIDDEN_TYPES else field.id
     for error in field.errors:
-        if isinstance(error, str) or hasattr(error, "__html__") or not isinstance(
-                error, (list, dict)):
+        if _is_message(error):
             yield FormProblem(str(error), anchor, "" if anchor is None else str(field.label.text))
+
+
+def _is_message(error: object) -> bool:
+    """A message (a string or a lazy one), not a list or dict of a sub-form's errors."""
+    return not isinstance(error, (list, dict))
 
 
 def _first_input_id(field: Field) -> str | None:
