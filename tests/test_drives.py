@@ -387,7 +387,7 @@ def test_payments_move_a_pledge_from_pledged_to_partly_paid_to_paid(as_lead, dri
     url = f"{PAGE}/pledges/{pledge.id}"
     page = as_lead.get(url)
     assert "Record a payment" in page.text
-    assert 'value="1,000.00"' in page.text  # the outstanding amount is offered, as English writes it
+    assert 'value="1,000.00"' in page.text  # the outstanding amount, as English writes it
 
     response = as_lead.post(f"{url}/payments", data={"amount": "400", "currency": "RUB",
                                                      "paid_on": "2026-03-12",
