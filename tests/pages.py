@@ -24,8 +24,8 @@ def errors_next_to(html: str, name: str) -> list[str]:
     """The error messages shown in the form group of the input named `name`."""
     for group in html.split('<div class="mb-3')[1:]:
         if f'name="{name}"' in group:
-            return [plain(m.strip()) for m in
-                    re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', group, re.S)]
+            return [plain(m.strip()) for m in re.findall(
+                r'<div class="invalid-feedback d-block"[^>]*>(.*?)</div>', group, re.S)]
     raise AssertionError(f"no field named {name!r} on the page")
 
 

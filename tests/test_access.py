@@ -425,6 +425,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("tasks.show", "GET"): Expect(lambda w: f"/tasks/{w.task}", frozenset({LEAD_A, ADMIN})),
     ("tasks.download", "GET"): Expect(lambda w: f"/tasks/{w.task}/download",
                                       frozenset({LEAD_A, ADMIN})),
+    # forms
+    ("core.suggest_slug", "GET"): Expect(at("/slug?kind=drive&title=Clean+air"), SIGNED_IN),
 }
 
 

@@ -253,8 +253,10 @@ def test_a_partner_listed_twice_is_refused_and_nothing_is_written(
     response = client.post("/campaigns/new", data=campaign_form(coalition["tajik"], partners))
     assert response.status_code == 422
     page = response.text
-    # Shown above the partner rows, which keep what was chosen.
-    assert page.index("partners-heading") < page.index(message) < page.index("partners-0-")
+    # Shown above the partner rows, which keep what was chosen (and in the form's summary).
+    heading = page.index("partners-heading")
+    assert heading < page.index(message, heading) < page.index("partners-0-", heading)
+    assert page.index('id="error-summary"') < page.index(message) < heading
     second_row = page[page.index('id="partners-1-organization_id"'):]
     assert f'<option selected value="{coalition[twice].id}">' in second_row
     assert nothing_written()

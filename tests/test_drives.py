@@ -104,7 +104,7 @@ def test_a_lead_starts_a_drive_from_the_campaign_and_it_is_a_draft(as_lead, worl
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"goal": "-5"}, "goal", "The amount must be greater than zero."),
-    ({"goal": "12,345"}, "goal", "RUB allows at most 2 decimal places."),
+    ({"goal": "12.345"}, "goal", "RUB allows at most 2 decimal places."),
     ({"ends_on": "2026-09-01"}, "ends_on", "The end date cannot be before the start date."),
     ({"title_en": "", "title_ru": ""}, "title_en", "Give the title in English or Russian."),
     ({"slug": "Not a slug!"}, "slug",
@@ -332,7 +332,7 @@ def test_a_payment_without_a_rate_is_named_and_left_out(drive):
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"amount": "-5"}, "amount", "The amount must be greater than zero."),
     ({"amount": "0"}, "amount", "The amount must be greater than zero."),
-    ({"amount": "10,555"}, "amount", "RUB allows at most 2 decimal places."),
+    ({"amount": "10.555"}, "amount", "RUB allows at most 2 decimal places."),
     ({"amount": "abc"}, "amount", "Enter a number, e.g. 1500 or 1 500,50."),
     ({"amount": "9" * 16}, "amount", "This amount is implausibly large; check the digits."),
     ({"currency": "XYZ"}, "currency", "Choose a known currency (ISO 4217 code)."),
@@ -387,7 +387,7 @@ def test_payments_move_a_pledge_from_pledged_to_partly_paid_to_paid(as_lead, dri
     url = f"{PAGE}/pledges/{pledge.id}"
     page = as_lead.get(url)
     assert "Record a payment" in page.text
-    assert 'value="1000.00"' in page.text  # the outstanding amount is offered
+    assert 'value="1,000.00"' in page.text  # the outstanding amount, as English writes it
 
     response = as_lead.post(f"{url}/payments", data={"amount": "400", "currency": "RUB",
                                                      "paid_on": "2026-03-12",

@@ -284,7 +284,7 @@ def test_a_revision_that_adds_up_becomes_version_two(app, client):
         "new_lines-0-description_en": "Soil testing", "new_lines-0-amount": "1 000,00"})
     page = client.get(f"/grants/{grant.id}/budget/revise")
     assert page.status_code == 200
-    assert f'value="{equipment}"' in page.text
+    assert f'value="{equipment:,}"' in page.text  # as English writes it: 16,363.64
 
     response = client.post(f"/grants/{grant.id}/budget/revise", data=form)
 

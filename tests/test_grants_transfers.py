@@ -264,7 +264,7 @@ def test_a_refused_edit_changes_nothing(client, world, staff):
     _plan(client, world, world.moldova, note="As planned")
     [transfer] = _transfers()
     url = f"/grants/{world.grant.id}/transfers/{transfer.id}/edit"
-    assert 'value="10000' in client.get(url).get_data(as_text=True)
+    assert 'value="10,000' in client.get(url).get_data(as_text=True)
     response = client.post(url, data={"amount": "12000", "planned_on": "2027-02-01",
                                       "received": "100", "received_currency": "MDL",
                                       "note": "Changed"})

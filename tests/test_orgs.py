@@ -102,7 +102,7 @@ def test_a_name_in_one_language_is_enough_and_the_short_name_is_lowercased(clien
     [
         ({"name_en": "", "name_ru": "  "}, "name_en", "Give the name in English or Russian."),
         ({"slug": "little earth!"}, "slug", "Use lowercase latin letters, digits and hyphens"),
-        ({"slug": ""}, "slug", "Give a short name."),
+        ({"slug": "эко-согласие"}, "slug", "Use lowercase latin letters, digits and hyphens"),
         ({"country": "XX"}, "country", "Choose a country from the list."),
         ({"country": ""}, "country", "Choose a country."),
         ({"kind": "charity"}, "kind", "Choose a kind from the list."),

@@ -48,6 +48,21 @@ def clamp_for_display(day: date) -> date:
     return min(max(day, date.min + timedelta(days=1)), date.max - timedelta(days=1))
 
 
+def date_order_problem(starts_on: date | None, ends_on: date | None) -> str | None:
+    """Why an end date cannot stand with its start (it comes before it), or None."""
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        return _("The end date cannot be before the start date.")
+    return None
+
+
+def check_date_order(starts_on: date | None, ends_on: date | None, *,
+                     field: str = "ends_on") -> None:
+    """Raise a DomainError naming `field` when the end comes before the start."""
+    problem = date_order_problem(starts_on, ends_on)
+    if problem:
+        raise DomainError(problem, field=field)
+
+
 def check_dates(**days: date | None) -> None:
     """check_date for each named date (e.g. starts_on=..., ends_on=...); None is left alone."""
     for field, day in days.items():

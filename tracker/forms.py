@@ -1,20 +1,33 @@
-"""Form pieces shared by every area: money amounts, dates, currencies, countries, domain errors."""
+"""Form pieces shared by every area: money amounts, dates, currencies, countries, domain errors,
+and the list of a failed form's errors that its summary shows."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import cache
+from typing import Any, ClassVar
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import g, has_app_context, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, StringField
-from wtforms.validators import ValidationError
+from sqlalchemy import select, union
+from wtforms import DateField, Field, FieldList, FormField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, ValidationError
 
-from tracker.dates import EARLIEST, LATEST, date_problem, latest_past_day
+from tracker.dates import EARLIEST, LATEST, date_order_problem, date_problem, latest_past_day
+from tracker.db import Base
 from tracker.errors import DomainError
-from tracker.i18n import country_choices, currency_choices
+from tracker.extensions import db
+from tracker.i18n import country_choices, currency_name, current_language
 from tracker.money.amounts import amount_problem
+from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
+from tracker.slugs import MAX_SLUG_LENGTH, slug_problem
 
 # The largest id a table holds (a 32-bit integer on PostgreSQL), and so the largest
 # number a URL, a page number or a hidden field may name.
@@ -44,11 +57,33 @@ def optional_whole_number(value: Any) -> int | None:
         return None
 
 
-def parse_decimal(text: str) -> Decimal:
-    """Read '1 234,50', '1234.50' or '1\u00a0234,5' as a Decimal; raise ValueError otherwise."""
-    cleaned = "".join(text.split()).replace("\u00a0", "").replace("\u202f", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
+# Digits grouped by thousands with commas ("1,234,567"): how English writes a number.
+COMMA_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+NO_BREAK_SPACE = "\u00a0"
+
+
+def parse_decimal(text: str, language: str | None = None) -> Decimal:
+    """Read a number as people write it in either language; raise ValueError otherwise.
+
+    Spaces (plain, no-break, thin) group digits in Russian ("1 234,50"); commas group them in
+    English ("1,234.50"). With both a comma and a point, the last one is the decimal mark.
+    A lone comma is a decimal comma ("1,5"), except in English when it groups thousands
+    ("5,000"). So whatever format_decimal_input shows is read back as the same number.
+    """
+    language = language or current_language()
+    cleaned = "".join(text.split()).replace(NO_BREAK_SPACE, "").replace("\u202f", "")
+    if "," in cleaned and "." in cleaned:
+        mark = "," if cleaned.rindex(",") > cleaned.rindex(".") else "."
+        group = "." if mark == "," else ","
+        whole, _sep, fraction = cleaned.rpartition(mark)
+        if group in fraction or mark in whole:
+            raise ValueError(text)
+        cleaned = whole.replace(group, "") + "." + fraction
+    elif "," in cleaned:
+        if COMMA_GROUPED.fullmatch(cleaned) and (language == "en" or cleaned.count(",") > 1):
+            cleaned = cleaned.replace(",", "")
+        elif cleaned.count(",") == 1:
+            cleaned = cleaned.replace(",", ".")
     if not cleaned or cleaned.count(".") > 1 or not all(ch in "0123456789.-+" for ch in cleaned):
         raise ValueError(text)
     try:
@@ -58,6 +93,25 @@ def parse_decimal(text: str) -> Decimal:
     if not value.is_finite():
         raise ValueError(text)
     return value
+
+
+def format_decimal_input(value: Decimal, language: str | None = None) -> str:
+    """A number as the user's language writes it, for an input to show ("5 000,00", "5,000.00").
+
+    Every decimal place the value carries is kept (an amount's cents, a rate's digits);
+    parse_decimal reads the text back as the same number.
+    """
+    language = language or current_language()
+    text = format(value, "f")
+    sign = "-" if text.startswith("-") else ""
+    whole, _point, fraction = text.lstrip("-").partition(".")
+    group = get_group_symbol(language)
+    groups: list[str] = []
+    while len(whole) > 3:
+        whole, tail = whole[:-3], whole[-3:]
+        groups.insert(0, tail)
+    grouped = group.join([whole, *groups])
+    return sign + grouped + (get_decimal_symbol(language) + fraction if fraction else "")
 
 
 class DecimalInput(StringField):
@@ -83,7 +137,7 @@ class DecimalInput(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else format(self.data, "f")
+        return "" if self.data is None else format_decimal_input(self.data)
 
 
 class AmountInput(DecimalInput):
@@ -133,16 +187,123 @@ class PlausibleDate(DateField):
             self.errors.append(problem)
 
 
-class CurrencySelect(SelectField):
-    """Any ISO 4217 currency, the coalition's own first, named in the user's language."""
+# Where the coalition's money is: the currencies of these columns are offered first.
+CURRENCY_COLUMNS = (("drive", "currency"), ("funding_target", "currency"),
+                    ("application", "currency"), ("grant_award", "currency"),
+                    ("exchange_rate", "base"), ("exchange_rate", "quote"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+def coalition_currencies() -> list[str]:
+    """The currencies the coalition uses (its drives, targets, applications, grants and rates),
+    the region's usual order first; the region's own list while nothing is recorded yet.
+
+    Looked up once a request: a page with several currency selects asks once.
+    """
+    if has_app_context() and "coalition_currencies" in g:
+        return list(g.coalition_currencies)
+    tables = Base.metadata.tables
+    query = union(*(select(tables[table].c[column].label("code"))
+                    for table, column in CURRENCY_COLUMNS))
+    used = {code for code in db.session.scalars(query) if code in MINOR_UNITS}
+    order = {code: index for index, code in enumerate(REGIONAL)}
+    codes = sorted(used, key=lambda code: (order.get(code, len(order)), code)) or list(REGIONAL)
+    if has_app_context():
+        g.coalition_currencies = codes
+    return list(codes)
+
+
+def currency_label(code: str, language: str | None = None) -> str:
+    """How a currency is named in a list: 'RUB — Russian Ruble', 'RUB — российский рубль'."""
+    return currency_labels(language or current_language())[code]
+
+
+@cache
+def currency_labels(language: str) -> dict[str, str]:
+    """Every ISO 4217 currency's label in a language, worked out once (Babel is slow at it)."""
+    return {code: f"{code} — {currency_name(code, language)}" for code in MINOR_UNITS}
+
+
+def currency_choice_list(only: Iterable[str] | None = None, *, blank: str | None = None,
+                         language: str | None = None) -> list[SelectChoice]:
+    """Currencies for a select: the coalition's first, then every other ISO 4217 currency
+    (or only those of `only` that are known), named in the user's language; `blank` names
+    an empty first choice ("Any currency")."""
+    labels = currency_labels(language or current_language())
+    allowed = set(MINOR_UNITS) if only is None else set(only) & set(MINOR_UNITS)
+    own = [code for code in coalition_currencies() if code in allowed]
+    rest = sorted(allowed - set(own))
+    own_group, rest_group = str(_("Coalition currencies")), str(_("Other currencies"))
+    return [
+        *([SelectChoice("", str(blank))] if blank is not None else []),
+        *(SelectChoice(code, labels[code], optgroup=own_group) for code in own),
+        *(SelectChoice(code, labels[code], optgroup=rest_group) for code in rest),
+    ]
+
+
+class CurrencySelect(SelectField):
+    """An ISO 4217 currency, the coalition's own first, named in the user's language.
+
+    `offer(codes)` narrows the list (the public pledge form offers a few); `blank` adds an
+    empty first choice, which is then valid. The template adds a filter box above the list
+    (templates/_forms.html, static/js/forms.js).
+    """
+
+    def __init__(self, *args: Any, blank: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.choices = currency_choices()
+        self.blank = blank
+        self.choices = currency_choice_list(blank=blank)
+
+    def offer(self, codes: Iterable[str]) -> None:
+        """Offer only these currencies (in the usual order)."""
+        self.choices = currency_choice_list(codes, blank=self.blank)
+
+    @property
+    def offered(self) -> set[str]:
+        """The values the select lists ('' too when it has a blank choice)."""
+        return {choice.value for choice in self.choices}
 
     def pre_validate(self, form: Any) -> None:
-        if self.data not in dict(currency_choices()):
+        if self.data not in self.offered:
             raise ValidationError(_l("Choose a known currency (ISO 4217 code)."))
+
+
+def cleaned_slug(value: Any) -> Any:
+    """Slugs are lowercase; accept ' Eco-Accord ' as 'eco-accord'."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class SlugField(StringField):
+    """A record's short name in web addresses: optional (left blank, the service makes it from
+    the titles, tracker/slugs.py), checked when typed.
+
+    `kind` names the records it must be unique among and `sources` the title fields it is
+    made from; with them the page's script shows the slug the server would make as the
+    person types a title (core.suggest_slug). `current_id` is the record being edited.
+    """
+
+    def __init__(self, label: Any, *, kind: str, sources: Sequence[str], **kwargs: Any) -> None:
+        kwargs.setdefault("filters", [cleaned_slug])
+        kwargs.setdefault("validators", [Length(max=MAX_SLUG_LENGTH)])
+        super().__init__(label, **kwargs)
+        self.kind = kind
+        self.sources = tuple(sources)
+        self.current_id: int | None = None
+
+    def __call__(self, **kwargs: Any) -> Any:
+        prefix = self.name[:len(self.name) - len(self.short_name)]
+        kwargs.setdefault("data-slug-from", " ".join(prefix + name for name in self.sources))
+        kwargs.setdefault("data-slug-url", url_for("core.suggest_slug", kind=self.kind,
+                                                   current=self.current_id))
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("spellcheck", "false")
+        return super().__call__(**kwargs)
+
+    def post_validate(self, form: Any, validation_stopped: bool) -> None:
+        if validation_stopped or not self.data or self.errors:
+            return
+        problem = slug_problem(self.data)
+        if problem:
+            self.errors.append(problem)
 
 
 class CountrySelect(SelectField):
@@ -160,3 +321,99 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class CheckedForm(FlaskForm):
+    """A form whose checks across fields run even when other fields failed, so that a person
+    sees every problem in one round.
+
+    `date_order` names (start, end) pairs of date fields; `cross_field_problems` yields
+    (field name, message) for a form's other rules, reading only fields that are valid.
+    """
+
+    date_order: ClassVar[Sequence[tuple[str, str]]] = ()
+
+    def cross_field_problems(self) -> Iterator[tuple[str, str]]:
+        """(field name, message) for each rule across fields that the values break."""
+        return iter(())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        problems = list(self.cross_field_problems())
+        for start, end in self.date_order:
+            first, last = self[start], self[end]
+            if first.errors or last.errors:
+                continue
+            problem = date_order_problem(first.data, last.data)
+            if problem:
+                problems.append((end, problem))
+        for name, message in problems:
+            field = self[name]
+            if message not in field.errors:
+                field.errors = [*field.errors, message]
+            valid = False
+        return valid
+
+
+def both_blank(first: Field, second: Field) -> bool:
+    """True when two text fields (a title in English and in Russian) passed their own checks
+    and both are empty: the rule 'give it in at least one language' is broken."""
+    if first.errors or second.errors:
+        return False
+    return not ((first.data or "").strip() or (second.data or "").strip())
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """One line of a failed form's error summary: the message and the field it links to."""
+
+    message: str
+    anchor: str | None = None
+    label: str = ""
+
+
+HIDDEN_TYPES = {"HiddenField", "CSRFTokenField", "SubmissionKeyField"}
+
+
+def _field_problems(field: Field) -> Iterator[FormProblem]:
+    if isinstance(field, FieldList):
+        first = next(iter(field.entries), None)
+        anchor = _first_input_id(first) if first is not None else None
+        for error in field.errors:
+            if _is_message(error):  # the list's own; its rows' errors come below
+                yield FormProblem(str(error), anchor, str(field.label.text))
+        for entry in field.entries:
+            yield from _field_problems(entry)
+        return
+    if isinstance(field, FormField):
+        for sub in field.form:
+            yield from _field_problems(sub)
+        for error in field.form.form_errors:
+            yield FormProblem(str(error), _first_input_id(field), str(field.label.text))
+        return
+    anchor = None if field.type in HIDDEN_TYPES else field.id
+    for error in field.errors:
+        if _is_message(error):
+            yield FormProblem(str(error), anchor, "" if anchor is None else str(field.label.text))
+
+
+def _is_message(error: object) -> bool:
+    """A message (a string or a lazy one), not a list or dict of a sub-form's errors."""
+    return not isinstance(error, (list, dict))
+
+
+def _first_input_id(field: Field) -> str | None:
+    if isinstance(field, FormField):
+        return next((sub.id for sub in field.form if sub.type not in HIDDEN_TYPES), None)
+    if isinstance(field, FieldList):
+        first = next(iter(field.entries), None)
+        return _first_input_id(first) if first is not None else None
+    return field.id
+
+
+def form_problems(form: FlaskForm) -> list[FormProblem]:
+    """Every error of a form, the form's own first, then each field's in the fields' order."""
+    problems = [FormProblem(str(error)) for error in form.form_errors]
+    for field in form:
+        problems.extend(_field_problems(field))
+    return problems

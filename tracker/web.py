@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import i18n
 from tracker.errors import NotFound
-from tracker.forms import MAX_ID, parse_whole_number
+from tracker.forms import MAX_ID, form_problems, parse_whole_number
 from tracker.urls import external_url
 
 ERROR_TITLES = {
@@ -134,6 +134,7 @@ def register_web(app: Flask) -> None:
         current_language=i18n.current_language,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         external_url=external_url,  # absolute links from BASE_URL, never the request's Host
+        form_problems=form_problems,  # a failed form's summary (templates/_forms.html)
     )
 
     @app.errorhandler(HTTPException)

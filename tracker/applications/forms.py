@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -34,7 +36,7 @@ from tracker.applications.services import (
 )
 from tracker.campaigns.forms import grouped_country_choices
 from tracker.campaigns.services import list_campaigns
-from tracker.forms import AmountInput, CurrencySelect, PlausibleDate
+from tracker.forms import AmountInput, CheckedForm, CurrencySelect, PlausibleDate, both_blank
 from tracker.i18n import country_name, format_day
 from tracker.money.value import Money
 from tracker.orgs.forms import strip
@@ -51,8 +53,12 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-class CallForm(FlaskForm):
+class CallForm(CheckedForm):
     """A donor's funding call: titles, dates, currency and every limit an application meets."""
+
+    def cross_field_problems(self) -> Iterator[tuple[str, str]]:
+        if both_blank(self.title_en, self.title_ru):
+            yield "title_en", _("Give the title in English or Russian.")
 
     title_en = StringField(_l("Title in English"), filters=[strip],
                            validators=[Length(max=MAX_TITLE_LENGTH)])
@@ -132,8 +138,14 @@ def _call_label(call: FundingCall) -> str:
                   date=format_day(call.deadline)))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(CheckedForm):
     """An application: campaign, donor, call, applicant, titles, amount, chances and dates."""
+
+    date_order = (("project_starts_on", "project_ends_on"),)
+
+    def cross_field_problems(self) -> Iterator[tuple[str, str]]:
+        if both_blank(self.title_en, self.title_ru):
+            yield "title_en", _("Give the title in English or Russian.")
 
     campaign_id = SelectField(_l("Campaign"),
                               validators=[InputRequired(_l("Choose a campaign."))],

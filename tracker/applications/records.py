@@ -30,7 +30,7 @@ from tracker.applications.models import (
 from tracker.applications.years import years_between
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign
-from tracker.dates import check_dates
+from tracker.dates import check_date_order, check_dates
 from tracker.db import utcnow
 from tracker.errors import DomainError, found
 from tracker.extensions import db
@@ -99,9 +99,7 @@ def _apply_application(application: Application, data: ApplicationInput) -> None
         raise DomainError(_("Give the probability as a whole number from 0 to 100."),
                           field="probability")
     starts, ends = data.project_starts_on, data.project_ends_on
-    if starts and ends and ends < starts:
-        raise DomainError(_("The end date cannot be before the start date."),
-                          field="project_ends_on")
+    check_date_order(starts, ends, field="project_ends_on")
     check_dates(submission_deadline=data.submission_deadline, decision_date=data.decision_date,
                 project_starts_on=starts, project_ends_on=ends)
     countries = check_countries(data.countries)

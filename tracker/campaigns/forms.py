@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,9 +20,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
 from tracker.campaigns.services import CampaignInput, PartnerInput
-from tracker.forms import PlausibleDate
+from tracker.forms import CheckedForm, PlausibleDate, SlugField, both_blank
 from tracker.i18n import country_choices
-from tracker.orgs.forms import slug_filter, strip
+from tracker.orgs.forms import strip
 from tracker.orgs.services import organizations_by_name
 
 BLANK_PARTNER_ROWS = 3
@@ -56,15 +57,15 @@ class PartnerRowForm(FlaskForm):
     role = SelectField(_l("Role"), invalid_choice_message=_l("Choose a role from the list."))
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(CheckedForm):
     """A campaign: bilingual title and summary, theme, status, dates, lead, countries, partners."""
 
-    slug = StringField(
-        _l("Short name"),
-        filters=[slug_filter],
-        validators=[InputRequired(_l("Give a short name.")), Length(max=80)],
+    date_order = (("starts_on", "ends_on"),)
+
+    slug = SlugField(
+        _l("Short name"), kind="campaign", sources=("title_en", "title_ru"),
         description=_l("Used in web addresses: lowercase latin letters, digits and hyphens, "
-                       "e.g. lead-in-paint."),
+                       "e.g. lead-in-paint. Leave it empty to make it from the title."),
     )
     title_en = StringField(_l("Title in English"), filters=[strip], validators=[Length(max=200)])
     title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[Length(max=200)])
@@ -111,6 +112,10 @@ class CampaignForm(FlaskForm):
             if not row.role.data:
                 row.role.data = PartnerRole.PARTNER.value
 
+    def cross_field_problems(self) -> Iterator[tuple[str, str]]:
+        if both_blank(self.title_en, self.title_ru):
+            yield "title_en", _("Give the title in English or Russian.")
+
     @property
     def has_organizations(self) -> bool:
         """False until at least one organisation exists to lead a campaign."""
@@ -141,7 +146,7 @@ class CampaignForm(FlaskForm):
     @classmethod
     def for_campaign(cls, campaign: Campaign) -> CampaignForm:
         """The form filled from a campaign (on POST, the submitted values win)."""
-        return cls(
+        form = cls(
             slug=campaign.slug,
             title_en=campaign.title_en,
             title_ru=campaign.title_ru,
@@ -158,3 +163,5 @@ class CampaignForm(FlaskForm):
                 for partner in campaign.partners
             ],
         )
+        form.slug.current_id = campaign.id
+        return form

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -18,12 +18,13 @@ from tracker.campaigns.models import (
     PartnerRole,
     Theme,
 )
-from tracker.dates import check_dates
+from tracker.dates import check_date_order, check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
+from tracker.slugs import made_slug
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,7 @@ def _validate(data: CampaignInput, current: Campaign | None) -> None:
     if not (data.title_en.strip() or data.title_ru.strip()):
         raise DomainError(_("Give the title in English or Russian."), field="title_en")
     check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
-    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
+    check_date_order(data.starts_on, data.ends_on)
     if db.session.get(Organization, data.lead_org_id) is None:
         raise DomainError(_("Choose the lead organisation."), field="lead_org_id")
     for code in data.countries:
@@ -116,8 +116,20 @@ def _apply(campaign: Campaign, data: CampaignInput) -> None:
             campaign.countries.append(CampaignCountry(country=code))
 
 
+def _with_slug(data: CampaignInput, current: Campaign | None) -> CampaignInput:
+    """The input with a slug made from the titles when none was typed."""
+    if data.slug:
+        return data
+    slug = made_slug(Campaign, (data.title_en, data.title_ru),
+                     current_id=current.id if current else None)
+    return replace(data, slug=slug)
+
+
 def create_campaign(data: CampaignInput) -> Campaign:
-    """Add a campaign with its partners and countries; raise DomainError when a rule fails."""
+    """Add a campaign with its partners and countries; raise DomainError when a rule fails.
+
+    A blank slug is made from the titles (tracker/slugs.py)."""
+    data = _with_slug(data, None)
     _validate(data, None)
     campaign = Campaign()
     _apply(campaign, data)
@@ -128,6 +140,7 @@ def create_campaign(data: CampaignInput) -> Campaign:
 
 def update_campaign(campaign: Campaign, data: CampaignInput) -> Campaign:
     """Change a campaign, its partners and countries under the same rules as creating one."""
+    data = _with_slug(data, campaign)
     _validate(data, campaign)
     _apply(campaign, data)
     db.session.flush()

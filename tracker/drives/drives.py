@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.campaigns.models import Campaign
-from tracker.dates import check_dates
+from tracker.dates import check_date_order, check_dates
 from tracker.drives.conversion import (
     convert_payment,
     convert_pledge,
@@ -31,6 +33,7 @@ from tracker.extensions import db
 from tracker.money.amounts import checked_money
 from tracker.money.value import Money
 from tracker.orgs.services import check_slug
+from tracker.slugs import made_slug
 
 
 def _contact(data: DriveInput) -> tuple[str, str, str]:
@@ -58,8 +61,7 @@ def _validate_drive(campaign: Campaign, data: DriveInput, current: Drive | None)
                             max=MAX_REMINDER_DAYS), field="reminder_days")
     goal = checked_money(data.goal, data.currency, field="goal")
     check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
-    if data.ends_on and data.ends_on < data.starts_on:
-        raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
+    check_date_order(data.starts_on, data.ends_on)
     if data.organiser_org_id not in {org.id for org in organiser_choices(campaign)}:
         raise DomainError(_("Choose an organisation that takes part in the campaign."),
                           field="organiser_org_id")
@@ -93,8 +95,20 @@ def _apply_drive(drive: Drive, data: DriveInput, goal: Money) -> None:
     drive.contact_email, drive.contact_phone, drive.contact_telegram = _contact(data)
 
 
+def _with_slug(data: DriveInput, current: Drive | None) -> DriveInput:
+    """The input with a slug made from the titles when none was typed."""
+    if data.slug:
+        return data
+    slug = made_slug(Drive, (data.title_en, data.title_ru),
+                     current_id=current.id if current else None)
+    return replace(data, slug=slug)
+
+
 def create_drive(campaign: Campaign, data: DriveInput) -> Drive:
-    """Add a drive (a draft) to a campaign; its roll-up row comes with the commit."""
+    """Add a drive (a draft) to a campaign; its roll-up row comes with the commit.
+
+    A blank slug is made from the titles (tracker/slugs.py)."""
+    data = _with_slug(data, None)
     goal = _validate_drive(campaign, data, None)
     drive = Drive(campaign=campaign, status=DriveStatus.DRAFT)
     _apply_drive(drive, data, goal)
@@ -105,6 +119,7 @@ def create_drive(campaign: Campaign, data: DriveInput) -> Drive:
 
 def update_drive(drive: Drive, data: DriveInput) -> Drive:
     """Change a drive's details; its currency only while it has no pledges."""
+    data = _with_slug(data, drive)
     goal = _validate_drive(drive.campaign, data, drive)
     _apply_drive(drive, data, goal)
     db.session.flush()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -18,7 +20,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from tracker.drives.imports import FIELDS as IMPORT_FIELDS
 from tracker.drives.inputs import MAX_PHONE_LENGTH, MAX_TELEGRAM_LENGTH
@@ -34,11 +43,21 @@ from tracker.drives.services import (
     PaymentInput,
     PledgeInput,
     PublicPledgeInput,
+    email_problem,
     today,
 )
-from tracker.forms import AmountInput, CurrencySelect, PlausibleDate, optional_whole_number
+from tracker.forms import (
+    AmountInput,
+    CheckedForm,
+    CurrencySelect,
+    PlausibleDate,
+    SlugField,
+    both_blank,
+    coalition_currencies,
+    optional_whole_number,
+)
 from tracker.i18n import country_name, current_language
-from tracker.orgs.forms import slug_filter, strip
+from tracker.orgs.forms import strip
 from tracker.orgs.models import Organization
 from tracker.submissions import SubmittedOnce
 
@@ -47,14 +66,22 @@ MAX_COLUMN_NAME_LENGTH = 100
 VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("Reload the page and try again."))
 
 
-class DriveForm(FlaskForm):
+def pledger_email(form: Any, field: Any) -> None:
+    """The services' rule for a pledger's e-mail, checked with the other fields."""
+    problem = email_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class DriveForm(CheckedForm):
     """A drive: bilingual title and purpose, organiser, goal and currency, dates, public flag."""
 
-    slug = StringField(
-        _l("Short name"), filters=[slug_filter],
-        validators=[InputRequired(_l("Give a short name.")), Length(max=80)],
+    date_order = (("starts_on", "ends_on"),)
+
+    slug = SlugField(
+        _l("Short name"), kind="drive", sources=("title_en", "title_ru"),
         description=_l("Used in the public page's address (/d/short-name): lowercase latin "
-                       "letters, digits and hyphens."),
+                       "letters, digits and hyphens. Leave it empty to make it from the title."),
     )
     title_en = StringField(_l("Title in English"), filters=[strip],
                            validators=[Length(max=MAX_TITLE_LENGTH)])
@@ -117,10 +144,14 @@ class DriveForm(FlaskForm):
             (str(org.id), f"{org.name} ({country_name(org.country)})") for org in organisers
         ]
 
+    def cross_field_problems(self) -> Iterator[tuple[str, str]]:
+        if both_blank(self.title_en, self.title_ru):
+            yield "title_en", _("Give the title in English or Russian.")
+
     @classmethod
     def for_drive(cls, drive: Drive, **kwargs: Any) -> DriveForm:
         """The form filled with a drive's current values (a POST overrides them)."""
-        return cls(data={
+        form = cls(data={
             "slug": drive.slug, "title_en": drive.title_en, "title_ru": drive.title_ru,
             "purpose_en": drive.purpose_en, "purpose_ru": drive.purpose_ru,
             "organiser_org_id": str(drive.organiser_org_id), "goal": drive.goal.amount,
@@ -134,6 +165,8 @@ class DriveForm(FlaskForm):
             "contact_email": drive.contact_email, "contact_phone": drive.contact_phone,
             "contact_telegram": drive.contact_telegram,
         }, **kwargs)
+        form.slug.current_id = drive.id
+        return form
 
     def to_input(self) -> DriveInput:
         return DriveInput(
@@ -162,7 +195,7 @@ class PledgeForm(SubmittedOnce):
                                               "anonymous pledge."))
     is_anonymous = BooleanField(_l("Anonymous: never show the name on the public page"))
     contact_email = EmailField(_l("Contact e-mail"), filters=[strip],
-                               validators=[Length(max=254)])
+                               validators=[Length(max=254), pledger_email])
     amount = AmountInput(_l("Amount"), currency_field="currency",
                          validators=[InputRequired(_l("Give the amount pledged."))])
     currency = CurrencySelect(_l("Currency"))
@@ -320,7 +353,8 @@ class PublicPledgeForm(SubmittedOnce):
     contact_email = EmailField(
         _l("Your e-mail"), filters=[strip],
         validators=[InputRequired(_l("Give an e-mail address so that the organisers can "
-                                     "confirm your pledge.")), Length(max=254)],
+                                     "confirm your pledge.")), Length(max=254),
+                    pledger_email],
         description=_l("Only the organisers see it."),
     )
     amount = AmountInput(_l("Amount"), currency_field="currency",
@@ -332,7 +366,10 @@ class PublicPledgeForm(SubmittedOnce):
 
     @classmethod
     def for_drive(cls, drive: Drive) -> PublicPledgeForm:
-        return cls(data={"currency": drive.currency})
+        """The form in the drive's currency, offering it and the coalition's currencies."""
+        form = cls(data={"currency": drive.currency})
+        form.currency.offer([drive.currency, *coalition_currencies()])
+        return form
 
     def to_input(self) -> PublicPledgeInput:
         return PublicPledgeInput(

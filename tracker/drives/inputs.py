@@ -127,11 +127,18 @@ def checked_pledger(name: str, anonymous: bool, email: str,
 
 def checked_email(email: str, field: str) -> str:
     """The e-mail address without spaces (empty allowed), or a refusal naming the field."""
+    problem = email_problem(email)
+    if problem:
+        raise DomainError(problem, field=field)
+    return email.strip()
+
+
+def email_problem(email: str) -> str | None:
+    """Why an e-mail address cannot be kept, or None (an empty one is no problem)."""
     email = email.strip()
     if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email)):
-        raise DomainError(_("Give a valid e-mail address, e.g. name@example.org."),
-                          field=field)
-    return email
+        return _("Give a valid e-mail address, e.g. name@example.org.")
+    return None
 
 
 def checked_phone(phone: str, field: str) -> str:

@@ -29,6 +29,7 @@ from tracker.drives.inputs import (
     PaymentInput,
     PledgeInput,
     PublicPledgeInput,
+    email_problem,
     today,
 )
 from tracker.drives.payments import Overpayment, record_payment, remove_payment
@@ -140,6 +141,7 @@ __all__ = [
     "drive_figures",
     "drive_money",
     "drives_of_campaign",
+    "email_problem",
     "figures_of",
     "find_drive",
     "find_payment",

@@ -8,11 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from tracker.forms import CurrencySelect, DecimalInput, PlausibleDate
-from tracker.i18n import currency_choices
 from tracker.money.services import MAX_SOURCE_LENGTH
 
 
@@ -42,13 +41,9 @@ class RateFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    currency = SelectField(_l("Currency"), default="")
+    currency = CurrencySelect(_l("Currency"), default="", blank=_l("Any currency"))
     date_from = PlausibleDate(_l("From"), validators=[Optional()])
     date_to = PlausibleDate(_l("To"), validators=[Optional()])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.currency.choices = [("", str(_l("Any currency"))), *currency_choices()]
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from tracker.applications.models import DONOR_KINDS
-from tracker.forms import CountrySelect, DecimalInput
+from tracker.forms import CheckedForm, CountrySelect, DecimalInput, SlugField, both_blank
 from tracker.orgs.models import OrgKind
 from tracker.orgs.services import MAX_CITY_LENGTH, OrganizationInput
 
@@ -20,20 +21,13 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def slug_filter(value: Any) -> Any:
-    """Short names are lowercase; accept 'Eco-Accord' as 'eco-accord'."""
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-class OrganizationForm(FlaskForm):
+class OrganizationForm(CheckedForm):
     """An organisation's names and cities side by side, its country, kind and website."""
 
-    slug = StringField(
-        _l("Short name"),
-        filters=[slug_filter],
-        validators=[InputRequired(_l("Give a short name.")), Length(max=80)],
+    slug = SlugField(
+        _l("Short name"), kind="organisation", sources=("name_en", "name_ru"),
         description=_l("Used in web addresses: lowercase latin letters, digits and hyphens, "
-                       "e.g. eco-accord."),
+                       "e.g. eco-accord. Leave it empty to make it from the name."),
     )
     name_en = StringField(_l("Name in English"), filters=[strip], validators=[Length(max=200)])
     name_ru = StringField(_l("Name in Russian"), filters=[strip], validators=[Length(max=200)])
@@ -60,6 +54,10 @@ class OrganizationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels are read now, in the request's language, not once at import time.
         self.kind.choices = OrgKind.choices()
+
+    def cross_field_problems(self) -> Iterator[tuple[str, str]]:
+        if both_blank(self.name_en, self.name_ru):
+            yield "name_en", _("Give the name in English or Russian.")
 
     def to_input(self) -> OrganizationInput:
         """The submitted values as the service's input."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -14,8 +13,8 @@ from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization, OrgKind
+from tracker.slugs import made_slug, slug_problem
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CITY_LENGTH = 120
 
 
@@ -35,10 +34,9 @@ class OrganizationInput:
 
 def check_slug(slug: str) -> None:
     """Refuse a slug that is not lowercase latin letters, digits and single hyphens."""
-    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 80:
-        raise DomainError(
-            _("Use lowercase latin letters, digits and hyphens, e.g. eco-accord."), field="slug"
-        )
+    problem = slug_problem(slug)
+    if problem:
+        raise DomainError(problem, field="slug")
 
 
 def is_web_address(text: str) -> bool:
@@ -91,8 +89,20 @@ def _apply(org: Organization, data: OrganizationInput) -> None:
     org.budget_flexibility_percent = data.budget_flexibility_percent
 
 
+def _with_slug(data: OrganizationInput, current: Organization | None) -> OrganizationInput:
+    """The input with a slug made from the names when none was typed."""
+    if data.slug:
+        return data
+    slug = made_slug(Organization, (data.name_en, data.name_ru),
+                     current_id=current.id if current else None)
+    return replace(data, slug=slug)
+
+
 def create_organization(data: OrganizationInput) -> Organization:
-    """Add an organisation; raise DomainError for a bad or duplicate slug, name or country."""
+    """Add an organisation; raise DomainError for a bad or duplicate slug, name or country.
+
+    A blank slug is made from the names (tracker/slugs.py)."""
+    data = _with_slug(data, None)
     _validate(data, None)
     org = Organization()
     _apply(org, data)
@@ -103,6 +113,7 @@ def create_organization(data: OrganizationInput) -> Organization:
 
 def update_organization(org: Organization, data: OrganizationInput) -> Organization:
     """Change an organisation under the same rules as creating one."""
+    data = _with_slug(data, org)
     _validate(data, org)
     _apply(org, data)
     db.session.flush()

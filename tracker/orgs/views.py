@@ -65,6 +65,7 @@ def edit(slug: str):
     """Change an organisation's names, country, city, kind or website."""
     org = services.get_organization(slug)
     form = OrganizationForm(obj=org)
+    form.slug.current_id = org.id
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("orgs/form.html", form=form, org=org), status

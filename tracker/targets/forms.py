@@ -10,7 +10,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import AmountInput, CurrencySelect, DecimalInput, PlausibleDate
+from tracker.forms import AmountInput, CheckedForm, CurrencySelect, DecimalInput, PlausibleDate
 from tracker.i18n import country_name
 from tracker.orgs.models import Organization
 from tracker.targets.models import BudgetCategory, BudgetLine, BudgetUnit, FundingTarget
@@ -23,8 +23,10 @@ from tracker.targets.services import (
 )
 
 
-class TargetForm(FlaskForm):
+class TargetForm(CheckedForm):
     """A funding target: the period it covers, its currency and an optional title."""
+
+    date_order = (("starts_on", "ends_on"),)
 
     title_en = StringField(_l("Title in English"),
                            validators=[Optional(), Length(max=MAX_TITLE_LENGTH)],

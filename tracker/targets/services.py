@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.campaigns.models import Campaign, CampaignPartner
-from tracker.dates import check_dates
+from tracker.dates import check_date_order, check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.money.amounts import amount_problem, checked_money, currency_problem
@@ -55,8 +55,7 @@ def _validate_target(data: TargetInput, current: FundingTarget | None) -> None:
             raise DomainError(_("Keep the title under %(limit)s characters.",
                                 limit=MAX_TITLE_LENGTH), field=name)
     check_dates(starts_on=data.starts_on, ends_on=data.ends_on)
-    if data.ends_on < data.starts_on:
-        raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
+    check_date_order(data.starts_on, data.ends_on)
     problem = currency_problem(data.currency)
     if problem:
         raise DomainError(problem, field="currency")

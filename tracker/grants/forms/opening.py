@@ -21,7 +21,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.applications.budget_categories import scheme_for
-from tracker.forms import AmountInput, DecimalInput, PlausibleDate, optional_whole_number
+from tracker.forms import (
+    AmountInput,
+    CheckedForm,
+    DecimalInput,
+    PlausibleDate,
+    optional_whole_number,
+)
 from tracker.grants.budget import MAX_CODE_LENGTH, MAX_REFERENCE_LENGTH
 from tracker.grants.models import Grant, GrantStatus
 from tracker.grants.services import (
@@ -49,8 +55,10 @@ def _org_choices(organizations: list[Organization] | tuple[Organization, ...]
     return [(org.id, f"{org.name} ({country_name(org.country)})") for org in organizations]
 
 
-class OpenGrantForm(FlaskForm):
+class OpenGrantForm(CheckedForm):
     """The agreement, its holder and sub-grantees, flexibility and reporting schedule."""
+
+    date_order = (("starts_on", "ends_on"),)
 
     reference = StringField(_l("Agreement reference"), filters=[strip],
                             validators=[InputRequired(_l("Enter the agreement's reference.")),

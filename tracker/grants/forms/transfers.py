@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import AmountInput, PlausibleDate
+from tracker.forms import AmountInput, CurrencySelect, PlausibleDate
 from tracker.grants.models import Grant, Transfer
 from tracker.grants.transfers import MAX_NOTE_LENGTH, TransferInput
-from tracker.i18n import country_name, currency_choices
+from tracker.i18n import country_name
 from tracker.money.value import Money
 from tracker.orgs.forms import strip
 from tracker.submissions import SubmittedOnce
@@ -32,8 +32,8 @@ class TransferForm(SubmittedOnce):
                            validators=[Optional()],
                            description=_l("What reached the partner, as its bank statement "
                                           "shows: the rate kept is received ÷ sent."))
-    received_currency = SelectField(
-        _l("Currency received"),
+    received_currency = CurrencySelect(
+        _l("Currency received"), blank="—",
         description=_l("Alone, without the amount: the amount is converted by the rate of "
                        "the day it was sent."))
     note = TextAreaField(_l("Note"), filters=[strip],
@@ -49,7 +49,6 @@ class TransferForm(SubmittedOnce):
             (str(partner.organization_id),
              f"{partner.organization.name} ({country_name(partner.organization.country)})")
             for partner in grant.partners]
-        self.received_currency.choices = [("", "—"), *currency_choices()]
 
     @classmethod
     def for_transfer(cls, transfer: Transfer, **kwargs: Any) -> TransferForm:
