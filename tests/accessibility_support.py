@@ -3,15 +3,16 @@
 The pages come from the access matrix (tests/test_access.py): each GET route of the URL
 map, on the records of its world, opened by whoever the matrix lets in (an anonymous
 visitor for public pages, else a coordinator, else an administrator). Files (PDF, XLSX,
-CSV, ICS, JSON) are told apart by the content type they are served with, asked once.
+CSV, ICS, JSON) are told apart by how they are served: as a download, or with a content
+type other than HTML.
 Each HTML page is opened once a language and checked at both widths: axe runs at
-1366 px, the viewport is narrowed to 390 px and axe runs again in the same document.
+1366 px, the viewport is narrowed to 390 px and axe runs again in the same document;
+the two languages go side by side, one's page loading while axe works on the other's.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.auth_support import TEST_PASSWORD
 from tests.test_access import ADMIN, ANONYMOUS, COORDINATOR, ROUTES, World
@@ -31,13 +33,16 @@ WIDE = {"width": 1366, "height": 768}
 NARROW = {"width": 390, "height": 844}
 LOCALES = {"en": "en-GB", "ru": "ru-RU"}
 
-# axe's violations, each with the CSS selectors of the elements that break the rule.
-RUN_AXE = """async (tags) => {
-  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                           resultTypes: ['violations']});
-  return results.violations.map(v => ({rule: v.id, help: v.help,
-                                       targets: v.nodes.map(n => n.target.join(' '))}));
+# axe started in the page without waiting for it (so that the other language's page
+# loads meanwhile), then its violations collected, each with the CSS selectors of the
+# elements that break the rule.
+START_AXE = """(tags) => {
+  window.trackerAxe = axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                         resultTypes: ['violations']})
+    .then(results => results.violations.map(v => ({
+      rule: v.id, help: v.help, targets: v.nodes.map(n => n.target.join(' '))})));
 }"""
+AXE_RESULTS = "() => window.trackerAxe"
 # The page's visible text without its History section (recorded values in any language).
 VISIBLE_TEXT = """() => {
   const history = document.getElementById('history');
@@ -75,7 +80,6 @@ class LanguageCrawl:
     refused: list[str] = field(default_factory=list)  # pages that did not open with 200
     violations: list[Violation] = field(default_factory=list)
     untranslated: dict[str, list[str]] = field(default_factory=dict)  # path -> messages
-    seconds: float = 0.0
 
 
 def crawl_targets(app: Flask, world: World) -> list[tuple[str, str, str]]:
@@ -141,71 +145,83 @@ def log_in(context: BrowserContext, base_url: str, email: str) -> None:
     page.close()
 
 
-def is_html(context: BrowserContext, url: str) -> bool:
-    """Whether the address is served as a page (not a PDF, XLSX, CSV, ICS or JSON file)."""
-    response = context.request.get(url, max_redirects=0)
-    try:
-        return response.headers.get("content-type", "").startswith("text/html")
-    finally:
-        response.dispose()
+def open_page(page: Page, base_url: str, path: str, crawl: LanguageCrawl) -> bool | None:
+    """Open the page at the laptop width and start axe on it.
 
-
-def check_page(page: Page, base_url: str, path: str, crawl: LanguageCrawl,
-               messages: list[str] | None, user_data: Iterable[str]) -> None:
-    """Open the page, run axe at both widths, and look for English on a Russian screen.
-
-    `messages` is None where the page's words are not looked at (English, or a page
-    listing recorded values).
+    True when axe is running; None for a file (a download, or a type other than HTML);
+    False for a page that did not open with 200 (noted in the crawl).
     """
     page.set_viewport_size(WIDE)
-    response = page.goto(base_url + path)
+    try:
+        response = page.goto(base_url + path)
+    except PlaywrightError as error:
+        if "Download is starting" in error.message:
+            return None
+        raise
+    if response is not None and not response.headers.get("content-type", "").startswith(
+            "text/html"):
+        return None
     if response is None or response.status != 200 or page.url != base_url + path:
         crawl.refused.append(f"{path}: {response.status if response else '-'} {page.url}")
-        return
-    for size in (WIDE, NARROW):
-        if size is NARROW:
-            page.set_viewport_size(NARROW)
-        for found in page.evaluate(RUN_AXE, WCAG_TAGS):
-            crawl.violations.append(Violation(path, size["width"], found["rule"], found["help"],
-                                              tuple(found["targets"])))
-    if messages is not None:
-        english = untranslated_in(page.evaluate(VISIBLE_TEXT), messages, user_data)
-        if english:
-            crawl.untranslated[path] = english
+        return False
+    page.evaluate(START_AXE, WCAG_TAGS)
+    return True
 
 
-def crawl_language(browser: Browser, base_url: str, language: str, staff: dict[str, str],
-                   targets: list[tuple[str, str, str]], html: dict[str, bool],
-                   user_data: Iterable[str]) -> LanguageCrawl:
-    """One language: a context per visitor (signed in once), every page at both widths.
+def collect_axe(page: Page, path: str, width: int, crawl: LanguageCrawl) -> None:
+    """Wait for the axe run started on the page and keep its violations."""
+    for found in page.evaluate(AXE_RESULTS):
+        crawl.violations.append(Violation(path, width, found["rule"], found["help"],
+                                          tuple(found["targets"])))
 
-    `html` remembers which addresses are pages, so that files are fetched once a crawl.
+
+def crawl_languages(browser: Browser, base_url: str, staff: dict[str, dict[str, str]],
+                    targets: list[tuple[str, str, str]],
+                    user_data: Iterable[str]) -> dict[str, LanguageCrawl]:
+    """Both languages side by side: a context per language and visitor (signed in once).
+
+    Each page is opened in both languages before either's axe result is awaited, so that
+    one language's page loads while axe runs on the other's.
     """
-    started = time.monotonic()
-    crawl = LanguageCrawl()
-    messages = translated_messages() if language == "ru" else None
-    contexts = {}
+    crawls = {language: LanguageCrawl() for language in LOCALES}
+    messages = translated_messages()
+    contexts: list[BrowserContext] = []
+    tabs: dict[str, dict[str, Page]] = {}
     try:
-        for actor in (ANONYMOUS, COORDINATOR, ADMIN):
-            context = browser.new_context(locale=LOCALES[language], viewport=WIDE)
-            # Given to the context once, axe is in every page it opens, before the page's
-            # own scripts and under its Content Security Policy (which forbids a script tag).
-            context.add_init_script(path=AXE_SCRIPT)
-            context.set_default_timeout(15_000)
-            contexts[actor] = context
-            if actor in staff:
-                log_in(context, base_url, staff[actor])
-        tabs = {actor: context.new_page() for actor, context in contexts.items()}
+        for language, locale in LOCALES.items():
+            tabs[language] = {}
+            for actor in (ANONYMOUS, COORDINATOR, ADMIN):
+                context = browser.new_context(locale=locale, viewport=WIDE)
+                context.set_default_timeout(15_000)
+                # Given to the context once, axe is in every page it opens, before the
+                # page's scripts and under its Content Security Policy (no script tags).
+                context.add_init_script(path=AXE_SCRIPT)
+                contexts.append(context)
+                if actor in staff[language]:
+                    log_in(context, base_url, staff[language][actor])
+                tabs[language][actor] = context.new_page()
         for actor, endpoint, path in targets:
-            if path not in html:
-                html[path] = is_html(contexts[actor], base_url + path)
-            if not html[path]:
-                continue
-            crawl.pages[path] = endpoint
-            check_page(tabs[actor], base_url, path, crawl,
-                       None if endpoint in RECORDED_VALUES else messages, user_data)
+            opened = []
+            for language, crawl in crawls.items():  # English first: it tells files apart
+                started = open_page(tabs[language][actor], base_url, path, crawl)
+                if started is None:
+                    break
+                crawl.pages[path] = endpoint
+                if started:
+                    opened.append(language)
+            for language in opened:
+                page = tabs[language][actor]
+                collect_axe(page, path, WIDE["width"], crawls[language])
+                page.set_viewport_size(NARROW)
+                page.evaluate(START_AXE, WCAG_TAGS)
+            for language in opened:
+                page = tabs[language][actor]
+                collect_axe(page, path, NARROW["width"], crawls[language])
+                if language == "ru" and endpoint not in RECORDED_VALUES:
+                    english = untranslated_in(page.evaluate(VISIBLE_TEXT), messages, user_data)
+                    if english:
+                        crawls[language].untranslated[path] = english
     finally:
-        for context in contexts.values():
+        for context in contexts:
             context.close()
-    crawl.seconds = time.monotonic() - started
-    return crawl
+    return crawls

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser
 
-from tests.accessibility_support import LanguageCrawl, crawl_language, crawl_targets
+from tests.accessibility_support import LanguageCrawl, crawl_languages, crawl_targets
 from tests.auth_support import make_user
 from tests.browser_support import serving
 from tests.conftest import SHARED_LIMITER_STORAGE, empty_tables
@@ -38,7 +38,7 @@ LANDMARK_PAGES = ("dashboard.index", "drives.show", "grants.show", "proposals.ed
 @pytest.fixture(scope="module")
 def crawls(shared_app: Flask, database_url: str, browser: Browser,
            tmp_path_factory) -> Iterator[dict[str, LanguageCrawl]]:
-    """The world committed for the live server, crawled in English then Russian."""
+    """The world committed for the live server, crawled in English and Russian."""
     settings = dict(shared_app.config)
     shared_app.config["PROPOSAL_STORAGE_DIR"] = str(tmp_path_factory.mktemp("a11y"))
     limiter._storage, limiter._limiter = SHARED_LIMITER_STORAGE[shared_app]
@@ -55,13 +55,9 @@ def crawls(shared_app: Flask, database_url: str, browser: Browser,
                 for language in ("en", "ru")}
             targets = crawl_targets(shared_app, world)
             db.session.remove()
-            html: dict[str, bool] = {}
             with serving(shared_app) as base_url:
                 started = time.monotonic()
-                found = {language: crawl_language(browser, base_url, language, staff[language],
-                                                  targets,
-                                                  html, USER_DATA)
-                         for language in ("en", "ru")}
+                found = crawl_languages(browser, base_url, staff, targets, USER_DATA)
                 print(f"\naccessibility crawl: {len(found['en'].pages)} pages × 2 languages × "
                       f"2 widths in {time.monotonic() - started:.1f} s")
             db.session.remove()
