@@ -32,6 +32,7 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.grants.errors import BudgetDoesNotAddUp, GrantError, GrantExists, NotAwarded
 from tracker.grants.models import (
+    AWARDED_NOTE,
     DEFAULT_FLEXIBILITY_PERCENT,
     BudgetVersion,
     Expenditure,
@@ -245,7 +246,7 @@ def open_grant(application: Application, data: GrantInput, *, by: User | None) -
         for organization_id in sorted(named):
             grant.partners.append(GrantPartner(organization_id=organization_id))
         version = BudgetVersion(number=1, approved_on=data.starts_on, approved_by=by,
-                                note=_("Budget of the application as awarded"))
+                                note=AWARDED_NOTE)
         grant.versions.append(version)
         grant.lines.extend(line for line, _amount in lines)
         db.session.flush()

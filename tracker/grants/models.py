@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -45,7 +46,7 @@ from tracker.db import (
     str_enum,
     utcnow,
 )
-from tracker.i18n import Localized
+from tracker.i18n import LANGUAGES, Localized
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.status import StatusMachine
@@ -182,6 +183,21 @@ class ReportingPeriod(Base):
     grant: Mapped[Grant] = relationship(back_populates="periods")
 
 
+# The first budget version's note, which the app writes when a grant opens: stored as the
+# catalogue's English and shown in the reader's language. Grants opened before were given
+# it in their opener's language, which is recognised too.
+AWARDED_NOTE = "Budget of the application as awarded"
+
+
+def awarded_notes() -> set[str]:
+    """The first version's note in every language the screens speak."""
+    notes = {AWARDED_NOTE}
+    for language in LANGUAGES:
+        with force_locale(language):
+            notes.add(gettext(AWARDED_NOTE))
+    return notes
+
+
 @audited(label=_l("Budget version"), parent="grant_id", summary=("number",),
          fields={"number": _l("Version"), "approved_on": _l("Approved on"),
                  "approved_by_id": _l("Recorded by"),
@@ -212,6 +228,13 @@ class BudgetVersion(Base):
     approved_by: Mapped[User | None] = relationship()
     amounts: Mapped[list[LineAmount]] = relationship(
         back_populates="version", cascade="all, delete-orphan")
+
+    @property
+    def shown_note(self) -> str:
+        """The note, in the reader's language when the app wrote it rather than a person."""
+        if self.note and self.note in awarded_notes():
+            return gettext("Budget of the application as awarded")  # AWARDED_NOTE
+        return self.note
 
 
 GRANT_LINE_FIELDS = {

@@ -28,6 +28,7 @@ from tracker.drives.privacy import record_contacts_exported
 from tracker.drives.views import bp
 from tracker.drives.views.common import require_on
 from tracker.errors import DomainError
+from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.submissions import commit_once, repeat_of
 from tracker.tasks.models import Task
@@ -155,6 +156,9 @@ def export_csv(slug: str):
     require_on(Action.SEE_CONTACTS, drive)
     filename = exports.export_filename(drive, "csv")
     commit(lambda: record_contacts_exported(drive, file=filename))
+    # The commit expired the drive, and the rows are read after the view has returned, when
+    # its session is gone: load the drive again now (a 500 in the accessibility crawl).
+    db.session.refresh(drive)
     return Response(
         # In the dialect of the user's spreadsheet: semicolons and decimal commas in Russian.
         stream_with_context(exports.export_csv(drive, excel_dialect(current_language()))),
