@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -245,7 +245,8 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
 def readable_decimal(value: Decimal, language: str) -> str:
     """'0,164411' for a rate stored to 28 places; whole numbers and short ones as they are."""
     if value.is_finite() and value != 0:
-        value = round(value, max(0, SIGNIFICANT_DIGITS - 1 - value.adjusted()))
+        places = max(0, SIGNIFICANT_DIGITS - 1 - value.adjusted())
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return format_decimal(value, locale=language, decimal_quantization=False)
 
 
