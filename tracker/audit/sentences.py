@@ -28,8 +28,8 @@ NOTHING = "—"
 
 
 def lowercase_first(text: str) -> str:
-    """'Budget line' → 'budget line' inside a sentence; 'SHA-256' and 'E-mail' stay as they are."""
-    if len(text) > 1 and (text[1].isupper() or not text[1].isalpha()):
+    """'Budget line' → 'budget line' inside a sentence; 'SHA-256' stays as it is."""
+    if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]
 
