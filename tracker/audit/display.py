@@ -332,7 +332,11 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             hidden = spec.personal
         changes = event.changes or {}
         fields = []
-        for name in field_order(spec, changes):
+        shown_with_amounts = _currencies_of_amounts(changes)
+        # A hand-written event lists its fields in the order it wrote them (the reason first).
+        for name in field_order(spec, changes) if spec is not None else list(changes):
+            if name in shown_with_amounts:
+                continue  # 'RUB 5,000.00' already says it
             value = changes[name]
             if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
                 before, after = value
@@ -361,6 +365,16 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             handwritten=spec is None or event.record_type in EVENT_TYPE_LABELS,
         ))
     return views
+
+
+def _currencies_of_amounts(changes: Mapping[str, Any]) -> set[str]:
+    """The currency fields an event's amounts are shown with (so not shown on their own)."""
+    found = set()
+    for name in changes:
+        if name.endswith("_minor"):
+            own = f"{name.removesuffix('_minor')}_currency"
+            found.add(own if own in changes else "currency")
+    return found
 
 
 def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
