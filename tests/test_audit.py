@@ -394,10 +394,10 @@ def test_a_campaigns_history_shows_its_partners_changes(app):
     with app.test_request_context("/campaigns/x"):
         html = history_html(history)
     lines = history_lines(html)
-    assert "System changed the campaign partner “Greenwomen”: the role from Partner to Co-lead" \
+    assert "System changed the campaign partner “Greenwomen”: role from Partner to Co-lead" \
         in lines
     assert "System created the campaign partner “Armhefa”" in lines
-    assert "System changed the campaign “Campaign 4”: the status from Planned to Active" \
+    assert "System changed the campaign “Campaign 4”: status from Planned to Active" \
         in lines.replace(campaign.title_en, "Campaign 4")
 
 

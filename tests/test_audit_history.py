@@ -102,8 +102,8 @@ def test_a_change_of_two_fields_reads_as_one_sentence_in_english(as_lead, drive)
     lines = sentences(as_lead.get(f"{PAGE}/pledges/{pledge.id}").text)
 
     assert any(line.endswith(
-        "changed the pledge “Anna Petrova · RUB 5,000.00”: the status from Pledged to "
-        "Partly paid and the paid from RUB 0.00 to RUB 250.00") for line in lines), lines
+        "changed the pledge “Anna Petrova · RUB 5,000.00”: status from Pledged to "
+        "Partly paid and paid from RUB 0.00 to RUB 250.00") for line in lines), lines
     assert any(line.endswith("created the payment “RUB 250.00 · Mar 15, 2026”")
                for line in lines), lines
     assert "System created the pledge “Anna Petrova · RUB 5,000.00”" in lines
@@ -175,7 +175,7 @@ def test_values_are_formatted_as_on_every_other_screen(client, drive):
     assert "6,1644114890" not in visible and "2026-12-06" not in visible
     assert "Public page: Yes" in details(drive_page)
     assert "Публичная страница: Да" in details(russian_drive)
-    assert any(line.endswith("the status from Draft to Live") for line in sentences(drive_page))
+    assert any(line.endswith("status from Draft to Live") for line in sentences(drive_page))
     assert any("статус Черновик → Идёт сбор" in line for line in sentences(russian_drive))
     assert "Goal: RUB 350,000.00" in details(drive_page)
     assert "Целевая сумма: 350 000,00 ₽" in details(russian_drive)

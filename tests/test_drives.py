@@ -727,7 +727,7 @@ def test_payments_appear_in_the_pledges_history(as_lead, drive):
     make_payment(pledge, "250", paid_on=date(2026, 3, 15))
     history = page_text(as_lead.get(f"{PAGE}/pledges/{pledge.id}").text)
     assert "created the payment “RUB 250.00 · Mar 15, 2026”" in history
-    assert "the paid from RUB 0.00 to RUB 250.00" in history
+    assert "paid from RUB 0.00 to RUB 250.00" in history
 
 
 # --- demo data ---------------------------------------------------------------------------

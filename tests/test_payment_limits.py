@@ -112,7 +112,7 @@ def test_the_supporter_gave_more_raises_the_pledge_with_the_reason(as_lead, driv
         Decimal("7000.00"), Decimal("7000.00"), PledgeStatus.PAID)
     assert stored_totals(drive)["received_minor"] == 700000
     shown = page_text(as_lead.get(f"{PAGE}/pledges/{pledge.id}").text)
-    assert "the amount from RUB 5,000.00 to RUB 7,000.00" in shown
+    assert "amount from RUB 5,000.00 to RUB 7,000.00" in shown
     assert "The supporter gave more: Added 2 000 at the concert" in shown
     assert "created the payment “RUB 7,000.00 · Mar 12, 2026”" in shown
 

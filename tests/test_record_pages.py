@@ -123,8 +123,8 @@ def test_the_target_page_shows_its_lines_history_with_before_and_after(client, w
 
     page = client.get(f"/targets/{world['our_target'].id}").text
     history = page.split('id="history"')[1]
-    assert ("changed the budget line “Our flights”: the unit cost from $100.00 to $150.00 "
-            "and the total from $100.00 to $150.00") in history
+    assert ("changed the budget line “Our flights”: unit cost from $100.00 to $150.00 "
+            "and total from $100.00 to $150.00") in history
     assert "Their flights" not in history
 
 

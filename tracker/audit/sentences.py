@@ -1,6 +1,6 @@
 """An audit event told in one sentence of the user's language, with its details on demand.
 
-English says who did what ("anna@example.org changed the pledge “Anna”: the amount from
+English says who did what ("anna@example.org changed the pledge “Anna”: amount from
 RUB 5,000.00 to RUB 6,000.00"). Russian cannot inflect a person's name or agree a verb with
 an unknown gender, so its sentences keep every name in the nominative: an impersonal
 heading, the record, the values, then who ("Изменено: залог «Анна» — сумма 5 000,00 ₽ →
@@ -48,15 +48,18 @@ def record_phrase(view: EventView) -> str:
 
 
 def change_phrase(change: FieldChange) -> str:
-    """One changed field: 'the amount from RUB 5,000.00 to RUB 6,000.00' / 'сумма 5 000,00 ₽ → …'."""
+    """One changed field: 'amount from RUB 5,000.00 to RUB 6,000.00' / 'сумма 5 000,00 ₽ → …'.
+
+    No article in English: a label may be a phrase ('in the drive's currency').
+    """
     field = lowercase_first(change.label)
     if change.before is None and change.after is None:
-        return _("the %(field)s", field=field)
+        return field
     if change.before is None:
-        return _("the %(field)s to %(after)s", field=field, after=change.after)
+        return _("%(field)s set to %(after)s", field=field, after=change.after)
     if change.after is None:
-        return _("the %(field)s from %(before)s to none", field=field, before=change.before)
-    return _("the %(field)s from %(before)s to %(after)s", field=field, before=change.before,
+        return _("%(field)s from %(before)s to none", field=field, before=change.before)
+    return _("%(field)s from %(before)s to %(after)s", field=field, before=change.before,
              after=change.after)
 
 
