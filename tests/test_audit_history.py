@@ -67,7 +67,7 @@ def _recorded_columns(spec) -> list[str]:
 
 
 def test_every_audited_field_record_type_and_choice_has_a_russian_name(app):
-    """No field, record type or choice of an audited record reaches the Russian history in English."""
+    """No field, record type or choice of an audited record reaches Russian history in English."""
     untranslated = []
     labels = {f"{spec.record_type} (record type)": spec.label for spec in registered_specs()}
     labels |= {f"{name} (event type)": label for name, label in EVENT_TYPE_LABELS.items()}
