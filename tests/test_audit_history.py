@@ -229,3 +229,25 @@ def test_a_russian_history_has_no_english_word_but_the_users_own(as_lead, drive,
     for text in users_own:
         shown = shown.replace(text, "")
     assert re.findall(r"[A-Za-z]{2,}", shown) == []
+    assert re.findall(r"\d\.\d\d RUB|\d{4}-\d\d-\d\d", shown) == []  # '5000.00 RUB', ISO dates
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_a_users_history_in_russian_names_every_field_in_russian(client):
+    """The account's reporting currency and reminder days were English labels in Russian."""
+    from tests.auth_support import make_user
+    from tracker.auth.models import Role
+
+    user = make_user(Role.VIEWER, email="viewer@example.org")
+    user.reporting_currency = "EUR"
+    user.reminder_days = "3,7"
+    db.session.commit()
+    switch_to_russian(client)
+
+    shown = plain(unescape(re.sub(r"<[^>]+>", " ", history_section(
+        client.get(f"/admin/users/{user.id}?history_page=1").text))))
+
+    assert "валюта отчётности → EUR; дни напоминаний 14,7,1 → 3,7" in shown
+    for text in ("viewer@example.org", "admin@example.org", "UTC", "EUR", "e-mail"):
+        shown = shown.replace(text, "")
+    assert re.findall(r"[A-Za-z]{2,}", shown) == []

@@ -464,9 +464,10 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
             label = str(getattr(enum_class(value), "label", value))
         except ValueError:
             continue
+        # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary').
         for raw in (value.replace("_", " ").capitalize(), value):
-            if re.search(rf"(?<!\w){re.escape(raw)}(?!\w)", summary):
-                summary = summary.replace(raw, label, 1)
+            if re.match(rf"{re.escape(raw)}(?=\s|$)", summary):
+                summary = label + summary[len(raw):]
                 break
     return readable_summary(summary, language)
 
