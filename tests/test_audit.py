@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import click
 import pytest
@@ -85,6 +87,12 @@ def line_input(line: BudgetLine, **changes) -> BudgetLineInput:
     }
     values.update(changes)
     return BudgetLineInput(**values)
+
+
+def history_lines(html: str) -> str:
+    """The history's sentences as a reader sees them, one a line, without the times."""
+    sentences = re.findall(r'<span class="text-break audit-line">(.*?)</span>', html, re.S)
+    return "\n".join(unescape(text).strip() for text in sentences)
 
 
 def history_html(history) -> str:
@@ -385,9 +393,12 @@ def test_a_campaigns_history_shows_its_partners_changes(app):
 
     with app.test_request_context("/campaigns/x"):
         html = history_html(history)
-    assert "Campaign partner" in html
-    assert "Greenwomen" in html and "Armhefa" in html
-    assert "Co-lead" in html and "Planned" in html and "Active" in html
+    lines = history_lines(html)
+    assert "System changed the campaign partner “Greenwomen”: role from Partner to Co-lead" \
+        in lines
+    assert "System created the campaign partner “Armhefa”" in lines
+    assert "System changed the campaign “Campaign 4”: status from Planned to Active" \
+        in lines.replace(campaign.title_en, "Campaign 4")
 
 
 def test_a_targets_history_shows_its_budget_line_changes_page_by_page(app):
@@ -403,7 +414,7 @@ def test_a_targets_history_shows_its_budget_line_changes_page_by_page(app):
 
     with app.test_request_context(f"/targets/{target.id}"):
         html = history_html(first_page)
-    assert "Budget line" in html and "Older" in html
+    assert "System created the budget line “Line 2”" in history_lines(html) and "Older" in html
     assert f"/targets/{target.id}?history_page=2" in html
 
 

@@ -312,8 +312,9 @@ def test_editing_replaces_partners_and_countries(client, coalition):
     partners_section = page.split('id="history"')[0]
     assert "Greenwomen" not in partners_section
     assert "For Nature" in partners_section
-    # The history below keeps the partner that left, with who removed it.
-    assert "Greenwomen" in page.split('id="history"')[1]
+    # The whole history keeps the partner that left, with who removed it.
+    whole = client.get("/campaigns/xrf?history_page=1").text
+    assert "deleted the campaign partner “Greenwomen”" in whole.split('id="history"')[1]
 
     campaign = db.session.scalar(db.select(Campaign))
     assert campaign.status is CampaignStatus.COMPLETED

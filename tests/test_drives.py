@@ -714,20 +714,20 @@ def test_the_pledge_history_shows_an_edit_with_its_before_and_after(as_lead, dri
 
     history = page_text(as_lead.get(url).text)
     history = history[history.index("History"):]
-    assert "Changed Pledge Anna Petrova · 1500.00 RUB" in history
-    assert "lead@example.org" in history
-    assert "Amount RUB 1,000.00 → changed to RUB 1,500.00" in history
-    assert "Created Pledge" in history
+    assert ("lead@example.org changed 4 fields of the pledge “Anna Petrova · RUB 1,500.00”: "
+            "contact e-mail, amount, channel, and in the drive's currency") in history
+    assert "Amount: RUB 1,000.00 → RUB 1,500.00" in history
+    assert "System created the pledge “Anna Petrova · RUB 1,000.00”" in history
     # The drive's own history lists its pledges' changes too.
-    assert "Amount RUB 1,000.00 → changed to RUB 1,500.00" in page_text(as_lead.get(PAGE).text)
+    assert "Amount: RUB 1,000.00 → RUB 1,500.00" in page_text(as_lead.get(PAGE).text)
 
 
 def test_payments_appear_in_the_pledges_history(as_lead, drive):
     pledge = make_pledge(drive, amount="1000")
     make_payment(pledge, "250", paid_on=date(2026, 3, 15))
     history = page_text(as_lead.get(f"{PAGE}/pledges/{pledge.id}").text)
-    assert "Created Payment 250.00 RUB · 2026-03-15" in history
-    assert "Paid RUB 0.00 → changed to RUB 250.00" in history
+    assert "created the payment “RUB 250.00 · Mar 15, 2026”" in history
+    assert "paid from RUB 0.00 to RUB 250.00" in history
 
 
 # --- demo data ---------------------------------------------------------------------------

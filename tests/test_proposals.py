@@ -328,7 +328,7 @@ def test_a_final_is_refused_while_a_check_fails_unless_a_reason_is_given(client,
     assert version.author_id == fundraiser.id
     page = _text(client.get(f"/applications/{world.application.id}").text)
     assert "Printed although checks failed: The donor agreed to 12 months" in page
-    assert "Final proposal" in page  # the History records the version
+    assert "created the final proposal" in page  # the History records the version
 
 
 def test_an_unchanged_final_is_the_stored_one_and_a_change_makes_a_new_version(
@@ -386,7 +386,7 @@ def test_the_narrative_is_saved_in_both_languages_and_shows_in_the_history(clien
     # Sections left empty in the form are emptied (context was written before).
     assert sections[SectionKind.CONTEXT].body_en == ""
     history = _text(client.get(url).text)
-    assert "Proposal section" in history and "Customs may hold the analyser." in history
+    assert "the proposal section" in history and "Customs may hold the analyser." in history
 
 
 def test_a_section_too_long_is_refused_and_nothing_changes(client, world, fundraiser):

@@ -123,8 +123,8 @@ def test_the_target_page_shows_its_lines_history_with_before_and_after(client, w
 
     page = client.get(f"/targets/{world['our_target'].id}").text
     history = page.split('id="history"')[1]
-    assert "Budget line" in history and "Unit cost" in history
-    assert "$100.00" in history and "$150.00" in history
+    assert ("changed the budget line “Our flights”: unit cost from $100.00 to $150.00 "
+            "and total from $100.00 to $150.00") in history
     assert "Their flights" not in history
 
 
@@ -148,5 +148,6 @@ def test_a_refused_line_keeps_the_history_pager_on_the_target_page(client, app):
         make_line(target, description=f"Line {number}")
     response = client.post(f"/targets/{target.id}/lines", data={"quantity": "x"})
     assert response.status_code == 422
-    assert f'href="/targets/{target.id}?history_page=2"' in response.text
+    # The link to the whole history leads to the target's page, not to the form's address.
+    assert f'href="/targets/{target.id}?history_page=1#history"' in response.text
     assert db.session.query(BudgetLine).count() == 25

@@ -1,19 +1,27 @@
-"""The audit trail as a person reads it: who, which record, each field before and after."""
+"""The audit trail as a person reads it: who, which record, each field before and after.
+
+Values are shown the way every other screen shows them (tracker/i18n), record names in
+the user's language; tracker/audit/sentences.py turns an event into one sentence.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Numeric
 from sqlalchemy import select as sql_select
 
+from tracker.audit import sentences
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.paging import EventPage
@@ -27,10 +35,10 @@ from tracker.audit.registry import (
     spec_for_type,
 )
 from tracker.audit.trail import UNREADABLE
+from tracker.audit.values import jsonable
 from tracker.db import Base, DecimalString, ScaledDecimal, UTCDateTime, table_of
 from tracker.extensions import db
 from tracker.i18n import (
-    LANGUAGE_NAMES,
     country_name,
     current_language,
     format_day,
@@ -40,6 +48,13 @@ from tracker.i18n import (
 from tracker.money.value import Money
 
 LONG_TEXT = 300
+# A rate or quantity is shown to this many significant digits ('0.164411', not 28 decimals).
+SIGNIFICANT_DIGITS = 6
+# Localized columns (`<base>_en` / `<base>_ru`) that may name a record, in that order.
+NAME_BASES = ("title", "name", "description", "result", "purpose")
+# What summaries written as plain text hold: '1500.00 RUB' and '2026-03-01'.
+PLAIN_AMOUNT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?) ([A-Z]{3})\b")
+PLAIN_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 ACTOR_NAMES = {
     SYSTEM: _l("System"),
@@ -67,10 +82,22 @@ class EventView:
     record_label: str
     record_name: str
     fields: list[FieldChange]
+    # An event written by hand (a pledge import), not by the hooks for one audited row.
+    handwritten: bool = False
 
     @property
     def action(self) -> AuditAction:
         return self.event.action
+
+    @cached_property
+    def sentence(self) -> str:
+        """The event in one sentence of the user's language."""
+        return sentences.sentence(self)
+
+    @cached_property
+    def details(self) -> list[str]:
+        """What the sentence leaves out (each value of a new record), one line a field."""
+        return sentences.details(self)
 
     @property
     def unreadable(self) -> bool:
@@ -198,8 +225,7 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
             member = column_type.enum_class(value)
             return str(getattr(member, "label", member.value))
         if isinstance(column_type, ScaledDecimal | DecimalString | Numeric):
-            return format_decimal(Decimal(str(value)), locale=language,
-                                  decimal_quantization=False)
+            return readable_decimal(Decimal(str(value)), language)
         if isinstance(column_type, Boolean) or isinstance(value, bool):
             return _("Yes") if value else _("No")
         if isinstance(column_type, UTCDateTime | DateTime):
@@ -208,12 +234,49 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
             return format_day(date.fromisoformat(value), language)
         if name == "country" or name.endswith("_country"):
             return country_name(str(value), language)
-        if name == "language" and value in LANGUAGE_NAMES:
-            return LANGUAGE_NAMES[value]
+        if name == "language" or name.endswith("_language"):
+            return language_name(str(value), language)
     except (ValueError, TypeError, LookupError, ArithmeticError):
         pass  # an old value that no longer fits today's column: show it as stored
     text = str(value)
     return text if len(text) <= LONG_TEXT else text[:LONG_TEXT] + "…"
+
+
+def readable_decimal(value: Decimal, language: str) -> str:
+    """'0,164411' for a rate stored to 28 places; whole numbers and short ones as they are."""
+    if value.is_finite() and value != 0:
+        places = max(0, SIGNIFICANT_DIGITS - 1 - value.adjusted())
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return format_decimal(value, locale=language, decimal_quantization=False)
+
+
+def language_name(code: str, language: str) -> str:
+    """'Russian' / 'русский' for 'ru', in the user's language; the code if unknown."""
+    try:
+        name = Locale.parse(code).get_language_name(language)
+    except (ValueError, UnknownLocaleError):
+        return code
+    return (name[:1].upper() + name[1:]) if name else code
+
+
+def readable_summary(text: str, language: str) -> str:
+    """A summary written as plain text ('1500.00 RUB · 2026-03-01') with the amounts and
+    dates in it formatted as every screen shows them."""
+
+    def money(match: re.Match[str]) -> str:
+        try:
+            amount = Decimal(match.group(1))
+            return format_money(Money.rounded(amount, match.group(2)), language)
+        except (ArithmeticError, ValueError, LookupError):
+            return match.group(0)
+
+    def day(match: re.Match[str]) -> str:
+        try:
+            return format_day(date.fromisoformat(match.group(1)), language)
+        except ValueError:
+            return match.group(0)
+
+    return PLAIN_DATE.sub(day, PLAIN_AMOUNT.sub(money, text))
 
 
 def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
@@ -259,6 +322,7 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
     """
     items = list(events.items if isinstance(events, EventPage) else events)
     references = _resolve_references(items)
+    live = _live_values(items)
     erased = _erased_records(items)
     views = []
     for event in items:
@@ -268,7 +332,11 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             hidden = spec.personal
         changes = event.changes or {}
         fields = []
-        for name in field_order(spec, changes):
+        shown_with_amounts = _currencies_of_amounts(changes)
+        # A hand-written event lists its fields in the order it wrote them (the reason first).
+        for name in field_order(spec, changes) if spec is not None else list(changes):
+            if name in shown_with_amounts:
+                continue  # 'RUB 5,000.00' already says it
             value = changes[name]
             if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
                 before, after = value
@@ -292,10 +360,21 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             actor=actor_name(event.actor_label),
             record_label=record_type_label(event.record_type),
             record_name=(f"#{event.record_id}" if hidden
-                         else _record_name(event, spec, references)),
+                         else _record_name(event, spec, references, live)),
             fields=fields,
+            handwritten=spec is None or event.record_type in EVENT_TYPE_LABELS,
         ))
     return views
+
+
+def _currencies_of_amounts(changes: Mapping[str, Any]) -> set[str]:
+    """The currency fields an event's amounts are shown with (so not shown on their own)."""
+    found = set()
+    for name in changes:
+        if name.endswith("_minor"):
+            own = f"{name.removesuffix('_minor')}_currency"
+            found.add(own if own in changes else "currency")
+    return found
 
 
 def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
@@ -325,13 +404,86 @@ def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
                      if (event.parent_type, event.parent_id) in erased}
 
 
+def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The current values of the audited records the events are about, one query a type:
+    what names a record in the user's language when its event holds only one language."""
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        spec = spec_for_type(event.record_type)
+        if spec is not None and event.action is not AuditAction.DELETE:
+            wanted.setdefault(event.record_type, set()).add(event.record_id)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for record_type, ids in wanted.items():
+        spec = spec_for_type(record_type)
+        table = table_of(spec.model) if spec is not None else None
+        if table is None or len(table.primary_key.columns) != 1:
+            continue
+        key = next(iter(table.primary_key.columns))
+        if not any(f"{base}_en" in table.c for base in NAME_BASES) and not any(
+                isinstance(column.type, Enum) for column in table.columns):
+            continue
+        try:
+            numeric = key.type.python_type is int
+        except NotImplementedError:
+            numeric = False
+        numbers = {int(i) for i in ids if i.isdigit()} if numeric else ids
+        for row in db.session.execute(sql_select(table).where(key.in_(numbers))).mappings():
+            found[(record_type, str(row[key.name]))] = {
+                name: jsonable(value) for name, value in row.items()}
+    return found
+
+
+def _event_values(event: AuditEvent, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's values this event knows (its new side), completed by today's."""
+    values = dict(live)
+    values.update(event.context or {})
+    for name, value in (event.changes or {}).items():
+        if event.action is AuditAction.UPDATE and isinstance(value, list) and value:
+            value = value[-1]
+        if value not in (None, ""):
+            values[name] = value
+    return values
+
+
+def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
+                 language: str) -> str:
+    """The summary in the user's language: a title saved in both, an enum by its label,
+    amounts and dates formatted."""
+    other = "ru" if language == "en" else "en"
+    for base in NAME_BASES:
+        pair = (values.get(f"{base}_en"), values.get(f"{base}_ru"))
+        if summary in pair:
+            return str(values.get(f"{base}_{language}") or values.get(f"{base}_{other}"))
+    table = table_of(spec.model)
+    for column in table.columns:
+        value = values.get(column.name)
+        enum_class = getattr(column.type, "enum_class", None)
+        if not isinstance(value, str) or not value or enum_class is None:
+            continue
+        try:
+            label = str(getattr(enum_class(value), "label", value))
+        except ValueError:
+            continue
+        # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary').
+        for raw in (value.replace("_", " ").capitalize(), value):
+            if re.match(rf"{re.escape(raw)}(?=\s|$)", summary):
+                summary = label + summary[len(raw):]
+                break
+    return readable_summary(summary, language)
+
+
 def _record_name(event: AuditEvent, spec: AuditSpec | None,
-                 references: Mapping[tuple[str, str], str]) -> str:
-    """The event's summary, else the name of the record that names it, else '#id'."""
+                 references: Mapping[tuple[str, str], str],
+                 live: Mapping[tuple[str, str], dict[str, Any]]) -> str:
+    """The event's summary (in the user's language), else the name of the record that
+    names it, else '#id'."""
     if event.summary:
         if spec is not None and spec.summary == COUNTRY_SUMMARY:
             return country_name(event.summary)
-        return event.summary
+        if spec is None:
+            return readable_summary(event.summary, current_language())
+        values = _event_values(event, live.get((event.record_type, event.record_id), {}))
+        return _in_language(event.summary, values, spec, current_language())
     if spec is not None and spec.named_by:
         value = (event.context or {}).get(spec.named_by)
         if value is None:

@@ -280,4 +280,9 @@ FIELD_LABELS: dict[str, Any] = {
     "probability": _l("Probability"),
     "deadline": _l("Deadline"),
     "notes": _l("Notes"),
+    "budget_flexibility_percent": _l("Budget flexibility (%)"),
+    "reporting_currency": _l("Reporting currency"),
+    "reminder_days": _l("Reminder days"),
+    "opened_by_id": _l("Opened by"),
+    "grant_currency": _l("Grant currency"),
 }

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_babel import lazy_gettext as _l
 
 from tracker.audit import services
+from tracker.audit.display import readable_summary
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditAction
 from tracker.audit.registry import event_type
@@ -18,6 +19,7 @@ from tracker.auth.permissions import Action, may_see_contacts, permission_requir
 from tracker.auth.sessions import current_user
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.i18n import current_language
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -43,7 +45,8 @@ def index():
     record = None
     if filters.record_type and filters.record_id:
         record = (services.record_type_label(filters.record_type),
-                  services.record_title(filters.record_type, filters.record_id))
+                  readable_summary(services.record_title(filters.record_type, filters.record_id),
+                                   current_language()))
     return render_template(
         "audit/index.html",
         form=form,
