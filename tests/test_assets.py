@@ -31,9 +31,9 @@ def linked_files(client) -> list[str]:
 
 
 def test_pages_link_only_fingerprinted_static_files(client):
-    """The login page's stylesheets and script carry a content hash in their names."""
+    """The login page's stylesheets and scripts carry a content hash in their names."""
     files = linked_files(client)
-    assert len(files) == 3
+    assert len(files) >= 3
     assert all(FINGERPRINTED.match(path) for path in files), files
     assert any("/vendor/bootstrap/bootstrap.used." in path for path in files)
     assert not any("bootstrap.bundle" in path or "bootstrap.min" in path for path in files)

@@ -260,7 +260,7 @@ def test_the_editor_marks_a_rescued_or_refused_text_as_unsaved_for_its_draft(cli
     url, typed = _editor_post(world)
     page = client.get(url)
     assert f'data-draft-key="tracker:proposal-draft:{world.application.id}:{user.id}"' in page.text
-    assert "data-unsaved" not in page.text and "js/proposal-draft.js" in page.text
+    assert "data-unsaved" not in page.text and "js/proposal-draft." in page.text
     assert "Restored your unsaved draft from {time}." in page.text
     location = client.post(url, data={**typed, "csrf_token": "stale"},
                            csrf=False).headers["Location"]

@@ -183,7 +183,7 @@ def test_500_unconfirmed_pledges_leave_the_drive_page_the_size_of_one_page(app, 
     assert response.status_code == 200
     html = response.text
     assert len(awaiting_rows(html)) == services.AWAITING_PER_PAGE
-    assert "Pledges from the public page awaiting confirmation 500" in page_text(html)
+    assert "Pledges from the public page awaiting confirmation (500)" in page_text(html)
     # 30 awaiting or 500: the page differs by the pager's links and the count only.
     assert len(response.data) - small < 3000, (small, len(response.data))
     last = lead.get(f"{DRIVE}?awaiting_page=20").text
