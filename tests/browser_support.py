@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
+
+from tests.auth_support import TEST_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium must not try to reach the internet: this machine has none, and the
@@ -36,6 +38,15 @@ def serving(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def log_in(page: Page, base_url: str, email: str) -> None:
+    """Sign in through the login form, as a person would (the header may be folded away)."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", TEST_PASSWORD)
+    page.locator("form:has(#password) [type=submit]").click()
+    expect(page.locator("form[action='/logout']")).to_be_attached()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests.auth_support import TEST_PASSWORD, make_user
-from tests.browser_support import serving
+from tests.browser_support import log_in, serving
 from tests.factories import count_rows, make_campaign, make_line, make_org, make_target
 from tests.pages import plain
 from tracker.auth.models import Role
@@ -27,14 +27,6 @@ from tracker.targets.models import BudgetLine
 # The live server answers in threads of its own, which must see what the test commits.
 pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Sign in through the login form, as a person would."""
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("form:has(#password) [type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_be_visible()
 
 
 def test_campaign_with_a_budget_line_shows_its_total_in_russian(app, page: Page):

@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.auth_support import TEST_PASSWORD, make_user
-from tests.browser_support import serving
+from tests.auth_support import make_user
+from tests.browser_support import log_in, serving
 from tests.factories import count_rows
 from tests.grants_support import make_grant_world
 from tracker.auth.models import Role
@@ -21,14 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
 RECEIPT = b"%PDF-1.7\n% a scanned receipt\n"
 
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Sign in through the login form, as a person would."""
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("form:has(#password) [type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_be_visible()
 
 
 def log_out(page: Page) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.auth_support import TEST_PASSWORD, make_user
-from tests.browser_support import serving
+from tests.auth_support import make_user
+from tests.browser_support import log_in, serving
 from tracker.auth.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.commits]
@@ -32,15 +32,6 @@ def admin_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Pag
     yield context.new_page()
     context.close()
 
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Sign in through the login form and land on the dashboard."""
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("form:has(#password) [type=submit]").click()
-    page.wait_for_load_state()
-    expect(page).to_have_url(f"{base_url}/")
 
 
 def page_overflow(page: Page) -> int:
@@ -64,6 +55,7 @@ def test_the_menu_opens_from_the_keyboard_and_its_links_lead_on(app, admin_page:
     phone = page.viewport_size == PHONE
     with serving(app) as base_url:
         log_in(page, base_url, "a-long-address-for-the-admin@example.org")
+        expect(page).to_have_url(f"{base_url}/")
         assert page_overflow(page) == 0
         if not phone:
             assert page.locator("nav.navbar").bounding_box()["height"] < ONE_LINE_HEADER
@@ -99,6 +91,7 @@ def test_no_width_makes_the_header_or_the_page_scroll_sideways(app, admin_page: 
     make_user(Role.ADMIN, email="a-long-address-for-the-admin@example.org", language=language)
     with serving(app) as base_url:
         log_in(page, base_url, "a-long-address-for-the-admin@example.org")
+        expect(page).to_have_url(f"{base_url}/")
         for path in ("/", "/admin/users"):
             page.goto(f"{base_url}{path}")
             for width in WIDTHS:
@@ -113,6 +106,7 @@ def test_with_javascript_a_click_elsewhere_or_escape_closes_the_menu(app, page: 
     make_user(Role.ADMIN, email="admin@example.org")
     with serving(app) as base_url:
         log_in(page, base_url, "admin@example.org")
+        expect(page).to_have_url(f"{base_url}/")
         page.set_viewport_size(LAPTOP)
         menu = page.locator("nav .site-links details")
         menu.locator("summary").click()

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
-from tests.auth_support import TEST_PASSWORD, make_user
-from tests.browser_support import serving
+from tests.auth_support import make_user
+from tests.browser_support import log_in, serving
 from tests.drive_support import make_payment, make_pledge
 from tracker.auth.models import Role
 from tracker.demo import load_demo
@@ -89,14 +89,6 @@ def phone(browser: Browser, coalition: Coalition, language: str) -> Iterator[Pag
     context.close()
 
 
-def log_in(page: Page, base_url: str) -> None:
-    """Sign in through the login form, as a person would."""
-    page.goto(f"{base_url}/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("form:has(#password) [type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_be_attached()
-
 
 def sideways_overflow(page: Page) -> int:
     """How many pixels the page is wider than the window (0: no sideways scrolling)."""
@@ -138,7 +130,7 @@ def test_no_page_scrolls_sideways_on_a_phone_even_with_its_sections_open(app, ph
         f"/grants/{world.grant_id}/spending/new",
     ]
     with serving(app) as base_url:
-        log_in(phone, base_url)
+        log_in(phone, base_url, EMAIL)
         wide = {}
         for path in paths:
             response = phone.goto(base_url + path)
@@ -154,7 +146,7 @@ def test_no_page_scrolls_sideways_on_a_phone_even_with_its_sections_open(app, ph
 def test_the_dashboard_keeps_each_campaigns_figures_on_screen_and_apart(app, phone, coalition):
     """Target, secured and gap of every campaign inside the window; summary figures disjoint."""
     with serving(app) as base_url:
-        log_in(phone, base_url)
+        log_in(phone, base_url, EMAIL)
         phone.goto(base_url + "/")
         rows = phone.locator("#campaigns tbody tr")
         assert rows.count() == 7
@@ -186,7 +178,7 @@ def test_long_record_pages_fold_their_sections_behind_counts(app, phone, coaliti
     world = coalition
     pledges_word = {"en": "Pledges", "ru": "Обещания"}[language]
     with serving(app) as base_url:
-        log_in(phone, base_url)
+        log_in(phone, base_url, EMAIL)
         phone.goto(f"{base_url}/drives/{DRIVE_SLUG}")
         pledges = phone.locator("#pledges-fold")
         summary = pledges.locator("summary")
@@ -229,7 +221,7 @@ def test_a_folded_section_opens_around_its_forms_errors(app, phone, coalition):
     """A report added without its date comes back with the Reports fold open at the error."""
     world = coalition
     with serving(app) as base_url:
-        log_in(phone, base_url)
+        log_in(phone, base_url, EMAIL)
         phone.goto(f"{base_url}/applications/{world.application_id}")
         reports = phone.locator("#reports-fold")
         expect(reports).not_to_have_attribute("open", "")

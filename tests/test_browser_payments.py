@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.auth_support import TEST_PASSWORD, make_user
-from tests.browser_support import serving
+from tests.auth_support import make_user
+from tests.browser_support import log_in, serving
 from tests.drive_support import DRIVE_SLUG, make_drive, make_pledge, make_world
 from tests.factories import count_rows
 from tracker.auth.models import Role
@@ -19,14 +19,6 @@ from tracker.drives.models import Payment
 # The live server answers in threads of its own, which must see what the test commits.
 pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Sign in through the login form, as a person would."""
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("form:has(#password) [type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_be_visible()
 
 
 def test_a_too_large_payment_is_refused_then_recorded_as_the_supporter_giving_more(app,

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.auth_support import TEST_PASSWORD, make_user
-from tests.browser_support import serving
+from tests.auth_support import make_user
+from tests.browser_support import log_in, serving
 from tests.drive_support import DRIVE_SLUG, make_drive, make_pledge, make_world
 from tracker.auth.models import Role
 
@@ -68,14 +68,6 @@ class Transfers:
         return sum(size for request, size in self.bytes.items()
                    if kind is None or self.types.get(request) == kind)
 
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Sign in through the login form, as a person would."""
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("form:has(#password) [type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_be_visible()
 
 
 def visit(page: Page, base_url: str, paths: Iterable[str]) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import replace
+from typing import Any, Protocol, TypeVar
 
 from flask_babel import gettext as _
 from slugify import slugify
@@ -19,6 +20,16 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 
 MAX_SLUG_LENGTH = 80
+
+
+class SluggedInput(Protocol):
+    """A form's input (a dataclass) that carries the slug typed, maybe blank."""
+
+    @property
+    def slug(self) -> str: ...
+
+
+InputT = TypeVar("InputT", bound=SluggedInput)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -63,3 +74,12 @@ def made_slug(model: Any, titles: Iterable[str], *, current_id: int | None = Non
         return db.session.scalar(query.limit(1)) is not None
 
     return first_free_slug(base, taken)
+
+
+def with_slug(data: InputT, model: Any, titles: Iterable[str], current: Any | None) -> InputT:
+    """The input with a slug made from `titles` when none was typed; `current` is the record
+    being edited (its own slug does not count as taken), or None for a new one."""
+    if data.slug:
+        return data
+    slug = made_slug(model, titles, current_id=current.id if current is not None else None)
+    return replace(data, slug=slug)  # type: ignore[type-var]  # every InputT is a dataclass

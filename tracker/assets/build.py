@@ -112,7 +112,7 @@ def _make(static_root: Path, names: list[str], builds: Path, folder: Path) -> No
 
 
 def _remove_old_builds(builds: Path, keep: Path) -> None:
-    """Remove all but the newest earlier builds (and temporary folders left by a crash)."""
+    """Remove all but the newest KEPT_PREVIOUS_BUILDS earlier builds (not one being built)."""
     others = sorted((path for path in builds.iterdir() if path.is_dir() and path != keep
                      and not path.name.startswith(".")),
                     key=lambda path: path.stat().st_mtime, reverse=True)

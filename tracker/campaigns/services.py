@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -24,7 +24,7 @@ from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
-from tracker.slugs import made_slug
+from tracker.slugs import with_slug
 
 
 @dataclass(frozen=True)
@@ -116,20 +116,12 @@ def _apply(campaign: Campaign, data: CampaignInput) -> None:
             campaign.countries.append(CampaignCountry(country=code))
 
 
-def _with_slug(data: CampaignInput, current: Campaign | None) -> CampaignInput:
-    """The input with a slug made from the titles when none was typed."""
-    if data.slug:
-        return data
-    slug = made_slug(Campaign, (data.title_en, data.title_ru),
-                     current_id=current.id if current else None)
-    return replace(data, slug=slug)
-
 
 def create_campaign(data: CampaignInput) -> Campaign:
     """Add a campaign with its partners and countries; raise DomainError when a rule fails.
 
     A blank slug is made from the titles (tracker/slugs.py)."""
-    data = _with_slug(data, None)
+    data = with_slug(data, Campaign, (data.title_en, data.title_ru), None)
     _validate(data, None)
     campaign = Campaign()
     _apply(campaign, data)
@@ -140,7 +132,7 @@ def create_campaign(data: CampaignInput) -> Campaign:
 
 def update_campaign(campaign: Campaign, data: CampaignInput) -> Campaign:
     """Change a campaign, its partners and countries under the same rules as creating one."""
-    data = _with_slug(data, campaign)
+    data = with_slug(data, Campaign, (data.title_en, data.title_ru), campaign)
     _validate(data, campaign)
     _apply(campaign, data)
     db.session.flush()

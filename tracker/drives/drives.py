@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -33,7 +31,7 @@ from tracker.extensions import db
 from tracker.money.amounts import checked_money
 from tracker.money.value import Money
 from tracker.orgs.services import check_slug
-from tracker.slugs import made_slug
+from tracker.slugs import with_slug
 
 
 def _contact(data: DriveInput) -> tuple[str, str, str]:
@@ -95,20 +93,12 @@ def _apply_drive(drive: Drive, data: DriveInput, goal: Money) -> None:
     drive.contact_email, drive.contact_phone, drive.contact_telegram = _contact(data)
 
 
-def _with_slug(data: DriveInput, current: Drive | None) -> DriveInput:
-    """The input with a slug made from the titles when none was typed."""
-    if data.slug:
-        return data
-    slug = made_slug(Drive, (data.title_en, data.title_ru),
-                     current_id=current.id if current else None)
-    return replace(data, slug=slug)
-
 
 def create_drive(campaign: Campaign, data: DriveInput) -> Drive:
     """Add a drive (a draft) to a campaign; its roll-up row comes with the commit.
 
     A blank slug is made from the titles (tracker/slugs.py)."""
-    data = _with_slug(data, None)
+    data = with_slug(data, Drive, (data.title_en, data.title_ru), None)
     goal = _validate_drive(campaign, data, None)
     drive = Drive(campaign=campaign, status=DriveStatus.DRAFT)
     _apply_drive(drive, data, goal)
@@ -119,7 +109,7 @@ def create_drive(campaign: Campaign, data: DriveInput) -> Drive:
 
 def update_drive(drive: Drive, data: DriveInput) -> Drive:
     """Change a drive's details; its currency only while it has no pledges."""
-    data = _with_slug(data, drive)
+    data = with_slug(data, Drive, (data.title_en, data.title_ru), drive)
     goal = _validate_drive(drive.campaign, data, drive)
     _apply_drive(drive, data, goal)
     db.session.flush()

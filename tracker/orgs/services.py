@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -13,7 +13,7 @@ from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization, OrgKind
-from tracker.slugs import made_slug, slug_problem
+from tracker.slugs import slug_problem, with_slug
 
 MAX_CITY_LENGTH = 120
 
@@ -89,20 +89,12 @@ def _apply(org: Organization, data: OrganizationInput) -> None:
     org.budget_flexibility_percent = data.budget_flexibility_percent
 
 
-def _with_slug(data: OrganizationInput, current: Organization | None) -> OrganizationInput:
-    """The input with a slug made from the names when none was typed."""
-    if data.slug:
-        return data
-    slug = made_slug(Organization, (data.name_en, data.name_ru),
-                     current_id=current.id if current else None)
-    return replace(data, slug=slug)
-
 
 def create_organization(data: OrganizationInput) -> Organization:
     """Add an organisation; raise DomainError for a bad or duplicate slug, name or country.
 
     A blank slug is made from the names (tracker/slugs.py)."""
-    data = _with_slug(data, None)
+    data = with_slug(data, Organization, (data.name_en, data.name_ru), None)
     _validate(data, None)
     org = Organization()
     _apply(org, data)
@@ -113,7 +105,7 @@ def create_organization(data: OrganizationInput) -> Organization:
 
 def update_organization(org: Organization, data: OrganizationInput) -> Organization:
     """Change an organisation under the same rules as creating one."""
-    data = _with_slug(data, org)
+    data = with_slug(data, Organization, (data.name_en, data.name_ru), org)
     _validate(data, org)
     _apply(org, data)
     db.session.flush()
