@@ -226,7 +226,7 @@ def test_a_rouble_pledge_and_its_partial_payment_move_the_thermometer_and_the_ga
 
         pledge = db.session.scalar(select(Pledge))
         page.goto(f"{base_url}/drives/xrf-team/pledges/{pledge.id}")
-        payment_form = page.locator("form[action$='/payments']")
+        payment_form = page.locator("form[action*='/payments']")
         payment_form.locator("#amount").fill("4000")
         payment_form.locator("#currency").select_option("RUB")
         payment_form.locator("#paid_on").fill("2026-03-15")

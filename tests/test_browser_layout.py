@@ -195,9 +195,9 @@ def test_long_record_pages_fold_their_sections_behind_counts(app, phone, coaliti
         expect(phone.locator("#pledges-table")).to_contain_text("Pavel Lebedev")
 
         history = phone.locator("#history-fold")
-        expect(history.locator("summary")).to_have_text(re.compile(r"\(\d{2,}\+?\)\s*$"))
+        expect(history.locator("summary.fold-summary")).to_have_text(re.compile(r"\(\d{2,}\+?\)\s*$"))
         expect(history.locator(".audit-history")).to_be_hidden()
-        history.locator("summary").focus()
+        history.locator("summary.fold-summary").focus()
         phone.keyboard.press("Enter")
         expect(history.locator(".audit-history")).to_be_visible()
 

@@ -224,3 +224,16 @@ def test_a_pledge_converted_through_a_pivot_names_both_legs_on_its_page(client, 
             "1 EUR = 95 RUB, rate of Jan 5, 2026, Test rates)") in page.replace(" ,", ",")
     # The payment's conversion into the drive's roubles names its legs too.
     assert page.count("(through EUR:") == 2
+
+
+def test_the_reporting_currency_offers_the_coalitions_currencies_not_every_iso_code(
+        client, demo, viewer):
+    """Only a currency the coalition's money or rates are in can be reached by a rate."""
+    page = client.get("/").text
+    select = re.search(r'<select[^>]*name="currency".*?</select>', page, re.S).group(0)
+    offered = set(re.findall(r'<option[^>]*value="([A-Z]{3})"', select))
+    assert {"USD", "EUR", "RUB", "KZT"} <= offered
+    assert "JPY" not in offered and len(offered) < 20
+    refused = client.post("/reporting-currency", data={"currency": "JPY"})
+    assert refused.status_code == 422
+    assert db.session.get(type(viewer), viewer.id).reporting_currency != "JPY"

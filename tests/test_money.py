@@ -375,7 +375,18 @@ def test_the_import_service_reads_text_too_for_command_line_use(app):
 
 
 def test_the_sample_file_is_itself_importable(client):
+    """The example file downloads as CSV and imports as it is."""
     sample = client.get("/rates/import/sample.csv")
     assert sample.status_code == 200 and sample.mimetype == "text/csv"
     assert upload(client, sample.data).status_code == 302
+    assert count_rows(ExchangeRate) == 2
+
+
+def test_the_sample_file_names_its_sources_in_the_readers_language(client):
+    """In Russian the example's sources are the banks' Russian names, and still import."""
+    switch_to_russian(client)
+    sample = client.get("/rates/import/sample.csv").data.decode()
+    assert "Центральный банк России" in sample and "Central Bank" not in sample
+    assert "Центральный банк России" in client.get("/rates/import").text
+    assert upload(client, sample.encode()).status_code == 302
     assert count_rows(ExchangeRate) == 2

@@ -36,14 +36,15 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
 @bp.get("/")
 def index():
     """Every campaign's funding bar and gap, coalition totals, deadlines, pledges, collisions."""
-    form = ReportingCurrencyForm(currency=services.reporting_currency_of(current_user))
+    currency = services.reporting_currency_of(current_user)
+    form = ReportingCurrencyForm(currency=currency, current=currency)
     return _render(form)
 
 
 @bp.post("/reporting-currency")
 def set_reporting_currency():
     """Remember the currency the user wants the dashboard in, then show the dashboard."""
-    form = ReportingCurrencyForm()
+    form = ReportingCurrencyForm(current=services.reporting_currency_of(current_user))
     if not form.validate_on_submit():
         return _render(form, 422)
     outcome = commit(lambda: services.set_reporting_currency(

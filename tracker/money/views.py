@@ -30,11 +30,13 @@ from tracker.views import commit
 
 bp = Blueprint("money", __name__)
 
-SAMPLE_CSV = (
-    "date,base,quote,rate,source\r\n"
-    "2026-03-02,USD,RUB,91.2345,Central Bank of Russia\r\n"
-    "2026-03-02,EUR,KZT,548.17,National Bank of Kazakhstan\r\n"
-)
+
+
+def sample_rates_file() -> str:
+    """An importable rates file, its sources named in the reader's language."""
+    return ("date,base,quote,rate,source\r\n"
+            f"2026-03-02,USD,RUB,91.2345,{_('Central Bank of Russia')}\r\n"
+            f"2026-03-02,EUR,KZT,548.17,{_('National Bank of Kazakhstan')}\r\n")
 
 
 @bp.app_template_global("stored_path")
@@ -144,14 +146,14 @@ def import_rates() -> ResponseReturnValue:
 @bp.get("/rates/import/sample.csv")
 def sample_csv() -> ResponseReturnValue:
     """A small CSV file in the expected format, to fill in."""
-    return Response(SAMPLE_CSV, mimetype="text/csv",
+    return Response(sample_rates_file(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=rates-sample.csv"})
 
 
 def _render_import(form: RatesImportForm, row_errors: list[RowError] | None = None,
                    status: int = 200) -> ResponseReturnValue:
     return render_template(
-        "money/import.html", form=form, row_errors=row_errors or [], sample=SAMPLE_CSV,
+        "money/import.html", form=form, row_errors=row_errors or [], sample=sample_rates_file(),
         max_rows=format_decimal(current_app.config["RATES_CSV_MAX_ROWS"],
                                 locale=current_language()),
         max_size=size_label(current_app.config["RATES_CSV_MAX_BYTES"]),
