@@ -12,22 +12,19 @@ the two languages go side by side, one's page loading while axe works on the oth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.pofile import read_po
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.auth_support import TEST_PASSWORD
+from tests.catalogue_support import english_left_in
 from tests.test_access import ADMIN, ANONYMOUS, COORDINATOR, ROUTES, World
 
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-CATALOGUE = Path(__file__).parents[1] / "tracker" / "translations" / "ru" / "LC_MESSAGES" / \
-    "messages.po"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDE = {"width": 1366, "height": 768}
 NARROW = {"width": 390, "height": 844}
@@ -54,7 +51,6 @@ VISIBLE_TEXT = """() => {
 # The audit trail lists recorded values as they were stored, like a record's History
 # section (left out of every page's text below): neither is read for untranslated messages.
 RECORDED_VALUES = frozenset({"audit.index"})
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sd]|\{\w*\}")
 
 
 @dataclass(frozen=True)
@@ -100,38 +96,6 @@ def crawl_targets(app: Flask, world: World) -> list[tuple[str, str, str]]:
             continue
         targets.append((actor, endpoint, expect_.path(world)))
     return targets
-
-
-def translated_messages() -> list[str]:
-    """The catalogue's English messages of two words or more that Russian says otherwise.
-
-    A message with placeholders contributes its literal stretches of two words or more.
-    """
-    with CATALOGUE.open("rb") as po:
-        catalogue = read_po(po, locale="ru")
-    found: set[str] = set()
-    for message in catalogue:
-        if not message.id or not message.string:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if all(not s for s in strings) or set(ids) == set(strings):
-            continue
-        for text in ids:
-            for stretch in PLACEHOLDER.split(text):
-                stretch = " ".join(stretch.split()).strip(" :.,;·—-")
-                if len(re.findall(r"[A-Za-z]+", stretch)) >= 2 and stretch not in strings:
-                    found.add(stretch)
-    return sorted(found, key=len, reverse=True)
-
-
-def untranslated_in(text: str, messages: Iterable[str], user_data: Iterable[str]) -> list[str]:
-    """The English messages that stand whole-worded in the text, user data aside."""
-    text = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
-    for value in user_data:
-        text = text.replace(value, " ")
-    return [m for m in messages if m in text
-            and re.search(r"(?<![\w’'])" + re.escape(m) + r"(?![\w’'])", text)]
 
 
 def log_in(context: BrowserContext, base_url: str, email: str) -> None:
@@ -184,7 +148,7 @@ def crawl_languages(browser: Browser, base_url: str, staff: dict[str, dict[str, 
     one language's page loads while axe runs on the other's.
     """
     crawls = {language: LanguageCrawl() for language in LOCALES}
-    messages = translated_messages()
+    typed_by_users = tuple(user_data)
     contexts: list[BrowserContext] = []
     tabs: dict[str, dict[str, Page]] = {}
     try:
@@ -218,7 +182,7 @@ def crawl_languages(browser: Browser, base_url: str, staff: dict[str, dict[str, 
                 page = tabs[language][actor]
                 collect_axe(page, path, NARROW["width"], crawls[language])
                 if language == "ru" and endpoint not in RECORDED_VALUES:
-                    english = untranslated_in(page.evaluate(VISIBLE_TEXT), messages, user_data)
+                    english = english_left_in(page.evaluate(VISIBLE_TEXT), typed_by_users)
                     if english:
                         crawls[language].untranslated[path] = english
     finally:

@@ -12,9 +12,9 @@ import pytest
 from flask_babel import force_locale
 
 from tests.auth_support import login, make_user
+from tests.catalogue_support import english_left_in, translated_english_phrases
 from tests.grants_support import LINES, make_grant_world, spend
 from tests.pages import switch_to_russian
-from tests.pdf_wording_support import english_left_in, translated_english_phrases
 from tests.proposals_support import ProposalWorld, flat, make_proposal_world, pdf_pages
 from tracker.applications import services as application_services
 from tracker.auth.models import Role

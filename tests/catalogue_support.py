@@ -1,7 +1,7 @@
-"""Reading PDFs for words of the wrong language: the catalogue's English phrases.
+"""Reading screens and PDFs for words of the wrong language: the catalogue's English phrases.
 
 Every message the catalogue translates (its msgstr differs from its msgid) is English that a
-Russian PDF must never print. A message with placeholders is cut at them, and each piece of
+Russian screen or PDF must never show. A message with placeholders is cut at them, and each piece of
 two words or more is looked for. What users typed in English only is taken out of the text
 first: it is theirs to translate, not the app's.
 """
