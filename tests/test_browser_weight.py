@@ -41,12 +41,15 @@ class Transfers:
         self.types: dict[str, str] = {}
         self.bytes: dict[str, int] = {}
         self.urls: dict[str, str] = {}
+        self.encodings: dict[str, str] = {}
         self.session.on("Network.responseReceived", self._response)
         self.session.on("Network.loadingFinished", self._finished)
 
     def _response(self, event: dict[str, Any]) -> None:
         self.types[event["requestId"]] = event["type"]
         self.urls[event["requestId"]] = event["response"]["url"]
+        headers = {name.lower(): value for name, value in event["response"]["headers"].items()}
+        self.encodings[event["requestId"]] = headers.get("content-encoding", "")
 
     def _finished(self, event: dict[str, Any]) -> None:
         self.bytes[event["requestId"]] = int(event["encodedDataLength"])
@@ -58,10 +61,16 @@ class Transfers:
         self.types.clear()
         self.urls.clear()
         self.bytes.clear()
+        self.encodings.clear()
 
     def documents(self) -> dict[str, int]:
         """Bytes of each page's HTML, by address."""
         return {self.urls[request]: size for request, size in self.bytes.items()
+                if self.types.get(request) == "Document"}
+
+    def document_encodings(self) -> set[str]:
+        """How the pages' HTML was encoded on the wire."""
+        return {self.encodings.get(request, "") for request in self.bytes
                 if self.types.get(request) == "Document"}
 
     def total(self, kind: str | None = None) -> int:
@@ -100,6 +109,7 @@ def test_pages_are_light_on_a_first_visit_and_lighter_on_the_next(app, page: Pag
             recorder.paths.clear()
             visit(page, base_url, paths)
             repeat, pages = transfers.total(), transfers.documents()
+            encodings = transfers.document_encodings()
             print(f"repeat visit: {repeat} bytes, of which HTML {sum(pages.values())}")
     finally:
         app.wsgi_app = recorder.application
@@ -107,5 +117,6 @@ def test_pages_are_light_on_a_first_visit_and_lighter_on_the_next(app, page: Pag
     assert first <= FIRST_VISIT_BUDGET, f"first visit weighs {first} bytes"
     assert len(pages) == len(paths)
     assert all(size <= REPEAT_HTML_BUDGET for size in pages.values()), pages
+    assert encodings == {"br"}  # the site's own pages come compressed (tracker/assets/compression)
     assert repeat == sum(pages.values())  # nothing but the pages came over the network
     assert [path for path in recorder.paths if path.startswith("/static/")] == []

@@ -67,6 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from tracker.assets.compression import install_compression
+
+    install_compression(app)  # before the other after-request hooks: it must run last
+
     from tracker import models  # noqa: F401  (every model registered before use)
     from tracker.audit.hooks import install_audit_hooks
 
