@@ -143,6 +143,41 @@ def test_a_title_shows_its_limit_and_a_counter(as_lead, world):
     assert re.search(r'<script src="/static/js/forms\.[0-9a-f]+\.js" defer></script>', page)
 
 
+LIMITED_FIELD = re.compile(r"<(?:input|textarea)\b[^>]*\bmaxlength=\"(\d+)\"[^>]*>")
+
+
+def fields_without_counter(page: str) -> list[str]:
+    """Tags of the page's length-limited fields that lack a counter showing their limit."""
+    missing = []
+    for match in LIMITED_FIELD.finditer(page):
+        counter = re.search(r'data-counter="([^"]+)"', match.group(0))
+        shown = counter and re.search(
+            rf'id="{re.escape(counter.group(1))}"[^>]*>\d+ / {match.group(1)}<', page)
+        if not shown:
+            missing.append(match.group(0))
+    return missing
+
+
+def test_every_limited_field_of_the_proposal_editor_has_a_counter(client, app):
+    """The narrative's 18 text areas, the logframe and work plan forms count their length too."""
+    from tests.proposals_support import make_proposal_world
+
+    application = make_proposal_world().application
+    login(client, make_user(Role.FUNDRAISER, email="fundraiser@example.org"))
+    editor = client.get(f"/applications/{application.id}/proposal").text
+    assert len(LIMITED_FIELD.findall(editor)) >= 18
+    assert fields_without_counter(editor) == []
+    summary = input_tag(editor, "executive_summary_en")
+    assert 'data-counter="executive_summary_en-count"' in summary
+    assert "executive_summary_en-count" in re.search(r'aria-describedby="([^"]+)"',
+                                                     summary).group(1)
+    for kind in ("logframe", "activities"):
+        link = re.search(rf'href="(/applications/{application.id}/proposal/{kind}/\d+)"', editor)
+        assert link, kind
+        page = client.get(link.group(1)).text
+        assert LIMITED_FIELD.search(page) and fields_without_counter(page) == []
+
+
 @pytest.mark.parametrize(("language", "message"), [
     ("en", "Field cannot be longer than 200 characters."),
     ("ru", "Значение не должно содержать более 200 символов."),
