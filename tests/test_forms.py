@@ -252,6 +252,54 @@ def test_a_typed_slug_is_still_checked(as_lead, world, language, message):
     assert count_rows(Drive) == 0
 
 
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "A drive with the short name xrf-team already exists."),
+    ("ru", "Сбор с кратким именем xrf-team уже существует."),
+])
+def test_a_taken_slug_is_reported_with_the_other_errors(as_lead, world, language, message):
+    """A slug another drive has comes back in the same round as a bad goal and date order."""
+    make_drive(world, slug="xrf-team")
+    if language == "ru":
+        switch_to_russian(as_lead)
+    response = as_lead.post(NEW_DRIVE, data=drive_form(world, goal="-5", ends_on="2026-09-01"))
+    assert response.status_code == 422
+    summary = plain(summary_of(response.text))
+    assert message in summary
+    assert message in errors_next_to(response.text, "slug")
+    assert 'href="#goal"' in summary and 'href="#ends_on"' in summary
+    assert count_rows(Drive) == 1
+
+
+def test_a_record_keeps_its_own_slug_and_cannot_take_anothers(client, app):
+    """Editing an organisation and a campaign: its own slug passes, another's is refused."""
+    login(client, make_user(Role.ADMIN, email="admin@example.org"))
+    for name in ("Eco-Accord", "For Nature"):
+        assert client.post("/orgs/new", data={"slug": "", "name_en": name, "name_ru": "",
+                                              "country": "RU", "kind": "ngo"}).status_code == 302
+    org = {"name_en": "Eco-Accord", "name_ru": "", "country": "RU", "kind": "ngo"}
+    assert client.post("/orgs/eco-accord/edit",
+                       data={**org, "slug": "eco-accord"}).status_code == 302
+    refused = client.post("/orgs/eco-accord/edit", data={**org, "slug": "for-nature",
+                                                          "name_en": ""})
+    assert refused.status_code == 422
+    summary = plain(summary_of(refused.text))
+    assert "An organisation with the short name for-nature already exists." in summary
+    assert 'href="#name_en"' in summary
+    lead = db.session.scalar(select(Organization.id).where(Organization.slug == "eco-accord"))
+    campaign = {"title_en": "Lead in paint", "title_ru": "", "theme": "lead_paint",
+                "status": "active", "lead_org_id": str(lead)}
+    for slug in ("lead-in-paint", "mercury"):
+        assert client.post("/campaigns/new", data={**campaign, "slug": slug}).status_code == 302
+    assert client.post("/campaigns/lead-in-paint/edit",
+                       data={**campaign, "slug": "lead-in-paint"}).status_code == 302
+    refused = client.post("/campaigns/lead-in-paint/edit", data={**campaign, "slug": "mercury"})
+    assert refused.status_code == 422
+    assert "A campaign with the short name mercury already exists." in \
+        errors_next_to(refused.text, "slug")
+    assert db.session.scalars(select(Campaign.slug).order_by(Campaign.slug)).all() == [
+        "lead-in-paint", "mercury"]
+
+
 def test_campaigns_and_organisations_make_their_slugs_too(client, app):
     """A campaign from its Russian title, an organisation from its Russian name."""
     login(client, make_user(Role.ADMIN, email="admin@example.org"))

@@ -4,7 +4,7 @@ and the list of a failed form's errors that its summary shows."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -279,14 +279,19 @@ class SlugField(StringField):
     `kind` names the records it must be unique among and `sources` the title fields it is
     made from; with them the page's script shows the slug the server would make as the
     person types a title (core.suggest_slug). `current_id` is the record being edited.
+    `clash` is the domain's refusal of a slug another record has (its service asks the
+    same), so that a taken slug is reported in the same round as the form's other errors.
     """
 
-    def __init__(self, label: Any, *, kind: str, sources: Sequence[str], **kwargs: Any) -> None:
+    def __init__(self, label: Any, *, kind: str, sources: Sequence[str],
+                 clash: Callable[[str, int | None], str | None] | None = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("filters", [cleaned_slug])
         kwargs.setdefault("validators", [Length(max=MAX_SLUG_LENGTH)])
         super().__init__(label, **kwargs)
         self.kind = kind
         self.sources = tuple(sources)
+        self.clash = clash
         self.current_id: int | None = None
 
     def __call__(self, **kwargs: Any) -> Any:
@@ -302,6 +307,8 @@ class SlugField(StringField):
         if validation_stopped or not self.data or self.errors:
             return
         problem = slug_problem(self.data)
+        if problem is None and self.clash is not None:
+            problem = self.clash(self.data, self.current_id)
         if problem:
             self.errors.append(problem)
 

@@ -59,6 +59,14 @@ def first_free_slug(base: str, taken: Callable[[str], bool]) -> str:
     return candidate
 
 
+def slug_taken(model: Any, slug: str, current_id: int | None = None) -> bool:
+    """Whether another record of `model` than `current_id` has this slug."""
+    query = select(model.id).where(model.slug == slug)
+    if current_id is not None:
+        query = query.where(model.id != current_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def made_slug(model: Any, titles: Iterable[str], *, current_id: int | None = None) -> str:
     """A free slug for a record of `model` (a class with `id` and `slug`) made from its titles;
     raise DomainError on the slug field when no title gives one."""
@@ -66,14 +74,7 @@ def made_slug(model: Any, titles: Iterable[str], *, current_id: int | None = Non
     if not base:
         raise DomainError(_("Give a short name: none can be made from the title or name."),
                           field="slug")
-
-    def taken(slug: str) -> bool:
-        query = select(model.id).where(model.slug == slug)
-        if current_id is not None:
-            query = query.where(model.id != current_id)
-        return db.session.scalar(query.limit(1)) is not None
-
-    return first_free_slug(base, taken)
+    return first_free_slug(base, lambda slug: slug_taken(model, slug, current_id))
 
 
 def with_slug(data: InputT, model: Any, titles: Iterable[str], current: Any | None) -> InputT:

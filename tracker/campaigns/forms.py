@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.campaigns.models import Campaign, CampaignStatus, PartnerRole, Theme
-from tracker.campaigns.services import CampaignInput, PartnerInput
+from tracker.campaigns.services import CampaignInput, PartnerInput, campaign_slug_clash
 from tracker.forms import CheckedForm, PlausibleDate, SlugField, both_blank
 from tracker.i18n import country_choices
 from tracker.orgs.forms import strip
@@ -64,6 +64,7 @@ class CampaignForm(CheckedForm):
 
     slug = SlugField(
         _l("Short name"), kind="campaign", sources=("title_en", "title_ru"),
+        clash=campaign_slug_clash,
         description=_l("Used in web addresses: lowercase latin letters, digits and hyphens, "
                        "e.g. lead-in-paint. Leave it empty to make it from the title."),
     )

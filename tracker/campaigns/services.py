@@ -24,7 +24,7 @@ from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
-from tracker.slugs import with_slug
+from tracker.slugs import slug_taken, with_slug
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,13 @@ class CampaignInput:
     ends_on: date | None = None
     partners: Sequence[PartnerInput] = field(default_factory=tuple)
     countries: Sequence[str] = field(default_factory=tuple)
+
+
+def campaign_slug_clash(slug: str, current_id: int | None) -> str | None:
+    """The refusal of a slug another campaign has, or None (the form asks it too)."""
+    if slug_taken(Campaign, slug, current_id):
+        return _("A campaign with the short name %(slug)s already exists.", slug=slug)
+    return None
 
 
 def _validate(data: CampaignInput, current: Campaign | None) -> None:
@@ -74,12 +81,9 @@ def _validate(data: CampaignInput, current: Campaign | None) -> None:
                 _("An organisation can take part in a campaign only once."), field="partners"
             )
         seen.add(partner.organization_id)
-    clash = db.session.scalar(select(Campaign.id).where(Campaign.slug == data.slug))
-    if clash is not None and (current is None or clash != current.id):
-        raise DomainError(
-            _("A campaign with the short name %(slug)s already exists.", slug=data.slug),
-            field="slug",
-        )
+    clash = campaign_slug_clash(data.slug, current.id if current is not None else None)
+    if clash:
+        raise DomainError(clash, field="slug")
 
 
 def _apply(campaign: Campaign, data: CampaignInput) -> None:

@@ -31,7 +31,14 @@ from tracker.extensions import db
 from tracker.money.amounts import checked_money
 from tracker.money.value import Money
 from tracker.orgs.services import check_slug
-from tracker.slugs import with_slug
+from tracker.slugs import slug_taken, with_slug
+
+
+def drive_slug_clash(slug: str, current_id: int | None) -> str | None:
+    """The refusal of a slug another drive has, or None (the form asks it too)."""
+    if slug_taken(Drive, slug, current_id):
+        return _("A drive with the short name %(slug)s already exists.", slug=slug)
+    return None
 
 
 def _contact(data: DriveInput) -> tuple[str, str, str]:
@@ -63,10 +70,9 @@ def _validate_drive(campaign: Campaign, data: DriveInput, current: Drive | None)
     if data.organiser_org_id not in {org.id for org in organiser_choices(campaign)}:
         raise DomainError(_("Choose an organisation that takes part in the campaign."),
                           field="organiser_org_id")
-    clash = db.session.scalar(select(Drive.id).where(Drive.slug == data.slug))
-    if clash is not None and (current is None or clash != current.id):
-        raise DomainError(_("A drive with the short name %(slug)s already exists.",
-                            slug=data.slug), field="slug")
+    clash = drive_slug_clash(data.slug, current.id if current is not None else None)
+    if clash:
+        raise DomainError(clash, field="slug")
     if current is not None and current.currency != data.currency:
         has_pledges = db.session.scalar(select(Pledge.id).where(Pledge.drive_id == current.id)
                                         .limit(1))

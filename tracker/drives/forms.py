@@ -43,6 +43,7 @@ from tracker.drives.services import (
     PaymentInput,
     PledgeInput,
     PublicPledgeInput,
+    drive_slug_clash,
     email_problem,
     today,
 )
@@ -79,7 +80,7 @@ class DriveForm(CheckedForm):
     date_order = (("starts_on", "ends_on"),)
 
     slug = SlugField(
-        _l("Short name"), kind="drive", sources=("title_en", "title_ru"),
+        _l("Short name"), kind="drive", sources=("title_en", "title_ru"), clash=drive_slug_clash,
         description=_l("Used in the public page's address (/d/short-name): lowercase latin "
                        "letters, digits and hyphens. Leave it empty to make it from the title."),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from tracker.drives.conversion import convert_payment, convert_pledge
 from tracker.drives.drives import (
     create_drive,
+    drive_slug_clash,
     move_drive,
     reconvert_missing,
     update_drive,
@@ -140,6 +141,7 @@ __all__ = [
     "delete_pledge",
     "drive_figures",
     "drive_money",
+    "drive_slug_clash",
     "drives_of_campaign",
     "email_problem",
     "figures_of",

@@ -13,7 +13,7 @@ from wtforms.validators import Length, Optional
 from tracker.applications.models import DONOR_KINDS
 from tracker.forms import CheckedForm, CountrySelect, DecimalInput, SlugField, both_blank
 from tracker.orgs.models import OrgKind
-from tracker.orgs.services import MAX_CITY_LENGTH, OrganizationInput
+from tracker.orgs.services import MAX_CITY_LENGTH, OrganizationInput, organisation_slug_clash
 
 
 def strip(value: Any) -> Any:
@@ -26,6 +26,7 @@ class OrganizationForm(CheckedForm):
 
     slug = SlugField(
         _l("Short name"), kind="organisation", sources=("name_en", "name_ru"),
+        clash=organisation_slug_clash,
         description=_l("Used in web addresses: lowercase latin letters, digits and hyphens, "
                        "e.g. eco-accord. Leave it empty to make it from the name."),
     )

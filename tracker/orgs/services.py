@@ -13,7 +13,7 @@ from tracker.errors import DomainError, found
 from tracker.extensions import db
 from tracker.i18n import country_name, is_country
 from tracker.orgs.models import Organization, OrgKind
-from tracker.slugs import slug_problem, with_slug
+from tracker.slugs import slug_problem, slug_taken, with_slug
 
 MAX_CITY_LENGTH = 120
 
@@ -30,6 +30,13 @@ class OrganizationInput:
     website: str = ""
     # A donor's budget flexibility in percent (None: the grants' default of 10 %).
     budget_flexibility_percent: Decimal | None = None
+
+
+def organisation_slug_clash(slug: str, current_id: int | None) -> str | None:
+    """The refusal of a slug another organisation has, or None (the form asks it too)."""
+    if slug_taken(Organization, slug, current_id):
+        return _("An organisation with the short name %(slug)s already exists.", slug=slug)
+    return None
 
 
 def check_slug(slug: str) -> None:
@@ -69,12 +76,9 @@ def _validate(data: OrganizationInput, current: Organization | None) -> None:
             or flexibility != flexibility.quantize(Decimal("0.01"))):
         raise DomainError(_("The flexibility is a percentage from 0 to 100."),
                           field="budget_flexibility_percent")
-    clash = db.session.scalar(select(Organization.id).where(Organization.slug == data.slug))
-    if clash is not None and (current is None or clash != current.id):
-        raise DomainError(
-            _("An organisation with the short name %(slug)s already exists.", slug=data.slug),
-            field="slug",
-        )
+    clash = organisation_slug_clash(data.slug, current.id if current is not None else None)
+    if clash:
+        raise DomainError(clash, field="slug")
 
 
 def _apply(org: Organization, data: OrganizationInput) -> None:
