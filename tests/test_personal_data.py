@@ -121,6 +121,23 @@ def test_a_drive_page_without_contact_data_records_no_look(app, world, drive):
     assert views_of_personal_data() == []
 
 
+def test_a_look_counts_the_supporters_the_history_shows_not_those_it_folds_away(
+        app, world, drive):
+    """Seven pledges with e-mails: the drive page shows the latest five events, so the look
+    names those five; "Show all" shows every one and names all seven."""
+    pledges = [make_pledge(drive, amount=str(1000 + number), name=f"Supporter {number}",
+                           contact_email=f"s{number}@example.org") for number in range(7)]
+    coordinator = client_as(app, Role.COORDINATOR)
+    html = coordinator.get(DRIVE).text
+    assert "s6@example.org" in html and "s0@example.org" not in html
+    look = views_of_personal_data()[-1]
+    assert look.changes["supporters"] == 5
+    assert look.changes["pledge_ids"] == ", ".join(str(pledge.id) for pledge in pledges[2:])
+    coordinator.get(f"{DRIVE}?history_page=1")
+    every = views_of_personal_data()[-1]
+    assert every.changes["supporters"] == len(pledges)
+
+
 def test_every_export_is_recorded_from_the_screen_and_the_command_line(
         app, world, drive, supporters, runner, tmp_path):
     lead = make_user(Role.LEAD, campaigns=[world.campaign])

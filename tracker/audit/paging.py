@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from flask import request
+
 from tracker.audit.models import AuditEvent
+
+# A record page's History shows this many newest events, then "Show all N changes".
+RECORD_HISTORY_LATEST = 5
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,25 @@ class EventPage:
                     yield None
                 yield number
                 previous = number
+
+
+@dataclass(frozen=True)
+class ShownHistory:
+    """The events a History section shows, and whether they were cut to the latest few."""
+
+    items: list[AuditEvent]
+    cut: bool
+
+
+def history_shown(events: EventPage | Iterable[AuditEvent], latest: int = 0,
+                  param: str = "history_page") -> ShownHistory:
+    """What a History shows: the newest `latest` events unless the reader asked for a page of
+    it (its pager's `param` in the address), else the whole page. The audit of who saw
+    supporters' data counts these same events (drives.views.common)."""
+    if isinstance(events, EventPage):
+        items, total, more = events.items, events.total, events.more
+    else:
+        items = list(events)
+        total, more = len(items), False
+    cut = bool(latest) and request.args.get(param) is None and (total > latest or more)
+    return ShownHistory(items[:latest] if cut else items, cut)

@@ -19,7 +19,7 @@ from tracker.audit.display import (
     record_type_label,
 )
 from tracker.audit.export import FORMULA_STARTS, csv_header, export_csv, neutralize
-from tracker.audit.paging import EventPage
+from tracker.audit.paging import RECORD_HISTORY_LATEST, EventPage, history_shown
 from tracker.audit.queries import (
     HISTORY_COUNT_CAP,
     HISTORY_PER_PAGE,
@@ -39,6 +39,7 @@ __all__ = [
     "HISTORY_PER_PAGE",
     "LONG_TEXT",
     "PER_PAGE",
+    "RECORD_HISTORY_LATEST",
     "EventFilter",
     "EventPage",
     "EventView",
@@ -50,6 +51,7 @@ __all__ = [
     "export_csv",
     "field_label",
     "history_for",
+    "history_shown",
     "neutralize",
     "personal_records",
     "record_title",

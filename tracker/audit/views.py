@@ -79,6 +79,13 @@ def export():
     )
 
 
+@bp.record_once
+def _history_globals(state: Any) -> None:
+    """What audit/_history.html and its section use to cut a History to its latest events."""
+    state.app.jinja_env.globals.update(history_shown=services.history_shown,
+                                       RECORD_HISTORY_LATEST=services.RECORD_HISTORY_LATEST)
+
+
 @bp.app_template_global("audit_view")
 def audit_view(events: EventPage | list[Any], personal: bool | None = None) -> list[EventView]:
     """Template helper: events ready to show (used by audit/_history.html).

@@ -6,7 +6,13 @@ from typing import Any
 
 from flask import render_template, request
 
-from tracker.audit.services import EventPage, history_for, personal_records
+from tracker.audit.services import (
+    RECORD_HISTORY_LATEST,
+    EventPage,
+    history_for,
+    history_shown,
+    personal_records,
+)
 from tracker.auth.permissions import Action, can, may_see_contacts, require
 from tracker.auth.sessions import current_user
 from tracker.campaigns.models import Campaign
@@ -31,8 +37,10 @@ def page_arg(name: str) -> int:
 
 
 def pledges_in_history(history: EventPage) -> list[int]:
-    """Ids of the pledges whose contact data the history's events show."""
-    return [int(record_id) for record_type, record_id in personal_records(history, CONTACT_FIELDS)
+    """Ids of the pledges whose contact data the History section shows (its latest events,
+    or the page of it the reader asked for)."""
+    shown = history_shown(history, RECORD_HISTORY_LATEST).items
+    return [int(record_id) for record_type, record_id in personal_records(shown, CONTACT_FIELDS)
             if record_type == "pledge" and record_id.isdigit()]
 
 
