@@ -212,6 +212,30 @@ def test_a_bad_public_pledge_is_refused_next_to_its_field(client, drive, changes
     assert count_rows(Pledge) == 0
 
 
+def test_the_thanks_show_how_to_pay_and_whom_to_ask(client, drive):
+    """With payment details the thanks repeat them and the organisers' contacts; without,
+    they say that the organisers will write about paying."""
+    drive.payment_instructions_en = "Bank transfer: account 40703810000000000001"
+    drive.payment_instructions_ru = "Перевод на счёт 40703810000000000001"
+    drive.contact_telegram = "@xrf_team"
+    db.session.commit()
+    thanks = page_text(client.get(client.post(PUBLIC, data=pledge_form()).headers["Location"]).text)
+    assert "You can pay now as described below." in thanks
+    assert "How to pay Bank transfer: account 40703810000000000001" in thanks
+    assert "Organised by" in thanks and "@xrf_team" in thanks
+    switch_to_russian(client)
+    thanks = page_text(client.get(f"{PUBLIC}/thanks").text)
+    assert "Перевод на счёт 40703810000000000001" in thanks
+
+    drive.payment_instructions_en = drive.payment_instructions_ru = ""
+    db.session.commit()
+    client.post("/language", data={"language": "en", "next": "/"})
+    client.post(PUBLIC, data=pledge_form(amount="700"))
+    thanks = page_text(client.get(f"{PUBLIC}/thanks").text)
+    assert "They will write to the e-mail address you gave about how to pay." in thanks
+    assert "How to pay" not in thanks and "@xrf_team" in thanks
+
+
 def test_a_filled_honeypot_is_silently_discarded_with_the_same_thanks(client, drive):
     response = client.post(PUBLIC, data=pledge_form(website="http://spam.example"))
     assert response.status_code == 302
