@@ -134,7 +134,13 @@ def format_day(value: date | datetime | None, language: str | None = None) -> st
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return babel_format_date(value, format="medium", locale=language or current_language())
+    return _formatted_day(value, language or current_language())
+
+
+# A list of fifty pledges shows a handful of distinct days: Babel formats each once.
+@lru_cache(maxsize=8_192)
+def _formatted_day(value: date, language: str) -> str:
+    return babel_format_date(value, format="medium", locale=language)
 
 
 def format_timestamp(value: datetime | None, language: str | None = None) -> str:

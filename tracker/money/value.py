@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import cast
 
 from tracker.money.iso4217 import MINOR_UNITS
@@ -46,6 +47,7 @@ def minor_units(currency: str) -> int:
         raise UnknownCurrency(currency) from None
 
 
+@cache  # a few thousand amounts a page: one Decimal per currency
 def quantum(currency: str) -> Decimal:
     """The smallest amount of the currency, as a Decimal exponent (Decimal('0.01') for EUR)."""
     return Decimal(1).scaleb(-minor_units(currency))
@@ -75,7 +77,14 @@ class Money:
         """Build from stored minor units (the composite constructor for models)."""
         if minor is None or currency is None:
             return None
-        return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        if type(minor) is not int:  # a bool or a Decimal: the constructor checks it
+            return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        # An integer scaled by the currency's exponent is already exact and quantized, so
+        # the constructor's checks are skipped (a roll-up page builds thousands of these).
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", Decimal(minor).scaleb(-minor_units(currency)))
+        object.__setattr__(money, "currency", currency)
+        return money
 
     @classmethod
     def stored(cls, minor: int, currency: str) -> Money:
