@@ -79,10 +79,15 @@ class Money:
             return None
         if type(minor) is not int:  # a bool or a Decimal: the constructor checks it
             return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
-        # An integer scaled by the currency's exponent is already exact and quantized, so
-        # the constructor's checks are skipped (a roll-up page builds thousands of these).
+        return cls._exact(Decimal(minor).scaleb(-minor_units(currency)), currency)
+
+    @classmethod
+    def _exact(cls, amount: Decimal, currency: str) -> Money:
+        """An amount already at the currency's exponent (scaled from minor units, or just
+        quantized to it), without the constructor's checks, which it passes by construction:
+        a page of roll-ups builds thousands of these."""
         money = object.__new__(cls)
-        object.__setattr__(money, "amount", Decimal(minor).scaleb(-minor_units(currency)))
+        object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)
         return money
 
@@ -98,7 +103,9 @@ class Money:
     @classmethod
     def rounded(cls, amount: Decimal, currency: str) -> Money:
         """Round an exact result (a conversion, a product) to the currency by the one rule."""
-        return cls(Decimal(amount).quantize(quantum(currency), rounding=ROUNDING), currency)
+        result = Decimal(amount).quantize(quantum(currency), rounding=ROUNDING)
+        # A NaN survives quantize: the constructor refuses it, as it always did.
+        return cls._exact(result, currency) if result.is_finite() else cls(result, currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
