@@ -105,6 +105,7 @@ class Coalition:
     donors: list[tuple[Organization, str]] = field(default_factory=list)
     campaigns: list[tuple[Campaign, list[Organization]]] = field(default_factory=list)
     plans: list[DrivePlan] = field(default_factory=list)
+    campaign_count: int = CAMPAIGNS
     per_usd: dict[str, Decimal] = field(default_factory=dict)
     user_id: int | None = None
 
@@ -134,9 +135,10 @@ def _org(world: Coalition, slug: str, name_en: str, name_ru: str, country: str,
 
 
 def add_campaigns(world: Coalition) -> None:
-    """CAMPAIGNS campaigns, each with a lead, two to four partners and a funding target."""
+    """The world's campaigns (20 unless asked), each with a lead, two to four partners and a
+    funding target."""
     rng, today = world.rng, world.today
-    for n in range(1, CAMPAIGNS + 1):
+    for n in range(1, world.campaign_count + 1):
         theme = THEMES[(n - 1) % len(THEMES)]
         lead = world.ngos[(n - 1) * 7 % len(world.ngos)]
         others = [org for org in world.ngos if org.country != lead.country]

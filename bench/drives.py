@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from bench.coalition import (
     BENCH_EMAIL,
-    CAMPAIGNS,
     COUNTRIES,
     PLEDGE_DAYS,
     PLEDGE_MEDIAN_USD,
@@ -31,7 +30,7 @@ def add_drives(world: Coalition, pledge_count: int) -> None:
     """The coordinator account, then each campaign's drives, planned with their pledge counts."""
     rng, today = world.rng, world.today
     # The big drive holds a tenth; the others share the rest unevenly (a Zipf-like skew).
-    weights = [1 / (rank ** 0.6) for rank in range(1, CAMPAIGNS * DRIVES_PER_CAMPAIGN)]
+    weights = [1 / (rank ** 0.6) for rank in range(1, world.campaign_count * DRIVES_PER_CAMPAIGN)]
     rng.shuffle(weights)
     big = round(pledge_count * BIG_DRIVE_SHARE)
     counts = [big, *split(pledge_count - big, weights)]

@@ -1,8 +1,9 @@
 """A synthetic coalition for benchmarks: `.venv/bin/python -m bench.seed --pledges N`.
 
-Twenty campaigns with their lead and partner NGOs across the EECCA countries, funding
-targets with budget lines, donors' calls and about 2,000 applications at every stage,
-100 public live drives, N pledges in mixed currencies (one drive holds a tenth of them)
+Twenty campaigns (`--campaigns N` for more) with their lead and partner NGOs across the
+EECCA countries, funding targets with budget lines, donors' calls and about 2,000
+applications at every stage, five public live drives a campaign (100 by default), N
+pledges in mixed currencies (one drive holds a tenth of them)
 with payments for about half, weekday exchange rates for every pair of the coalition's
 currencies over the two years the pledges span, and one coordinator account
 (bench@bench.tracker) for the benchmark to request pages as. The database is the app's
@@ -36,7 +37,7 @@ if not __package__:  # run as a file, `python bench/seed.py`: import from this c
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import applications, coalition, drives, pledges, rates
-from bench.coalition import BENCH_EMAIL, BenchReport, Coalition
+from bench.coalition import BENCH_EMAIL, CAMPAIGNS, BenchReport, Coalition
 from tracker import create_app
 from tracker.campaigns.models import Campaign
 from tracker.drives.services import today
@@ -50,11 +51,14 @@ class BenchError(DomainError):
 
 @click.command("seed-bench")
 @click.option("--pledges", "pledge_count", type=click.IntRange(min=0), default=10_000,
-              show_default=True, help="How many pledges to create across the 100 drives.")
+              show_default=True, help="How many pledges to create across the drives.")
+@click.option("--campaigns", "campaign_count", type=click.IntRange(min=1), default=CAMPAIGNS,
+              show_default=True,
+              help="How many campaigns, each with 5 drives (the dashboard lists them all).")
 @click.option("--seed", type=int, default=2026, show_default=True,
               help="Seed of the random generator: the same seed builds the same coalition.")
 @with_appcontext
-def seed_bench(pledge_count: int, seed: int) -> None:
+def seed_bench(pledge_count: int, campaign_count: int, seed: int) -> None:
     """Build a synthetic coalition with N pledges into an empty database, for benchmarks."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("This is a production database: the benchmark generator "
@@ -62,7 +66,8 @@ def seed_bench(pledge_count: int, seed: int) -> None:
     started = time.perf_counter()
     try:
         with click.progressbar(length=pledge_count, label="Pledges", show_pos=True) as bar:
-            report = build_coalition(pledge_count, seed, progress=bar.update)
+            report = build_coalition(pledge_count, seed, progress=bar.update,
+                                     campaign_count=campaign_count)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -83,14 +88,15 @@ def seed_bench(pledge_count: int, seed: int) -> None:
 
 
 def build_coalition(pledge_count: int, seed: int,
-                    progress: Callable[[int], Any] = lambda done: None) -> BenchReport:
+                    progress: Callable[[int], Any] = lambda done: None,
+                    campaign_count: int = CAMPAIGNS) -> BenchReport:
     """Write the synthetic coalition into an empty database, in the session's transaction."""
     if db.session.scalar(select(Campaign.id).limit(1)) is not None:
         raise BenchError("The database already holds campaigns: the benchmark generator fills "
                          "an empty database only. Point TRACKER_DATABASE_URL at a new database "
                          "and run flask db upgrade first.")
     report = BenchReport()
-    world = Coalition(random.Random(seed), today(), report)
+    world = Coalition(random.Random(seed), today(), report, campaign_count=campaign_count)
     steps: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
         ("organisations", coalition.add_organisations, ()),
         ("campaigns", coalition.add_campaigns, ()),

@@ -57,13 +57,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
 
     from tracker.extensions import babel, csrf, db, limiter
-    from tracker.i18n import select_locale
+    from tracker.i18n import install_request_translations, select_locale
     from tracker.schema import register_migration_commands
 
     db.init_app(app)
     register_migration_commands(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "tracker" / "translations"))
+    install_request_translations(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
 

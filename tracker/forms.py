@@ -187,10 +187,10 @@ class PlausibleDate(DateField):
             self.errors.append(problem)
 
 
-# Where the coalition's money is: the currencies of these columns are offered first.
+# Where the coalition's money is: the currencies of these columns, and both ends of every
+# exchange rate, are offered first.
 CURRENCY_COLUMNS = (("drive", "currency"), ("funding_target", "currency"),
-                    ("application", "currency"), ("grant_award", "currency"),
-                    ("exchange_rate", "base"), ("exchange_rate", "quote"))
+                    ("application", "currency"), ("grant_award", "currency"))
 
 
 def coalition_currencies() -> list[str]:
@@ -204,7 +204,12 @@ def coalition_currencies() -> list[str]:
     tables = Base.metadata.tables
     query = union(*(select(tables[table].c[column].label("code"))
                     for table, column in CURRENCY_COLUMNS))
-    used = {code for code in db.session.scalars(query) if code in MINOR_UNITS}
+    rates = tables["exchange_rate"]
+    # The rates' currencies apart, as their distinct pairs: a union over tens of thousands
+    # of rates sorted every rate twice (80 ms a page); their unique index lists the pairs.
+    pairs = db.session.execute(select(rates.c.base, rates.c.quote).distinct()).all()
+    found = [*db.session.scalars(query), *(code for pair in pairs for code in pair)]
+    used = {code for code in found if code in MINOR_UNITS}
     order = {code: index for index, code in enumerate(REGIONAL)}
     codes = sorted(used, key=lambda code: (order.get(code, len(order)), code)) or list(REGIONAL)
     if has_app_context():

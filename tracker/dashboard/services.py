@@ -246,9 +246,13 @@ def dashboard_figures(currency: str, today: date | None = None) -> DashboardFigu
     rule (each amount at its own date), then at the row's rate into the reporting
     currency; a row without a rate shows no converted spending either.
     """
+    today = today or utcnow().date()
     lines = own_lines()
     sums = spending_sums(line.campaign.id for line in lines)
-    book = RateBook.load({currency, *(line.gap.currency for line in lines), *sums.currencies})
+    codes = {currency, *(line.gap.currency for line in lines), *sums.currencies}
+    # The rows convert at today's rate: each pair's latest rate is all they need. Spending
+    # converts each amount at its own date, and then needs every rate (issue 15).
+    book = RateBook.load(codes) if sums.currencies else RateBook.latest(codes, today)
     lines = in_reporting_currency(lines, currency, today, book)
     own = spending_in(sums, {line.campaign.id: line.gap.currency for line in lines}, book)
     spending = {}

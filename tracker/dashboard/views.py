@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from tracker.applications.services import all_collisions, upcoming_deadlines
 from tracker.auth.sessions import current_user, signed_in_user
-from tracker.dashboard import services
+from tracker.dashboard import fragments, services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
 from tracker.views import commit
@@ -24,8 +24,8 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
         "dashboard/index.html",
         form=form,
         lines=figures.lines,
+        rows=fragments.campaign_rows(figures.lines, figures.spending),
         totals=services.coalition_totals(figures.lines, currency, today),
-        spending=figures.spending,
         spending_total=figures.spending_total,
         deadlines=upcoming_deadlines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),

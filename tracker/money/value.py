@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import cast
 
 from tracker.money.iso4217 import MINOR_UNITS
@@ -46,6 +47,7 @@ def minor_units(currency: str) -> int:
         raise UnknownCurrency(currency) from None
 
 
+@cache  # a few thousand amounts a page: one Decimal per currency
 def quantum(currency: str) -> Decimal:
     """The smallest amount of the currency, as a Decimal exponent (Decimal('0.01') for EUR)."""
     return Decimal(1).scaleb(-minor_units(currency))
@@ -75,7 +77,19 @@ class Money:
         """Build from stored minor units (the composite constructor for models)."""
         if minor is None or currency is None:
             return None
-        return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        if type(minor) is not int:  # a bool or a Decimal: the constructor checks it
+            return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        return cls._exact(Decimal(minor).scaleb(-minor_units(currency)), currency)
+
+    @classmethod
+    def _exact(cls, amount: Decimal, currency: str) -> Money:
+        """An amount already at the currency's exponent (scaled from minor units, or just
+        quantized to it), without the constructor's checks, which it passes by construction:
+        a page of roll-ups builds thousands of these."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
 
     @classmethod
     def stored(cls, minor: int, currency: str) -> Money:
@@ -89,7 +103,9 @@ class Money:
     @classmethod
     def rounded(cls, amount: Decimal, currency: str) -> Money:
         """Round an exact result (a conversion, a product) to the currency by the one rule."""
-        return cls(Decimal(amount).quantize(quantum(currency), rounding=ROUNDING), currency)
+        result = Decimal(amount).quantize(quantum(currency), rounding=ROUNDING)
+        # A NaN survives quantize: the constructor refuses it, as it always did.
+        return cls._exact(result, currency) if result.is_finite() else cls(result, currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
