@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select, union
+from sqlalchemy import Select, exists, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.campaigns.models import (
@@ -153,10 +153,17 @@ def list_campaigns(
     theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
 ) -> list[Campaign]:
     """Campaigns filtered by theme, status and country (a focus country or a member's country)."""
+    return list(db.session.scalars(filtered_campaigns(theme, status, country)
+                                   .order_by(Campaign.title_en, Campaign.id)))
+
+
+def filtered_campaigns(
+    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
+) -> Select[tuple[Campaign]]:
+    """The query of campaigns by theme, status and country, with their lead and countries."""
     query = (
         select(Campaign)
         .options(joinedload(Campaign.lead_org), selectinload(Campaign.countries))
-        .order_by(Campaign.title_en)
     )
     if theme:
         query = query.where(Campaign.theme == theme)
@@ -175,7 +182,19 @@ def list_campaigns(
             Organization.id == Campaign.lead_org_id, Organization.country == country
         )
         query = query.where(or_(focus, partner_here, lead_here))
-    return list(db.session.scalars(query))
+    return query
+
+
+def by_title(query: Select[tuple[Campaign]], language: str) -> Select[tuple[Campaign]]:
+    """The campaigns query ordered by title in the language (the other one when it is empty).
+
+    Case-insensitive for Latin letters on every database (SQLite's lower() leaves Cyrillic
+    alone; Russian titles begin with a capital, so their order holds); the id breaks ties.
+    """
+    own, other = ((Campaign.title_ru, Campaign.title_en) if language == "ru"
+                  else (Campaign.title_en, Campaign.title_ru))
+    title = func.coalesce(func.nullif(own, ""), other)
+    return query.order_by(func.lower(title), Campaign.id)
 
 
 @dataclass(frozen=True)

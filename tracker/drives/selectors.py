@@ -6,7 +6,7 @@ never from counting its pledges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from tracker.extensions import db
 from tracker.money.conversion import RateMissing
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
+from tracker.paging import Page, page_of
 
 PLEDGES_PER_PAGE = 50
 # Public pledges awaiting confirmation, a page at a time: a flood of them (finding 12 of
@@ -186,15 +187,17 @@ def drives_of_campaign(campaign: Campaign) -> list[DriveRow]:
                  .order_by(Drive.starts_on.desc(), Drive.id.desc()))
 
 
-def list_drives(campaign_id: int | None = None, status: DriveStatus | None = None
-                ) -> list[DriveRow]:
-    """Every drive, filtered by campaign and status, newest start first."""
+def list_drives(campaign_id: int | None = None, status: DriveStatus | None = None,
+                page: int = 1, per_page: int = DRIVES_PER_PAGE) -> Page[DriveRow]:
+    """Every drive, filtered by campaign and status, newest start first, one page."""
     query = _drives_query().order_by(Drive.starts_on.desc(), Drive.id.desc())
     if campaign_id is not None:
         query = query.where(Drive.campaign_id == campaign_id)
     if status is not None:
         query = query.where(Drive.status == status)
-    return _rows(query)
+    listed = page_of(query, page, per_page, rows=True)
+    rows = [DriveRow(drive, figures_of(drive, totals)) for drive, totals in listed.items]
+    return replace(listed, items=rows)
 
 
 def campaigns_with_drives() -> list[Campaign]:
