@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
@@ -11,6 +12,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, get_currency_name, get_currency_symbol
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
+from sqlalchemy import func
 
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.money.value import Money
@@ -47,6 +49,18 @@ class Localized:
         language = language or current_language()
         other = "ru" if language == "en" else "en"
         return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_{other}") or ""
+
+
+def sortable_localized(model: Any, field: str, language: str | None = None) -> Any:
+    """SQL for `Localized.localized(field)`, to order a list by it in the database.
+
+    Lower-cased for a case-insensitive order (SQLite's lower() leaves Cyrillic alone;
+    names and titles begin with a capital, so their order holds).
+    """
+    language = language or current_language()
+    other = "ru" if language == "en" else "en"
+    own, fallback = getattr(model, f"{field}_{language}"), getattr(model, f"{field}_{other}")
+    return func.lower(func.coalesce(func.nullif(own, ""), fallback))
 
 
 def format_money(money: Money | None, language: str | None = None) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select, union
+from sqlalchemy import Select, exists, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.campaigns.models import (
@@ -21,7 +21,7 @@ from tracker.campaigns.models import (
 from tracker.dates import check_date_order, check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
-from tracker.i18n import country_name, is_country
+from tracker.i18n import country_name, is_country, sortable_localized
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
 from tracker.slugs import with_slug
@@ -159,7 +159,7 @@ def list_campaigns(
 
 def filtered_campaigns(
     theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
-) -> Select[tuple[Campaign]]:
+) -> Select[Campaign]:
     """The query of campaigns by theme, status and country, with their lead and countries."""
     query = (
         select(Campaign)
@@ -185,16 +185,9 @@ def filtered_campaigns(
     return query
 
 
-def by_title(query: Select[tuple[Campaign]], language: str) -> Select[tuple[Campaign]]:
-    """The campaigns query ordered by title in the language (the other one when it is empty).
-
-    Case-insensitive for Latin letters on every database (SQLite's lower() leaves Cyrillic
-    alone; Russian titles begin with a capital, so their order holds); the id breaks ties.
-    """
-    own, other = ((Campaign.title_ru, Campaign.title_en) if language == "ru"
-                  else (Campaign.title_en, Campaign.title_ru))
-    title = func.coalesce(func.nullif(own, ""), other)
-    return query.order_by(func.lower(title), Campaign.id)
+def by_title(query: Select[Campaign]) -> Select[Campaign]:
+    """The campaigns query ordered by title in the user's language, then id."""
+    return query.order_by(sortable_localized(Campaign, "title"), Campaign.id)
 
 
 @dataclass(frozen=True)

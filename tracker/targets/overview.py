@@ -13,7 +13,6 @@ from sqlalchemy import select
 from tracker.campaigns.models import Campaign, CampaignStatus, Theme
 from tracker.campaigns.services import by_title, filtered_campaigns
 from tracker.extensions import db
-from tracker.i18n import current_language
 from tracker.money.value import Money
 from tracker.paging import Page, page_of
 from tracker.targets.models import FundingTarget
@@ -60,7 +59,7 @@ def campaign_overview(
     page: int = 1, per_page: int = CAMPAIGNS_PER_PAGE,
 ) -> Page[CampaignRow]:
     """One page of the filtered campaigns by title in the user's language, with targets' totals."""
-    query = by_title(filtered_campaigns(theme, status, country), current_language())
+    query = by_title(filtered_campaigns(theme, status, country))
     listed = page_of(query, page, per_page)
     targets = _targets_with_totals([campaign.id for campaign in listed.items])
     return replace(listed, items=[CampaignRow(campaign, targets[campaign.id])
