@@ -15,7 +15,7 @@ from tracker.applications.models import MACHINE, Application, ApplicationStatus,
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.auth.sessions import login_required, public, signed_in_user
-from tracker.campaigns.services import find_campaign, list_campaigns
+from tracker.campaigns.services import campaign_choices, find_campaign
 from tracker.db import utcnow
 from tracker.forms import apply_domain_error
 from tracker.grants.services import grant_of_application
@@ -82,7 +82,7 @@ def index():
         campaign=campaign,
         donor=donor,
         board=on_board,
-        campaigns=sorted(list_campaigns(), key=lambda c: c.title.casefold()),
+        campaigns=campaign_choices(),
         donors=services.list_donors(),
         statuses=ApplicationStatus,
         colliding=services.colliding_ids(among=[a.id for a in shown]),

@@ -21,7 +21,7 @@ from tracker.campaigns.models import (
 from tracker.dates import check_date_order, check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
-from tracker.i18n import country_name, is_country, sortable_localized
+from tracker.i18n import country_name, current_language, is_country, sortable_localized
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
 from tracker.slugs import with_slug
@@ -155,6 +155,26 @@ def list_campaigns(
     """Campaigns filtered by theme, status and country (a focus country or a member's country)."""
     return list(db.session.scalars(filtered_campaigns(theme, status, country)
                                    .order_by(Campaign.title_en, Campaign.id)))
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """A campaign as a filter's option shows it: id, slug and title in the reader's language."""
+
+    id: int
+    slug: str
+    title: str
+
+
+def campaign_choices() -> list[CampaignChoice]:
+    """Every campaign for a filter's options, by title: three columns, not whole campaigns."""
+    language = current_language()
+    rows = db.session.execute(
+        select(Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru)
+        .order_by(sortable_localized(Campaign, "title", language), Campaign.id))
+    return [CampaignChoice(campaign_id, slug, (title_ru or title_en) if language == "ru"
+                           else (title_en or title_ru))
+            for campaign_id, slug, title_en, title_ru in rows]
 
 
 def filtered_campaigns(
