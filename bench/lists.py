@@ -137,7 +137,8 @@ def measure(url: str, runs: int, warmup: int = 3) -> list[tuple[str, str, int, f
         for _ in range(warmup):
             client.get(HEALTHZ)
             client.get(path)
-        page_ms, health_ms = [], []
+        page_ms: list[float] = []
+        health_ms: list[float] = []
         status = 0
         for _ in range(runs):
             for target, timings in ((HEALTHZ, health_ms), (path, page_ms)):

@@ -79,7 +79,7 @@ def check_paged_list(client, url: str, names: list[str], add_rows: Callable[[], 
     assert statements_for(client, url) == few, "queries grow with the rows"
 
     first = client.get(url).text
-    assert "Showing 1–50 of 60" in first
+    assert "Showing 1–50 of 60" in first, re.findall(r"Showing[^<]*", first)
     shown = [name for name in names if name in rows_of(first)]
     assert shown == names[:PER_PAGE]
     links = page_links(first)
@@ -269,3 +269,25 @@ def test_the_count_reads_in_russian(client, signed_in_admin):
 def test_an_empty_list_has_no_pager(client, signed_in_admin, url):
     page = client.get(url + "?page=3").text
     assert 'class="pagination' not in page
+
+
+def test_outbox_pages_with_its_status_filter(client, signed_in_admin):
+    from flask_babel import lazy_gettext as _l
+
+    from tracker.mail.outbox import queue_message
+
+    def add(start: int, count: int) -> None:
+        for number in range(start, start + count):
+            queue_message(kind="test_message", recipient=f"m{number:03d}@example.org",
+                          language="en", subject=_l("A test message from Tracker"),
+                          context={"server": "smtp.example", "site_url": "http://localhost/"})
+        db.session.commit()
+    add(0, 5)
+
+    def add_rest() -> list[str]:
+        add(5, 55)
+        return [f"m{number:03d}@example.org" for number in reversed(range(60))]  # newest first
+
+    check_paged_list(client, "/admin/mail?status=sent",
+                     [f"m{number:03d}@example.org" for number in reversed(range(5))], add_rest,
+                     filters={"status": "sent"})
