@@ -22,12 +22,15 @@ from tests.auth_support import make_user
 from tests.drive_support import make_drive, make_world
 from tests.factories import make_campaign, make_org
 from tracker.applications.models import ApplicationStatus
+from tracker.applications.pipeline import APPLICATIONS_PER_PAGE, BOARD_PER_STATUS
 from tracker.auth.models import Role
 from tracker.campaigns.models import CampaignStatus
 from tracker.drives.models import DriveStatus
+from tracker.drives.selectors import DRIVES_PER_PAGE
 from tracker.extensions import db
+from tracker.targets.overview import CAMPAIGNS_PER_PAGE
 
-PER_PAGE = 50
+PER_PAGE = 50  # organisations, accounts, grants, the outbox
 
 
 @contextmanager
@@ -69,19 +72,21 @@ def rows_of(html: str) -> str:
 
 
 def check_paged_list(client, url: str, names: list[str], add_rows: Callable[[], list[str]],
-                     filters: dict[str, str] | None = None) -> None:
-    """The list at `url` holds `names` (5 rows); `add_rows` adds 55 more and gives all 60 names
-    in the list's order. Check the pages, the count, the links, bad input and the queries."""
+                     filters: dict[str, str] | None = None, per_page: int = PER_PAGE) -> None:
+    """The list at `url` holds `names` (5 rows); `add_rows` adds more, to a page and 10 rows,
+    and gives all names in the list's order. Check the pages, the count, the links, bad input
+    and the queries."""
     assert len(names) == 5
     few = statements_for(client, url)
     names = add_rows()
-    assert len(names) == 60
+    total = per_page + 10
+    assert len(names) == total
     assert statements_for(client, url) == few, "queries grow with the rows"
 
     first = client.get(url).text
-    assert "Showing 1–50 of 60" in first, re.findall(r"Showing[^<]*", first)
+    assert f"Showing 1–{per_page} of {total}" in first, re.findall(r"Showing[^<]*", first)
     shown = [name for name in names if name in rows_of(first)]
-    assert shown == names[:PER_PAGE]
+    assert shown == names[:per_page]
     links = page_links(first)
     assert any("page=2" in link for link in links)
     for name, value in (filters or {}).items():
@@ -89,12 +94,13 @@ def check_paged_list(client, url: str, names: list[str], add_rows: Callable[[], 
 
     joiner = "&" if "?" in url else "?"
     second = client.get(f"{url}{joiner}page=2").text
-    assert "Showing 51–60 of 60" in second
-    assert [name for name in names if name in rows_of(second)] == names[PER_PAGE:]
+    assert f"Showing {per_page + 1}–{total} of {total}" in second
+    assert [name for name in names if name in rows_of(second)] == names[per_page:]
 
-    for bad, showing in (("abc", "Showing 1–50"), ("-1", "Showing 1–50"), ("0", "Showing 1–50"),
-                         ("99999", "Showing 51–60"), ("99999999999999999999", "Showing 1–50"),
-                         ("2.5", "Showing 1–50")):
+    first_page, last_page = f"Showing 1–{per_page} ", f"Showing {per_page + 1}–{total} "
+    for bad, showing in (("abc", first_page), ("-1", first_page), ("0", first_page),
+                         ("99999", last_page), ("99999999999999999999", first_page),
+                         ("2.5", first_page)):
         response = client.get(f"{url}{joiner}page={bad}")
         assert response.status_code == 200, bad
         assert showing in response.text, bad
@@ -119,14 +125,17 @@ def test_drives_list_pages_with_its_filters(client, signed_in_admin):
     make_drive(world, slug="draft-drive", title_en="Drive draft", status=DriveStatus.DRAFT)
     url = f"/drives/?campaign={world.campaign.id}&status=live"
 
+    total = DRIVES_PER_PAGE + 10
+
     def add_rest() -> list[str]:
-        add(5, 55)
-        return numbered("Drive", 60)
+        add(5, total - 5)
+        return numbered("Drive", total)
 
     check_paged_list(client, url, numbered("Drive", 5), add_rest,
-                     filters={"campaign": str(world.campaign.id), "status": "live"})
+                     filters={"campaign": str(world.campaign.id), "status": "live"},
+                     per_page=DRIVES_PER_PAGE)
     assert "Drive draft" not in client.get(url).text
-    assert "Showing 1–50 of 61" in client.get("/drives/").text
+    assert f"Showing 1–{DRIVES_PER_PAGE} of {total + 1}" in client.get("/drives/").text
 
 
 def test_campaigns_list_pages_with_its_filters(client, signed_in_admin):
@@ -141,11 +150,12 @@ def test_campaigns_list_pages_with_its_filters(client, signed_in_admin):
     url = "/campaigns/?country=AM&status=" + CampaignStatus.PLANNED.value
 
     def add_rest() -> list[str]:
-        add(5, 55)
-        return numbered("Campaign", 60)
+        add(5, CAMPAIGNS_PER_PAGE + 5)
+        return numbered("Campaign", CAMPAIGNS_PER_PAGE + 10)
 
     check_paged_list(client, url, numbered("Campaign", 5), add_rest,
-                     filters={"country": "AM", "status": CampaignStatus.PLANNED.value})
+                     filters={"country": "AM", "status": CampaignStatus.PLANNED.value},
+                     per_page=CAMPAIGNS_PER_PAGE)
     assert "Campaign elsewhere" not in client.get(url).text
 
 
@@ -173,30 +183,33 @@ def test_applications_list_pages_with_its_filters(client, signed_in_admin):
     url = f"/applications/?campaign={world.campaign.slug}&donor={world.undp.slug}"
 
     def add_rest() -> list[str]:
-        add(5, 55)
-        return numbered("Application", 60)
+        add(5, APPLICATIONS_PER_PAGE + 5)
+        return numbered("Application", APPLICATIONS_PER_PAGE + 10)
 
     check_paged_list(client, url, numbered("Application", 5), add_rest,
-                     filters={"campaign": world.campaign.slug, "donor": world.undp.slug})
+                     filters={"campaign": world.campaign.slug, "donor": world.undp.slug},
+                     per_page=APPLICATIONS_PER_PAGE)
     assert "Application other" not in client.get(url).text
 
 
-def test_the_board_shows_each_statuss_count_and_its_first_twenty(client, signed_in_admin):
+def test_the_board_shows_each_statuss_count_and_its_first_few(client, signed_in_admin):
     world = make_coalition()
-    for number in range(23):
+    ideas = BOARD_PER_STATUS + 3
+    for number in range(ideas):
         make_application(world.campaign, world.undp, world.kazakh,
                          title_en=f"Idea {number:03d}",
                          submission_deadline=date(2027, 1, 1) + timedelta(days=number))
     make_application(world.campaign, world.undp, world.kazakh, status=ApplicationStatus.SUBMITTED,
                      title_en="Submitted one")
     board = client.get(f"/applications/?view=board&campaign={world.campaign.slug}").text
-    assert [name for name in numbered("Idea", 23) if name in board] == numbered("Idea", 20)
+    assert [name for name in numbered("Idea", ideas) if name in board] == numbered(
+        "Idea", BOARD_PER_STATUS)
     assert "Submitted one" in board
     assert "3 more in the list" in board
     more = unescape(re.search(r'href="([^"]+)">3 more in the list', board).group(1))
     assert "status=idea" in more and f"campaign={world.campaign.slug}" in more
     listed = client.get(more).text
-    assert "Showing 1–23 of 23" in listed and "Submitted one" not in listed
+    assert f"Showing 1–{ideas} of {ideas}" in listed and "Submitted one" not in listed
 
 
 def test_board_queries_do_not_grow_with_the_applications(client, signed_in_admin):
@@ -204,7 +217,7 @@ def test_board_queries_do_not_grow_with_the_applications(client, signed_in_admin
     for _number in range(3):
         make_application(world.campaign, world.undp, world.kazakh)
     few = statements_for(client, "/applications/?view=board")
-    for _number in range(25):
+    for _number in range(2 * BOARD_PER_STATUS):
         make_application(world.campaign, world.undp, world.kazakh)
     assert statements_for(client, "/applications/?view=board") == few
 
@@ -256,11 +269,12 @@ def test_grants_list_pages(client, signed_in_admin):
 
 def test_the_count_reads_in_russian(client, signed_in_admin):
     lead = make_org()
-    for number in range(55):
+    for number in range(CAMPAIGNS_PER_PAGE + 5):
         make_campaign(lead=lead, slug=f"c-{number:03d}", title_en=f"Campaign {number:03d}")
     client.post("/language", data={"language": "ru", "next": "/campaigns/"})
     page = client.get("/campaigns/?page=2").text
-    assert "Показаны 51–55 из 55" in page
+    total = CAMPAIGNS_PER_PAGE + 5
+    assert f"Показаны {CAMPAIGNS_PER_PAGE + 1}–{total} из {total}" in page
     assert "Назад" in page and "Вперёд" in page
 
 

@@ -35,9 +35,9 @@ class PipelineFilter:
     deadline_to: date | None = None
 
 
-APPLICATIONS_PER_PAGE = 50
+APPLICATIONS_PER_PAGE = 25
 # The board shows this many applications of each status; the list shows them all, paged.
-BOARD_PER_STATUS = 20
+BOARD_PER_STATUS = 10
 
 
 @dataclass(frozen=True)

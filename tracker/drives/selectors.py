@@ -38,7 +38,7 @@ PLEDGES_PER_PAGE = 50
 # Public pledges awaiting confirmation, a page at a time: a flood of them (finding 12 of
 # issue 11: 500 in two minutes) must not make the drive's page grow without bound.
 AWAITING_PER_PAGE = 25
-DRIVES_PER_PAGE = 50
+DRIVES_PER_PAGE = 25
 PUBLIC_SUPPORTERS_SHOWN = 100
 MISSING_RATES_SHOWN = 50
 

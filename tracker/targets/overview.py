@@ -18,7 +18,7 @@ from tracker.paging import Page, page_of
 from tracker.targets.models import FundingTarget
 from tracker.targets.services import target_totals
 
-CAMPAIGNS_PER_PAGE = 50
+CAMPAIGNS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
