@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, or_, select, union
@@ -166,12 +167,17 @@ class CampaignChoice:
     title: str
 
 
-def campaign_choices() -> list[CampaignChoice]:
-    """Every campaign for a filter's options, by title: three columns, not whole campaigns."""
+def campaign_choices(among: Select[Any] | None = None) -> list[CampaignChoice]:
+    """The campaigns (all, or those whose ids `among` selects) for a filter's options, by title.
+
+    Four columns, not whole campaigns with their lead and countries.
+    """
     language = current_language()
+    query = select(Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru)
+    if among is not None:
+        query = query.where(Campaign.id.in_(among))
     rows = db.session.execute(
-        select(Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru)
-        .order_by(sortable_localized(Campaign, "title", language), Campaign.id))
+        query.order_by(sortable_localized(Campaign, "title", language), Campaign.id))
     return [CampaignChoice(campaign_id, slug, (title_ru or title_en) if language == "ru"
                            else (title_en or title_ru))
             for campaign_id, slug, title_en, title_ru in rows]

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.campaigns.models import Campaign, CampaignPartner
+from tracker.campaigns.services import CampaignChoice, campaign_choices
 from tracker.drives.inputs import today
 from tracker.drives.models import (
     NOT_SUPPORTING,
@@ -200,12 +201,9 @@ def list_drives(campaign_id: int | None = None, status: DriveStatus | None = Non
     return replace(listed, items=rows)
 
 
-def campaigns_with_drives() -> list[Campaign]:
-    """The campaigns that have at least one drive, for the list's filter."""
-    campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.id.in_(select(Drive.campaign_id)))
-    )
-    return sorted(campaigns, key=lambda campaign: campaign.title.casefold())
+def campaigns_with_drives() -> list[CampaignChoice]:
+    """The campaigns that have at least one drive, for the list's filter, by title."""
+    return campaign_choices(among=select(Drive.campaign_id))
 
 
 def organiser_choices(campaign: Campaign) -> list[Organization]:
