@@ -98,7 +98,7 @@ def test_users_list_shows_role_organisation_campaigns_status_and_last_login(admi
     assert "Never" in page  # the invited user has not logged in
     assert "UTC" in page  # the lead's last login
     assert 'href="/admin/users/invite"' in page
-    assert "4 users" in page
+    assert "Showing 1–4 of 4" in page
     assert 'href="/admin/users"' in page  # the navigation offers the screen to admins
 
 

@@ -14,6 +14,7 @@ from babel.numbers import NumberPattern, get_currency_name, get_currency_symbol,
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
+from sqlalchemy import func
 
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.money.value import Money
@@ -98,6 +99,18 @@ class Localized:
         language = language or current_language()
         other = "ru" if language == "en" else "en"
         return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_{other}") or ""
+
+
+def sortable_localized(model: Any, field: str, language: str | None = None) -> Any:
+    """SQL for `Localized.localized(field)`, to order a list by it in the database.
+
+    Lower-cased for a case-insensitive order (SQLite's lower() leaves Cyrillic alone;
+    names and titles begin with a capital, so their order holds).
+    """
+    language = language or current_language()
+    other = "ru" if language == "en" else "en"
+    own, fallback = getattr(model, f"{field}_{language}"), getattr(model, f"{field}_{other}")
+    return func.lower(func.coalesce(func.nullif(own, ""), fallback))
 
 
 def format_money(money: Money | None, language: str | None = None) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
+from flask import request
 from flask_wtf import FlaskForm
 
 from tracker.errors import DomainError
@@ -62,3 +63,11 @@ def commit(action: Callable[[], T], form: FlaskForm | None = None) -> Outcome[T]
         return Outcome(error=error)
     db.session.commit()
     return Outcome(result=value)
+
+
+def requested_page(name: str = "page") -> int:
+    """The page number the query string asks for: 1 when missing, malformed or below 1.
+
+    A number past the end is left to tracker.paging.page_of, which shows the last page.
+    """
+    return max(1, request.args.get(name, 1, type=int) or 1)

@@ -7,6 +7,7 @@ from itertools import chain
 from typing import Any
 
 from flask import Flask, Request, render_template, request
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
@@ -129,6 +130,7 @@ def register_web(app: Flask) -> None:
         day=i18n.format_day,
         timestamp=i18n.format_timestamp,
         country=i18n.country_name,
+        number=format_decimal,  # a count in the reader's digits: '1,000', '1 000'
     )
     app.jinja_env.globals.update(
         current_language=i18n.current_language,

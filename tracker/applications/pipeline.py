@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.applications.models import Application, ApplicationStatus, FundingCall
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.paging import Page, page_of
 
 Status = ApplicationStatus
 
@@ -32,25 +35,78 @@ class PipelineFilter:
     deadline_to: date | None = None
 
 
-def list_applications(filters: PipelineFilter = PipelineFilter()) -> list[Application]:
-    """Applications by submission deadline (none last), filtered, with what a row shows."""
-    query = select(Application).options(
+APPLICATIONS_PER_PAGE = 25
+# The board shows this many applications of each status; the list shows them all, paged.
+BOARD_PER_STATUS = 10
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    """One status on the board: how many applications have it and the first few of them."""
+
+    status: ApplicationStatus
+    count: int
+    applications: list[Application]
+
+
+def _matching(filters: PipelineFilter) -> list[Any]:
+    """The WHERE conditions of the filters (none: every application)."""
+    conditions: list[Any] = []
+    if filters.campaign_id:
+        conditions.append(Application.campaign_id == filters.campaign_id)
+    if filters.donor_org_id:
+        conditions.append(Application.donor_org_id == filters.donor_org_id)
+    if filters.status:
+        conditions.append(Application.status == filters.status)
+    if filters.deadline_from:
+        conditions.append(Application.submission_deadline >= filters.deadline_from)
+    if filters.deadline_to:
+        conditions.append(Application.submission_deadline <= filters.deadline_to)
+    return conditions
+
+
+def _pipeline_query(filters: PipelineFilter) -> Select[Application]:
+    """Applications matching the filters, with what a row shows loaded alongside."""
+    return select(Application).options(
         joinedload(Application.campaign), joinedload(Application.donor),
         joinedload(Application.call), joinedload(Application.applicant),
-    )
-    if filters.campaign_id:
-        query = query.where(Application.campaign_id == filters.campaign_id)
-    if filters.donor_org_id:
-        query = query.where(Application.donor_org_id == filters.donor_org_id)
-    if filters.status:
-        query = query.where(Application.status == filters.status)
-    if filters.deadline_from:
-        query = query.where(Application.submission_deadline >= filters.deadline_from)
-    if filters.deadline_to:
-        query = query.where(Application.submission_deadline <= filters.deadline_to)
-    query = query.order_by(Application.submission_deadline.is_(None),
-                           Application.submission_deadline, Application.id)
-    return list(db.session.scalars(query))
+    ).where(*_matching(filters))
+
+
+def _by_deadline() -> tuple[Any, ...]:
+    """The pipeline's order: by submission deadline (none last), then id."""
+    return (Application.submission_deadline.is_(None), Application.submission_deadline,
+            Application.id)
+
+
+def list_applications(filters: PipelineFilter = PipelineFilter()) -> list[Application]:
+    """Applications by submission deadline (none last), filtered, with what a row shows."""
+    return list(db.session.scalars(_pipeline_query(filters).order_by(*_by_deadline())))
+
+
+def page_of_applications(filters: PipelineFilter = PipelineFilter(), page: int = 1,
+                         per_page: int = APPLICATIONS_PER_PAGE) -> Page[Application]:
+    """One page of the filtered applications by submission deadline (none last)."""
+    return page_of(_pipeline_query(filters).order_by(*_by_deadline()), page, per_page)
+
+
+def board(filters: PipelineFilter = PipelineFilter(),
+          per_status: int = BOARD_PER_STATUS) -> list[BoardColumn]:
+    """Each status's count and its first applications by deadline, in two queries."""
+    counts = dict(db.session.execute(
+        select(Application.status, func.count()).where(*_matching(filters))
+        .group_by(Application.status)).all())
+    ranked = select(
+        Application.id, func.row_number().over(partition_by=Application.status,
+                                               order_by=_by_deadline()).label("place"),
+    ).where(*_matching(filters)).subquery()
+    first_ids = select(ranked.c.id).where(ranked.c.place <= per_status)
+    shown = db.session.scalars(_pipeline_query(PipelineFilter())
+                               .where(Application.id.in_(first_ids)).order_by(*_by_deadline()))
+    columns: dict[ApplicationStatus, list[Application]] = {status: [] for status in Status}
+    for application in shown:
+        columns[application.status].append(application)
+    return [BoardColumn(status, counts.get(status, 0), columns[status]) for status in Status]
 
 
 def is_overdue(application: Application, today: date | None = None) -> bool:
@@ -92,17 +148,22 @@ def collisions_for(application: Application) -> list[Application]:
     ))
 
 
-def all_collisions(deadline_from: date | None = None) -> list[Collision]:
-    """Every call that two or more members are applying to, by deadline, in one query.
-
-    With `deadline_from`, only calls whose deadline is on or after that day.
-    """
-    contested = (
+def _contested_calls() -> Select[int | None]:
+    """Calls that live applications of two or more members go to."""
+    return (
         select(Application.call_id)
         .where(Application.call_id.is_not(None), Application.status.in_(COMPETING))
         .group_by(Application.call_id)
         .having(func.count(distinct(Application.applicant_org_id)) >= 2)
     )
+
+
+def all_collisions(deadline_from: date | None = None) -> list[Collision]:
+    """Every call that two or more members are applying to, by deadline, in one query.
+
+    With `deadline_from`, only calls whose deadline is on or after that day.
+    """
+    contested = _contested_calls()
     if deadline_from is not None:
         contested = contested.where(Application.call_id.in_(
             select(FundingCall.id).where(FundingCall.deadline >= deadline_from)))
@@ -121,7 +182,14 @@ def all_collisions(deadline_from: date | None = None) -> list[Collision]:
     return sorted(collisions, key=lambda collision: (collision.call.deadline, collision.call.id))
 
 
-def colliding_ids() -> set[int]:
-    """Ids of the applications that take part in a collision (for marking list rows)."""
-    return {application.id for collision in all_collisions()
-            for application in collision.applications}
+def colliding_ids(among: Iterable[int] | None = None) -> set[int]:
+    """Ids of the applications that take part in a collision (for marking list rows).
+
+    With `among`, only those of these ids: a page of a list asks about its own rows.
+    """
+    query = (select(Application.id)
+             .where(Application.call_id.in_(_contested_calls()),
+                    Application.status.in_(COMPETING)))
+    if among is not None:
+        query = query.where(Application.id.in_(list(among)))
+    return set(db.session.scalars(query))

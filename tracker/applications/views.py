@@ -15,7 +15,7 @@ from tracker.applications.models import MACHINE, Application, ApplicationStatus,
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.auth.sessions import login_required, public, signed_in_user
-from tracker.campaigns.services import find_campaign, list_campaigns
+from tracker.campaigns.services import campaign_choices, find_campaign
 from tracker.db import utcnow
 from tracker.forms import apply_domain_error
 from tracker.grants.services import grant_of_application
@@ -23,7 +23,7 @@ from tracker.i18n import LANGUAGES, current_language
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
 from tracker.urls import external_url
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("applications", __name__)
 
@@ -56,7 +56,7 @@ def _status_or_none(value: str) -> ApplicationStatus | None:
 @bp.get("/applications/")
 @login_required
 def index():
-    """The pipeline: applications as a list or a board, filtered by campaign, donor, status."""
+    """The pipeline as a paged list or a board, filtered by campaign, donor, status."""
     campaign = find_campaign(request.args.get("campaign", ""))
     donor = find_organization(request.args.get("donor", ""))
     donor = donor if services.is_donor(donor) else None
@@ -67,20 +67,25 @@ def index():
         deadline_from=_iso_date(request.args.get("deadline_from", "")),
         deadline_to=_iso_date(request.args.get("deadline_to", "")),
     )
-    board = request.args.get("view") == "board"
-    applications = services.list_applications(filters)
+    on_board = request.args.get("view") == "board"
+    columns = services.board(filters) if on_board else []
+    listed = None if on_board else services.page_of_applications(filters, requested_page())
+    shown = ([a for column in columns for a in column.applications] if listed is None
+             else listed.items)
     return render_template(
         "applications/index.html",
-        applications=applications,
-        overdue={a.id for a in applications if services.is_overdue(a)},
+        listed=listed,
+        columns=columns,
+        any_shown=bool(shown),
+        overdue={a.id for a in shown if services.is_overdue(a)},
         filters=filters,
         campaign=campaign,
         donor=donor,
-        board=board,
-        campaigns=sorted(list_campaigns(), key=lambda c: c.title.casefold()),
+        board=on_board,
+        campaigns=campaign_choices(),
         donors=services.list_donors(),
         statuses=ApplicationStatus,
-        colliding=services.colliding_ids(),
+        colliding=services.colliding_ids(among=[a.id for a in shown]),
         filtered=any((campaign, donor, filters.status, filters.deadline_from,
                       filters.deadline_to)),
     )

@@ -20,6 +20,7 @@ from tracker.audit.paging import EventPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.paging import last_page, page_of
 
 PER_PAGE = 50
 HISTORY_PER_PAGE = 20
@@ -77,14 +78,8 @@ def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
 
 
 def _page(query: Select[AuditEvent], page: int, per_page: int) -> EventPage:
-    """Count in SQL, then fetch one page; a page past the end shows the last one."""
-    total = db.session.scalar(sql_select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = list(db.session.scalars(
-        newest_first(query).limit(per_page).offset((page - 1) * per_page)
-    ))
-    return EventPage(items=items, page=page, per_page=per_page, total=total)
+    """Count in SQL, then fetch one page newest first; a page past the end shows the last one."""
+    return page_of(newest_first(query), page, per_page)
 
 
 def history_for(record_type: str, record_id: str | int, include_children: bool = True,
@@ -112,7 +107,7 @@ def history_for(record_type: str, record_id: str | int, include_children: bool =
     more = total > HISTORY_COUNT_CAP
     total = min(total, HISTORY_COUNT_CAP)
     if not more:
-        page = min(max(1, page), max(1, -(-total // per_page)))
+        page = min(max(1, page), last_page(total, per_page))
     page = max(1, page)
     needed = page * per_page + 1  # one more than the page: is there a next one?
     merged = union_all(newest(own, needed), newest(children, needed)).subquery()

@@ -27,6 +27,9 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES
 from tracker.orgs.models import Organization
+from tracker.paging import Page, page_of
+
+USERS_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,14 @@ def list_users() -> list[User]:
                  selectinload(User.memberships).selectinload(Membership.campaign))
         .order_by(User.email)
     ))
+
+
+def page_of_users(page: int = 1, per_page: int = USERS_PER_PAGE) -> Page[User]:
+    """One page of the accounts by e-mail, with their organisation and memberships."""
+    return page_of(select(User)
+                   .options(selectinload(User.organization),
+                            selectinload(User.memberships).selectinload(Membership.campaign))
+                   .order_by(User.email, User.id), page, per_page)
 
 
 def find_organization_id(slug: str) -> int:

@@ -52,7 +52,7 @@ from tracker.auth.sessions import (
     signed_in_user,
 )
 from tracker.i18n import format_timestamp
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("auth", __name__)
 
@@ -268,8 +268,9 @@ def end_other_sessions():
 @bp.get("/admin/users")
 @permission_required(Action.MANAGE_USERS)
 def users():
-    """List every account: role, organisation, campaigns, status and last login."""
-    return render_template("auth/admin_users.html", users=services.list_users())
+    """List the accounts a page at a time: role, organisation, campaigns, status, last login."""
+    return render_template("auth/admin_users.html",
+                           listed=services.page_of_users(requested_page()))
 
 
 @bp.route("/admin/users/invite", methods=["GET", "POST"])

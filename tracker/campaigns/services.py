@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select, union
+from sqlalchemy import Select, exists, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.campaigns.models import (
@@ -21,7 +22,7 @@ from tracker.campaigns.models import (
 from tracker.dates import check_date_order, check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
-from tracker.i18n import country_name, is_country
+from tracker.i18n import country_name, current_language, is_country, sortable_localized
 from tracker.orgs.models import Organization
 from tracker.orgs.services import check_slug
 from tracker.slugs import slug_taken, with_slug
@@ -157,10 +158,42 @@ def list_campaigns(
     theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
 ) -> list[Campaign]:
     """Campaigns filtered by theme, status and country (a focus country or a member's country)."""
+    return list(db.session.scalars(filtered_campaigns(theme, status, country)
+                                   .order_by(Campaign.title_en, Campaign.id)))
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """A campaign as a filter's option shows it: id, slug and title in the reader's language."""
+
+    id: int
+    slug: str
+    title: str
+
+
+def campaign_choices(among: Select[Any] | None = None) -> list[CampaignChoice]:
+    """The campaigns (all, or those whose ids `among` selects) for a filter's options, by title.
+
+    Four columns, not whole campaigns with their lead and countries.
+    """
+    language = current_language()
+    query = select(Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru)
+    if among is not None:
+        query = query.where(Campaign.id.in_(among))
+    rows = db.session.execute(
+        query.order_by(sortable_localized(Campaign, "title", language), Campaign.id))
+    return [CampaignChoice(campaign_id, slug, (title_ru or title_en) if language == "ru"
+                           else (title_en or title_ru))
+            for campaign_id, slug, title_en, title_ru in rows]
+
+
+def filtered_campaigns(
+    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
+) -> Select[Campaign]:
+    """The query of campaigns by theme, status and country, with their lead and countries."""
     query = (
         select(Campaign)
         .options(joinedload(Campaign.lead_org), selectinload(Campaign.countries))
-        .order_by(Campaign.title_en)
     )
     if theme:
         query = query.where(Campaign.theme == theme)
@@ -179,7 +212,12 @@ def list_campaigns(
             Organization.id == Campaign.lead_org_id, Organization.country == country
         )
         query = query.where(or_(focus, partner_here, lead_here))
-    return list(db.session.scalars(query))
+    return query
+
+
+def by_title(query: Select[Campaign]) -> Select[Campaign]:
+    """The campaigns query ordered by title in the user's language, then id."""
+    return query.order_by(sortable_localized(Campaign, "title"), Campaign.id)
 
 
 @dataclass(frozen=True)

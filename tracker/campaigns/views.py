@@ -16,7 +16,7 @@ from tracker.funding.services import campaign_gap
 from tracker.grants.services import campaign_spending
 from tracker.i18n import is_country
 from tracker.targets import overview
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -33,14 +33,14 @@ def _enum_or_none(enum_class: type[Filter], value: str) -> Filter | None:
 
 @bp.get("/")
 def index():
-    """List campaigns with their funding targets, filtered by theme, status and country."""
+    """List campaigns with their funding targets, filtered by theme, status and country, paged."""
     theme = _enum_or_none(Theme, request.args.get("theme", ""))
     status = _enum_or_none(CampaignStatus, request.args.get("status", ""))
     country = request.args.get("country", "")
     country = country if is_country(country) else ""
     return render_template(
         "campaigns/index.html",
-        rows=overview.campaign_overview(theme, status, country or None),
+        listed=overview.campaign_overview(theme, status, country or None, page=requested_page()),
         theme=theme,
         status=status,
         country=country,

@@ -6,7 +6,7 @@ never from counting its pledges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.campaigns.models import Campaign, CampaignPartner
+from tracker.campaigns.services import CampaignChoice, campaign_choices
 from tracker.drives.inputs import today
 from tracker.drives.models import (
     NOT_SUPPORTING,
@@ -32,12 +33,13 @@ from tracker.extensions import db
 from tracker.money.conversion import RateMissing
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
+from tracker.paging import Page, page_of
 
 PLEDGES_PER_PAGE = 50
 # Public pledges awaiting confirmation, a page at a time: a flood of them (finding 12 of
 # issue 11: 500 in two minutes) must not make the drive's page grow without bound.
 AWAITING_PER_PAGE = 25
-DRIVES_PER_PAGE = 50
+DRIVES_PER_PAGE = 25
 PUBLIC_SUPPORTERS_SHOWN = 100
 MISSING_RATES_SHOWN = 50
 
@@ -186,23 +188,22 @@ def drives_of_campaign(campaign: Campaign) -> list[DriveRow]:
                  .order_by(Drive.starts_on.desc(), Drive.id.desc()))
 
 
-def list_drives(campaign_id: int | None = None, status: DriveStatus | None = None
-                ) -> list[DriveRow]:
-    """Every drive, filtered by campaign and status, newest start first."""
+def list_drives(campaign_id: int | None = None, status: DriveStatus | None = None,
+                page: int = 1, per_page: int = DRIVES_PER_PAGE) -> Page[DriveRow]:
+    """Every drive, filtered by campaign and status, newest start first, one page."""
     query = _drives_query().order_by(Drive.starts_on.desc(), Drive.id.desc())
     if campaign_id is not None:
         query = query.where(Drive.campaign_id == campaign_id)
     if status is not None:
         query = query.where(Drive.status == status)
-    return _rows(query)
+    listed = page_of(query, page, per_page, rows=True)
+    rows = [DriveRow(drive, figures_of(drive, totals)) for drive, totals in listed.items]
+    return replace(listed, items=rows)
 
 
-def campaigns_with_drives() -> list[Campaign]:
-    """The campaigns that have at least one drive, for the list's filter."""
-    campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.id.in_(select(Drive.campaign_id)))
-    )
-    return sorted(campaigns, key=lambda campaign: campaign.title.casefold())
+def campaigns_with_drives() -> list[CampaignChoice]:
+    """The campaigns that have at least one drive, for the list's filter, by title."""
+    return campaign_choices(among=select(Drive.campaign_id))
 
 
 def organiser_choices(campaign: Campaign) -> list[Organization]:

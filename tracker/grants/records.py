@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from tracker.applications.models import Application
 from tracker.errors import found
 from tracker.extensions import db
 from tracker.grants.models import Expenditure, Grant, ReportingPeriod, Transfer
+from tracker.paging import Page, page_of
+
+GRANTS_PER_PAGE = 50
 
 
 def get_grant(grant_id: int) -> Grant:
@@ -47,3 +52,11 @@ def list_grants() -> list[Grant]:
     """Every grant, the newest first."""
     return list(db.session.scalars(select(Grant).order_by(Grant.starts_on.desc(),
                                                           Grant.id.desc())))
+
+
+def page_of_grants(page: int = 1, per_page: int = GRANTS_PER_PAGE) -> Page[Grant]:
+    """One page of the grants, the newest first, with what the list shows loaded alongside."""
+    return page_of(select(Grant)
+                   .options(joinedload(Grant.application).joinedload(Application.donor),
+                            joinedload(Grant.holder))
+                   .order_by(Grant.starts_on.desc(), Grant.id.desc()), page, per_page)

@@ -85,6 +85,7 @@ from tracker.grants.records import (
     get_transfer,
     grant_of_application,
     list_grants,
+    page_of_grants,
 )
 from tracker.grants.report_files import (
     FinalReport,
@@ -230,6 +231,7 @@ __all__ = [
     "open_grant",
     "opening_defaults",
     "own_share",
+    "page_of_grants",
     "partner_balances",
     "period_running",
     "print_final",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -14,6 +13,7 @@ from tracker.extensions import db
 from tracker.jobs import enqueue
 from tracker.mail.delivery import deliver
 from tracker.mail.models import MessageStatus, OutboxMessage
+from tracker.paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,12 @@ def status_counts() -> dict[MessageStatus, int]:
     return counts
 
 
-def list_messages(status: MessageStatus | None, page: int) -> Any:
-    """A page of the outbox, newest first, in one status or all (Flask-SQLAlchemy Pagination)."""
+def list_messages(status: MessageStatus | None, page: int) -> Page[OutboxMessage]:
+    """A page of the outbox, newest first, in one status or all; past the end, the last one."""
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    return db.paginate(query, page=max(1, page), per_page=PER_PAGE, error_out=False)
+    return page_of(query, page, PER_PAGE)
 
 
 def get_message(message_id: int) -> OutboxMessage:

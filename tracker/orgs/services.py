@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from tracker.errors import DomainError, found
 from tracker.extensions import db
-from tracker.i18n import country_name, is_country
+from tracker.i18n import country_name, is_country, sortable_localized
 from tracker.orgs.models import Organization, OrgKind
+from tracker.paging import Page, page_of
 from tracker.slugs import slug_problem, slug_taken, with_slug
 
 MAX_CITY_LENGTH = 120
+ORGANIZATIONS_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,16 @@ def list_organizations(country: str | None = None) -> list[Organization]:
 def organizations_by_name(country: str | None = None) -> list[Organization]:
     """Organisations, optionally of one country, by name in the user's language."""
     return sorted(list_organizations(country), key=lambda org: org.name.casefold())
+
+
+def page_of_organizations(country: str | None = None, page: int = 1,
+                          per_page: int = ORGANIZATIONS_PER_PAGE) -> Page[Organization]:
+    """One page of the organisations, optionally of one country, by name in the language."""
+    query = select(Organization).order_by(sortable_localized(Organization, "name"),
+                                          Organization.id)
+    if country:
+        query = query.where(Organization.country == country)
+    return page_of(query, page, per_page)
 
 
 def countries_with_organizations() -> list[str]:

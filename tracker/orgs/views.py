@@ -10,21 +10,21 @@ from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns.services import participations
 from tracker.orgs import services
 from tracker.orgs.forms import OrganizationForm
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
 
 @bp.get("/")
 def index():
-    """List organisations, optionally those of one country."""
+    """List organisations, optionally those of one country, a page at a time."""
     countries = services.countries_with_organizations()
     country = request.args.get("country", "")
     if country not in countries:
         country = ""  # an unknown or empty country shows everyone rather than an error
     return render_template(
         "orgs/index.html",
-        organizations=services.organizations_by_name(country or None),
+        listed=services.page_of_organizations(country or None, requested_page()),
         countries=countries,
         country=country,
     )

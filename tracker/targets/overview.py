@@ -6,16 +6,19 @@ nothing of the targets that belong to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
 from tracker.campaigns.models import Campaign, CampaignStatus, Theme
-from tracker.campaigns.services import list_campaigns
+from tracker.campaigns.services import by_title, filtered_campaigns
 from tracker.extensions import db
 from tracker.money.value import Money
+from tracker.paging import Page, page_of
 from tracker.targets.models import FundingTarget
 from tracker.targets.services import target_totals
+
+CAMPAIGNS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,15 @@ def _targets_with_totals(campaign_ids: list[int]) -> dict[int, list[TargetSummar
 
 
 def campaign_overview(
-    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None
-) -> list[CampaignRow]:
-    """The filtered campaigns by title in the user's language, each with its targets' totals."""
-    campaigns = sorted(list_campaigns(theme, status, country),
-                       key=lambda campaign: campaign.title.casefold())
-    targets = _targets_with_totals([campaign.id for campaign in campaigns])
-    return [CampaignRow(campaign, targets[campaign.id]) for campaign in campaigns]
+    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None,
+    page: int = 1, per_page: int = CAMPAIGNS_PER_PAGE,
+) -> Page[CampaignRow]:
+    """One page of the filtered campaigns by title in the user's language, with targets' totals."""
+    query = by_title(filtered_campaigns(theme, status, country))
+    listed = page_of(query, page, per_page)
+    targets = _targets_with_totals([campaign.id for campaign in listed.items])
+    return replace(listed, items=[CampaignRow(campaign, targets[campaign.id])
+                                  for campaign in listed.items])
 
 
 def funding_targets(campaign: Campaign) -> list[TargetSummary]:

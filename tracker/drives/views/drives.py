@@ -17,7 +17,7 @@ from tracker.drives.models import Drive, DriveStatus
 from tracker.drives.views import bp
 from tracker.drives.views.common import render_drive, require_on
 from tracker.errors import found
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 
 @bp.app_template_global("campaign_drives")
@@ -34,7 +34,7 @@ def _render_form(campaign: Campaign, form: DriveForm, drive: Drive | None = None
 
 @bp.get("/drives/")
 def index():
-    """Every drive with its progress, filtered by campaign and status."""
+    """Every drive with its progress, filtered by campaign and status, a page at a time."""
     campaign_id = request.args.get("campaign", type=int)
     try:
         status = DriveStatus(request.args.get("status", ""))
@@ -42,7 +42,8 @@ def index():
         status = None
     return render_template(
         "drives/index.html",
-        rows=services.list_drives(campaign_id=campaign_id, status=status),
+        listed=services.list_drives(campaign_id=campaign_id, status=status,
+                                    page=requested_page()),
         campaigns=services.campaigns_with_drives(),
         campaign_id=campaign_id,
         status=status,
