@@ -28,13 +28,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 if not __package__:  # run as a file: import from this checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import run, served
-from bench.client import Answer, Browser, BenchRequestError
+from bench.client import Answer, BenchRequestError, Browser
 from bench.coalition import BENCH_EMAIL
 
 # Issue 15's targets: a page's median at most this many times /healthz's.
@@ -105,7 +106,7 @@ def time_pages(browser: Browser, url: str, warmup: int, runs: int) -> list[Figur
     """Each page against /healthz, in pairs; a page that is not 200 is reported, not hidden."""
     figures = []
     for name, kind, path in pages_to_time(url):
-        answers, healthz = paired(browser, lambda path=path: browser.get(path), warmup, runs)
+        answers, healthz = paired(browser, partial(browser.get, path), warmup, runs)
         figures.append(figure(name, kind, path, answers, healthz))
         print(f"  {name:24} {figures[-1].median_ms:8.1f} ms  ({figures[-1].ratio:.1f}×)",
               flush=True)
