@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         now = datetime.now(UTC)
         backend = "sqlite" if url.startswith("sqlite") else "postgresql"
         run.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = run.RESULTS_DIR / (f"{now.date().isoformat()}-{socket.gethostname()}-load-"
+        path = run.RESULTS_DIR / (f"{now:%Y-%m-%dT%H%M}-{socket.gethostname()}-load-"
                                   f"{backend}-{args.size}.json")
         path.write_text(json.dumps({
             "date": now.isoformat(timespec="seconds"), "machine": run.machine(),

@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         now = datetime.now(UTC)
         run.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         backend = "sqlite" if url.startswith("sqlite") else "postgresql"
-        path = run.RESULTS_DIR / (f"{now.date().isoformat()}-{socket.gethostname()}-pages-"
+        path = run.RESULTS_DIR / (f"{now:%Y-%m-%dT%H%M}-{socket.gethostname()}-pages-"
                                   f"{backend}-{args.size}.json")
         path.write_text(json.dumps({
             "date": now.isoformat(timespec="seconds"), "machine": run.machine(),
