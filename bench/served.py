@@ -53,12 +53,16 @@ def prepare(url: str, size: int, campaigns: int | None = None, reseed: bool = Fa
     """Create, migrate and seed the database unless it holds a coalition of this size.
 
     The benchmarks' writes add pledges, so a coalition with more than `size` of them
-    (and less than twice as many) is still that size's.
+    (and less than twice as many) is still that size's; with `campaigns`, it must also
+    hold that many campaigns.
     """
     sqlite = url.startswith("sqlite")
     exists = (Path(make_url(url).database or "").exists() if sqlite else run.pg_exists(url))
     found = run.seeded_size(url) if exists else None
-    if exists and (reseed or found is None or not size <= found < 2 * max(size, 1)):
+    other_campaigns = (found is not None and campaigns is not None
+                       and scalar(url, "SELECT count(*) FROM campaign") != campaigns)
+    if exists and (reseed or found is None or not size <= found < 2 * max(size, 1)
+                   or other_campaigns):
         run.drop_database(url)
         exists = False
     if exists:
