@@ -27,13 +27,15 @@ BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint bench translations system-packages install compile-translations
+.PHONY: help run test lint bench bench-http bench-load translations system-packages install compile-translations
 
 help:
 	@echo "make run           install what is missing, migrate, load demo data, serve on port $(PORT)"
 	@echo "make test          install what is missing, run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint          ruff, import contracts (import-linter), types (mypy)"
 	@echo "make bench         time pages at 10k and 1M pledges and a 100k-row import (BENCH_SIZES=10000: quicker)"
+	@echo "make bench-http    pages and writes through gunicorn against /healthz (BENCH_HTTP_ARGS=...)"
+	@echo "make bench-load    readers and writers at once through gunicorn on PostgreSQL, 30 s"
 	@echo "make translations  extract messages, update the Russian catalogue, compile it"
 
 run: system-packages install compile-translations
@@ -67,6 +69,18 @@ BENCH_ARGS ?=
 bench: install compile-translations
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 	$(BIN)/python bench/proposal.py
+
+# Issue 15: each page and write through gunicorn in production mode against /healthz in the
+# same run (bench/pages.py), and a bounded mixed load (bench/load.py); see bench/README.md.
+BENCH_HTTP_ARGS ?= --size 10000
+BENCH_LOAD_ARGS ?= --size 10000 --seconds 30
+
+bench-http: install compile-translations
+	$(BIN)/python -m bench.pages --backend sqlite $(BENCH_HTTP_ARGS)
+	$(BIN)/python -m bench.pages --backend postgresql $(BENCH_HTTP_ARGS)
+
+bench-load: install compile-translations
+	$(BIN)/python -m bench.load --backend postgresql $(BENCH_LOAD_ARGS)
 
 translations: install
 	@mkdir -p $(TRANSLATIONS)

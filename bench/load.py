@@ -1,0 +1,215 @@
+"""Mixed load through gunicorn for a bounded time: readers and writers at once (issue 15).
+
+`.venv/bin/python -m bench.load --backend postgresql --size 10000 --readers 6 --writers 4
+--seconds 30` serves the size's bench database with gunicorn as in production (bench.served:
+deploy/gunicorn.conf.py, 2 workers, ENV=production, Redis), then runs, all at once:
+
+- reader threads, each logged in through the login form as the bench coordinator, that
+  GET a mix of pages in turn (the public drive page most, then the dashboard, the biggest
+  campaign, the big drive's staff page and the drive and campaign lists);
+- writer threads, each logged in the same way, that open the big drive's staff pledge
+  form and post it with its CSRF token and once-only key (a new pledge each time).
+
+Every thread stops starting requests at --seconds; the database grows only by the
+pledges written then, all in `bench-big-drive`. Printed: reads/s, writes/s, p50 and p99
+latency per kind (a write's is its POST; opening its form is reported apart), and every
+error (an answer other than 2xx/3xx, a pledge not answered with a redirect, an
+exception). Issue 15's target is printed beside them: at least 150 reads/s with p99 at
+most 300 ms while at least 50 writes/s, and no error. Exit status 1 when any error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+if not __package__:  # run as a file: import from this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run, served
+from bench.client import Answer, Browser
+from bench.coalition import BENCH_EMAIL
+from bench.pages import post_pledge
+
+TARGET_READS = 150.0
+TARGET_READ_P99_MS = 300.0
+TARGET_WRITES = 50.0
+MAX_ERRORS_SHOWN = 10
+
+
+@dataclass
+class Tally:
+    """What the threads did, shared under a lock."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, answer: Answer, ok: bool, what: str) -> None:
+        with self.lock:
+            self.latencies.setdefault(kind, []).append(answer.ms)
+            if not ok:
+                self._error(f"{what}: {answer.status}")
+
+    def failed(self, what: str, error: BaseException) -> None:
+        with self.lock:
+            self._error(f"{what}: {type(error).__name__}: {error}")
+
+    def _error(self, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_SHOWN:
+            self.errors.append(message)
+
+
+def read_mix(campaign: str) -> list[str]:
+    """The pages readers cycle through: what a coalition's visitors and staff open."""
+    big = served.BIG_DRIVE
+    return [f"/d/{big}", "/", f"/d/{big}", f"/campaigns/{campaign}", f"/d/{big}",
+            f"/drives/{big}", "/drives/", f"/d/{big}", "/campaigns/"]
+
+
+def reader(browser: Browser, paths: list[str], offset: int, until: float,
+           tally: Tally) -> None:
+    """GET the pages in turn until the time is up."""
+    n = offset
+    while time.monotonic() < until:
+        path = paths[n % len(paths)]
+        n += 1
+        try:
+            answer = browser.get(path)
+        except Exception as error:  # any failure is an error of the run, counted
+            tally.failed(f"GET {path}", error)
+            browser.close()
+            continue
+        tally.record("read", answer, 200 <= answer.status < 400, f"GET {path}")
+
+
+def writer(browser: Browser, until: float, tally: Tally) -> None:
+    """Open the pledge form and post it, until the time is up."""
+    form_page = f"/drives/{served.BIG_DRIVE}/pledges/new"
+    while time.monotonic() < until:
+        try:
+            opened = browser.page(form_page)
+            tally.record("write form", opened, True, f"GET {form_page}")
+            answer = post_pledge(browser)
+        except Exception as error:  # any failure is an error of the run, counted
+            tally.failed(f"pledge via {form_page}", error)
+            browser.close()
+            continue
+        tally.record("write", answer, answer.status == 302, f"POST {form_page}")
+
+
+def logged_in(server: served.Server) -> Browser:
+    browser = server.browser()
+    browser.log_in(BENCH_EMAIL, served.BENCH_PASSWORD)
+    return browser
+
+
+def run_load(server: served.Server, url: str, readers: int, writers: int,
+             seconds: float) -> tuple[Tally, float]:
+    """Log every thread in, then run them together for `seconds`; the tally and the time."""
+    paths = read_mix(served.biggest_campaign(url))
+    browsers = [logged_in(server) for _ in range(readers + writers)]
+    tally = Tally()
+    started = time.monotonic()
+    until = started + seconds
+    threads = [threading.Thread(target=reader, args=(browsers[n], paths, n * 2, until, tally))
+               for n in range(readers)]
+    threads += [threading.Thread(target=writer, args=(browsers[readers + n], until, tally))
+                for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    for browser in browsers:
+        browser.close()
+    return tally, elapsed
+
+
+def summary(tally: Tally, elapsed: float) -> dict[str, dict[str, float]]:
+    """Per kind: count, rate per second, p50 and p99 in ms."""
+    figures = {}
+    for kind, values in sorted(tally.latencies.items()):
+        figures[kind] = {"count": len(values), "per_second": len(values) / elapsed,
+                         "p50_ms": statistics.median(values),
+                         "p99_ms": run.percentile(values, 0.99)}
+    return figures
+
+
+def report(figures: dict[str, dict[str, float]], tally: Tally, elapsed: float) -> str:
+    reads = figures.get("read", {"per_second": 0.0, "p99_ms": float("inf")})
+    writes = figures.get("write", {"per_second": 0.0})
+    lines = [f"{elapsed:.1f} s", "| kind | requests | per second | p50 ms | p99 ms |",
+             "|---|---|---|---|---|"]
+    for kind, f in figures.items():
+        lines.append(f"| {kind} | {f['count']:.0f} | {f['per_second']:.1f} | "
+                     f"{f['p50_ms']:.1f} | {f['p99_ms']:.1f} |")
+    met = (reads["per_second"] >= TARGET_READS and reads["p99_ms"] <= TARGET_READ_P99_MS
+           and writes["per_second"] >= TARGET_WRITES and tally.error_count == 0)
+    lines += ["", f"errors: {tally.error_count}"] + [f"  {e}" for e in tally.errors]
+    lines.append(f"target: ≥ {TARGET_READS:.0f} reads/s with p99 ≤ {TARGET_READ_P99_MS:.0f} ms "
+                 f"while ≥ {TARGET_WRITES:.0f} writes/s, 0 errors: "
+                 f"{'ok' if met else 'MISSED'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument("--size", type=int, default=10_000, help="pledges (default 10000)")
+    parser.add_argument("--campaigns", type=int, default=None,
+                        help="campaigns to seed (passed to bench.seed when it seeds)")
+    parser.add_argument("--database", help="a seeded database URL instead of the size's own")
+    parser.add_argument("--readers", type=int, default=6, help="reader threads")
+    parser.add_argument("--writers", type=int, default=4, help="writer threads")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the load runs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--no-results", action="store_true",
+                        help="do not write the JSON to bench/results/")
+    args = parser.parse_args(argv)
+
+    url = args.database or served.bench_database(args.backend, args.size)
+    if args.database is None:
+        served.prepare(url, args.size, args.campaigns)
+    served.give_password(url)
+    server = served.Server(url, args.workers, args.worker_class, args.threads)
+    print(f"{server.describe()} on port {server.port}, "
+          f"{run.make_url(url).render_as_string(hide_password=True)}: {args.readers} "
+          f"readers, {args.writers} writers for {args.seconds:g} s", flush=True)
+    with server:
+        tally, elapsed = run_load(server, url, args.readers, args.writers, args.seconds)
+    figures = summary(tally, elapsed)
+    text = report(figures, tally, elapsed)
+    print(text)
+    if not args.no_results:
+        now = datetime.now(UTC)
+        backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+        run.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        path = run.RESULTS_DIR / (f"{now:%Y-%m-%dT%H%M}-{socket.gethostname()}-load-"
+                                  f"{backend}-{args.size}.json")
+        path.write_text(json.dumps({
+            "date": now.isoformat(timespec="seconds"), "machine": run.machine(),
+            "database": run.make_url(url).render_as_string(hide_password=True),
+            "server": server.describe(), "readers": args.readers, "writers": args.writers,
+            "seconds": elapsed, "figures": figures, "errors": tally.errors,
+            "error_count": tally.error_count, "report": text,
+            "args": {k: v for k, v in vars(args).items() if k != "database"}},
+            indent=2, ensure_ascii=False) + "\n")
+        print(f"Written to {path.relative_to(run.ROOT)}")
+    return 1 if tally.error_count else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
