@@ -222,7 +222,6 @@ def update_drive_buckets(keys: Iterable[BucketKey]) -> tuple[list[BucketKey], se
     drives = dict(session.execute(select(Drive.id, Drive.currency)
                                   .where(Drive.id.in_({key.owner_id for key in keys}))).all())
     keys = [key for key in keys if key.owner_id in drives]
-    book = RateBook.load({*drives.values(), *(key.currency for key in keys)}) if keys else None
     deltas: dict[int, Contribution] = {}
     changed: list[BucketKey] = []
     for key in keys:
@@ -230,9 +229,9 @@ def update_drive_buckets(keys: Iterable[BucketKey]) -> tuple[list[BucketKey], se
         old = figures_of(row)
         old_converted = row.converted_minor
         fresh = sum_bucket(key)
-        assert book is not None
-        converted = convert_figures(key.kind, fresh, key.currency, key.on,
-                                    drives[key.owner_id], book)
+        to = drives[key.owner_id]
+        converted = convert_figures(key.kind, fresh, key.currency, key.on, to,
+                                    RateBook.for_day({key.currency, to}, key.on))
         if fresh == old and converted == old_converted:
             continue
         row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest

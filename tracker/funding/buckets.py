@@ -83,16 +83,15 @@ def update_campaign_buckets(keys: Iterable[BucketKey],
         if stored.get(key.owner_id) != currencies[key.owner_id]:
             refresh.add(key.owner_id)
     keys = [key for key in keys if key.owner_id not in refresh]
-    book = RateBook.load({*currencies.values(), *(key.currency for key in keys)}) if keys else None
     deltas: dict[int, Contribution] = {}
     for key in keys:
         row = lock_bucket(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, key)
         old, old_converted = figures_of(row), row.converted_minor
         sums = drive_bucket_sums(key.owner_id, key)
         fresh = sums[0][3] if sums else Figures()
-        assert book is not None
-        converted = convert_figures(key.kind, fresh, key.currency, key.on,
-                                    currencies[key.owner_id], book)
+        to = currencies[key.owner_id]
+        converted = convert_figures(key.kind, fresh, key.currency, key.on, to,
+                                    RateBook.for_day({key.currency, to}, key.on))
         if old_converted is None or converted is None:
             refresh.add(key.owner_id)
         row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.campaigns.models import Campaign
@@ -85,7 +86,7 @@ def _fresh_drive_buckets(drive: Drive) -> dict[tuple[str, str, date], BucketStat
 
 
 def _drive_drifts(drive: Drive) -> Iterator[Drift]:
-    record = f"drive {drive.id} ({drive.slug})"
+    record = _("drive %(id)d (%(slug)s)", id=drive.id, slug=drive.slug)
     stored = db.session.get(DriveTotals, drive.id)
     fresh = compute_drive_totals(drive.id)
     if stored is None:
@@ -102,8 +103,8 @@ def _drive_drifts(drive: Drive) -> Iterator[Drift]:
         _fresh_drive_buckets(drive))
 
 
-def _campaign_drifts(campaign_id: int) -> Iterator[Drift]:
-    record = f"campaign {campaign_id}"
+def _campaign_drifts(campaign_id: int, slug: str) -> Iterator[Drift]:
+    record = _("campaign %(id)d (%(slug)s)", id=campaign_id, slug=slug)
     stored = db.session.get(CampaignFunding, campaign_id)
     fresh = compute_funding(campaign_id)
     if stored is None:
@@ -127,7 +128,7 @@ def find_drifts() -> DriftReport:
     drives = list(db.session.scalars(select(Drive).order_by(Drive.id)))
     for drive in drives:
         drifts.extend(_drive_drifts(drive))
-    campaign_ids = list(db.session.scalars(select(Campaign.id).order_by(Campaign.id)))
-    for campaign_id in campaign_ids:
-        drifts.extend(_campaign_drifts(campaign_id))
-    return DriftReport(drifts, len(drives), len(campaign_ids))
+    campaigns = db.session.execute(select(Campaign.id, Campaign.slug).order_by(Campaign.id)).all()
+    for campaign_id, slug in campaigns:
+        drifts.extend(_campaign_drifts(campaign_id, slug))
+    return DriftReport(drifts, len(drives), len(campaigns))
