@@ -252,7 +252,7 @@ def dashboard_figures(currency: str, today: date | None = None) -> DashboardFigu
     codes = {currency, *(line.gap.currency for line in lines), *sums.currencies}
     # The rows convert at today's rate: each pair's latest rate is all they need. Spending
     # converts each amount at its own date, and then needs every rate (issue 15).
-    book = RateBook.load(codes) if sums.currencies else RateBook.latest(codes, today)
+    book = RateBook.load(codes) if sums.currencies else RateBook.for_day(codes, today)
     lines = in_reporting_currency(lines, currency, today, book)
     own = spending_in(sums, {line.campaign.id: line.gap.currency for line in lines}, book)
     spending = {}

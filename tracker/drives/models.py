@@ -458,6 +458,8 @@ class Payment(Base):
         Index("ix_payment_unconverted", "pledge_id",
               postgresql_where=text(_PAYMENT_UNCONVERTED),
               sqlite_where=text(_PAYMENT_UNCONVERTED)),
+        # One day's payments in one currency: the bucket a payment write recomputes.
+        Index("ix_payment_paid_on_currency", "paid_on", "currency", "pledge_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -530,6 +532,31 @@ class DriveTotals(Base):
     received: Mapped[Money] = composite(Money.stored, "received_minor", "currency")
 
     drive: Mapped[Drive] = relationship(back_populates="totals")
+
+
+class DriveMoneyBucket(Base):
+    """One sum behind a drive's roll-up: its payments (received) or its pledges (pledged)
+    in one currency on one date, and that sum converted into the drive's currency.
+
+    The roll-up is the sum of its buckets (money.conversion.add_converted converts each
+    one at its date's rate and rounds it once), so a write recomputes only the buckets it
+    touches and adds the difference (drives.buckets). `converted_minor` is NULL when the
+    rate is missing; a pledged bucket also counts its pledges for the roll-up's counters.
+    """
+
+    __tablename__ = "drive_money_bucket"
+
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drive.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # received | pledged
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    on_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    unknown_rest: Mapped[int] = mapped_column(Integer, default=0)
+    supporters: Mapped[int] = mapped_column(Integer, default=0)
+    listed: Mapped[int] = mapped_column(Integer, default=0)
+    converted_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PledgeUpload(Base):

@@ -16,6 +16,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from tracker.db import utcnow
+from tracker.drives.buckets import (
+    rebuild_drive_buckets,
+    reconvert_drive_buckets,
+    totals_of_buckets,
+)
 from tracker.drives.models import (
     NOT_SUPPORTING,
     OPEN,
@@ -120,12 +125,15 @@ def compute_drive_totals(drive_id: int) -> TotalsRow:
                      unconverted=received.unconverted + pledged.unconverted + money.unknown_rest)
 
 
-def refresh_drive_totals(drive_id: int) -> DriveTotals:
-    """Recompute a drive's roll-up from its pledges and payments, in this transaction.
+def refresh_drive_totals(drive_id: int, rebuild: bool = True,
+                         book: RateBook | None = None) -> DriveTotals:
+    """Rebuild a drive's buckets from its pledges and payments, and its roll-up from them.
 
-    Every write that affects a drive ends here. The roll-up row is locked first (FOR
-    UPDATE on PostgreSQL; SQLite has one writer at a time), so a second writer waits,
-    then sums what the first committed: the figures cannot drift from the rows.
+    The rare full path (a new drive, a bulk import, `refresh-funding`); everyday writes
+    go through drives.buckets by deltas. `rebuild=False` only converts the buckets again
+    (a rate moved). The roll-up row is locked first (FOR UPDATE on PostgreSQL; SQLite
+    has one writer at a time), so a second writer waits, then sums what the first
+    committed: the figures cannot drift from the rows.
     """
     db.session.flush()
     totals = db.session.scalar(
@@ -138,10 +146,14 @@ def refresh_drive_totals(drive_id: int) -> DriveTotals:
     if totals is None:
         totals = DriveTotals(drive_id=drive_id, currency=drive.currency)
         db.session.add(totals)
-    fresh = compute_drive_totals(drive_id)
+    if rebuild:
+        rebuild_drive_buckets(drive_id, drive.currency)
+    else:
+        reconvert_drive_buckets(drive_id, drive.currency, book)
+    fresh = totals_of_buckets(drive_id)
     totals.currency = drive.currency
-    totals.pledged_minor = fresh.pledged_minor
-    totals.received_minor = fresh.received_minor
+    totals.pledged_minor = fresh.pledged
+    totals.received_minor = fresh.received
     totals.supporters = fresh.supporters
     totals.listed = fresh.listed
     totals.unconverted = fresh.unconverted

@@ -1,17 +1,21 @@
 """Keeping roll-ups fresh: one mechanism for drive totals and campaign funding.
 
-Flushing a change records which drives and campaigns it touches (ORM events, like
-the audit trail's): a drive, a pledge or a payment marks its drive; a target, a
-budget line, an application, a drive, a drive's totals or a campaign marks its
-campaign; an exchange rate marks every campaign. Writes that bypass the ORM (a
-bulk import) say so with `mark_drive_changed` / `mark_campaign_changed` (tracker/changes.py).
+Flushing a change records what it touches (ORM events, like the audit trail's): a
+pledge or a payment the buckets it was and is in (drives.buckets: one sum per drive,
+kind, currency and date); a new or deleted drive, or one moved to another currency or
+campaign, its drive and campaigns; a target, a budget line, an application or a
+campaign its campaign; an exchange rate every campaign. Writes that bypass the ORM (a
+bulk import) say so with `mark_drive_changed` / `mark_campaign_changed`
+(tracker/changes.py).
 
-Just before the transaction commits, one hook recomputes the changed drives'
-totals first, then the changed campaigns' funding (which read those totals), each
-under its row lock (drives.rollup.refresh_drive_totals and
-funding.services.refresh_campaign_funding). Code that must read fresh figures
-before it commits calls `refresh_changed_rollups()`. Services never refresh a
-roll-up themselves; only the `refresh-funding` command recomputes everything.
+Just before the transaction commits, one hook recomputes each touched bucket from SQL
+under its row lock and adds the difference to drive_totals and campaign_funding (the
+cost of a write does not grow with the pledges); marked drives are rebuilt from their
+rows (drives.rollup.refresh_drive_totals), a moved rate converts every bucket again,
+and marked campaigns are refreshed from their buckets
+(funding.services.refresh_campaign_funding). Code that must read fresh figures before
+it commits calls `refresh_changed_rollups()`. Services never refresh a roll-up
+themselves; `refresh-funding` rebuilds everything and `check-totals` compares.
 """
 
 from __future__ import annotations
@@ -25,11 +29,14 @@ from sqlalchemy.orm import Session
 from tracker.changes import ALL_CAMPAIGNS, mark_campaign_changed, mark_drive_changed
 from tracker.changes import CAMPAIGNS_KEY as _CAMPAIGNS
 from tracker.changes import DRIVES_KEY as _DRIVES
+from tracker.drives.buckets import BucketKey
 from tracker.extensions import db
 
 __all__ = ["ALL_CAMPAIGNS", "install_rollup_hooks", "mark_campaign_changed",
            "mark_drive_changed", "refresh_changed_rollups"]
 
+_BUCKETS = "tracker.rollups.buckets"  # drive buckets a flush touched (drives.buckets)
+_REBUILD_CAMPAIGNS = "tracker.rollups.rebuild_campaigns"  # campaigns whose drives moved
 _MAX_ROUNDS = 5  # a refresh writes roll-up rows only; two rounds settle everything
 
 
@@ -43,28 +50,74 @@ def _ids(instance: Any, column: str) -> set[int]:
             if value is not None}
 
 
-def _drives_touched(session: Session, instance: Any) -> set[int]:
-    """The drives whose totals a changed record can move."""
-    from tracker.drives.models import Drive, Payment, Pledge
+def _pledge_keys(instance: Any) -> set[BucketKey]:
+    """The pledged buckets a pledge was and is in."""
+    from tracker.drives.buckets import PLEDGED
 
-    if isinstance(instance, Drive):
-        return {instance.id} if instance.id is not None else set()
-    if isinstance(instance, Pledge):
-        return _ids(instance, "drive_id")
-    if isinstance(instance, Payment):
-        pledges = _ids(instance, "pledge_id")
-        if not pledges:
-            return set()
-        with session.no_autoflush:
-            return set(session.scalars(select(Pledge.drive_id).where(Pledge.id.in_(pledges))))
-    return set()
+    now = (instance.drive_id, instance.currency, instance.pledged_on)
+    before = tuple(_old_or(instance, name, value)
+                   for name, value in zip(("drive_id", "currency", "pledged_on"), now,
+                                          strict=True))
+    return {BucketKey(drive, PLEDGED, currency, on) for drive, currency, on in (now, before)
+            if drive is not None}
+
+
+def _old_or(instance: Any, name: str, current: Any) -> Any:
+    old = _old_value(instance, name)
+    return current if old is None else old
+
+
+def _payments_moved(session: Session, instance: Any) -> set[BucketKey]:
+    """A pledge moved to another drive takes its payments along: both drives' buckets."""
+    from tracker.drives.buckets import RECEIVED
+    from tracker.drives.models import Payment
+
+    drives = _ids(instance, "drive_id")
+    if len(drives) < 2 or instance.id is None:
+        return set()
+    with session.no_autoflush:
+        days = session.execute(select(Payment.currency, Payment.paid_on)
+                               .where(Payment.pledge_id == instance.id)).all()
+    return {BucketKey(drive, RECEIVED, currency, on) for drive in drives
+            for currency, on in days}
+
+
+def _payment_keys(session: Session, instance: Any, pledges: dict[int, Any]) -> set[BucketKey]:
+    """The received buckets a payment was and is in, and its pledge's pledged bucket."""
+    from tracker.drives.buckets import PLEDGED, RECEIVED
+    from tracker.drives.models import Pledge
+
+    keys: set[BucketKey] = set()
+    days = {(instance.currency, instance.paid_on),
+            (_old_or(instance, "currency", instance.currency),
+             _old_or(instance, "paid_on", instance.paid_on))}
+    for pledge_id in _ids(instance, "pledge_id"):
+        pledge = pledges.get(pledge_id)
+        if pledge is None:
+            with session.no_autoflush:
+                pledge = session.get(Pledge, pledge_id)
+        if pledge is None or pledge.drive_id is None:
+            continue
+        keys |= {BucketKey(pledge.drive_id, RECEIVED, currency, on) for currency, on in days}
+        keys.add(BucketKey(pledge.drive_id, PLEDGED, pledge.currency, pledge.pledged_on))
+    return keys
+
+
+def _drive_moved(instance: Any, new_or_gone: bool) -> bool:
+    """Whether a drive's change moves roll-ups: new, deleted, or another currency or campaign."""
+    if new_or_gone:
+        return True
+    attrs = inspect(instance).attrs
+    return attrs.currency.history.has_changes() or attrs.campaign_id.history.has_changes()
 
 
 def _campaigns_touched(session: Session, instance: Any) -> set[int]:
-    """The campaigns whose funding a changed record can move ({ALL_CAMPAIGNS} for a rate)."""
+    """The campaigns whose funding a changed record can move ({ALL_CAMPAIGNS} for a rate).
+
+    Pledges and payments move campaigns through their buckets, not here.
+    """
     from tracker.applications.models import Application
     from tracker.campaigns.models import Campaign
-    from tracker.drives.models import Drive, DriveTotals
     from tracker.money.models import ExchangeRate
     from tracker.targets.models import BudgetLine, FundingTarget
 
@@ -72,54 +125,89 @@ def _campaigns_touched(session: Session, instance: Any) -> set[int]:
         return {ALL_CAMPAIGNS}
     if isinstance(instance, Campaign):
         return {instance.id} if instance.id is not None else set()
-    if isinstance(instance, FundingTarget | Application | Drive):
+    if isinstance(instance, FundingTarget | Application):
         return _ids(instance, "campaign_id")
-    if isinstance(instance, BudgetLine | DriveTotals):
-        parent, column = ((FundingTarget, "target_id") if isinstance(instance, BudgetLine)
-                          else (Drive, "drive_id"))
-        ids = _ids(instance, column)
+    if isinstance(instance, BudgetLine):
+        ids = _ids(instance, "target_id")
         if not ids:
             return set()
         with session.no_autoflush:
-            return set(session.scalars(select(parent.campaign_id).where(parent.id.in_(ids))))
+            return set(session.scalars(select(FundingTarget.campaign_id)
+                                       .where(FundingTarget.id.in_(ids))))
     return set()
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    from tracker.drives.models import Drive, Payment, Pledge
+
     drives = session.info.setdefault(_DRIVES, set())
     campaigns = session.info.setdefault(_CAMPAIGNS, set())
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        if session.is_modified(instance) or instance in session.new or instance in session.deleted:
-            drives |= _drives_touched(session, instance)
+    rebuilt = session.info.setdefault(_REBUILD_CAMPAIGNS, set())
+    keys = session.info.setdefault(_BUCKETS, set())
+    changed = [instance for instance in (*session.new, *session.dirty, *session.deleted)
+               if instance in session.new or instance in session.deleted
+               or session.is_modified(instance)]
+    pledges = {instance.id: instance for instance in changed if isinstance(instance, Pledge)}
+    for instance in changed:
+        if isinstance(instance, Pledge):
+            keys |= _pledge_keys(instance) | _payments_moved(session, instance)
+        elif isinstance(instance, Payment):
+            keys |= _payment_keys(session, instance, pledges)
+        elif isinstance(instance, Drive):
+            if _drive_moved(instance, instance in session.new or instance in session.deleted):
+                if instance not in session.deleted:
+                    drives.add(instance.id)
+                rebuilt |= _ids(instance, "campaign_id")
+        else:
             campaigns |= _campaigns_touched(session, instance)
 
 
+def _pending(session: Session) -> bool:
+    return any(session.info.get(key) for key in (_DRIVES, _CAMPAIGNS, _REBUILD_CAMPAIGNS,
+                                                  _BUCKETS))
+
+
 def _refresh(session: Session) -> None:
-    """Recompute the changed drives, then the changed campaigns, until nothing is marked."""
+    """Apply the touched buckets' deltas, then rebuild or refresh what was marked."""
     from tracker.campaigns.models import Campaign
+    from tracker.drives.buckets import update_drive_buckets
     from tracker.drives.models import Drive
     from tracker.drives.rollup import refresh_drive_totals
-    from tracker.funding.services import refresh_campaign_funding
+    from tracker.funding.buckets import campaign_keys, update_campaign_buckets
+    from tracker.funding.services import funding_currency, refresh_campaign_funding
 
     session.flush()
     for _round in range(_MAX_ROUNDS):
+        if not _pending(session):
+            return
         drives = session.info.pop(_DRIVES, set())
         campaigns = session.info.pop(_CAMPAIGNS, set())
-        if not drives and not campaigns:
-            return
-        if drives:
-            existing = set(session.scalars(select(Drive.id).where(Drive.id.in_(drives))))
-            for drive_id in sorted(existing):
-                refresh_drive_totals(drive_id)
-            # The drives' new totals mark their campaigns: take those in this round too.
-            campaigns |= session.info.pop(_CAMPAIGNS, set())
-            session.info.pop(_DRIVES, None)
+        rebuild = session.info.pop(_REBUILD_CAMPAIGNS, set())
+        keys = session.info.pop(_BUCKETS, set())
+        existing = dict(session.execute(select(Drive.id, Drive.campaign_id)
+                                        .where(Drive.id.in_(drives))).all()) if drives else {}
+        keys = {key for key in keys if key.owner_id not in existing}
+        changed, without_totals = update_drive_buckets(keys)
+        if without_totals:
+            existing.update(session.execute(select(Drive.id, Drive.campaign_id)
+                                            .where(Drive.id.in_(without_totals))).all())
+        for drive_id in sorted(existing):
+            refresh_drive_totals(drive_id)
+        rebuild |= set(existing.values())
         if ALL_CAMPAIGNS in campaigns:
-            campaigns = set(session.scalars(select(Campaign.id)))
-        for campaign_id in sorted(campaigns):
-            refresh_campaign_funding(campaign_id)
-        # The funding rows mark nothing; drop what their flushes may have noted.
-        session.info.pop(_CAMPAIGNS, None)
+            # A rate moved: every bucket is converted again (no pledge is summed again).
+            for drive_id in sorted(set(session.scalars(select(Drive.id))) - set(existing)):
+                refresh_drive_totals(drive_id, rebuild=False)
+            campaigns = rebuild = set(session.scalars(select(Campaign.id)))
+        touched = {key for key in campaign_keys(changed) if key.owner_id not in rebuild}
+        currencies = {campaign_id: funding_currency(campaign_id)
+                      for campaign_id in {key.owner_id for key in touched}}
+        campaigns |= update_campaign_buckets(touched, currencies)
+        for campaign_id in sorted(campaigns | rebuild):
+            refresh_campaign_funding(campaign_id, rebuild=campaign_id in rebuild)
+        # The roll-up rows mark nothing; drop what their flushes may have noted.
+        for key in (_CAMPAIGNS, _REBUILD_CAMPAIGNS, _BUCKETS):
+            session.info.pop(key, None)
 
 
 def refresh_changed_rollups() -> None:
@@ -130,9 +218,9 @@ def refresh_changed_rollups() -> None:
 def _before_commit(session: Session) -> None:
     if not has_app_context() or session.in_nested_transaction():
         return  # a savepoint's end is not the commit: the marks wait for it
-    if not session.info.get(_DRIVES) and not session.info.get(_CAMPAIGNS):
-        session.flush()  # a pending change marks its drives and campaigns as it flushes
-        if not session.info.get(_DRIVES) and not session.info.get(_CAMPAIGNS):
+    if not _pending(session):
+        session.flush()  # a pending change marks its buckets, drives and campaigns
+        if not _pending(session):
             return
     _refresh(session)
 
@@ -140,8 +228,8 @@ def _before_commit(session: Session) -> None:
 def _forget(session: Session, previous: Any = None) -> None:
     if previous is not None and getattr(previous, "nested", False):
         return  # a savepoint undid a part; the marks of the rest still stand
-    session.info.pop(_DRIVES, None)
-    session.info.pop(_CAMPAIGNS, None)
+    for key in (_DRIVES, _CAMPAIGNS, _REBUILD_CAMPAIGNS, _BUCKETS):
+        session.info.pop(key, None)
 
 
 def install_rollup_hooks() -> None:

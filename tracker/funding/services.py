@@ -33,8 +33,9 @@ from tracker.campaigns.models import Campaign
 from tracker.dates import stored_date
 from tracker.db import utcnow
 from tracker.drives.models import Drive
-from tracker.drives.rollup import drive_money
+from tracker.drives.rollup import DriveMoney, drive_money, refresh_drive_totals
 from tracker.extensions import db
+from tracker.funding.buckets import campaign_bucket_totals, rebuild_campaign_buckets
 from tracker.funding.models import CampaignFunding
 from tracker.money.conversion import (
     DatedSum,
@@ -246,29 +247,48 @@ class _Computed:
     missing: list[MissingPair] = field(default_factory=list)
 
 
-def _compute(campaign_id: int, today: date | None = None) -> _Computed:
+def _compute(campaign_id: int, today: date | None = None, *,
+             currency: str | None = None, from_buckets: bool = False) -> _Computed:
+    """The campaign's figures; received and pledged summed from its pledges and payments,
+    or (`from_buckets`, the everyday path) from its buckets, which hold the same sums."""
     today = today or utcnow().date()
-    currency = funding_currency(campaign_id)
+    currency = currency or funding_currency(campaign_id)
     has_target, targets = _target_sums(campaign_id)
     awarded = _awarded_sums(campaign_id, today)
     pipeline = _pipeline_sums(campaign_id, today)
-    money = drive_money(select(Drive.id).where(Drive.campaign_id == campaign_id))
+    if from_buckets:
+        money = DriveMoney([], [])
+        stored = campaign_bucket_totals(campaign_id, currency)
+    else:
+        money = drive_money(select(Drive.id).where(Drive.campaign_id == campaign_id))
     groups = (targets, awarded, pipeline, money.received, money.pledged)
     book = RateBook.load({currency} | {item.currency for group in groups for item in group})
     target, awarded_total, pipeline_total, received, pledged = (
         add_converted(group, currency, book) for group in groups)
     parts = (target, awarded_total, pipeline_total, received, pledged)
-    missing = sorted({pair for part in parts for pair in part.missing})
+    missing = {pair for part in parts for pair in part.missing}
+    received_minor, pledged_minor = received.money.minor, pledged.money.minor
+    unconverted = sum(part.unconverted for part in parts) + money.unknown_rest
+    if from_buckets:
+        received_minor += stored.contribution.received
+        pledged_minor += stored.contribution.pledged
+        unconverted += stored.contribution.unconverted
+        missing |= set(stored.missing)
     return _Computed(
         currency=currency,
         target_minor=target.money.minor if has_target else None,
         awarded_minor=awarded_total.money.minor,
-        received_minor=received.money.minor,
-        pledged_minor=pledged.money.minor,
+        received_minor=received_minor,
+        pledged_minor=pledged_minor,
         pipeline_minor=pipeline_total.money.minor,
-        unconverted=sum(part.unconverted for part in parts) + money.unknown_rest,
-        missing=missing,
+        unconverted=unconverted,
+        missing=sorted(missing),
     )
+
+
+def compute_funding(campaign_id: int) -> _Computed:
+    """The campaign's stored figures as summing its pledges and payments gives them now."""
+    return _compute(campaign_id)
 
 
 def compute_gap(campaign_id: int, today: date | None = None) -> Gap:
@@ -287,12 +307,15 @@ def compute_gap(campaign_id: int, today: date | None = None) -> Gap:
     )
 
 
-def refresh_campaign_funding(campaign_id: int) -> CampaignFunding | None:
+def refresh_campaign_funding(campaign_id: int, rebuild: bool = False) -> CampaignFunding | None:
     """Recompute a campaign's roll-up row in this transaction, under a row lock.
 
-    The row is locked first (FOR UPDATE on PostgreSQL; SQLite has one writer), so a
-    second writer waits and then sums what the first committed. None if the campaign
-    no longer exists.
+    Targets, grants and the pipeline are summed afresh (they are few); received and
+    pledged come from the campaign's buckets (funding.buckets), rebuilt from its drives'
+    buckets when asked, when the funding currency moved or on the first refresh. The
+    row is locked first (FOR UPDATE on PostgreSQL; SQLite has one writer), so a second
+    writer waits and then sums what the first committed. None if the campaign no longer
+    exists.
     """
     if db.session.get(Campaign, campaign_id) is None:
         return None
@@ -300,7 +323,10 @@ def refresh_campaign_funding(campaign_id: int) -> CampaignFunding | None:
         select(CampaignFunding).where(CampaignFunding.campaign_id == campaign_id)
         .with_for_update().execution_options(populate_existing=True)
     )
-    fresh = _compute(campaign_id)
+    currency = funding_currency(campaign_id)
+    if rebuild or row is None or row.currency != currency:
+        rebuild_campaign_buckets(campaign_id, currency)
+    fresh = _compute(campaign_id, currency=currency, from_buckets=True)
     if row is None:
         row = CampaignFunding(campaign_id=campaign_id)
         db.session.add(row)
@@ -319,8 +345,16 @@ def refresh_campaign_funding(campaign_id: int) -> CampaignFunding | None:
 
 
 def refresh_all_campaign_funding() -> int:
-    """Recompute every campaign's roll-up (after rates change, or for a new database)."""
+    """Recompute every campaign's roll-up and buckets from its drives' buckets."""
     ids = list(db.session.scalars(select(Campaign.id).order_by(Campaign.id)))
     for campaign_id in ids:
-        refresh_campaign_funding(campaign_id)
+        refresh_campaign_funding(campaign_id, rebuild=True)
     return len(ids)
+
+
+def refresh_all_rollups() -> tuple[int, int]:
+    """Rebuild every drive's buckets and totals from its rows, then every campaign's."""
+    drive_ids = list(db.session.scalars(select(Drive.id).order_by(Drive.id)))
+    for drive_id in drive_ids:
+        refresh_drive_totals(drive_id)
+    return len(drive_ids), refresh_all_campaign_funding()

@@ -37,9 +37,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select, union_all
 
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -361,32 +362,6 @@ class RateBook:
         return book
 
     @classmethod
-    def latest(cls, currencies: Iterable[str], on: date) -> RateBook:
-        """Like `load`, with only each pair's latest rate on or before `on` (one query).
-
-        It answers for that date exactly as `load` does: a path on `on` only
-        ever uses each pair's latest rate by then. For a page converting at today's rate
-        (the dashboard), a few dozen rows instead of every rate of every day.
-        """
-        codes = frozenset(currencies)
-        book = cls(codes)
-        if len(codes) < 2:
-            return book
-        known = codes | set(PIVOTS)
-        latest = (select(ExchangeRate.base, ExchangeRate.quote,
-                         func.max(ExchangeRate.on_date).label("on_date"))
-                  .where(ExchangeRate.base.in_(known), ExchangeRate.quote.in_(known),
-                         ExchangeRate.on_date <= on)
-                  .group_by(ExchangeRate.base, ExchangeRate.quote)
-                  .subquery())
-        book._read(select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
-                          ExchangeRate.rate, ExchangeRate.source)
-                   .join(latest, (latest.c.base == ExchangeRate.base)
-                         & (latest.c.quote == ExchangeRate.quote)
-                         & (latest.c.on_date == ExchangeRate.on_date)))
-        return book
-
-    @classmethod
     def into(cls, to: str, until: date | None = None) -> RateBook:
         """Read every rate between `to` or a pivot and any other currency, up to a date
         (one query).
@@ -405,10 +380,37 @@ class RateBook:
         book.currencies = frozenset(code for pair in book._dates for code in pair) | {to}
         return book
 
+    @classmethod
+    def for_day(cls, currencies: Iterable[str], on: date) -> RateBook:
+        """Only the rates `load` would use on one date: the latest on or before it of each
+        pair among these currencies and the pivots (one query of index look-ups).
+
+        For converting a few sums of one date (a write's buckets, the dashboard at today's
+        rates) without reading every rate ever stored; it answers as `load` does, for that
+        date.
+        """
+        codes = frozenset(currencies)
+        book = cls(codes)
+        if len(codes) < 2:
+            return book
+        known = sorted(codes | set(PIVOTS))
+        latest = [select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
+                         ExchangeRate.rate, ExchangeRate.source)
+                  .where(ExchangeRate.base == base, ExchangeRate.quote == quote,
+                         ExchangeRate.on_date <= on)
+                  .order_by(ExchangeRate.on_date.desc()).limit(1).subquery()
+                  for base in known for quote in known if base != quote]
+        rows = db.session.execute(union_all(*(select(part) for part in latest)))
+        book._add(sorted(rows, key=lambda row: (row[0], row[1], row[2])))
+        return book
+
     def _read(self, query: object) -> None:
         # Type check: the query is built up by conditions; mypy loses its type.
-        rows = db.session.execute(query.order_by(  # type: ignore[attr-defined]
-            ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date))
+        self._add(db.session.execute(query.order_by(  # type: ignore[attr-defined]
+            ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date)))
+
+    def _add(self, rows: Iterable[Any]) -> None:
+        """Take rates ordered by pair and date."""
         for base, quote, on, rate, source in rows:
             self._dates.setdefault((base, quote), []).append(on)
             self._rates.setdefault((base, quote), []).append((rate, source))

@@ -1,0 +1,285 @@
+"""A drive's roll-up kept by deltas: the buckets it is the sum of.
+
+The one money rule (money.conversion.add_converted) adds amounts that share a currency
+and a date first, converts each sum at its date's rate, rounds it once and adds the
+results. So a drive's received and pledged figures are sums of independent buckets,
+one per (kind, currency, date), each converted on its own (DriveMoneyBucket). A write
+recomputes from SQL only the buckets it touched, under their row locks, taken in key
+order, and adds the difference to drive_totals with an atomic `x = x + delta`; the
+figures stay exactly what a full recompute (rollup.compute_drive_totals) gives, however
+many pledges the drive holds. A full rebuild of one drive (a bulk import, a currency
+change) and a reconversion (a rate moved) are the rare fallbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tracker.db import utcnow
+from tracker.drives.models import (
+    NOT_SUPPORTING,
+    OPEN,
+    Drive,
+    DriveMoneyBucket,
+    DriveTotals,
+    Payment,
+    Pledge,
+    PledgeStatus,
+)
+from tracker.extensions import db
+from tracker.money.conversion import DatedSum, RateBook, add_converted
+
+RECEIVED = "received"
+PLEDGED = "pledged"
+
+
+class BucketKey(NamedTuple):
+    """Which bucket: a drive (or campaign) id, the kind, the currency and the date."""
+
+    owner_id: int
+    kind: str
+    currency: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A bucket's sums as SQL gives them, before conversion."""
+
+    minor: int = 0
+    count: int = 0
+    unknown_rest: int = 0
+    supporters: int = 0
+    listed: int = 0
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What a bucket adds to a roll-up, in minor units of the roll-up's currency."""
+
+    received: int = 0
+    pledged: int = 0
+    unconverted: int = 0
+    supporters: int = 0
+    listed: int = 0
+
+    def __add__(self, other: Contribution) -> Contribution:
+        return Contribution(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def __sub__(self, other: Contribution) -> Contribution:
+        return Contribution(*(a - b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def values(self) -> tuple[int, ...]:
+        return (self.received, self.pledged, self.unconverted, self.supporters, self.listed)
+
+
+def needs_rate(kind: str, figures: Figures) -> bool:
+    """Whether the sum must be converted: payments as soon as there is one, the unpaid
+    rest of pledges only when it is above zero (drive_money leaves out empty groups)."""
+    return figures.count > 0 if kind == RECEIVED else figures.minor > 0
+
+
+def convert_figures(kind: str, figures: Figures, currency: str, on: date, to: str,
+                    book: RateBook) -> int | None:
+    """The bucket's sum in `to` by the one rule (None when the rate is missing)."""
+    if not needs_rate(kind, figures):
+        return 0
+    total = add_converted([DatedSum(currency, on, figures.minor, figures.count)], to, book)
+    return None if total.missing else total.money.minor
+
+
+def contribution(kind: str, figures: Figures, converted: int | None) -> Contribution:
+    """What a bucket adds to its roll-up: the converted sum, or its records as unconverted."""
+    money = converted or 0
+    left_out = figures.count if converted is None else 0
+    if kind == RECEIVED:
+        return Contribution(received=money, unconverted=left_out)
+    return Contribution(pledged=money, unconverted=left_out + figures.unknown_rest,
+                        supporters=figures.supporters, listed=figures.listed)
+
+
+def figures_of(row: Any) -> Figures:
+    """The figures stored in a bucket row (drive's or campaign's)."""
+    return Figures(row.minor, row.count, row.unknown_rest, getattr(row, "supporters", 0),
+                   getattr(row, "listed", 0))
+
+
+# --- summing the rows --------------------------------------------------------------------
+
+
+def received_rows(drive_id: int, currency: str | None = None,
+                   on: date | None = None) -> Iterable[tuple[str, date, Figures]]:
+    where = [Pledge.drive_id == drive_id]
+    if currency is not None and on is not None:
+        where += [Payment.paid_on == on, Payment.currency == currency]
+    rows = db.session.execute(
+        select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor), func.count())
+        .join(Pledge, Payment.pledge_id == Pledge.id).where(*where)
+        .group_by(Payment.currency, Payment.paid_on))
+    return [(cur, day, Figures(int(minor or 0), int(count))) for cur, day, minor, count in rows]
+
+
+def pledged_rows(drive_id: int, currency: str | None = None,
+                  on: date | None = None) -> Iterable[tuple[str, date, Figures]]:
+    """Pledges by currency and date, counted the way compute_drive_totals counts them."""
+    where = [Pledge.drive_id == drive_id]
+    if currency is not None and on is not None:
+        where += [Pledge.pledged_on == on, Pledge.currency == currency]
+    rest_unknown = (select(Payment.id)
+                    .where(Payment.pledge_id == Pledge.id, Payment.pledge_amount_minor.is_(None))
+                    .exists())
+    is_open = Pledge.status.in_(OPEN)
+    known = and_(is_open, ~rest_unknown)
+    unpaid = case((Pledge.amount_minor > Pledge.paid_minor,
+                   Pledge.amount_minor - Pledge.paid_minor), else_=0)
+
+    def total(condition: Any, value: Any = 1) -> Any:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(Pledge.currency, Pledge.pledged_on, total(known, unpaid), total(known),
+               total(and_(is_open, rest_unknown)),
+               total(Pledge.status.not_in(NOT_SUPPORTING)),
+               total(Pledge.status != PledgeStatus.UNCONFIRMED))
+        .where(*where).group_by(Pledge.currency, Pledge.pledged_on))
+    return [(cur, day, Figures(*(int(value) for value in values)))
+            for cur, day, *values in rows]
+
+
+def sum_bucket(key: BucketKey) -> Figures:
+    """One drive bucket's figures, summed afresh from its pledges or payments."""
+    rows = (received_rows if key.kind == RECEIVED else pledged_rows)(
+        key.owner_id, key.currency, key.on)
+    return next((figures for _cur, _day, figures in rows), Figures())
+
+
+# --- locking and writing -----------------------------------------------------------------
+
+
+def insert_ignoring_duplicates(session: Session, model: type, values: dict[str, Any]) -> None:
+    """Insert a row unless its key exists (a concurrent writer may be inserting it too)."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    session.execute(module.insert(model).values(**values).on_conflict_do_nothing())
+
+
+def lock_bucket(session: Session, model: type, owner: Any, key: BucketKey) -> Any:
+    """The bucket row, created empty if missing, locked until this transaction ends."""
+    owner_column, kind_column = owner, model.kind  # type: ignore[attr-defined]
+    where = (owner_column == key.owner_id, kind_column == key.kind,
+             model.currency == key.currency, model.on_date == key.on)  # type: ignore[attr-defined]
+    row = session.scalar(select(model).where(*where).with_for_update()
+                         .execution_options(populate_existing=True))
+    if row is None:
+        insert_ignoring_duplicates(session, model, {
+            owner_column.key: key.owner_id, "kind": key.kind, "currency": key.currency,
+            "on_date": key.on, "minor": 0, "count": 0, "unknown_rest": 0,
+            "converted_minor": 0})
+        row = session.scalar(select(model).where(*where).with_for_update()
+                             .execution_options(populate_existing=True))
+    return row
+
+
+def add_to_drive_totals(session: Session, drive_id: int, delta: Contribution) -> bool:
+    """Add a delta to a drive's stored totals atomically; False if it has no totals row."""
+    result = session.execute(
+        update(DriveTotals).where(DriveTotals.drive_id == drive_id)
+        .values(received_minor=DriveTotals.received_minor + delta.received,
+                pledged_minor=DriveTotals.pledged_minor + delta.pledged,
+                unconverted=DriveTotals.unconverted + delta.unconverted,
+                supporters=DriveTotals.supporters + delta.supporters,
+                listed=DriveTotals.listed + delta.listed, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    stored = session.identity_map.get(session.identity_key(DriveTotals, (drive_id,)))
+    if stored is not None:
+        session.expire(stored)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class BucketChange:
+    """A drive bucket that moved: its key and whether it needed a rate it lacks."""
+
+    key: BucketKey
+    rate_missing: bool
+
+
+def update_drive_buckets(keys: Iterable[BucketKey]) -> tuple[list[BucketKey], set[int]]:
+    """Recompute the touched drive buckets and add their deltas to the drives' totals.
+
+    Returns the buckets that changed and the drives without a totals row yet (to build).
+    """
+    session = db.session()
+    session.flush()
+    keys = sorted(set(keys))
+    drives = dict(session.execute(select(Drive.id, Drive.currency)
+                                  .where(Drive.id.in_({key.owner_id for key in keys}))).all())
+    keys = [key for key in keys if key.owner_id in drives]
+    deltas: dict[int, Contribution] = {}
+    changed: list[BucketKey] = []
+    for key in keys:
+        row = lock_bucket(session, DriveMoneyBucket, DriveMoneyBucket.drive_id, key)
+        old = figures_of(row)
+        old_converted = row.converted_minor
+        fresh = sum_bucket(key)
+        to = drives[key.owner_id]
+        converted = convert_figures(key.kind, fresh, key.currency, key.on, to,
+                                    RateBook.for_day({key.currency, to}, key.on))
+        if fresh == old and converted == old_converted:
+            continue
+        row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest
+        row.supporters, row.listed, row.converted_minor = (fresh.supporters, fresh.listed,
+                                                           converted)
+        delta = (contribution(key.kind, fresh, converted)
+                 - contribution(key.kind, old, old_converted))
+        deltas[key.owner_id] = deltas.get(key.owner_id, Contribution()) + delta
+        changed.append(key)
+    session.flush()
+    missing_totals = {drive_id for drive_id, delta in sorted(deltas.items())
+                      if not add_to_drive_totals(session, drive_id, delta)}
+    return changed, missing_totals
+
+
+def rebuild_drive_buckets(drive_id: int, currency: str, book: RateBook | None = None) -> None:
+    """Replace a drive's buckets by fresh sums of all its rows (the rare full path)."""
+    session = db.session()
+    session.execute(delete(DriveMoneyBucket).where(DriveMoneyBucket.drive_id == drive_id)
+                    .execution_options(synchronize_session=False))
+    rows = [(RECEIVED, *row) for row in received_rows(drive_id)]
+    rows += [(PLEDGED, *row) for row in pledged_rows(drive_id)]
+    book = book or RateBook.load({currency, *(cur for _kind, cur, _day, _figures in rows)})
+    if rows:
+        session.execute(DriveMoneyBucket.__table__.insert(), [  # type: ignore[attr-defined]
+            {"drive_id": drive_id, "kind": kind, "currency": cur, "on_date": day,
+             "minor": figures.minor, "count": figures.count,
+             "unknown_rest": figures.unknown_rest, "supporters": figures.supporters,
+             "listed": figures.listed,
+             "converted_minor": convert_figures(kind, figures, cur, day, currency, book)}
+            for kind, cur, day, figures in rows])
+
+
+def reconvert_drive_buckets(drive_id: int, currency: str, book: RateBook | None = None) -> None:
+    """Convert a drive's buckets again (a rate or its currency moved), without re-summing."""
+    rows = list(db.session.scalars(select(DriveMoneyBucket)
+                                   .where(DriveMoneyBucket.drive_id == drive_id)))
+    book = book or RateBook.load({currency, *(row.currency for row in rows)})
+    for row in rows:
+        row.converted_minor = convert_figures(row.kind, figures_of(row), row.currency,
+                                              row.on_date, currency, book)
+    db.session.flush()
+
+
+def totals_of_buckets(drive_id: int) -> Contribution:
+    """A drive's figures as the sum of its buckets' contributions."""
+    total = Contribution()
+    for row in db.session.scalars(select(DriveMoneyBucket)
+                                  .where(DriveMoneyBucket.drive_id == drive_id)):
+        total += contribution(row.kind, figures_of(row), row.converted_minor)
+    return total
