@@ -31,6 +31,9 @@ EPOCH = date(1899, 12, 30)  # day 0 of a workbook's dates (the 1900 system, as E
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4}
 # Characters XML 1.0 cannot hold at all: dropped, as a spreadsheet could not show them.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Text needing any care (escaping, dropping): most cells have none and are written as they are.
+NEEDS_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ROWS_PER_WRITE = 200  # rows joined before they are deflated: one call per row costs
 # Deflating the sheet's XML is a good part of the time; level 1 makes it about a fifth
 # larger than the default level, several times faster.
 COMPRESS_LEVEL = 1
@@ -39,18 +42,20 @@ Formats = Sequence[str | None]
 
 
 def _text(value: str) -> str:
-    if NOT_XML.search(value):
-        value = NOT_XML.sub("", value)
-    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<is><t{space}>{escape(value)}</t></is>'
+    if NEEDS_CARE.search(value):
+        value = escape(NOT_XML.sub("", value))
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<is><t xml:space="preserve">{value}</t></is>'
+    return f"<is><t>{value}</t></is>"
 
 
 class SheetWriter:
     """Streams one sheet into an XLSX workbook; use it as a context manager.
 
-    `append(values, formats)` writes a row: None and "" leave a cell empty; str is text,
-    bool a flag, int, float and Decimal numbers, date a date; `formats` gives each
-    cell's number format (or None). Leaving the block completes the workbook.
+    `append(values, styles)` writes a row: None and "" leave a cell empty; str is text,
+    bool a flag, int, float and Decimal numbers, date a date; `styles` (from
+    `styles(formats)`, made once for rows formatted alike) gives each cell's number
+    format. Leaving the block completes the workbook.
     """
 
     def __init__(self, target: str | IO[bytes], title: str, widths: Sequence[float]) -> None:
@@ -62,6 +67,7 @@ class SheetWriter:
         self._styles: dict[tuple[bool, str | None], str] = {(False, None): ""}
         self._formats: dict[str, int] = {}
         self._row = 0
+        self._pending: list[str] = []
         columns = "".join(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
                           for index, width in enumerate(widths, start=1))
         self._sheet.write(
@@ -84,11 +90,45 @@ class SheetWriter:
 
     def header(self, titles: Sequence[str]) -> None:
         """The first row: the titles in bold (it stays on screen as the rows scroll)."""
-        self._write(titles, None, bold=True)
+        self.append(titles, [self._style(True, None)] * len(titles))
 
-    def append(self, values: Sequence[Any], formats: Formats | None = None) -> None:
+    def styles(self, formats: Formats) -> list[str]:
+        """The cells' styles for a row with these number formats (None: none)."""
+        return [self._style(False, number_format) for number_format in formats]
+
+    def append(self, values: Sequence[Any], styles: Sequence[str] | None = None) -> None:
         """Write the next row."""
-        self._write(values, formats, bold=False)
+        self._row += 1
+        row = str(self._row)
+        parts = [f'<row r="{row}">']
+        columns = self._columns
+        for column, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            style = styles[column] if styles is not None else ""
+            ref = columns[column] + row
+            if isinstance(value, str):
+                parts.append(f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>')
+            elif isinstance(value, Decimal):
+                parts.append(f'<c r="{ref}"{style}><v>{value:f}</v></c>')
+            elif isinstance(value, bool):
+                parts.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, datetime):
+                raise TypeError("a sheet cell holds a date, not a date and time")
+            elif isinstance(value, date):
+                parts.append(f'<c r="{ref}"{style}><v>{(value - EPOCH).days}</v></c>')
+            elif isinstance(value, int | float):
+                parts.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+            else:
+                raise TypeError(f"a sheet cell cannot hold {type(value).__name__}")
+        parts.append("</row>")
+        self._pending.append("".join(parts))
+        if len(self._pending) >= ROWS_PER_WRITE:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._sheet.write("".join(self._pending).encode())
+        self._pending = []
 
     def _style(self, bold: bool, number_format: str | None) -> str:
         """The cell's style attribute, its style declared on first use."""
@@ -99,34 +139,9 @@ class SheetWriter:
             style = self._styles[(bold, number_format)] = f' s="{len(self._styles)}"'
         return style
 
-    def _write(self, values: Sequence[Any], formats: Formats | None, bold: bool) -> None:
-        self._row += 1
-        row = str(self._row)
-        parts = [f'<row r="{row}">']
-        for column, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            style = self._style(bold, formats[column] if formats is not None else None)
-            ref = self._columns[column] + row
-            if isinstance(value, str):
-                parts.append(f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>')
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, Decimal):
-                parts.append(f'<c r="{ref}"{style}><v>{value:f}</v></c>')
-            elif isinstance(value, datetime):
-                raise TypeError("a sheet cell holds a date, not a date and time")
-            elif isinstance(value, date):
-                parts.append(f'<c r="{ref}"{style}><v>{(value - EPOCH).days}</v></c>')
-            elif isinstance(value, int | float):
-                parts.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
-            else:
-                raise TypeError(f"a sheet cell cannot hold {type(value).__name__}")
-        parts.append("</row>")
-        self._sheet.write("".join(parts).encode())
-
     def close(self) -> None:
         """End the sheet and write the workbook's other parts."""
+        self._flush()
         self._sheet.write(b'</sheetData><pageMargins left="0.75" right="0.75" top="1" '
                           b'bottom="1" header="0.5" footer="0.5"/></worksheet>')
         self._sheet.close()

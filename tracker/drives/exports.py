@@ -25,7 +25,6 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
@@ -58,6 +57,7 @@ DATE_COLUMNS = frozenset(COLUMNS.index(name) for name in ("date", "paid_on", "dr
 TEXT_COLUMNS = tuple(index for index, name in enumerate(COLUMNS)
                      if index not in AMOUNT_COLUMNS and index not in DATE_COLUMNS
                      and name != "drive_rate")
+NUMBER_COLUMNS = (*AMOUNT_COLUMNS, COLUMNS.index("drive_rate"))
 DATE_FORMAT = "yyyy-mm-dd"
 COLUMN_WIDTHS = {"date": 12, "name": 28, "email": 28, "amount": 14, "currency": 9,
                  "reference": 20, "paid_amount": 14, "paid_currency": 9, "paid_on": 12,
@@ -117,14 +117,12 @@ def pledge_rows(drive: Drive) -> Iterator[list[Any]]:
                drive_currency, rate, rate_on, channel.value, note]
 
 
-def _csv_cell(value: Any, dialect: ExcelDialect) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return dialect.number(format(value, "f"))
-    return neutralize(value)
+def _neutralize_text(row: list[Any]) -> None:
+    """Quote the row's text a spreadsheet would run as a formula (audit's neutralize)."""
+    for index in TEXT_COLUMNS:
+        value = row[index]
+        if value and value[0] in FORMULA_STARTS:
+            row[index] = neutralize(value)
 
 
 def export_csv(drive: Drive, dialect: ExcelDialect | None = None) -> Iterator[str]:
@@ -138,8 +136,17 @@ def export_csv(drive: Drive, dialect: ExcelDialect | None = None) -> Iterator[st
     writer = csv.writer(buffer, delimiter=dialect.delimiter)
     buffer.write("\ufeff")
     writer.writerow(header())
+    # Column by column, as each column's type is known: no type test per value.
+    number_text = dialect.number
     for number, row in enumerate(pledge_rows(drive), start=1):
-        writer.writerow([_csv_cell(value, dialect) for value in row])
+        for index in DATE_COLUMNS:
+            if row[index] is not None:
+                row[index] = row[index].isoformat()
+        for index in NUMBER_COLUMNS:
+            if row[index] is not None:
+                row[index] = number_text(format(row[index], "f"))
+        _neutralize_text(row)
+        writer.writerow(row)  # None is written as an empty cell
         if number % CSV_FLUSH_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -169,20 +176,22 @@ def export_xlsx(drive: Drive, target: str | IO[bytes],
     in flat memory; each currency's number format is worked out once.
     """
     widths = [COLUMN_WIDTHS[name] for name in COLUMNS]
-    formats: dict[str, list[str | None]] = {}
     plain: list[str | None] = [None] * len(COLUMNS)
     for index in DATE_COLUMNS:
         plain[index] = DATE_FORMAT
+    currency_columns = tuple(AMOUNT_COLUMNS.values())
+    styles: dict[tuple[str, ...], list[str]] = {}
 
-    def row_formats(row: list[Any]) -> list[str | None]:
-        """The row's number formats, by the currencies of its amounts (one list each)."""
-        key = "|".join(row[currency] or "" for currency in AMOUNT_COLUMNS.values())
-        found = formats.get(key)
+    def row_styles(row: list[Any]) -> list[str]:
+        """The row's cell styles, by the currencies of its amounts (made once for each)."""
+        key = tuple(row[currency] for currency in currency_columns)
+        found = styles.get(key)
         if found is None:
-            found = formats[key] = list(plain)
+            formats = list(plain)
             for index, currency in AMOUNT_COLUMNS.items():
                 if row[currency]:
-                    found[index] = _number_format(minor_units(row[currency]))
+                    formats[index] = _number_format(minor_units(row[currency]))
+            found = styles[key] = sheet.styles(formats)
         return found
 
     with SheetWriter(target, _("Pledges"), widths) as sheet:
@@ -190,11 +199,8 @@ def export_xlsx(drive: Drive, target: str | IO[bytes],
         for number, row in enumerate(pledge_rows(drive), start=1):
             if progress is not None and number % BATCH == 0:
                 progress(number)
-            for index in TEXT_COLUMNS:
-                value = row[index]
-                if value and value[0] in FORMULA_STARTS:
-                    row[index] = neutralize(value)
-            sheet.append(row, row_formats(row))
+            _neutralize_text(row)
+            sheet.append(row, row_styles(row))
 
 
 def xlsx_task(task_id: int) -> None:
