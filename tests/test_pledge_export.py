@@ -183,3 +183,26 @@ def test_an_export_is_read_back_by_the_import_as_it_is(runner, drive, tmp_path):
     assert "2 rows skipped: their references were already imported." in result.output
     assert "1 pledge would be imported." in result.output
     assert Decimal("1500.50") == Decimal(read_csv(path.read_text("utf-8"))[2][3])
+
+
+def test_the_xlsx_keeps_each_currencys_decimals_odd_text_and_a_bold_frozen_header(
+        runner, drive, tmp_path):
+    """Streamed XML: amounts in their currency's format, text escaped and kept as typed."""
+    make_pledge(drive, amount="125000", currency="JPY", name="A & B <Ltd> \"x\"",
+                external_reference="jp-1", note="line\u0007bell\nnext",
+                pledged_on=date(2026, 3, 12))
+    path = tmp_path / "pledges.xlsx"
+
+    assert export_cli(runner, path).exit_code == 0
+    sheet = load_workbook(path).worksheets[0]
+
+    assert sheet.title == "Pledges" and sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.column_dimensions["S"].width == 40
+    yen = next(row for row in sheet.iter_rows(min_row=2) if row[5].value == "jp-1")
+    assert yen[3].value == 125000 and yen[3].number_format == "#,##0"
+    assert yen[12].value == 0 and yen[12].number_format == "#,##0"  # nothing paid yet
+    assert yen[13].value is None  # no rate from yen to roubles
+    assert yen[1].value == "A & B <Ltd> \"x\""
+    assert yen[18].value == "linebell\nnext"  # a control character XML cannot hold is dropped
+    assert not yen[0].font.b and yen[0].value == datetime(2026, 3, 12)

@@ -28,6 +28,7 @@ from tests.drive_support import (
 from tests.factories import count_rows
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Role
+from tracker.bulk import CHUNK
 from tracker.db import utcnow
 from tracker.drives import imports, services
 from tracker.drives.models import (
@@ -462,13 +463,35 @@ def test_a_large_file_shows_a_progress_bar_and_costs_a_few_queries_not_one_a_row
         event.remove(db.engine, "before_cursor_execute", count)
 
     assert result.exit_code == 0, result.output
-    assert "Checking rows" in result.output and "Importing" in result.output
+    assert "Importing" in result.output  # one reading: checked and written as it goes
     assert "2500 pledges imported." in result.output
     assert count_rows(Pledge) == 2500
     assert len(statements) < 40, statements
     fresh = services.compute_drive_totals(drive.id)
     assert stored_totals(drive) == {"pledged_minor": fresh.pledged_minor, "received_minor": 0,
                                     "supporters": 2500, "unconverted": 0}
+
+
+def test_a_bad_row_after_rows_already_written_refuses_the_file_and_keeps_nothing(
+        app, runner, drive, tmp_path):
+    """One reading writes rows as they pass: a bad last row must undo every chunk sent."""
+    good = [f"2026-03-{1 + n % 28:02d},Donor {n},,{100 + n},RUB,w-{n}"
+            for n in range(CHUNK + 10)]  # past one chunk: sent to the database already
+    path = write(tmp_path, HEADER + "\n".join([*good, "2026-03-10,Late,,-1,RUB,w-late"]) + "\n")
+    events = count_rows(AuditEvent)
+    totals = stored_totals(drive)
+
+    result = run_import(runner, path)
+
+    assert result.exit_code == 1, result.output
+    assert f"Row {CHUNK + 12}: The amount must be greater than zero." in result.output
+    assert "Nothing was imported: 1 row has a problem." in result.output
+    assert count_rows(Pledge) == 0 and count_rows(AuditEvent) == events
+    assert stored_totals(drive) == totals
+    # The refusal left the database usable: the corrected file goes in whole.
+    path.write_text(HEADER + "\n".join(good) + "\n", encoding="utf-8")
+    assert run_import(runner, path).exit_code == 0
+    assert count_rows(Pledge) == CHUNK + 10
 
 
 def test_a_reference_recorded_by_someone_else_during_the_import_refuses_the_file(

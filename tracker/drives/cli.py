@@ -101,17 +101,20 @@ def import_pledges(file: Path, slug: str, dry_run: bool, pairs: tuple[str, ...],
         raise click.ClickException(_("The file is larger than %(limit)s. Split it into smaller "
                                      "files.", limit=size_label(limit)))
     content = file.read_bytes()
+    rows = imports.estimate_rows(content, file.name)
     try:
-        with _bar(imports.estimate_rows(content, file.name), _("Checking rows")) as bar:
-            checked = imports.check_pledge_file(
-                drive, content, file.name, mapping,
-                progress=bar.update if bar is not None else None)
-        if not dry_run:
+        if dry_run:
+            with _bar(rows, _("Checking rows")) as bar:
+                checked = imports.check_pledge_file(
+                    drive, content, file.name, mapping,
+                    progress=bar.update if bar is not None else None)
+        else:
             # Without --as the audit trail names the command line as the author.
             author = acting_as(user.id) if user is not None else nullcontext()
-            with author, _bar(checked.new, _("Importing")) as bar:
-                result = imports.import_checked(
-                    drive, checked, by=user, channel=Channel(channel),
+            # One reading: each row is written as it passes, all undone if one is bad.
+            with author, _bar(rows, _("Importing")) as bar:
+                result = imports.import_file(
+                    drive, content, file.name, mapping, by=user, channel=Channel(channel),
                     progress=bar.update if bar is not None else None)
                 db.session.commit()
     except DomainError as error:

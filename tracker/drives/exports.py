@@ -25,14 +25,13 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tracker.audit.services import neutralize
+from tracker.audit.services import FORMULA_STARTS, neutralize
 from tracker.csvfiles import ExcelDialect, excel_dialect
 from tracker.db import utcnow
 from tracker.drives.imports import FIELDS
@@ -40,6 +39,7 @@ from tracker.drives.models import Drive, Payment, Pledge
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.money.value import minor_units
+from tracker.sheetwriter import SheetWriter
 from tracker.tasks.services import Progress, TaskResult, run_task
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,7 +54,11 @@ AMOUNT_COLUMNS = {COLUMNS.index(name): COLUMNS.index(currency) for name, currenc
     ("amount", "currency"), ("paid_amount", "paid_currency"), ("paid_total", "currency"),
     ("drive_amount", "drive_currency"))}
 DATE_COLUMNS = frozenset(COLUMNS.index(name) for name in ("date", "paid_on", "drive_rate_on"))
-RATE_COLUMN = COLUMNS.index("drive_rate")
+TEXT_COLUMNS = tuple(index for index, name in enumerate(COLUMNS)
+                     if index not in AMOUNT_COLUMNS and index not in DATE_COLUMNS
+                     and name != "drive_rate")
+NUMBER_COLUMNS = (*AMOUNT_COLUMNS, COLUMNS.index("drive_rate"))
+DATE_FORMAT = "yyyy-mm-dd"
 COLUMN_WIDTHS = {"date": 12, "name": 28, "email": 28, "amount": 14, "currency": 9,
                  "reference": 20, "paid_amount": 14, "paid_currency": 9, "paid_on": 12,
                  "paid_method": 16, "status": 14, "anonymous": 10, "paid_total": 14,
@@ -113,14 +117,12 @@ def pledge_rows(drive: Drive) -> Iterator[list[Any]]:
                drive_currency, rate, rate_on, channel.value, note]
 
 
-def _csv_cell(value: Any, dialect: ExcelDialect) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return dialect.number(format(value, "f"))
-    return neutralize(value)
+def _neutralize_text(row: list[Any]) -> None:
+    """Quote the row's text a spreadsheet would run as a formula (audit's neutralize)."""
+    for index in TEXT_COLUMNS:
+        value = row[index]
+        if value and value[0] in FORMULA_STARTS:
+            row[index] = neutralize(value)
 
 
 def export_csv(drive: Drive, dialect: ExcelDialect | None = None) -> Iterator[str]:
@@ -134,8 +136,17 @@ def export_csv(drive: Drive, dialect: ExcelDialect | None = None) -> Iterator[st
     writer = csv.writer(buffer, delimiter=dialect.delimiter)
     buffer.write("\ufeff")
     writer.writerow(header())
+    # Column by column, as each column's type is known: no type test per value.
+    number_text = dialect.number
     for number, row in enumerate(pledge_rows(drive), start=1):
-        writer.writerow([_csv_cell(value, dialect) for value in row])
+        for index in DATE_COLUMNS:
+            if row[index] is not None:
+                row[index] = row[index].isoformat()
+        for index in NUMBER_COLUMNS:
+            if row[index] is not None:
+                row[index] = number_text(format(row[index], "f"))
+        _neutralize_text(row)
+        writer.writerow(row)  # None is written as an empty cell
         if number % CSV_FLUSH_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -161,58 +172,35 @@ def export_xlsx(drive: Drive, target: str | IO[bytes],
     """Write the drive's pledges to an XLSX workbook (a path or a binary file); `progress`
     hears the number of rows written every BATCH rows.
 
-    Write-only mode keeps memory flat: rows go to a temporary file as they come.
+    Streamed (tracker.sheetwriter): each row is written to the archive as it is read,
+    in flat memory; each currency's number format is worked out once.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    widths = [COLUMN_WIDTHS[name] for name in COLUMNS]
+    plain: list[str | None] = [None] * len(COLUMNS)
+    for index in DATE_COLUMNS:
+        plain[index] = DATE_FORMAT
+    currency_columns = tuple(AMOUNT_COLUMNS.values())
+    styles: dict[tuple[str, ...], list[str]] = {}
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Pledges")[:31])
-    for index, name in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS[name]
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    titles = []
-    for title in header():
-        cell = WriteOnlyCell(sheet, value=neutralize(title))
-        cell.font = bold
-        titles.append(cell)
-    sheet.append(titles)
-    # A write-only sheet writes each row as it is appended, so one formatted cell per
-    # column and format serves every row: styling a new cell per value costs seconds.
-    styled: dict[tuple[int, str], Any] = {}
+    def row_styles(row: list[Any]) -> list[str]:
+        """The row's cell styles, by the currencies of its amounts (made once for each)."""
+        key = tuple(row[currency] for currency in currency_columns)
+        found = styles.get(key)
+        if found is None:
+            formats = list(plain)
+            for index, currency in AMOUNT_COLUMNS.items():
+                if row[currency]:
+                    formats[index] = _number_format(minor_units(row[currency]))
+            found = styles[key] = sheet.styles(formats)
+        return found
 
-    def formatted(index: int, value: Any, number_format: str) -> Any:
-        cell = styled.get((index, number_format))
-        if cell is None:
-            cell = styled[(index, number_format)] = WriteOnlyCell(sheet)
-            cell.number_format = number_format
-        cell.value = value
-        return cell
-
-    formats = {}
-    for number, row in enumerate(pledge_rows(drive), start=1):
-        if progress is not None and number % BATCH == 0:
-            progress(number)
-        cells: list[Any] = []
-        for index, value in enumerate(row):
-            if value is None:
-                cells.append(None)
-            elif index in AMOUNT_COLUMNS:
-                currency = row[AMOUNT_COLUMNS[index]]
-                if currency not in formats:
-                    formats[currency] = _number_format(minor_units(currency))
-                cells.append(formatted(index, value, formats[currency]))
-            elif index in DATE_COLUMNS:
-                cells.append(formatted(index, value, "yyyy-mm-dd"))
-            elif index == RATE_COLUMN:
-                cells.append(value)
-            else:
-                cells.append(neutralize(value) if value != "" else None)
-        sheet.append(cells)
-    workbook.save(target)
+    with SheetWriter(target, _("Pledges"), widths) as sheet:
+        sheet.header([neutralize(title) for title in header()])
+        for number, row in enumerate(pledge_rows(drive), start=1):
+            if progress is not None and number % BATCH == 0:
+                progress(number)
+            _neutralize_text(row)
+            sheet.append(row, row_styles(row))
 
 
 def xlsx_task(task_id: int) -> None:

@@ -15,8 +15,10 @@ Rows whose reference the drive already holds are skipped and counted, so importi
 file again adds nothing twice.
 
 A good file is written in one transaction, fast enough for 100,000 rows and in little
-memory: the file is read twice, once to check every row and once to write the rows as
-they are read, so that they never all sit in memory as objects. The drive's references
+memory: each row is written as soon as it is checked, so that the rows never all sit in
+memory as objects, and a bad row undoes what was sent (a savepoint). The web import
+reads its file twice: once when it is uploaded, to preview it, and once when the
+import is confirmed. The drive's references
 and the rates into its currency are read once a reading (one query each), each pledge
 is converted in memory by money.conversion.RateBook (the one conversion rule) and
 stored exactly as drives.pledges.log_pledge stores it, the rows go in through the one
@@ -58,6 +60,7 @@ from tracker.drives.imports.importer import (
     ImportResult,
     check_pledge_file,
     import_checked,
+    import_file,
     import_pledges,
 )
 from tracker.drives.imports.rows import PreviewRow, RowChecker, parse_amount
@@ -96,6 +99,7 @@ __all__ = [
     "find_upload",
     "get_upload",
     "import_checked",
+    "import_file",
     "import_pledges",
     "import_summary",
     "import_task",

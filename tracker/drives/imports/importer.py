@@ -113,6 +113,14 @@ def _read(drive: Drive, content: bytes, filename: str, mapping: Mapping[str, str
     return checker
 
 
+def _check_shape(content: bytes, filename: str, max_rows: int) -> None:
+    """Refuse a workbook or a CSV over the limits before any row is read."""
+    if is_xlsx(content, filename):
+        check_workbook(content, FileLimits.configured(max_rows), PledgeImportError)
+    else:
+        check_csv_rows(content, max_rows, PledgeImportError)
+
+
 def check_pledge_file(drive: Drive, content: bytes, filename: str,
                       mapping: Mapping[str, str] | None = None, *,
                       max_bytes: int | None = None, max_rows: int | None = None,
@@ -124,11 +132,7 @@ def check_pledge_file(drive: Drive, content: bytes, filename: str,
     """
     max_rows = _limits(content, max_bytes, max_rows)
     mapping = check_mapping(mapping or {})
-    # Before any row is read (the import reads a checked file again, without this).
-    if is_xlsx(content, filename):
-        check_workbook(content, FileLimits.configured(max_rows), PledgeImportError)
-    else:
-        check_csv_rows(content, max_rows, PledgeImportError)
+    _check_shape(content, filename, max_rows)  # the import reads a checked file without this
     checker = _read(drive, content, filename, mapping, max_rows, progress=progress)
     return CheckedFile(drive_id=drive.id, filename=filename, content=content, mapping=mapping,
                        total_rows=checker.total_rows, new=checker.new, skipped=checker.skipped,
@@ -142,20 +146,45 @@ def import_checked(drive: Drive, checked: CheckedFile, *, by: User | None,
     """Import a checked file's new pledges, mark the drive's totals changed, record one event.
 
     The file is read again (rows already recorded meanwhile are skipped) and written
-    in chunks, all in the caller's transaction (the caller commits). The new pledges'
-    payments are kept in memory while the pledges are written, then written after them
-    and the pledges they pay settled (tracker.drives.imports.paid).
+    in chunks, all in the caller's transaction (the caller commits).
     """
     if checked.drive_id != drive.id:
         raise ValueError("the file was checked for another drive")
+    return _import(drive, checked.content, checked.filename, checked.mapping,
+                   max(checked.total_rows, 1), by, channel, progress)
+
+
+def import_file(drive: Drive, content: bytes, filename: str,
+                mapping: Mapping[str, str] | None = None, *, by: User | None,
+                channel: Channel = Channel.OTHER, max_bytes: int | None = None,
+                max_rows: int | None = None, progress: Progress | None = None) -> ImportResult:
+    """Check and import a pledge file in one reading: every row valid, or nothing written.
+
+    Each row is written as soon as it is checked; a bad row stops the writing, and the
+    refusal undoes the rows already sent (a savepoint), so the file is read once, not
+    once to check and once to write. Raises PledgeImportError as check_pledge_file does.
+    """
+    max_rows = _limits(content, max_bytes, max_rows)
+    mapping = check_mapping(mapping or {})
+    _check_shape(content, filename, max_rows)
+    return _import(drive, content, filename, mapping, max_rows, by, channel, progress)
+
+
+def _import(drive: Drive, content: bytes, filename: str, mapping: Mapping[str, str],
+            max_rows: int, by: User | None, channel: Channel,
+            progress: Progress | None) -> ImportResult:
+    """Read the file, writing each new pledge as it passes; then its payments and one event.
+
+    The new pledges' payments are kept in memory while the pledges are written, then
+    written after them and the pledges they pay settled (tracker.drives.imports.paid).
+    """
     payments: list[CheckedPayment] = []
     try:
         # A savepoint: a refusal undoes this import's rows only, never the caller's work.
         with db.session.begin_nested():
             with PledgeWriter(drive, by, channel, progress) as writer:
-                checker = _read(drive, checked.content, checked.filename, checked.mapping,
-                                max_rows=max(checked.total_rows, 1), emit=writer.add,
-                                emit_payment=payments.append)
+                checker = _read(drive, content, filename, mapping, max_rows=max_rows,
+                                emit=writer.add, emit_payment=payments.append)
                 writer.flush()
             paid = write_payments(drive, by, channel, payments, checker.settlements())
     except IntegrityError:
@@ -171,8 +200,8 @@ def import_checked(drive: Drive, checked: CheckedFile, *, by: User | None,
         record_event(
             db.session(), action=AuditAction.CREATE, record_type=PLEDGE_IMPORT,
             record_id=str(drive.id), parent_type="drive", parent_id=str(drive.id),
-            summary=checked.filename,
-            changes={"file": checked.filename, "pledges_imported": result.imported,
+            summary=filename,
+            changes={"file": filename, "pledges_imported": result.imported,
                      **({"payments_imported": paid} if paid else {}),
                      "pledges_skipped": result.skipped,
                      "pledges_without_rate": result.without_rate,
@@ -186,10 +215,11 @@ def import_pledges(drive: Drive, content: bytes, filename: str,
                    channel: Channel = Channel.OTHER, dry_run: bool = False,
                    max_bytes: int | None = None, max_rows: int | None = None) -> ImportResult:
     """Check a pledge file and import its new rows (or, on a dry run, only count them)."""
+    if not dry_run:
+        return import_file(drive, content, filename, mapping, by=by, channel=channel,
+                           max_bytes=max_bytes, max_rows=max_rows)
     checked = check_pledge_file(drive, content, filename, mapping, max_bytes=max_bytes,
                                 max_rows=max_rows)
-    if dry_run:
-        return ImportResult(imported=checked.new, skipped=checked.skipped,
-                            without_rate=checked.without_rate, total_rows=checked.total_rows,
-                            dry_run=True, payments=checked.payments)
-    return import_checked(drive, checked, by=by, channel=channel)
+    return ImportResult(imported=checked.new, skipped=checked.skipped,
+                        without_rate=checked.without_rate, total_rows=checked.total_rows,
+                        dry_run=True, payments=checked.payments)

@@ -1,0 +1,104 @@
+"""Pledge files at scale (issue 15): import 100,000 rows, then export them as XLSX and CSV.
+
+    .venv/bin/python bench/files.py [--backends sqlite postgresql] [--rows 100000]
+                                    [--pg-source bench_files_10k]
+
+Each backend gets a throw-away copy of its 10,000-pledge bench database (SQLite:
+instance/bench/bench_10000.sqlite; PostgreSQL: the --pg-source database, copied to
+<source>_copy), a fresh live drive, and bench/run.py's import CSV. Then it times, as
+child processes (wall time of the whole process, start-up included; peak RSS from
+os.wait4): `flask import-pledges FILE --drive SLUG`, and `flask export-pledges` of that
+drive to .xlsx and to .csv. The copy is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+if not __package__:  # run as a file, `python bench/files.py`: import from this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import (
+    BENCH_DIR,
+    ROOT,
+    create_database,
+    drop_database,
+    fresh_drive,
+    pg_server_url,
+    sqlite_url,
+    write_import_csv,
+)
+
+
+def timed(url: str, *args: str) -> tuple[float, float, str]:
+    """Run `flask --app tracker ARGS` on the database: wall seconds, peak MB, last output."""
+    env = {**os.environ, "TRACKER_DATABASE_URL": url}
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "flask", "--app", "tracker", *args],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{output[-3000:]}")
+    lines = [line for line in output.replace("\r", "\n").splitlines()
+             if line.strip() and "%" not in line]
+    return seconds, usage.ru_maxrss / 1024, " / ".join(lines[-2:])
+
+
+def measure(backend: str, rows: int, pg_source: str) -> list[str]:
+    """Import then export on a copy of the backend's 10,000 database; the table's lines."""
+    if backend == "sqlite":
+        source = sqlite_url(10_000)
+        copy = f"sqlite:///{BENCH_DIR / 'bench_files_copy.sqlite'}"
+    else:
+        server = make_url(pg_server_url())
+        source = server.set(database=pg_source).render_as_string(hide_password=False)
+        copy = server.set(database=f"{pg_source}_copy").render_as_string(hide_password=False)
+    drop_database(copy)
+    create_database(copy, template=source)
+    lines = []
+    try:
+        slug = fresh_drive(copy)
+        path = BENCH_DIR / f"files_{rows}.csv"
+        write_import_csv(path, rows)
+        for what, args in (
+                ("import", ("import-pledges", str(path), "--drive", slug)),
+                ("export xlsx", ("export-pledges", "--drive", slug,
+                                 "-o", str(BENCH_DIR / "files_export.xlsx"))),
+                ("export csv", ("export-pledges", "--drive", slug,
+                                "-o", str(BENCH_DIR / "files_export.csv")))):
+            seconds, peak, said = timed(copy, *args)
+            lines.append(f"| {backend} | {what} | {rows:,} | {seconds:.1f} s | {peak:.0f} MB "
+                         f"| {said} |")
+            print(lines[-1], flush=True)
+    finally:
+        drop_database(copy)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--pg-source", default="bench_files_10k")
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()}")
+    lines = ["| backend | what | rows | wall time | peak RSS | output |",
+             "|---|---|---|---|---|---|"]
+    print("\n".join(lines))
+    for backend in args.backends:
+        lines += measure(backend, args.rows, args.pg_source)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
