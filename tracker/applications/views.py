@@ -141,7 +141,7 @@ def _render_show(application: Application, *, move_forms: dict | None = None,
                if application.status is ApplicationStatus.AWARDED else None),
         today=utcnow().date(),
         history=history_for("application", application.id,
-                            page=request.args.get("history_page", 1, type=int)),
+                            page=requested_page("history_page")),
     ), status
 
 
@@ -265,7 +265,7 @@ def show_call(call_id: int):
         "applications/call.html", call=call, applications=applications,
         contested=len({a.applicant_org_id for a in competing}) > 1,
         history=history_for("funding_call", call.id,
-                            page=request.args.get("history_page", 1, type=int)),
+                            page=requested_page("history_page")),
     )
 
 

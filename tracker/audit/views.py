@@ -20,6 +20,7 @@ from tracker.auth.sessions import current_user
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.i18n import current_language
+from tracker.views import requested_page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -41,7 +42,7 @@ def index():
         return render_template("audit/index.html", form=form, events=None,
                                export_url=None, record=None), 422
     filters = form.to_filter()
-    events = services.search_events(**asdict(filters), page=request.args.get("page", 1, type=int))
+    events = services.search_events(**asdict(filters), page=requested_page())
     record = None
     if filters.record_type and filters.record_id:
         record = (services.record_type_label(filters.record_type),

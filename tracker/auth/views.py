@@ -312,7 +312,7 @@ def edit_user(user_id: int):
 
 def _edit_page(user: User, form: AccessForm, status: int, error: str | None = None):
     history = history_for("user_account", user.id,
-                          page=request.args.get("history_page", 1, type=int))
+                          page=requested_page("history_page"))
     return render_template("auth/admin_user.html", user=user, form=form, error=error,
                            history=history), status
 

@@ -81,7 +81,7 @@ def show(slug: str):
         participants=services.participants_by_country(campaign),
         targets=overview.funding_targets(campaign),
         history=history_for("campaign", campaign.id,
-                            page=request.args.get("history_page", 1, type=int)),
+                            page=requested_page("history_page")),
     )
 
 

@@ -12,7 +12,7 @@ from tracker.auth.permissions import Action, permission_required
 from tracker.mail import admin
 from tracker.mail.delivery import mail_folder
 from tracker.mail.models import MessageStatus
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("mail", __name__)
 
@@ -38,8 +38,7 @@ def outbox():
     counts = admin.status_counts()
     return render_template("mail_admin/outbox.html", status=status, counts=counts,
                            failed=counts[MessageStatus.FAILED],
-                           messages=admin.list_messages(status, request.args.get(
-                               "page", 1, type=int)),
+                           messages=admin.list_messages(status, requested_page()),
                            server=current_app.config["MAIL_SERVER"],
                            development=_in_development())
 
@@ -88,8 +87,7 @@ def dev_outbox():
     """Development: every message Tracker wrote, newest first, to open and read."""
     _development_only()
     return render_template("mail_admin/dev_outbox.html",
-                           messages=admin.list_messages(None, request.args.get(
-                               "page", 1, type=int)),
+                           messages=admin.list_messages(None, requested_page()),
                            folder=mail_folder())
 
 

@@ -26,7 +26,7 @@ from tracker.money import services
 from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.money.sources import sources_label
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("money", __name__)
 
@@ -93,7 +93,7 @@ def rates() -> ResponseReturnValue:
     form = RateFilterForm(formdata=request.args)
     form.validate()
     filters = form.valid_filters()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     pagination = services.list_rates(page=page, **filters)
     return render_template("money/rates.html", form=form, pagination=pagination,
                            filters=filters)

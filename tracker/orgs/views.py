@@ -55,7 +55,7 @@ def show(slug: str):
         org=org,
         participations=participations(org),
         history=history_for("organization", org.id,
-                            page=request.args.get("history_page", 1, type=int)),
+                            page=requested_page("history_page")),
     )
 
 

@@ -30,7 +30,7 @@ from tracker.proposals.document import activities_of, logframe_rows, project_qua
 from tracker.proposals.forms import ActivityForm, FinalForm, LogframeForm, NarrativeForm
 from tracker.proposals.markup import render_markdown
 from tracker.proposals.registry import TEMPLATES, find_template, template_for
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("proposals", __name__, url_prefix="/applications/<int:application_id>/proposal")
 
@@ -93,7 +93,7 @@ def _render_editor(application: Application, *, form: NarrativeForm | None = Non
         templates=TEMPLATES,
         default_template=template_for(application),
         history=history_for("application", application.id,
-                            page=request.args.get("history_page", 1, type=int)),
+                            page=requested_page("history_page")),
     ), status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from tracker.audit.services import history_for
@@ -18,7 +18,7 @@ from tracker.money.value import Money
 from tracker.targets import services
 from tracker.targets.forms import BudgetLineForm, TargetForm
 from tracker.targets.models import BudgetLine, FundingTarget
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("targets", __name__)
 
@@ -80,7 +80,7 @@ def _render_editor(target: FundingTarget, line_form: BudgetLineForm, status: int
         by_category=services.totals_by_category(target),
         by_country=services.totals_by_country_and_partner(target),
         history=history_for("funding_target", target.id,
-                            page=request.args.get("history_page", 1, type=int)),
+                            page=requested_page("history_page")),
     ), status
 
 

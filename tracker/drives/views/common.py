@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template
 
 from tracker.audit.services import (
     RECORD_HISTORY_LATEST,
@@ -21,7 +21,7 @@ from tracker.drives.models import Drive, Pledge
 from tracker.drives.privacy import CONTACT_FIELDS, record_contacts_viewed
 from tracker.drives.sharing import embed_code
 from tracker.errors import DomainError
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 
 def require_on(action: Action, drive_or_campaign: Drive | Campaign) -> None:
@@ -29,11 +29,6 @@ def require_on(action: Action, drive_or_campaign: Drive | Campaign) -> None:
     campaign = (drive_or_campaign.campaign if isinstance(drive_or_campaign, Drive)
                 else drive_or_campaign)
     require(can(current_user, action, campaign))
-
-
-def page_arg(name: str) -> int:
-    """A page number from the query string (1 when missing or wrong)."""
-    return max(1, request.args.get(name, 1, type=int) or 1)
 
 
 def pledges_in_history(history: EventPage) -> list[int]:
@@ -58,8 +53,8 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     (may_see_contacts), and each page that shows any leaves one event in the audit trail.
     """
     personal_data = may_see_contacts(current_user, drive.campaign)
-    awaiting = services.awaiting_confirmation(drive, page=page_arg("awaiting_page"))
-    history = history_for("drive", drive.id, page=page_arg("history_page"))
+    awaiting = services.awaiting_confirmation(drive, page=requested_page("awaiting_page"))
+    history = history_for("drive", drive.id, page=requested_page("history_page"))
     if personal_data:
         shown = [item.id for item in awaiting.items if item.contact_email or item.message]
         note_contacts_shown(drive, shown + pledges_in_history(history), page="drive")
@@ -67,7 +62,7 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
         "drives/show.html",
         drive=drive,
         figures=services.drive_figures(drive),
-        pledges=services.list_pledges(drive, page=page_arg("page")),
+        pledges=services.list_pledges(drive, page=requested_page("page")),
         awaiting=awaiting,
         missing=services.missing_rates(drive),
         error=error,

@@ -17,7 +17,6 @@ from tracker.drives.models import Drive, Pledge
 from tracker.drives.views import bp
 from tracker.drives.views.common import (
     note_contacts_shown,
-    page_arg,
     pledges_in_history,
     refusal_status,
     render_drive,
@@ -27,7 +26,7 @@ from tracker.errors import DomainError
 from tracker.forms import apply_domain_error
 from tracker.i18n import format_money
 from tracker.submissions import commit_once
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 
 def _render_form(drive: Drive, form: PledgeForm, pledge: Pledge | None = None,
@@ -42,7 +41,7 @@ def _render_form(drive: Drive, form: PledgeForm, pledge: Pledge | None = None,
 def _render_pledge(drive: Drive, pledge: Pledge, *, payment_form: PaymentForm | None = None,
                    status_form: PledgeStatusForm | None = None, status: int = 200) -> Any:
     personal_data = may_see_contacts(current_user, drive.campaign)
-    history = history_for("pledge", pledge.id, page=page_arg("history_page"))
+    history = history_for("pledge", pledge.id, page=requested_page("history_page"))
     if personal_data:
         shown = [pledge.id] if pledge.contact_email or pledge.message else []
         note_contacts_shown(drive, shown + pledges_in_history(history), page="pledge",

@@ -23,7 +23,7 @@ from tracker.grants.models import Grant
 from tracker.grants.views import bp
 from tracker.i18n import current_language
 from tracker.submissions import commit_once
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 
 def _refusal(application: Application, grant: Grant | None) -> str | None:
@@ -92,7 +92,7 @@ def show(grant_id: int):
 
 
 def _history_page() -> int:
-    return optional_whole_number(request.args.get("history_page", "")) or 1
+    return requested_page("history_page")
 
 
 def _render_edit(grant: Grant, form: EditGrantForm, status: int = 200):

@@ -37,7 +37,7 @@ from tracker.grants.receipts import max_receipt_bytes
 from tracker.grants.views import bp
 from tracker.i18n import format_money
 from tracker.submissions import commit_once
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 # Room for the multipart envelope and the form's other fields around a receipt.
 UPLOAD_ENVELOPE = 64 * 1024
@@ -62,9 +62,6 @@ def file_size(size: int | None) -> str:
     """A file's size as people say it ('2 MB', '512 KB'), in the reader's language."""
     return size_label(size or 0)
 
-
-def _page_arg(name: str = "page") -> int:
-    return max(1, request.args.get(name, 1, type=int) or 1)
 
 
 def _seeing(grant: Grant) -> services.Visibility:
@@ -123,7 +120,7 @@ def expenditures(grant_id: int) -> Any:
     if not visibility.nothing:
         listed = services.list_expenditures(grant, filters,
                                             only_org_id=visibility.only_org_id,
-                                            page=_page_arg())
+                                            page=requested_page())
     recording = services.spending_visibility(current_user, grant, Action.RECORD_SPENDING)
     return render_template(
         "grants/expenditures.html", grant=grant, listed=listed, visibility=visibility,
@@ -181,7 +178,7 @@ def expenditure(grant_id: int, expenditure_id: int) -> Any:
         may_approve=can(current_user, Action.APPROVE_SPENDING),
         may_record=can(current_user, Action.RECORD_SPENDING,
                        organization=spent.partner_org_id),
-        history=history_for("expenditure", spent.id, page=_page_arg("history_page")))
+        history=history_for("expenditure", spent.id, page=requested_page("history_page")))
 
 
 @bp.route("/<int:grant_id>/spending/<int:expenditure_id>/edit", methods=["GET", "POST"])
