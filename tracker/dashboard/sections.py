@@ -43,9 +43,9 @@ from tracker.i18n import current_language
 from tracker.money.models import ExchangeRate
 
 SECTIONS_TEMPLATE = "dashboard/_funding.html"
-# Two languages times a few dozen reporting currencies in use, with room for a new key
-# while the old one is still being shown.
-SECTIONS_KEPT = 128
+# Two languages times the reporting currencies in use, with room for a new key while the
+# old one is still shown; a 200-campaign fragment is about 300 KB.
+SECTIONS_KEPT = 32
 EXTENSION = "tracker.dashboard.sections"
 
 
