@@ -44,7 +44,7 @@ from tracker.money.models import ExchangeRate
 
 SECTIONS_TEMPLATE = "dashboard/_funding.html"
 # Two languages times the reporting currencies in use, with room for a new key while the
-# old one is still shown; a 200-campaign fragment is about 300 KB.
+# old one is still shown; a 200-campaign fragment is about 420 KB.
 SECTIONS_KEPT = 32
 EXTENSION = "tracker.dashboard.sections"
 
