@@ -202,7 +202,10 @@ def test_the_dashboard_reads_every_rate_in_one_query(client, demo, viewer, app):
         event.remove(engine, "before_cursor_execute", record)
 
     assert page.status_code == 200
-    rate_queries = [s for s in statements if "exchange_rate" in s]
+    # The kept sections' key (tracker.dashboard.sections) reads only the rates' count and
+    # latest id and date, before and after rendering; the rates themselves are read once.
+    rate_queries = [s for s in statements
+                    if "exchange_rate" in s and "max(exchange_rate.id)" not in s]
     assert len(rate_queries) == 1, rate_queries
     assert len(statements) < 40, len(statements)
 

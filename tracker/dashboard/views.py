@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from tracker.applications.services import all_collisions, upcoming_deadlines
 from tracker.auth.sessions import current_user, signed_in_user
-from tracker.dashboard import fragments, services
+from tracker.dashboard import sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
 from tracker.views import commit
@@ -18,15 +18,11 @@ bp = Blueprint("dashboard", __name__)
 def _render(form: ReportingCurrencyForm, status: int = 200):
     currency = services.reporting_currency_of(current_user)
     today = utcnow().date()
-    # Beside secured money: what the grants spent and what remains (one read of rates).
-    figures = services.dashboard_figures(currency, today)
     return render_template(
         "dashboard/index.html",
         form=form,
-        lines=figures.lines,
-        rows=fragments.campaign_rows(figures.lines, figures.spending),
-        totals=services.coalition_totals(figures.lines, currency, today),
-        spending_total=figures.spending_total,
+        # Totals and rows (with grant spending), kept while nothing they show changes.
+        funding=sections.funding_sections(currency, today),
         deadlines=upcoming_deadlines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),
         collisions=all_collisions(deadline_from=today),

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from tracker.applications.models import Application
 from tracker.dates import stored_date
@@ -69,18 +69,20 @@ class SpendingSums:
                 for item in sums}
 
 
-def spending_sums(campaign_ids: Iterable[int]) -> SpendingSums:
-    """Per campaign that has a grant: its awards and approved spending as dated sums."""
-    ids = sorted(set(campaign_ids))
-    if not ids:
+def spending_sums(campaign_ids: Iterable[int] | None) -> SpendingSums:
+    """Per campaign that has a grant: its awards and approved spending as dated sums
+    (of the campaigns named, or of every campaign with None: no list of ids to send)."""
+    ids = None if campaign_ids is None else sorted(set(campaign_ids))
+    if ids == []:
         return SpendingSums({}, {})
+    chosen = Application.campaign_id.in_(ids) if ids is not None else true()
     decided = func.coalesce(Application.decision_date, Grant.starts_on)
     awarded: dict[int, list[DatedSum]] = {}
     for campaign_id, code, on, minor, count in db.session.execute(
             select(Application.campaign_id, Grant.currency, decided,
                    func.sum(Grant.awarded_minor), func.count())
             .join(Application, Application.id == Grant.application_id)
-            .where(Application.campaign_id.in_(ids))
+            .where(chosen)
             .group_by(Application.campaign_id, Grant.currency, decided)):
         awarded.setdefault(campaign_id, []).append(
             DatedSum(code, stored_date(on), int(minor), int(count)))
@@ -92,7 +94,7 @@ def spending_sums(campaign_ids: Iterable[int]) -> SpendingSums:
                    func.sum(Expenditure.grant_amount_minor), func.count())
             .join(Grant, Grant.id == Expenditure.grant_id)
             .join(Application, Application.id == Grant.application_id)
-            .where(Application.campaign_id.in_(ids),
+            .where(chosen,
                    Expenditure.status == ExpenditureStatus.APPROVED)
             .group_by(Application.campaign_id, Expenditure.grant_currency,
                       Expenditure.spent_on)):
