@@ -19,8 +19,6 @@ from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.utils import get_column_letter
-
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -63,6 +61,9 @@ class SheetWriter:
                                         compresslevel=COMPRESS_LEVEL)
         self._sheet = self._archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._title = title[:31]
+        # Imported here: the app must start without openpyxl (tests/test_smoke.py).
+        from openpyxl.utils import get_column_letter
+
         self._columns = [get_column_letter(index) for index in range(1, len(widths) + 1)]
         self._styles: dict[tuple[bool, str | None], str] = {(False, None): ""}
         self._formats: dict[str, int] = {}
