@@ -68,6 +68,7 @@ def measure(backend: str, rows: int, pg_source: str) -> list[str]:
     lines = []
     try:
         slug = fresh_drive(copy)
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
         path = BENCH_DIR / f"files_{rows}.csv"
         write_import_csv(path, rows)
         for what, args in (
