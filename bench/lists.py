@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,14 +27,17 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ROOT = Path(os.environ.get("TRACKER_ROOT", ROOT)).resolve()
-if not __package__:  # run as a file: import the app from TRACKER_ROOT (default this checkout)
+if not __package__:  # run as a file: this checkout's bench package ...
+    sys.path.insert(0, str(ROOT))
+from bench.inprocess import SignedIn, Timings  # noqa: E402
+
+if not __package__:  # ... and the app from TRACKER_ROOT (default this checkout)
     sys.path.insert(0, str(APP_ROOT))
 
 PAGES = [("drives", "/drives/"), ("campaigns", "/campaigns/"),
          ("applications", "/applications/"), ("applications board", "/applications/?view=board"),
          ("organisations", "/orgs/"), ("grants", "/grants/"), ("audit", "/audit/"),
          ("rates", "/rates")]
-HEALTHZ = "/healthz"
 PLEDGES = 1000
 
 
@@ -105,53 +106,11 @@ def build(url: str, rows: int) -> None:
     print(f"Built {url}", file=sys.stderr)
 
 
-def measure(url: str, runs: int, warmup: int = 3) -> list[tuple[str, str, int, float, float, int]]:
-    """(name, path, status, median ms, /healthz median ms, statements) for each list page."""
-    from sqlalchemy import event
-
-    from bench.coalition import BENCH_EMAIL
-    from tracker import create_app
-    from tracker.auth.services import ClientInfo, find_user_by_email, start_session
-    from tracker.auth.sessions import SESSION_KEY
-    from tracker.extensions import db
-
-    app = create_app({"DATABASE_URL": url})
-    with app.app_context():
-        user = find_user_by_email(BENCH_EMAIL)
-        assert user is not None, "run with --reseed: the bench account is missing"
-        _, token = start_session(user, ClientInfo("bench/lists.py", "127.0.0.1"))
-        db.session.commit()
-        engine = db.engine
-        db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = token
-        session["lang"] = "en"
-    statements = {"count": 0}
-
-    def count(*_args: Any) -> None:
-        statements["count"] += 1
-
-    results = []
-    for name, path in PAGES:
-        for _ in range(warmup):
-            client.get(HEALTHZ)
-            client.get(path)
-        page_ms: list[float] = []
-        health_ms: list[float] = []
-        status = 0
-        for _ in range(runs):
-            for target, timings in ((HEALTHZ, health_ms), (path, page_ms)):
-                started = time.perf_counter()
-                response = client.get(target)
-                timings.append((time.perf_counter() - started) * 1000)
-                status = response.status_code if target == path else status
-        event.listen(engine, "before_cursor_execute", count)
-        statements["count"] = 0
-        client.get(path)
-        event.remove(engine, "before_cursor_execute", count)
-        results.append((name, path, status, statistics.median(page_ms),
-                        statistics.median(health_ms), statements["count"]))
+def measure(url: str, runs: int, warmup: int = 3) -> list[Timings]:
+    """Each list page's timings against /healthz's and its SQL statements."""
+    bench = SignedIn(url, "bench/lists.py")
+    results = bench.time([(name, path, "en") for name, path in PAGES], runs, warmup)
+    bench.close()
     return results
 
 
@@ -170,9 +129,9 @@ def main() -> None:
           f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("| page | status | median ms | /healthz ms | ratio | SQL statements |")
     print("|---|---|---|---|---|---|")
-    for name, path, status, page_ms, health_ms, statements in measure(url, args.runs):
-        print(f"| {name} `{path}` | {status} | {page_ms:.1f} | {health_ms:.1f} | "
-              f"{page_ms / health_ms:.1f}× | {statements} |")
+    for page in measure(url, args.runs):
+        print(f"| {page.name} `{page.path}` | {page.status} | {page.median_ms:.1f} | "
+              f"{page.health_median_ms:.1f} | {page.ratio:.1f}× | {page.statements} |")
 
 
 if __name__ == "__main__":

@@ -21,14 +21,11 @@ most 300 ms while at least 50 writes/s, and no error. Exit status 1 when any err
 from __future__ import annotations
 
 import argparse
-import json
-import socket
 import statistics
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 if not __package__:  # run as a file: import from this checkout
@@ -165,26 +162,13 @@ def report(figures: dict[str, dict[str, float]], tally: Tally, elapsed: float) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
-    parser.add_argument("--size", type=int, default=10_000, help="pledges (default 10000)")
-    parser.add_argument("--campaigns", type=int, default=None,
-                        help="campaigns to seed (passed to bench.seed when it seeds)")
-    parser.add_argument("--database", help="a seeded database URL instead of the size's own")
+    served.add_server_options(parser, backend="postgresql")
     parser.add_argument("--readers", type=int, default=6, help="reader threads")
     parser.add_argument("--writers", type=int, default=4, help="writer threads")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the load runs")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
-    parser.add_argument("--no-results", action="store_true",
-                        help="do not write the JSON to bench/results/")
     args = parser.parse_args(argv)
 
-    url = args.database or served.bench_database(args.backend, args.size)
-    if args.database is None:
-        served.prepare(url, args.size, args.campaigns)
-    served.give_password(url)
-    server = served.Server(url, args.workers, args.worker_class, args.threads)
+    url, server = served.serve(args)
     print(f"{server.describe()} on port {server.port}, "
           f"{run.make_url(url).render_as_string(hide_password=True)}: {args.readers} "
           f"readers, {args.writers} writers for {args.seconds:g} s", flush=True)
@@ -194,19 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     text = report(figures, tally, elapsed)
     print(text)
     if not args.no_results:
-        now = datetime.now(UTC)
-        backend = "sqlite" if url.startswith("sqlite") else "postgresql"
-        run.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = run.RESULTS_DIR / (f"{now:%Y-%m-%dT%H%M}-{socket.gethostname()}-load-"
-                                  f"{backend}-{args.size}.json")
-        path.write_text(json.dumps({
-            "date": now.isoformat(timespec="seconds"), "machine": run.machine(),
-            "database": run.make_url(url).render_as_string(hide_password=True),
+        path = served.write_results("load", url, args.size, {
             "server": server.describe(), "readers": args.readers, "writers": args.writers,
             "seconds": elapsed, "figures": figures, "errors": tally.errors,
             "error_count": tally.error_count, "report": text,
-            "args": {k: v for k, v in vars(args).items() if k != "database"}},
-            indent=2, ensure_ascii=False) + "\n")
+            "args": {k: v for k, v in vars(args).items() if k != "database"}})
         print(f"Written to {path.relative_to(run.ROOT)}")
     return 1 if tally.error_count else 0
 

@@ -20,14 +20,11 @@ terminal; every figure to bench/results/<date>-<host>-pages-<backend>-<size>.jso
 from __future__ import annotations
 
 import argparse
-import json
-import socket
 import statistics
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -162,29 +159,16 @@ def table(figures: list[Figure]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--size", type=int, default=10_000, help="pledges (default 10000)")
-    parser.add_argument("--campaigns", type=int, default=None,
-                        help="campaigns to seed (passed to bench.seed when it seeds)")
-    parser.add_argument("--database", help="a seeded database URL instead of the size's own")
+    served.add_server_options(parser, backend="sqlite")
     parser.add_argument("--reseed", action="store_true", help="rebuild the size's database")
     parser.add_argument("--runs", type=int, default=30, help="timed pairs per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed pairs per page")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--no-writes", action="store_true", help="time the pages only")
     parser.add_argument("--kinds", help="only these kinds of page, comma-separated: "
                         + ", ".join(kind for kind in TARGETS if kind != "write"))
-    parser.add_argument("--no-results", action="store_true",
-                        help="do not write the JSON to bench/results/")
     args = parser.parse_args(argv)
 
-    url = args.database or served.bench_database(args.backend, args.size)
-    if args.database is None:
-        served.prepare(url, args.size, args.campaigns, args.reseed)
-    served.give_password(url)
-    server = served.Server(url, args.workers, args.worker_class, args.threads)
+    url, server = served.serve(args, args.reseed)
     print(f"{server.describe()} on port {server.port}, "
           f"{run.make_url(url).render_as_string(hide_password=True)}", flush=True)
     with server:
@@ -198,18 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(figures))
     if not args.no_results:
-        now = datetime.now(UTC)
-        run.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        backend = "sqlite" if url.startswith("sqlite") else "postgresql"
-        path = run.RESULTS_DIR / (f"{now:%Y-%m-%dT%H%M}-{socket.gethostname()}-pages-"
-                                  f"{backend}-{args.size}.json")
-        path.write_text(json.dumps({
-            "date": now.isoformat(timespec="seconds"), "machine": run.machine(),
-            "postgresql": run.pg_version() if backend == "postgresql" else None,
-            "database": run.make_url(url).render_as_string(hide_password=True),
+        path = served.write_results("pages", url, args.size, {
+            "postgresql": None if url.startswith("sqlite") else run.pg_version(),
             "size": args.size, "server": server.describe(), "runs": args.runs,
             "warmup": args.warmup, "figures": [asdict(f) for f in figures],
-            "table": table(figures)}, indent=2, ensure_ascii=False) + "\n")
+            "table": table(figures)})
         print(f"\nWritten to {path.relative_to(run.ROOT)}")
     return 0
 

@@ -8,7 +8,8 @@ For each backend (SQLite always; PostgreSQL when reachable) and each size:
 2. the server time of the coordinator's dashboard `/`, the staff page of the biggest drive
    and its public page `/d/<slug>`: the app runs in this process, a test client logged in
    as bench@bench.tracker requests each page (redirects not followed), and the time
-   around each request is taken with time.perf_counter, after a warm-up;
+   around each request is taken with time.perf_counter, after a warm-up, alternating with
+   `/healthz` (bench/inprocess.py), whose median in the same rounds gives each page's ratio;
 3. on the smallest size, importing a 100,000-row CSV with `flask import-pledges` into a
    fresh drive of a throw-away copy of that database, timed in a child process whose
    peak memory (ru_maxrss) is read with os.wait4.
@@ -30,7 +31,6 @@ import platform
 import random
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -75,6 +75,7 @@ class PageResult:
     max_ms: float
     queries: int
     bytes: int
+    healthz_median_ms: float = 0.0
 
 
 @dataclass
@@ -257,58 +258,26 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure_pages(url: str, runs: int, warmup: int) -> list[PageResult]:
-    """Time the three pages in this process, logged in as the bench coordinator."""
-    from sqlalchemy import event
-
-    from tracker import create_app
-    from tracker.auth.services import ClientInfo, find_user_by_email, start_session
-    from tracker.auth.sessions import SESSION_KEY
+    """Time the three pages in this process against /healthz, as the bench coordinator."""
+    from bench.inprocess import SignedIn
     from tracker.drives.models import Drive, Pledge
     from tracker.extensions import db
 
-    app = create_app({"DATABASE_URL": url})
-    with app.app_context():
-        user = find_user_by_email(BENCH_EMAIL)
-        if user is None:
-            raise SystemExit(f"{BENCH_EMAIL} is missing: run bench.seed first")
-        _, token = start_session(user, ClientInfo("bench/run.py", "127.0.0.1"))
-        db.session.commit()
+    bench = SignedIn(url, "bench/run.py")
+    with bench.app.app_context():
         biggest = db.session.execute(
             select(Drive.slug).join(Pledge, Pledge.drive_id == Drive.id)
             .group_by(Drive.id, Drive.slug).order_by(func.count().desc()).limit(1)
         ).scalar_one()
-        engine = db.engine
         db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = token
-        session["lang"] = "en"
-    pages = [("dashboard", "/"), ("drive (staff)", f"/drives/{biggest}"),
-             ("drive (public)", f"/d/{biggest}")]
-    counter = {"queries": 0}
-
-    def count(*_args: Any) -> None:
-        counter["queries"] += 1
-
-    results = []
-    for name, path in pages:
-        for _ in range(warmup):
-            client.get(path)
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            response = client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-        event.listen(engine, "before_cursor_execute", count)
-        counter["queries"] = 0
-        response = client.get(path)
-        event.remove(engine, "before_cursor_execute", count)
-        results.append(PageResult(
-            name=name, path=path, status=response.status_code, runs=runs,
-            median_ms=statistics.median(timings), p95_ms=percentile(timings, 0.95),
-            min_ms=min(timings), max_ms=max(timings), queries=counter["queries"],
-            bytes=len(response.get_data())))
-    engine.dispose()
+    pages = [("dashboard", "/", "en"), ("drive (staff)", f"/drives/{biggest}", "en"),
+             ("drive (public)", f"/d/{biggest}", "en")]
+    results = [PageResult(
+        name=t.name, path=t.path, status=t.status, runs=runs, median_ms=t.median_ms,
+        p95_ms=percentile(t.page_ms, 0.95), min_ms=min(t.page_ms), max_ms=max(t.page_ms),
+        queries=t.statements, bytes=t.bytes, healthz_median_ms=t.health_median_ms)
+        for t in bench.time(pages, runs, warmup)]
+    bench.close()
     return results
 
 
@@ -447,9 +416,10 @@ def verdict(ok: bool) -> str:
 
 def report(sizes: list[SizeResult], imports: list[ImportOutcome]) -> str:
     lines = ["| backend | page | status | " + " | ".join(
-        f"{s:,} median / p95 ms" for s in sorted({r.size for r in sizes})) + " | ratio | target |"]
+        f"{s:,} median / p95 ms" for s in sorted({r.size for r in sizes}))
+        + " | × /healthz | ratio | target |"]
     all_sizes = sorted({r.size for r in sizes})
-    lines.append("|" + "---|" * (5 + len(all_sizes)))
+    lines.append("|" + "---|" * (6 + len(all_sizes)))
     for backend in dict.fromkeys(r.backend for r in sizes):
         by_size = {r.size: r for r in sizes if r.backend == backend}
         names = [p.name for p in next(iter(by_size.values())).pages]
@@ -468,8 +438,11 @@ def report(sizes: list[SizeResult], imports: list[ImportOutcome]) -> str:
             target = (f"≤ {TARGET_MEDIAN_MS:.0f} / ≤ {TARGET_P95_MS:.0f} ms at {large:,}"
                       + (f", ≤ {TARGET_RATIO:.0f}×" if ratio is not None else "")
                       + f": {verdict(all(checks))}")
+            health = (f"{big.median_ms / big.healthz_median_ms:.1f}×"
+                      if big.healthz_median_ms else "-")
             lines.append(f"| {backend} | {name} `{big.path}` | {status} | " + " | ".join(cells)
-                         + f" | {'-' if ratio is None else f'{ratio:.2f}×'} | {target} |")
+                         + f" | {health} | {'-' if ratio is None else f'{ratio:.2f}×'}"
+                         f" | {target} |")
     if imports:
         lines += ["", "| backend | import | rows | wall time | peak RSS | target |",
                   "|---|---|---|---|---|---|"]

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import secrets
 import signal
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -208,3 +211,40 @@ class Server:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.stop()
+
+
+def add_server_options(parser: argparse.ArgumentParser, backend: str) -> None:
+    """The options bench.pages and bench.load share: the database, gunicorn, the results."""
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default=backend)
+    parser.add_argument("--size", type=int, default=10_000, help="pledges (default 10000)")
+    parser.add_argument("--campaigns", type=int, default=None,
+                        help="campaigns to seed (passed to bench.seed when it seeds)")
+    parser.add_argument("--database", help="a seeded database URL instead of the size's own")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--no-results", action="store_true",
+                        help="do not write the JSON to bench/results/")
+
+
+def serve(args: argparse.Namespace, reseed: bool = False) -> tuple[str, Server]:
+    """The database the options name, prepared and given the password, and its Server."""
+    url = args.database or bench_database(args.backend, args.size)
+    if args.database is None:
+        prepare(url, args.size, args.campaigns, reseed)
+    give_password(url)
+    return url, Server(url, args.workers, args.worker_class, args.threads)
+
+
+def write_results(kind: str, url: str, size: int, record: dict[str, Any]) -> Path:
+    """Write a run's figures to bench/results/<date>T<HHMM>-<host>-<kind>-<backend>-<size>.json."""
+    now = datetime.now(UTC)
+    backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+    run.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = run.RESULTS_DIR / (f"{now:%Y-%m-%dT%H%M}-{socket.gethostname()}-{kind}-"
+                              f"{backend}-{size}.json")
+    path.write_text(json.dumps({
+        "date": now.isoformat(timespec="seconds"), "machine": run.machine(),
+        "database": run.make_url(url).render_as_string(hide_password=True), **record},
+        indent=2, ensure_ascii=False) + "\n")
+    return path
