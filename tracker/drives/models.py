@@ -37,6 +37,7 @@ from tracker.audit.registry import audited
 from tracker.campaigns.models import Campaign
 from tracker.db import Base, DecimalString, LabeledEnum, UTCDateTime, str_enum, utcnow
 from tracker.i18n import Localized
+from tracker.money.models import MoneyBucketColumns
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.status import StatusMachine
@@ -534,7 +535,7 @@ class DriveTotals(Base):
     drive: Mapped[Drive] = relationship(back_populates="totals")
 
 
-class DriveMoneyBucket(Base):
+class DriveMoneyBucket(MoneyBucketColumns, Base):
     """One sum behind a drive's roll-up: its payments (received) or its pledges (pledged)
     in one currency on one date, and that sum converted into the drive's currency.
 
@@ -548,15 +549,8 @@ class DriveMoneyBucket(Base):
 
     drive_id: Mapped[int] = mapped_column(ForeignKey("drive.id", ondelete="CASCADE"),
                                           primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # received | pledged
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    on_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    unknown_rest: Mapped[int] = mapped_column(Integer, default=0)
-    supporters: Mapped[int] = mapped_column(Integer, default=0)
-    listed: Mapped[int] = mapped_column(Integer, default=0)
-    converted_minor: Mapped[int | None] = mapped_column(BigInteger)
+    supporters: Mapped[int] = mapped_column(Integer, default=0, sort_order=1)
+    listed: Mapped[int] = mapped_column(Integer, default=0, sort_order=1)
 
 
 class PledgeUpload(Base):

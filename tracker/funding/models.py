@@ -7,13 +7,14 @@ the change that made them stale.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.campaigns.models import Campaign
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.money.models import MoneyBucketColumns
 
 
 class CampaignFunding(Base):
@@ -53,7 +54,7 @@ class CampaignFunding(Base):
     campaign: Mapped[Campaign] = relationship()
 
 
-class CampaignMoneyBucket(Base):
+class CampaignMoneyBucket(MoneyBucketColumns, Base):
     """The sum of a campaign's drive buckets of one kind, currency and date, converted
     into the campaign's funding currency (NULL when the rate is missing).
 
@@ -64,10 +65,3 @@ class CampaignMoneyBucket(Base):
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"),
                                              primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # received | pledged
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    on_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    unknown_rest: Mapped[int] = mapped_column(Integer, default=0)
-    converted_minor: Mapped[int | None] = mapped_column(BigInteger)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base, DecimalString, UTCDateTime, utcnow
@@ -38,3 +47,22 @@ class ExchangeRate(Base):
     rate: Mapped[Decimal] = mapped_column(DecimalString())
     source: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MoneyBucketColumns:
+    """The columns of one sum behind a roll-up: a kind (received | pledged), a currency and a
+    date, the sum in that currency, and the sum converted at that date's rate (NULL when the
+    rate is missing).
+
+    Mixed into drives' and campaigns' buckets, whose owner column comes first in the primary
+    key (a mapped class's own columns precede its mixins'). The sort orders keep the tables'
+    columns in migration 0020's order: a drive bucket's counters before `converted_minor`.
+    """
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # received | pledged
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    on_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    unknown_rest: Mapped[int] = mapped_column(Integer, default=0)
+    converted_minor: Mapped[int | None] = mapped_column(BigInteger, sort_order=2)
