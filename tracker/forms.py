@@ -270,7 +270,8 @@ class CurrencySelect(SelectField):
     def offered(self) -> set[str]:
         """The values the select lists ('' too when it has a blank choice)."""
         if not self._choices_stale:
-            return {choice.value for choice in self.choices}
+            # Type check: the stubs allow a callable; once built, the list is SelectChoices.
+            return {choice.value for choice in self.choices}  # type: ignore[attr-defined]
         codes = set(MINOR_UNITS) if self._only is None else set(self._only) & set(MINOR_UNITS)
         return codes | ({""} if self.blank is not None else set())
 

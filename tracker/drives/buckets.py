@@ -5,7 +5,8 @@ and a date first, converts each sum at its date's rate, rounds it once and adds 
 results. So a drive's received and pledged figures are sums of independent buckets,
 one per (kind, currency, date), each converted on its own (DriveMoneyBucket). A write
 recomputes from SQL only the buckets it touched, under their row locks, taken in key
-order, and adds the difference to drive_totals with an atomic `x = x + delta`; the
+order after the drive's totals row (lock_drive_totals: one lock order for every path),
+and adds the difference to drive_totals with an atomic `x = x + delta`; the
 figures stay exactly what a full recompute (rollup.compute_drive_totals) gives, however
 many pledges the drive holds. A full rebuild of one drive (a bulk import, a currency
 change) and a reconversion (a rate moved) are the rare fallbacks.
@@ -194,9 +195,9 @@ def lock_buckets(session: Session, model: type, owner: Any,
     if not wanted:
         return {}
     columns = (owner, model.kind, model.currency, model.on_date)  # type: ignore[attr-defined]
-    rows = session.scalars(select(model).where(tuple_(*columns).in_([tuple(key) for key in wanted]))
-                           .order_by(*columns).with_for_update()
-                           .execution_options(populate_existing=True))
+    rows: Iterable[Any] = session.scalars(
+        select(model).where(tuple_(*columns).in_([tuple(key) for key in wanted]))
+        .order_by(*columns).with_for_update().execution_options(populate_existing=True))
     found = {BucketKey(getattr(row, owner.key), row.kind, row.currency, row.on_date): row
              for row in rows}
     for key in wanted:

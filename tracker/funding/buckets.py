@@ -3,7 +3,9 @@
 A campaign bucket is the sum of its drives' buckets of the same kind, currency and date
 (drives.buckets), converted into the campaign's funding currency by the one rule. A
 write recomputes the campaign buckets its drive buckets touched (locked in key order,
-after the drive buckets) and adds the difference to campaign_funding atomically. The
+after the campaign's funding row, itself after the drives' totals and buckets: the one
+order of drives.buckets.lock_drive_totals) and adds the difference to campaign_funding
+atomically. The
 figures are exactly what summing the campaign's pledges and payments gives
 (funding.services.compute_gap), at a cost that does not grow with the pledges.
 """
