@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, insert, select, text
+from sqlalchemy import Connection, CursorResult, Engine, event, insert, select, text
 
 from tracker.audit.models import AuditEvent
 from tracker.db import table_of, utcnow
@@ -85,6 +85,44 @@ def _head(connection: Connection) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (row.id, row.hash)
 
 
+# The head this transaction last appended, kept on its connection: while the lock is held
+# no one else can move it, so a second flush of the same transaction (a payment, then its
+# pledge's new paid amount) neither asks for the lock again nor reads the head again.
+_OWN_HEAD = "tracker.audit.own_head"
+
+
+def _held_head(connection: Connection) -> tuple[int, str] | None:
+    """The head this transaction wrote last, if it still holds the lock; taken off the
+    connection, so that a link that fails before `_remember` leaves nothing behind."""
+    held = connection.info.pop(_OWN_HEAD, None)
+    if held is None or held[0] is not connection.get_transaction():
+        return None
+    return held[1], held[2]
+
+
+def _remember(connection: Connection, last_id: int, last_hash: str) -> None:
+    connection.info[_OWN_HEAD] = (connection.get_transaction(), last_id, last_hash)
+
+
+def _forget_head(connection: Connection, *_args: Any) -> None:
+    """A rollback (of the transaction or of a savepoint) may undo events, and frees the lock
+    taken inside it: the head must be read again, under the lock taken again."""
+    connection.info.pop(_OWN_HEAD, None)
+
+
+def install_chain_hooks() -> None:
+    """Forget the remembered head whenever a transaction or a savepoint is rolled back."""
+    if _installed:
+        return
+    event.listen(Engine, "rollback", _forget_head)
+    event.listen(Engine, "rollback_savepoint", _forget_head)
+    event.listen(Engine, "commit", _forget_head)
+    _installed.append(True)
+
+
+_installed: list[bool] = []
+
+
 def link(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give new events, in order, their ids, their predecessor's hash and their own hash.
 
@@ -93,8 +131,11 @@ def link(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
     """
     if not rows:
         return rows
-    _take_lock(connection)
-    last_id, previous = _head(connection)
+    held = _held_head(connection)
+    if held is None:
+        _take_lock(connection)
+        held = _head(connection)
+    last_id, previous = held
     for row in rows:
         for name in _TEXT:
             # Hashed as they will be read back: a text column gives back text.
@@ -127,7 +168,10 @@ def append_events(connection: Connection, rows: list[dict[str, Any]]) -> CursorR
     """Chain the events (complete rows, at least one) and insert them on the connection."""
     if not rows:
         raise ValueError("no audit events to append")
-    return connection.execute(insert(AuditEvent), link(connection, rows))
+    linked = link(connection, rows)
+    result = connection.execute(insert(AuditEvent), linked)
+    _remember(connection, linked[-1]["id"], linked[-1]["hash"])
+    return result
 
 
 # --- checking the chain -----------------------------------------------------------------

@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from tracker.audit import registry
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM, acting_as, current_actor
 from tracker.audit.bulk import bulk_event, on_orm_execute
-from tracker.audit.chain import HASHED, complete, link
+from tracker.audit.chain import HASHED, complete, install_chain_hooks, link
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for
 from tracker.audit.trail import UNREADABLE, record_event, write_events
@@ -243,4 +243,5 @@ def install_audit_hooks() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_soft_rollback", _clear_pending)
     event.listen(Session, "do_orm_execute", on_orm_execute)
+    install_chain_hooks()
     _state["installed"] = True

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import joinedload
 
 from tracker.audit.hooks import acting_as
 from tracker.auth import notices
@@ -103,6 +104,7 @@ def resume_session(token: str, *, idle: timedelta, absolute: timedelta) -> Sessi
     """
     record = db.session.scalar(
         select(UserSession).where(UserSession.token_hash == token_digest(token))
+        .options(joinedload(UserSession.user))  # every request reads its user: one query
     )
     if record is None:
         return SessionCheck(None, None)

@@ -177,6 +177,7 @@ def load_user() -> Response | None:
     g.auth_session = None
     g.pop("ended_user_id", None)
     g.pop("audit_actor_id", None)  # nobody is the author until the session says who
+    g.pop("audit_actor_label", None)
     if request.endpoint == "static":
         return None  # stylesheets and scripts neither need a user nor count as activity
     token = session.get(SESSION_KEY)
@@ -201,6 +202,7 @@ def load_user() -> Response | None:
         g.auth_user = user
         g.auth_session = check.session
         g.audit_actor_id = user.id  # the audit trail names this user as the author of changes
+        g.audit_actor_label = user.email  # loaded already: the trail need not read it again
     if not current_user.is_authenticated and not _is_open(request.endpoint):
         return redirect_to_login()
     return None

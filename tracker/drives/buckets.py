@@ -5,7 +5,8 @@ and a date first, converts each sum at its date's rate, rounds it once and adds 
 results. So a drive's received and pledged figures are sums of independent buckets,
 one per (kind, currency, date), each converted on its own (DriveMoneyBucket). A write
 recomputes from SQL only the buckets it touched, under their row locks, taken in key
-order, and adds the difference to drive_totals with an atomic `x = x + delta`; the
+order after the drive's totals row (lock_drive_totals: one lock order for every path),
+and adds the difference to drive_totals with an atomic `x = x + delta`; the
 figures stay exactly what a full recompute (rollup.compute_drive_totals) gives, however
 many pledges the drive holds. A full rebuild of one drive (a bulk import, a currency
 change) and a reconversion (a rate moved) are the rare fallbacks.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -187,9 +188,57 @@ def lock_bucket(session: Session, model: type, owner: Any, key: BucketKey) -> An
     return row
 
 
-def add_to_drive_totals(session: Session, drive_id: int, delta: Contribution) -> bool:
-    """Add a delta to a drive's stored totals atomically; False if it has no totals row."""
-    result = session.execute(
+def lock_buckets(session: Session, model: type, owner: Any,
+                 keys: Iterable[BucketKey]) -> dict[BucketKey, Any]:
+    """The bucket rows of these keys, locked in key order (one query), missing ones created."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    columns = (owner, model.kind, model.currency, model.on_date)  # type: ignore[attr-defined]
+    rows: Iterable[Any] = session.scalars(
+        select(model).where(tuple_(*columns).in_([tuple(key) for key in wanted]))
+        .order_by(*columns).with_for_update().execution_options(populate_existing=True))
+    found = {BucketKey(getattr(row, owner.key), row.kind, row.currency, row.on_date): row
+             for row in rows}
+    for key in wanted:
+        if key not in found:
+            found[key] = lock_bucket(session, model, owner, key)
+    return found
+
+
+@dataclass(frozen=True)
+class DriveFacts:
+    """What a write's roll-up needs to know of a drive: its currency and its campaign."""
+
+    currency: str
+    campaign_id: int
+
+
+def lock_drive_totals(drive_ids: Iterable[int] | None = None) -> dict[int, DriveFacts]:
+    """Lock drives' roll-up rows in id order (all drives with None), and say what they are.
+
+    The one lock order of roll-ups: drive_totals rows by drive id, then those drives'
+    buckets, then campaign_funding rows by campaign id, then those campaigns' buckets.
+    Everyday deltas, rebuilds (a bulk import, a currency change) and reconversions (a new
+    rate) all take them in it, so concurrent writers wait for each other and never
+    deadlock; holding a drive's totals row also keeps any other writer off its buckets.
+    Drives without a totals row yet are left out (they are built in full).
+    """
+    query = (select(Drive.id, Drive.currency, Drive.campaign_id)
+             .join(DriveTotals, DriveTotals.drive_id == Drive.id)
+             .order_by(Drive.id).with_for_update(of=DriveTotals))
+    if drive_ids is not None:
+        ids = sorted(set(drive_ids))
+        if not ids:
+            return {}
+        query = query.where(Drive.id.in_(ids))
+    return {drive_id: DriveFacts(currency, campaign_id)
+            for drive_id, currency, campaign_id in db.session.execute(query)}
+
+
+def add_to_drive_totals(session: Session, drive_id: int, delta: Contribution) -> None:
+    """Add a delta to a drive's stored totals atomically (its row is locked already)."""
+    session.execute(
         update(DriveTotals).where(DriveTotals.drive_id == drive_id)
         .values(received_minor=DriveTotals.received_minor + delta.received,
                 pledged_minor=DriveTotals.pledged_minor + delta.pledged,
@@ -200,7 +249,6 @@ def add_to_drive_totals(session: Session, drive_id: int, delta: Contribution) ->
     stored = session.identity_map.get(session.identity_key(DriveTotals, (drive_id,)))
     if stored is not None:
         session.expire(stored)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -211,27 +259,36 @@ class BucketChange:
     rate_missing: bool
 
 
-def update_drive_buckets(keys: Iterable[BucketKey]) -> tuple[list[BucketKey], set[int]]:
+def update_drive_buckets(keys: Iterable[BucketKey], drives: dict[int, DriveFacts] | None = None
+                         ) -> tuple[list[BucketKey], set[int]]:
     """Recompute the touched drive buckets and add their deltas to the drives' totals.
 
-    Returns the buckets that changed and the drives without a totals row yet (to build).
+    `drives` are the drives' facts with their totals rows locked (lock_drive_totals);
+    without them, they are locked here. Returns the buckets that changed and the drives
+    without a totals row yet (to build in full).
     """
     session = db.session()
     session.flush()
     keys = sorted(set(keys))
-    drives = dict(session.execute(select(Drive.id, Drive.currency)
-                                  .where(Drive.id.in_({key.owner_id for key in keys}))).all())
+    owners = {key.owner_id for key in keys}
+    if drives is None:
+        drives = lock_drive_totals(owners)
+    without_totals = {drive_id for drive_id in owners - set(drives)
+                      if session.get(Drive, drive_id) is not None}
     keys = [key for key in keys if key.owner_id in drives]
+    rows = lock_buckets(session, DriveMoneyBucket, DriveMoneyBucket.drive_id, keys)
+    book = RateBook.for_days({key.currency for key in keys}
+                             | {drives[key.owner_id].currency for key in keys},
+                             {key.on for key in keys})
     deltas: dict[int, Contribution] = {}
     changed: list[BucketKey] = []
     for key in keys:
-        row = lock_bucket(session, DriveMoneyBucket, DriveMoneyBucket.drive_id, key)
+        row = rows[key]
         old = figures_of(row)
         old_converted = row.converted_minor
         fresh = sum_bucket(key)
-        to = drives[key.owner_id]
-        converted = convert_figures(key.kind, fresh, key.currency, key.on, to,
-                                    RateBook.for_day({key.currency, to}, key.on))
+        to = drives[key.owner_id].currency
+        converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
         if fresh == old and converted == old_converted:
             continue
         row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest
@@ -242,9 +299,9 @@ def update_drive_buckets(keys: Iterable[BucketKey]) -> tuple[list[BucketKey], se
         deltas[key.owner_id] = deltas.get(key.owner_id, Contribution()) + delta
         changed.append(key)
     session.flush()
-    missing_totals = {drive_id for drive_id, delta in sorted(deltas.items())
-                      if not add_to_drive_totals(session, drive_id, delta)}
-    return changed, missing_totals
+    for drive_id, delta in sorted(deltas.items()):
+        add_to_drive_totals(session, drive_id, delta)
+    return changed, without_totals
 
 
 def rebuild_drive_buckets(drive_id: int, currency: str, book: RateBook | None = None) -> None:

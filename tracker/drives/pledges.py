@@ -167,12 +167,24 @@ def _validate_pledge(drive: Drive, data: PledgeInput, current: Pledge | None) ->
     return _PledgeFields(amount, name, anonymous, email, reference)
 
 
+def settle_new_pledge(pledge: Pledge) -> None:
+    """settle_pledge for a pledge not yet inserted: nothing is paid, so nothing is summed;
+    the whole amount is unpaid, in the drive's currency at the pledge's own rate."""
+    pledge.paid_minor = 0
+    pledge.unpaid_drive_minor = unpaid_in_drive_currency(pledge, payments_unconverted=False)
+
+
 def _flush_new_pledge(pledge: Pledge) -> None:
     """Insert a pledge; a reference stored by someone else meanwhile is a clear refusal.
 
     A savepoint undoes this insert only; the caller rolls back after the refusal, as
-    after any DomainError.
+    after any DomainError. Without a reference no such clash can happen (and a savepoint
+    costs two statements), so the pledge is simply flushed.
     """
+    if pledge.external_reference is None:
+        db.session.add(pledge)
+        db.session.flush()
+        return
     try:
         with db.session.begin_nested():
             db.session.add(pledge)
@@ -193,8 +205,8 @@ def log_pledge(drive: Drive, data: PledgeInput, *, by: User | None) -> Pledge:
         logged_by_id=by.id if by is not None else None, paid_minor=0,
     )
     convert_pledge(pledge, drive)
+    settle_new_pledge(pledge)
     _flush_new_pledge(pledge)
-    settle_pledge(pledge)
     return pledge
 
 
@@ -346,8 +358,8 @@ def submit_public_pledge(drive: Drive, data: PublicPledgeInput, *,
         language=data.language if data.language in LANGUAGES else None,
     )
     convert_pledge(pledge, drive)
+    settle_new_pledge(pledge)
     db.session.add(pledge)
     db.session.flush()
-    settle_pledge(pledge)
     notify_leads_of_public_pledge(pledge)
     return pledge

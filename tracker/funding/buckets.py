@@ -3,7 +3,9 @@
 A campaign bucket is the sum of its drives' buckets of the same kind, currency and date
 (drives.buckets), converted into the campaign's funding currency by the one rule. A
 write recomputes the campaign buckets its drive buckets touched (locked in key order,
-after the drive buckets) and adds the difference to campaign_funding atomically. The
+after the campaign's funding row, itself after the drives' totals and buckets: the one
+order of drives.buckets.lock_drive_totals) and adds the difference to campaign_funding
+atomically. The
 figures are exactly what summing the campaign's pledges and payments gives
 (funding.services.compute_gap), at a cost that does not grow with the pledges.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 
 from tracker.drives.buckets import (
     BucketKey,
@@ -24,12 +26,13 @@ from tracker.drives.buckets import (
     contribution,
     convert_figures,
     figures_of,
-    lock_bucket,
+    lock_buckets,
 )
 from tracker.drives.models import Drive, DriveMoneyBucket
 from tracker.extensions import db
 from tracker.funding.models import CampaignFunding, CampaignMoneyBucket
 from tracker.money.conversion import MissingPair, RateBook
+from tracker.targets.models import FundingTarget
 
 
 def campaign_keys(drive_keys: Iterable[BucketKey]) -> set[BucketKey]:
@@ -45,11 +48,17 @@ def campaign_keys(drive_keys: Iterable[BucketKey]) -> set[BucketKey]:
 def drive_bucket_sums(campaign_id: int,
                 key: BucketKey | None = None) -> list[tuple[str, str, date, Figures]]:
     """The campaign's drive buckets added up by kind, currency and date (or for one key)."""
+    return _drive_bucket_sums(campaign_id, None if key is None else [key])
+
+
+def _drive_bucket_sums(campaign_id: int, keys: list[BucketKey] | None
+                       ) -> list[tuple[str, str, date, Figures]]:
     where: list[Any] = [DriveMoneyBucket.drive_id.in_(select(Drive.id).where(Drive.campaign_id
                                                                   == campaign_id))]
-    if key is not None:
-        where += [DriveMoneyBucket.kind == key.kind, DriveMoneyBucket.currency == key.currency,
-                  DriveMoneyBucket.on_date == key.on]
+    if keys is not None:
+        where.append(tuple_(DriveMoneyBucket.kind, DriveMoneyBucket.currency,
+                            DriveMoneyBucket.on_date).in_([(key.kind, key.currency, key.on)
+                                                           for key in keys]))
     rows = db.session.execute(
         select(DriveMoneyBucket.kind, DriveMoneyBucket.currency, DriveMoneyBucket.on_date,
                func.sum(DriveMoneyBucket.minor), func.sum(DriveMoneyBucket.count),
@@ -64,34 +73,70 @@ def _campaign_figures(figures: Figures) -> Figures:
     return Figures(figures.minor, figures.count, figures.unknown_rest)
 
 
-def update_campaign_buckets(keys: Iterable[BucketKey],
-                            currencies: dict[int, str]) -> set[int]:
+@dataclass(frozen=True)
+class FundingRow:
+    """A campaign's stored roll-up currency and its funding currency now (None: no target)."""
+
+    stored: str
+    target: str | None
+
+
+def lock_campaign_funding(campaign_ids: Iterable[int]) -> dict[int, FundingRow]:
+    """Lock campaigns' funding rows in campaign id order (after the drives' totals, before
+    any campaign bucket: drives.buckets.lock_drive_totals), with their currencies.
+
+    Campaigns without a funding row yet are left out (they are refreshed in full).
+    """
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return {}
+    target = (select(FundingTarget.currency)
+              .where(FundingTarget.campaign_id == CampaignFunding.campaign_id)
+              .order_by(FundingTarget.starts_on, FundingTarget.id).limit(1).scalar_subquery())
+    rows = db.session.execute(
+        select(CampaignFunding.campaign_id, CampaignFunding.currency, target)
+        .where(CampaignFunding.campaign_id.in_(ids)).order_by(CampaignFunding.campaign_id)
+        .with_for_update(of=CampaignFunding))
+    return {campaign_id: FundingRow(stored, first) for campaign_id, stored, first in rows}
+
+
+def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str],
+                            stored: dict[int, str] | None = None) -> set[int]:
     """Recompute the touched campaign buckets and add their deltas to campaign_funding.
 
-    `currencies` gives each campaign's funding currency. Returns the campaigns to refresh
-    in full: those without a funding row in that currency, and those where a bucket's
-    missing rate came or went (the row names the missing rates).
+    `currencies` gives each campaign's funding currency, `stored` the currency of its
+    funding row, locked already (lock_campaign_funding; read here without it). Returns
+    the campaigns to refresh in full: those without a funding row in that currency, and
+    those where a bucket's missing rate came or went (the row names the missing rates).
     """
     session = db.session()
     refresh: set[int] = set()
     keys = sorted(set(keys))
-    stored = dict(session.execute(
-        select(CampaignFunding.campaign_id, CampaignFunding.currency)
-        .where(CampaignFunding.campaign_id.in_({key.owner_id for key in keys}))).all()
-    ) if keys else {}
+    if stored is None:
+        stored = dict(session.execute(
+            select(CampaignFunding.campaign_id, CampaignFunding.currency)
+            .where(CampaignFunding.campaign_id.in_({key.owner_id for key in keys}))).all()
+        ) if keys else {}
     for key in keys:
         if stored.get(key.owner_id) != currencies[key.owner_id]:
             refresh.add(key.owner_id)
     keys = [key for key in keys if key.owner_id not in refresh]
+    rows = lock_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, keys)
+    sums: dict[BucketKey, Figures] = {}
+    for campaign_id in sorted({key.owner_id for key in keys}):
+        own = [key for key in keys if key.owner_id == campaign_id]
+        for kind, cur, day, figures in _drive_bucket_sums(campaign_id, own):
+            sums[BucketKey(campaign_id, kind, cur, day)] = figures
+    book = RateBook.for_days({key.currency for key in keys}
+                             | {currencies[key.owner_id] for key in keys},
+                             {key.on for key in keys})
     deltas: dict[int, Contribution] = {}
     for key in keys:
-        row = lock_bucket(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, key)
+        row = rows[key]
         old, old_converted = figures_of(row), row.converted_minor
-        sums = drive_bucket_sums(key.owner_id, key)
-        fresh = sums[0][3] if sums else Figures()
+        fresh = sums.get(key, Figures())
         to = currencies[key.owner_id]
-        converted = convert_figures(key.kind, fresh, key.currency, key.on, to,
-                                    RateBook.for_day({key.currency, to}, key.on))
+        converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
         if old_converted is None or converted is None:
             refresh.add(key.owner_id)
         row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest

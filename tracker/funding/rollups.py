@@ -168,13 +168,19 @@ def _pending(session: Session) -> bool:
 
 
 def _refresh(session: Session) -> None:
-    """Apply the touched buckets' deltas, then rebuild or refresh what was marked."""
+    """Apply the touched buckets' deltas, then rebuild or refresh what was marked.
+
+    Locks follow the one order of drives.buckets.lock_drive_totals: every drive's totals
+    row this round writes (by id), then their buckets; every campaign's funding row (by
+    id), then its buckets. A rebuild and an everyday write of the same drive or campaign
+    then wait for each other instead of deadlocking.
+    """
     from tracker.campaigns.models import Campaign
-    from tracker.drives.buckets import update_drive_buckets
+    from tracker.drives.buckets import lock_drive_totals, update_drive_buckets
     from tracker.drives.models import Drive
     from tracker.drives.rollup import refresh_drive_totals
-    from tracker.funding.buckets import campaign_keys, update_campaign_buckets
-    from tracker.funding.services import funding_currency, refresh_campaign_funding
+    from tracker.funding.buckets import lock_campaign_funding, update_campaign_buckets
+    from tracker.funding.services import default_currency, refresh_campaign_funding
 
     session.flush()
     for _round in range(_MAX_ROUNDS):
@@ -184,25 +190,35 @@ def _refresh(session: Session) -> None:
         campaigns = session.info.pop(_CAMPAIGNS, set())
         rebuild = session.info.pop(_REBUILD_CAMPAIGNS, set())
         keys = session.info.pop(_BUCKETS, set())
+        rates_moved = ALL_CAMPAIGNS in campaigns
         existing = dict(session.execute(select(Drive.id, Drive.campaign_id)
                                         .where(Drive.id.in_(drives))).all()) if drives else {}
         keys = {key for key in keys if key.owner_id not in existing}
-        changed, without_totals = update_drive_buckets(keys)
+        facts = lock_drive_totals(None if rates_moved else
+                                  {key.owner_id for key in keys} | set(existing))
+        changed, without_totals = update_drive_buckets(keys, facts)
         if without_totals:
             existing.update(session.execute(select(Drive.id, Drive.campaign_id)
                                             .where(Drive.id.in_(without_totals))).all())
         for drive_id in sorted(existing):
             refresh_drive_totals(drive_id)
         rebuild |= set(existing.values())
-        if ALL_CAMPAIGNS in campaigns:
+        if rates_moved:
             # A rate moved: every bucket is converted again (no pledge is summed again).
             for drive_id in sorted(set(session.scalars(select(Drive.id))) - set(existing)):
                 refresh_drive_totals(drive_id, rebuild=False)
             campaigns = rebuild = set(session.scalars(select(Campaign.id)))
-        touched = {key for key in campaign_keys(changed) if key.owner_id not in rebuild}
-        currencies = {campaign_id: funding_currency(campaign_id)
-                      for campaign_id in {key.owner_id for key in touched}}
-        campaigns |= update_campaign_buckets(touched, currencies)
+        touched = {BucketKey(facts[key.owner_id].campaign_id, key.kind, key.currency, key.on)
+                   for key in changed}
+        touched = {key for key in touched if key.owner_id not in rebuild}
+        funding = lock_campaign_funding({key.owner_id for key in touched} | campaigns | rebuild)
+        currencies = {campaign_id: row.target or default_currency()
+                      for campaign_id, row in funding.items()}
+        # A campaign without a funding row has no currency stored: it is refreshed in full.
+        campaigns |= {key.owner_id for key in touched if key.owner_id not in funding}
+        touched = {key for key in touched if key.owner_id in funding}
+        campaigns |= update_campaign_buckets(
+            touched, currencies, {campaign_id: row.stored for campaign_id, row in funding.items()})
         for campaign_id in sorted(campaigns | rebuild):
             refresh_campaign_funding(campaign_id, rebuild=campaign_id in rebuild)
         # The roll-up rows mark nothing; drop what their flushes may have noted.

@@ -389,9 +389,20 @@ class RateBook:
         rates) without reading every rate ever stored; it answers as `load` does, for that
         date.
         """
+        return cls.for_days(currencies, [on])
+
+    @classmethod
+    def for_days(cls, currencies: Iterable[str], days: Iterable[date]) -> RateBook:
+        """for_day for several dates in one query: it answers as `load` does on each of them.
+
+        For each pair and date it holds the latest rate on or before that date, so a look-up
+        on one of those dates finds exactly the rate `load` would (any other rate it holds
+        for the pair is either that one or older).
+        """
         codes = frozenset(currencies)
         book = cls(codes)
-        if len(codes) < 2:
+        wanted = sorted(set(days))
+        if len(codes) < 2 or not wanted:
             return book
         known = sorted(codes | set(PIVOTS))
         latest = [select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
@@ -399,8 +410,9 @@ class RateBook:
                   .where(ExchangeRate.base == base, ExchangeRate.quote == quote,
                          ExchangeRate.on_date <= on)
                   .order_by(ExchangeRate.on_date.desc()).limit(1).subquery()
-                  for base in known for quote in known if base != quote]
-        rows = db.session.execute(union_all(*(select(part) for part in latest)))
+                  for on in wanted for base in known for quote in known if base != quote]
+        rows = {tuple(row) for row in db.session.execute(
+            union_all(*(select(part) for part in latest)))}
         book._add(sorted(rows, key=lambda row: (row[0], row[1], row[2])))
         return book
 

@@ -25,6 +25,7 @@ from tracker.drives.views.common import (
 from tracker.errors import DomainError
 from tracker.forms import apply_domain_error
 from tracker.i18n import format_money
+from tracker.money.value import Money
 from tracker.submissions import commit_once
 from tracker.views import commit, requested_page
 
@@ -68,17 +69,17 @@ def new_pledge(slug: str):
         return _render_form(drive, form)
     if not form.validate():
         return _render_form(drive, form, status=422)
+    data = form.to_input()
     done = commit_once(form, "pledge",
-                       lambda: services.log_pledge(drive, form.to_input(),
-                                                   by=signed_in_user()),
+                       lambda: services.log_pledge(drive, data, by=signed_in_user()),
                        lambda _pledge: url_for("drives.show", slug=slug, _anchor="pledges"))
     if done.repeated:
         return done.redirect()
     if done.refused:
         return _render_form(drive, form, status=422)
-    assert done.value is not None
-    flash(_("Pledge of %(amount)s logged.", amount=format_money(done.value.amount)),
-          "success")
+    # The amount as typed and accepted: the committed pledge is not read back for it.
+    flash(_("Pledge of %(amount)s logged.",
+            amount=format_money(Money(data.amount, data.currency))), "success")
     return redirect(url_for("drives.show", slug=slug, _anchor="pledges"))
 
 
@@ -170,10 +171,10 @@ def record_payment(slug: str, pledge_id: int):
     form = PaymentForm.for_pledge(pledge)
     if not form.validate():
         return _render_pledge(drive, pledge, payment_form=form, status=422)
+    data = form.to_input()
     done = commit_once(
         form, "payment",
-        lambda: services.record_payment(pledge, form.to_input(),
-                                        by=signed_in_user()),
+        lambda: services.record_payment(pledge, data, by=signed_in_user()),
         lambda _payment: url_for("drives.pledge", slug=slug, pledge_id=pledge_id,
                                  _anchor="payments"))
     if done.repeated:
@@ -181,8 +182,8 @@ def record_payment(slug: str, pledge_id: int):
     if done.refused:
         return _render_pledge(drive, services.get_pledge(drive, pledge_id), payment_form=form,
                               status=refusal_status(done.error))
-    assert done.value is not None
-    flash(_("Payment of %(amount)s recorded.", amount=format_money(done.value.amount)),
-          "success")
+    # The amount as typed and accepted: the committed payment is not read back for it.
+    flash(_("Payment of %(amount)s recorded.",
+            amount=format_money(Money(data.amount, data.currency))), "success")
     return redirect(url_for("drives.pledge", slug=slug, pledge_id=pledge_id, _anchor="payments"))
 
