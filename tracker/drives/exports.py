@@ -102,8 +102,10 @@ def pledge_rows(drive: Drive) -> Iterator[list[Any]]:
         .where(Pledge.drive_id == drive.id)
         .order_by(Pledge.pledged_on, Pledge.id, Payment.paid_on, Payment.id)
     )
+    # The option goes on the statement: on the connection it would stay for the
+    # transaction's later statements (SQLAlchemy 2 sets connection options in place).
     connection = db.session.connection(bind_arguments={"mapper": Pledge})
-    result = connection.execution_options(yield_per=READ_BATCH).execute(query)
+    result = connection.execute(query.execution_options(yield_per=READ_BATCH))
     # Minor units as a Decimal in the currency's decimals; each exponent looked up once.
     exponents: dict[str, int] = {}
 
