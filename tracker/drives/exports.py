@@ -26,6 +26,7 @@ import io
 import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from operator import itemgetter
 from typing import IO, Any
 
 from flask_babel import gettext as _
@@ -197,12 +198,12 @@ def export_xlsx(drive: Drive, target: str | IO[bytes],
     plain: list[str | None] = [None] * len(COLUMNS)
     for index in DATE_COLUMNS:
         plain[index] = DATE_FORMAT
-    currency_columns = tuple(AMOUNT_COLUMNS.values())
+    currencies_of = itemgetter(*AMOUNT_COLUMNS.values())  # a row's currencies, in C
     styles: dict[tuple[str, ...], list[str]] = {}
 
     def row_styles(row: list[Any]) -> list[str]:
         """The row's cell styles, by the currencies of its amounts (made once for each)."""
-        key = tuple(row[currency] for currency in currency_columns)
+        key = currencies_of(row)
         found = styles.get(key)
         if found is None:
             formats = list(plain)
