@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/files.py [--backends sqlite postgresql] [--rows 100000]
                                     [--pg-source bench_files_10k]
+                                    [--database URL]
 
 Each backend gets a throw-away copy of its 10,000-pledge bench database (SQLite:
 instance/bench/bench_10000.sqlite; PostgreSQL: the --pg-source database, copied to
@@ -9,6 +10,10 @@ instance/bench/bench_10000.sqlite; PostgreSQL: the --pg-source database, copied 
 child processes (wall time of the whole process, start-up included; peak RSS from
 os.wait4): `flask import-pledges FILE --drive SLUG`, and `flask export-pledges` of that
 drive to .xlsx and to .csv. The copy is dropped at the end.
+
+With --database URL the runs go to that database as it is (your own copy of a bench
+database, e.g. `createdb -T bench_http_10k bench_mine`): nothing is copied or dropped, and
+each run adds a fresh drive to it.
 """
 
 from __future__ import annotations
@@ -54,17 +59,21 @@ def timed(url: str, *args: str) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, " / ".join(lines[-2:])
 
 
-def measure(backend: str, rows: int, pg_source: str) -> list[str]:
-    """Import then export on a copy of the backend's 10,000 database; the table's lines."""
-    if backend == "sqlite":
+def measure(backend: str, rows: int, pg_source: str, database: str | None = None) -> list[str]:
+    """Import then export on a copy of the backend's 10,000 database (or on `database` as
+    it is); the table's lines."""
+    if database is not None:
+        copy = database
+    elif backend == "sqlite":
         source = sqlite_url(10_000)
         copy = f"sqlite:///{BENCH_DIR / 'bench_files_copy.sqlite'}"
     else:
         server = make_url(pg_server_url())
         source = server.set(database=pg_source).render_as_string(hide_password=False)
         copy = server.set(database=f"{pg_source}_copy").render_as_string(hide_password=False)
-    drop_database(copy)
-    create_database(copy, template=source)
+    if database is None:
+        drop_database(copy)
+        create_database(copy, template=source)
     lines = []
     try:
         slug = fresh_drive(copy)
@@ -82,7 +91,8 @@ def measure(backend: str, rows: int, pg_source: str) -> list[str]:
                          f"| {said} |")
             print(lines[-1], flush=True)
     finally:
-        drop_database(copy)
+        if database is None:
+            drop_database(copy)
     return lines
 
 
@@ -91,13 +101,18 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pg-source", default="bench_files_10k")
+    parser.add_argument("--database", metavar="URL",
+                        help="Run on this database as it is (no copy, nothing dropped); "
+                             "one backend, the URL's.")
     args = parser.parse_args()
+    if args.database is not None:
+        args.backends = ["sqlite" if args.database.startswith("sqlite") else "postgresql"]
     print(f"load average before: {os.getloadavg()}")
     lines = ["| backend | what | rows | wall time | peak RSS | output |",
              "|---|---|---|---|---|---|"]
     print("\n".join(lines))
     for backend in args.backends:
-        lines += measure(backend, args.rows, args.pg_source)
+        lines += measure(backend, args.rows, args.pg_source, args.database)
     print(f"load average after: {os.getloadavg()}")
 
 

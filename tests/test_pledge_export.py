@@ -206,3 +206,19 @@ def test_the_xlsx_keeps_each_currencys_decimals_odd_text_and_a_bold_frozen_heade
     assert yen[1].value == "A & B <Ltd> \"x\""
     assert yen[18].value == "linebell\nnext"  # a control character XML cannot hold is dropped
     assert not yen[0].font.b and yen[0].value == datetime(2026, 3, 12)
+
+
+def test_the_xlsx_writes_a_repeated_odd_text_the_same_on_every_row(runner, drive, tmp_path):
+    """Texts are escaped once and reused (sheetwriter): each repeat reads back as typed."""
+    for number in range(3):
+        make_pledge(drive, amount="10", name="A & B <Ltd>", external_reference=f"rep-{number}",
+                    note="x < y & z", pledged_on=date(2026, 3, 12))
+    path = tmp_path / "pledges.xlsx"
+
+    assert export_cli(runner, path).exit_code == 0
+    rows = [row for row in load_workbook(path).worksheets[0].iter_rows(min_row=2, values_only=True)
+            if str(row[5]).startswith("rep-")]
+
+    assert [(row[1], row[18], row[10], row[17]) for row in rows] == [
+        ("A & B <Ltd>", "x < y & z", "pledged", "other")] * 3
+    assert all(row[3] == 10 and row[0] == datetime(2026, 3, 12) for row in rows)

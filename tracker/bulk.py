@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert
@@ -105,7 +106,11 @@ class BulkWriter:
         """Run the INSERT for the rows collected (executemany); report the progress."""
         if self.copy_sql is None and self._pending:
             if self._positional:
-                batch: list[Any] = [tuple(row[i] for i in self._order) for row in self._pending]
+                # Into the statement's column order in C (a generator per row cost 1.5 s
+                # for 100,000 rows of 25 columns).
+                order = self._order
+                pick = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+                batch: list[Any] = list(map(pick, self._pending))
             else:
                 batch = [dict(zip(self.names, row, strict=True)) for row in self._pending]
             self.connection.exec_driver_sql(self.sql, batch)

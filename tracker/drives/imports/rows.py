@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from tracker.csvfiles import RowError
-from tracker.drives.imports.files import PledgeImportError, restored_text
+from tracker.drives.imports.files import PAYMENT_FIELDS, PledgeImportError, restored_text
 from tracker.drives.imports.paid import (
     NO_PAYMENTS,
     CheckedPayment,
@@ -103,6 +103,7 @@ class RowChecker:
                  emit_payment: Callable[[CheckedPayment], None] | None = None) -> None:
         self.positions = positions
         self.width = max(positions.values()) + 1
+        self.payment_columns = any(name in positions for name in PAYMENT_FIELDS)
         self.known_currencies = {code: code for code in db.session.scalars(select(Currency.code))}
         self.existing = set(db.session.scalars(
             select(Pledge.external_reference).where(Pledge.drive_id == drive.id,
@@ -277,7 +278,9 @@ class RowChecker:
             self.pledges[reference] = pledge
         status = read_status(self._cell(values, "status"), reasons)
         anonymous = read_anonymous(self._cell(values, "anonymous"), reasons) or not name
-        paid = self._paid(values, reasons, known, pledged_on, None)
+        # A file without payment columns (the usual one) has no payment to read.
+        paid = (self._paid(values, reasons, known, pledged_on, None)
+                if self.payment_columns else None)
 
         if reasons or minor is None or known is None or pledged_on is None:
             self._bad(number, reasons)
