@@ -82,3 +82,39 @@ def test_the_currency_list_shows_the_latest_rate_of_either_direction(client):
     amd = page[page.index('id="currency-AMD"'):]
     amd = amd[:amd.index("</tr>")]
     assert "400" in amd and "inverse" not in amd.split("</td>")[3]
+
+
+def test_years_of_rates_say_more_than_the_cap_and_page_on_to_the_oldest(client, monkeypatch):
+    from tracker import paging
+    from tracker.money import rates
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    monkeypatch.setattr(rates, "RATES_PER_PAGE", 3)
+    add_days_of_rates(0, 3)  # 12 rates, 9 of them with USD
+
+    first = plain(client.get("/rates?currency=USD").text)
+    assert "More than 5 rates" in first
+    past = plain(client.get("/rates?currency=USD&page=9").text)  # beyond the counted pages
+    assert "More than 5 rates" in past and "page 2" in past
+    shown, page, html = 0, 1, first
+    while True:
+        shown += html.count('<td class="money">')
+        if f"page={page + 1}&amp;currency=USD" not in html:
+            break
+        page += 1
+        html = plain(client.get(f"/rates?currency=USD&page={page}").text)
+    assert shown == 9 and page == 3
+    assert "9 rates · page 3 of 3" in html  # the last page knows the whole count
+
+
+def test_a_capped_rate_count_is_said_in_russian(client, monkeypatch):
+    from tests.pages import switch_to_russian
+    from tracker import paging
+    from tracker.money import rates
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    monkeypatch.setattr(rates, "RATES_PER_PAGE", 3)
+    add_days_of_rates(0, 2)
+    switch_to_russian(client)
+
+    assert "Более 5 курсов" in plain(client.get("/rates").text)

@@ -20,14 +20,14 @@ from tracker.audit.paging import EventPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.paging import last_page
+from tracker.paging import COUNT_CAP, capped_page_of, last_page
 
 # 25 a page, as every list screen: each event is told in a sentence with its details, the
 # screen's main cost (about 1 ms an event), so the page costs what the other lists do.
 PER_PAGE = 25
 HISTORY_PER_PAGE = 20
 # The audit screen and a History section count at most this many events; beyond, "next" goes on.
-HISTORY_COUNT_CAP = 2000
+HISTORY_COUNT_CAP = COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
 
 
-def _newest(condition: Any, limit: int, *columns: Any) -> Select[Any]:
+def _newest(condition: Any, limit: int) -> Select[int, datetime]:
     """The newest `limit` events matching the condition, read through the index that
     matches it (each filter has one whose last column is the time), newest first."""
-    return (sql_select(*(columns or (AuditEvent.id, AuditEvent.occurred_at))).where(condition)
+    return (sql_select(AuditEvent.id, AuditEvent.occurred_at).where(condition)
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
 
 
@@ -97,9 +97,11 @@ def newest_page(branches: list[Any], page: int, per_page: int) -> EventPage:
     says there are more, and the pager offers the next page while there is one). A page
     past the end shows the last page the count reached, as every list does.
     """
+    if len(branches) == 1:  # one index: the page's whole rows straight from it
+        return capped_page_of(newest_first(sql_select(AuditEvent).where(branches[0])), page,
+                              per_page, cap=HISTORY_COUNT_CAP)
+
     def union(limit: int) -> Any:
-        if len(branches) == 1:
-            return _newest(branches[0], limit).subquery()
         # SQLite takes ORDER BY and LIMIT inside a UNION only in a subquery of its own.
         return union_all(*(sql_select(_newest(branch, limit).subquery())
                            for branch in branches)).subquery()
@@ -112,21 +114,14 @@ def newest_page(branches: list[Any], page: int, per_page: int) -> EventPage:
         page = min(max(1, page), last_page(total, per_page))
     page = max(1, page)
     offset = (page - 1) * per_page
-    if len(branches) == 1:  # one index: the page's whole rows straight from it
-        items = list(db.session.scalars(
-            _newest(branches[0], per_page + 1, AuditEvent).offset(offset)))
-        if not items and page > 1:  # past the end of a trail longer than the cap
-            return newest_page(branches, last_page(total, per_page), per_page)
-        more = more and len(items) > per_page
-        return EventPage(items=items[:per_page], page=page, per_page=per_page, total=total,
-                         more=more)
     merged = union(page * per_page + 1)  # one more than the page: is there a next one?
     ids = list(db.session.scalars(
         sql_select(merged.c.id).order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
         .limit(per_page + 1).offset(offset)))
     if not ids and page > 1:  # past the end of a trail longer than the cap
         return newest_page(branches, last_page(total, per_page), per_page)
-    more = more and len(ids) > per_page
+    if more and len(ids) <= per_page:  # the last page: now the whole count is known
+        total, more = offset + len(ids), False
     ids = ids[:per_page]
     by_id = {event.id: event for event in db.session.scalars(
         sql_select(AuditEvent).where(AuditEvent.id.in_(ids)))} if ids else {}

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +22,7 @@ from tracker.money.conversion import inverse
 from tracker.money.iso4217 import REGIONAL
 from tracker.money.models import Currency, ExchangeRate
 from tracker.money.value import MoneyError, minor_units
+from tracker.paging import Page, capped_page_of
 
 MAX_RATE = Decimal("100000000")
 MAX_RATE_DIGITS = 18
@@ -198,8 +198,12 @@ def latest_rates(anchors: Iterable[str], codes: Iterable[str] | None = None
 
 def list_rates(currency: str | None = None, date_from: date | None = None,
                date_to: date | None = None, page: int = 1,
-               per_page: int = RATES_PER_PAGE) -> Pagination:
-    """Stored rates, newest first, optionally for one currency (either side) and a date range."""
+               per_page: int | None = None) -> Page[ExchangeRate]:
+    """Stored rates, newest first, optionally for one currency (either side) and a date range.
+
+    Rates are added every day for years: the count stops at tracker.paging.COUNT_CAP
+    ("more than 2,000 rates") and the page is read by the date's index.
+    """
     query = select(ExchangeRate)
     if currency:
         query = query.where(or_(ExchangeRate.base == currency, ExchangeRate.quote == currency))
@@ -208,4 +212,5 @@ def list_rates(currency: str | None = None, date_from: date | None = None,
     if date_to:
         query = query.where(ExchangeRate.on_date <= date_to)
     query = query.order_by(ExchangeRate.on_date.desc(), ExchangeRate.base, ExchangeRate.quote)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    # (date, base, quote) is unique: a total order, so each rate is on exactly one page.
+    return capped_page_of(query, page, per_page or RATES_PER_PAGE)
