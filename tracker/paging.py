@@ -7,7 +7,7 @@ that shrank still shows rows); templates/_pages.html draws the count and the lin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -104,14 +104,21 @@ COUNT_CAP = 2000
 
 
 def capped_page_of(query: Select[Any], page: int, per_page: int = PER_PAGE, *,
-                   cap: int | None = None) -> Page[Any]:
+                   cap: int | None = None, count_order: Sequence[Any] | None = None
+                   ) -> Page[Any]:
     """One page of a list that grows without end (the audit trail, daily rates), at the same
     cost at any length: counts at most `cap` rows (then `more` is true and the pager offers
     the next page while there is one) and reads the page by its index, which must match the
     query's order. A page past the end shows the last page the count reached.
+
+    `count_order`: the index's own order, when the query's sorts further (by text columns,
+    which PostgreSQL sorts slowly) than the count needs to stay on the index.
     """
     cap = COUNT_CAP if cap is None else cap
-    counted = query.with_only_columns(*query.selected_columns[:1]).limit(cap + 1).subquery()
+    counted_rows = query.with_only_columns(*query.selected_columns[:1])
+    if count_order is not None:
+        counted_rows = counted_rows.order_by(None).order_by(*count_order)
+    counted = counted_rows.limit(cap + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(counted)) or 0
     more = total > cap
     total = min(total, cap)

@@ -213,4 +213,5 @@ def list_rates(currency: str | None = None, date_from: date | None = None,
         query = query.where(ExchangeRate.on_date <= date_to)
     query = query.order_by(ExchangeRate.on_date.desc(), ExchangeRate.base, ExchangeRate.quote)
     # (date, base, quote) is unique: a total order, so each rate is on exactly one page.
-    return capped_page_of(query, page, per_page or RATES_PER_PAGE)
+    return capped_page_of(query, page, per_page or RATES_PER_PAGE,
+                          count_order=[ExchangeRate.on_date.desc()])
