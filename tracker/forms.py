@@ -15,7 +15,7 @@ from flask import g, has_app_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select, union
+from sqlalchemy import Select, and_, func, select, union
 from wtforms import DateField, Field, FieldList, FormField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
@@ -193,6 +193,30 @@ CURRENCY_COLUMNS = (("drive", "currency"), ("funding_target", "currency"),
                     ("application", "currency"), ("grant_award", "currency"))
 
 
+def rate_pairs() -> Select[tuple[str, str]]:
+    """The distinct (base, quote) pairs of the exchange rates, read from their unique index
+    one pair at a time (the next quote of the same base, else the first of the next base):
+    a few hundred index probes however many years of daily rates are stored, where a
+    DISTINCT over every rate took 30 ms at 43,000 rates on PostgreSQL and kept growing."""
+    rates = Base.metadata.tables["exchange_rate"]
+
+    def probe(column: str, last: Any, same_base: bool) -> Any:
+        other = rates.alias()
+        after = (and_(other.c.base == last.c.base, other.c.quote > last.c.quote) if same_base
+                 else other.c.base > last.c.base)
+        return (select(other.c[column]).where(after).order_by(other.c.base, other.c.quote)
+                .limit(1).scalar_subquery())
+
+    first = (select(rates.c.base, rates.c.quote).order_by(rates.c.base, rates.c.quote).limit(1)
+             .subquery())
+    pairs = select(first.c.base, first.c.quote).cte("rate_pairs", recursive=True)
+    pairs = pairs.union_all(
+        select(func.coalesce(probe("base", pairs, True), probe("base", pairs, False)),
+               func.coalesce(probe("quote", pairs, True), probe("quote", pairs, False)))
+        .where(pairs.c.base.is_not(None)))
+    return select(pairs.c.base, pairs.c.quote).where(pairs.c.base.is_not(None))
+
+
 def coalition_currencies() -> list[str]:
     """The currencies the coalition uses (its drives, targets, applications, grants and rates),
     the region's usual order first; the region's own list while nothing is recorded yet.
@@ -204,10 +228,7 @@ def coalition_currencies() -> list[str]:
     tables = Base.metadata.tables
     query = union(*(select(tables[table].c[column].label("code"))
                     for table, column in CURRENCY_COLUMNS))
-    rates = tables["exchange_rate"]
-    # The rates' currencies apart, as their distinct pairs: a union over tens of thousands
-    # of rates sorted every rate twice (80 ms a page); their unique index lists the pairs.
-    pairs = db.session.execute(select(rates.c.base, rates.c.quote).distinct()).all()
+    pairs = db.session.execute(rate_pairs()).all()
     found = [*db.session.scalars(query), *(code for pair in pairs for code in pair)]
     used = {code for code in found if code in MINOR_UNITS}
     order = {code: index for index, code in enumerate(REGIONAL)}

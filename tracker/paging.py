@@ -7,7 +7,7 @@ that shrank still shows rows); templates/_pages.html draws the count and the lin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -97,3 +97,37 @@ def page_of(query: Select[Any], page: int, per_page: int = PER_PAGE, *,
     result = db.session.execute(limited)
     items = list(result.all() if rows else result.scalars())
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+# A long list's count stops here: past it, "more than 2,000" and a pager that goes on.
+COUNT_CAP = 2000
+
+
+def capped_page_of(query: Select[Any], page: int, per_page: int = PER_PAGE, *,
+                   cap: int | None = None, count_order: Sequence[Any] | None = None
+                   ) -> Page[Any]:
+    """One page of a list that grows without end (the audit trail, daily rates), at the same
+    cost at any length: counts at most `cap` rows (then `more` is true and the pager offers
+    the next page while there is one) and reads the page by its index, which must match the
+    query's order. A page past the end shows the last page the count reached.
+
+    `count_order`: the index's own order, when the query's sorts further (by text columns,
+    which PostgreSQL sorts slowly) than the count needs to stay on the index.
+    """
+    cap = COUNT_CAP if cap is None else cap
+    counted_rows = query.with_only_columns(*query.selected_columns[:1])
+    if count_order is not None:
+        counted_rows = counted_rows.order_by(None).order_by(*count_order)
+    counted = counted_rows.limit(cap + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+    more = total > cap
+    total = min(total, cap)
+    if not more:
+        page = min(max(1, page), last_page(total, per_page))
+    page = max(1, page)
+    items = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+    if not items and page > 1:
+        return capped_page_of(query, last_page(total, per_page), per_page, cap=cap)
+    if more and len(items) <= per_page:  # the last page: now the whole count is known
+        total, more = (page - 1) * per_page + len(items), False
+    return Page(items=items[:per_page], page=page, per_page=per_page, total=total, more=more)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, union_all
+from sqlalchemy import Select, and_, func, or_, true, union_all
 from sqlalchemy import select as sql_select
 
 from tracker.audit.display import record_type_label
@@ -20,12 +20,14 @@ from tracker.audit.paging import EventPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.paging import last_page, page_of
+from tracker.paging import COUNT_CAP, capped_page_of, last_page
 
-PER_PAGE = 50
+# 25 a page, as every list screen: each event is told in a sentence with its details, the
+# screen's main cost (about 1 ms an event), so the page costs what the other lists do.
+PER_PAGE = 25
 HISTORY_PER_PAGE = 20
-# A History section counts at most this many events of each kind; beyond it, "next" goes on.
-HISTORY_COUNT_CAP = 2000
+# The audit screen and a History section count at most this many events; beyond, "next" goes on.
+HISTORY_COUNT_CAP = COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -44,32 +46,34 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def events_where(filters: EventFilter) -> Select[AuditEvent]:
-    """The events matching the filters (dates are whole UTC days, both ends included)."""
+def filter_branches(filters: EventFilter) -> list[Any]:
+    """The filters as disjoint conditions, each served by one index (a record and its
+    children are two); an event matches the filters when it matches one of them."""
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise DomainError(_("The end date cannot be before the start date."), field="date_to")
-    query = sql_select(AuditEvent)
+    common = []
     if filters.actor_id is not None:
-        query = query.where(AuditEvent.actor_id == filters.actor_id)
+        common.append(AuditEvent.actor_id == filters.actor_id)
     elif filters.without_user:
-        query = query.where(AuditEvent.actor_id.is_(None))
-    if filters.record_type and filters.record_id is not None:
-        query = query.where(_record_or_children(filters.record_type, filters.record_id))
-    elif filters.record_type:
-        query = query.where(AuditEvent.record_type == filters.record_type)
+        common.append(AuditEvent.actor_id.is_(None))
     if filters.date_from:
-        query = query.where(AuditEvent.occurred_at >= _start_of(filters.date_from))
+        common.append(AuditEvent.occurred_at >= _start_of(filters.date_from))
     if filters.date_to:
-        query = query.where(AuditEvent.occurred_at < _start_of(filters.date_to + timedelta(1)))
-    return query
+        common.append(AuditEvent.occurred_at < _start_of(filters.date_to + timedelta(1)))
+    if filters.record_type and filters.record_id is not None:
+        own = and_(AuditEvent.record_type == filters.record_type,
+                   AuditEvent.record_id == filters.record_id)
+        children = and_(AuditEvent.parent_type == filters.record_type,
+                        AuditEvent.parent_id == filters.record_id)
+        return [and_(own, *common), and_(children, *common)]
+    if filters.record_type:
+        common.append(AuditEvent.record_type == filters.record_type)
+    return [and_(true(), *common)]
 
 
-def _record_or_children(record_type: str, record_id: str, include_children: bool = True) -> Any:
-    own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
-    if not include_children:
-        return own
-    children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
-    return or_(own, children)
+def events_where(filters: EventFilter) -> Select[AuditEvent]:
+    """The events matching the filters (dates are whole UTC days, both ends included)."""
+    return sql_select(AuditEvent).where(or_(*filter_branches(filters)))
 
 
 def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
@@ -77,44 +81,47 @@ def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
 
 
-def _page(query: Select[AuditEvent], page: int, per_page: int) -> EventPage:
-    """Count in SQL, then fetch one page newest first; a page past the end shows the last one."""
-    return page_of(newest_first(query), page, per_page)
+def _newest(condition: Any, limit: int) -> Select[int, datetime]:
+    """The newest `limit` events matching the condition, read through the index that
+    matches it (each filter has one whose last column is the time), newest first."""
+    return (sql_select(AuditEvent.id, AuditEvent.occurred_at).where(condition)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
 
 
-def history_for(record_type: str, record_id: str | int, include_children: bool = True,
-                page: int = 1, per_page: int = HISTORY_PER_PAGE) -> EventPage:
-    """A record's events, newest first; with its children's (a campaign's partners) by default.
+def newest_page(branches: list[Any], page: int, per_page: int) -> EventPage:
+    """One page of the events matching any of the branches (disjoint conditions), newest
+    first, at the same cost however long the trail grows.
 
-    A drive with a hundred thousand pledges has as many child events: its own events and
-    its children's are each read newest first through their index, at most as many as
-    the page needs, and merged; the count stops at HISTORY_COUNT_CAP.
+    Each branch is read newest first through its own index, at most as many events as the
+    page needs, and the branches merged; the count stops at HISTORY_COUNT_CAP (`more` then
+    says there are more, and the pager offers the next page while there is one). A page
+    past the end shows the last page the count reached, as every list does.
     """
-    record_id = str(record_id)
-    own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
-    if not include_children:
-        return _page(sql_select(AuditEvent).where(own), page, per_page)
-    children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
+    if len(branches) == 1:  # one index: the page's whole rows straight from it
+        return capped_page_of(newest_first(sql_select(AuditEvent).where(branches[0])), page,
+                              per_page, cap=HISTORY_COUNT_CAP)
 
-    def newest(condition: Any, limit: int) -> Any:
-        return sql_select(sql_select(AuditEvent.id, AuditEvent.occurred_at).where(condition)
-                          .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-                          .limit(limit).subquery())
+    def union(limit: int) -> Any:
+        # SQLite takes ORDER BY and LIMIT inside a UNION only in a subquery of its own.
+        return union_all(*(sql_select(_newest(branch, limit).subquery())
+                           for branch in branches)).subquery()
 
-    counted = union_all(newest(own, HISTORY_COUNT_CAP + 1),
-                        newest(children, HISTORY_COUNT_CAP + 1)).subquery()
-    total = db.session.scalar(sql_select(func.count()).select_from(counted)) or 0
+    total = db.session.scalar(
+        sql_select(func.count()).select_from(union(HISTORY_COUNT_CAP + 1))) or 0
     more = total > HISTORY_COUNT_CAP
     total = min(total, HISTORY_COUNT_CAP)
     if not more:
         page = min(max(1, page), last_page(total, per_page))
     page = max(1, page)
-    needed = page * per_page + 1  # one more than the page: is there a next one?
-    merged = union_all(newest(own, needed), newest(children, needed)).subquery()
+    offset = (page - 1) * per_page
+    merged = union(page * per_page + 1)  # one more than the page: is there a next one?
     ids = list(db.session.scalars(
         sql_select(merged.c.id).order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)))
-    more = more and len(ids) > per_page
+        .limit(per_page + 1).offset(offset)))
+    if not ids and page > 1:  # past the end of a trail longer than the cap
+        return newest_page(branches, last_page(total, per_page), per_page)
+    if more and len(ids) <= per_page:  # the last page: now the whole count is known
+        total, more = offset + len(ids), False
     ids = ids[:per_page]
     by_id = {event.id: event for event in db.session.scalars(
         sql_select(AuditEvent).where(AuditEvent.id.in_(ids)))} if ids else {}
@@ -122,14 +129,33 @@ def history_for(record_type: str, record_id: str | int, include_children: bool =
                      total=total, more=more)
 
 
+def history_for(record_type: str, record_id: str | int, include_children: bool = True,
+                page: int = 1, per_page: int = HISTORY_PER_PAGE) -> EventPage:
+    """A record's events, newest first; with its children's (a campaign's partners) by default.
+
+    A drive with a hundred thousand pledges has as many child events: its own events and
+    its children's are each read through their index and merged (newest_page).
+    """
+    record_id = str(record_id)
+    own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+    if not include_children:
+        return newest_page([own], page, per_page)
+    children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
+    return newest_page([own, children], page, per_page)
+
+
 def search_events(actor_id: int | None = None, record_type: str | None = None,
                   date_from: date | None = None, date_to: date | None = None, page: int = 1,
                   *, without_user: bool = False, record_id: str | None = None,
-                  per_page: int = PER_PAGE) -> EventPage:
-    """Events by user, record type and UTC dates (inclusive), newest first, one page."""
+                  per_page: int | None = None) -> EventPage:
+    """Events by user, record type and UTC dates (inclusive), newest first, one page.
+
+    Counted up to HISTORY_COUNT_CAP and read through an index, as a record's History is:
+    the screen costs the same with a thousand events or millions.
+    """
     filters = EventFilter(actor_id=actor_id, without_user=without_user, record_type=record_type,
                           record_id=record_id, date_from=date_from, date_to=date_to)
-    return _page(events_where(filters), page, per_page)
+    return newest_page(filter_branches(filters), page, per_page or PER_PAGE)
 
 
 def record_title(record_type: str, record_id: str) -> str:
@@ -144,16 +170,27 @@ def record_title(record_type: str, record_id: str) -> str:
     return summary or f"#{record_id}"
 
 
+def _distinct_through_index(column: Any) -> Select[Any]:
+    """The column's distinct non-null values, one index probe each (a "loose index scan"):
+    the next value is the first one above the last, so the cost follows the number of
+    values (users, record types), not of events. The column must lead an index."""
+    first = (sql_select(column).where(column.is_not(None)).order_by(column).limit(1)
+             .scalar_subquery())
+    values = sql_select(first.label("value")).cte("distinct_values", recursive=True)
+    following = (sql_select(column).where(column > values.c.value).order_by(column).limit(1)
+                 .scalar_subquery())
+    values = values.union_all(sql_select(following).where(values.c.value.is_not(None)))
+    return sql_select(values.c.value).where(values.c.value.is_not(None))
+
+
 def actor_choices() -> list[tuple[int, str]]:
     """(user id, latest label) of every user who appears in the trail, by label."""
-    latest = (
-        sql_select(func.max(AuditEvent.id))
-        .where(AuditEvent.actor_id.is_not(None))
-        .group_by(AuditEvent.actor_id)
-    )
-    rows = db.session.execute(
-        sql_select(AuditEvent.actor_id, AuditEvent.actor_label).where(AuditEvent.id.in_(latest))
-    )
+    actors = _distinct_through_index(AuditEvent.actor_id).subquery()
+    latest_label = (sql_select(AuditEvent.actor_label)
+                    .where(AuditEvent.actor_id == actors.c.value)
+                    .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)
+                    .scalar_subquery())
+    rows = db.session.execute(sql_select(actors.c.value, latest_label))
     return sorted(((actor_id, label) for actor_id, label in rows if actor_id is not None),
                   key=lambda pair: pair[1].casefold())
 
@@ -161,5 +198,5 @@ def actor_choices() -> list[tuple[int, str]]:
 def record_type_choices() -> list[tuple[str, str]]:
     """(record type, its name in the user's language): audited types and any in the trail."""
     types = {spec.record_type for spec in registered_specs()}
-    types |= set(db.session.scalars(sql_select(AuditEvent.record_type).distinct()))
+    types |= set(db.session.scalars(_distinct_through_index(AuditEvent.record_type)))
     return sorted(((t, record_type_label(t)) for t in types), key=lambda pair: pair[1].casefold())

@@ -5,13 +5,14 @@ Converting with them is tracker.money.conversion's job (the one conversion rule)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.dates import check_dates
@@ -21,6 +22,7 @@ from tracker.money.conversion import inverse
 from tracker.money.iso4217 import REGIONAL
 from tracker.money.models import Currency, ExchangeRate
 from tracker.money.value import MoneyError, minor_units
+from tracker.paging import Page, capped_page_of
 
 MAX_RATE = Decimal("100000000")
 MAX_RATE_DIGITS = 18
@@ -133,7 +135,9 @@ def list_currencies(include_all: bool = False) -> list[CurrencyRow]:
     query = select(Currency).order_by(regional_order, Currency.code)
     if not include_all:
         query = query.where(Currency.code.in_(REGIONAL))
-    latest = {anchor: latest_rates_against(anchor) for anchor in RATE_ANCHORS}
+    currencies = list(db.session.scalars(query))
+    codes = [currency.code for currency in currencies]
+    latest = latest_rates(RATE_ANCHORS, codes)
     return [
         CurrencyRow(
             code=currency.code,
@@ -142,46 +146,64 @@ def list_currencies(include_all: bool = False) -> list[CurrencyRow]:
             against={anchor: rates[currency.code] for anchor, rates in latest.items()
                      if currency.code in rates},
         )
-        for currency in db.session.scalars(query)
+        for currency in currencies
     ]
 
 
-def latest_rates_against(anchor: str) -> dict[str, LatestRate]:
-    """For every currency with a rate against `anchor`, its latest one, in one query.
+def latest_rates_against(anchor: str, codes: Iterable[str] | None = None
+                         ) -> dict[str, LatestRate]:
+    """For each currency (of `codes`, else every known one) with a rate against `anchor`, its
+    latest one: the later of the two directions' latest, the anchor-as-base one on a tie."""
+    return latest_rates((anchor,), codes)[anchor]
 
-    The database ranks each currency's rates with the anchor (either direction) by
-    date, the anchor-as-base direction first on the same day, and keeps the first.
+
+def latest_rates(anchors: Iterable[str], codes: Iterable[str] | None = None
+                 ) -> dict[str, dict[str, LatestRate]]:
+    """latest_rates_against for several anchors, in two queries whatever their number.
+
+    Each direction's latest rate is one probe of the pair's (base, quote, date) index, so the
+    cost follows the number of currencies, not of the rates stored over the years.
     """
-    other = case((ExchangeRate.base == anchor, ExchangeRate.quote), else_=ExchangeRate.base)
-    anchor_first = case((ExchangeRate.base == anchor, 0), else_=1)
-    ranked = (
-        select(
-            ExchangeRate.id,
-            func.row_number()
-            .over(partition_by=other, order_by=(ExchangeRate.on_date.desc(), anchor_first))
-            .label("position"),
-        )
-        .where(or_(ExchangeRate.base == anchor, ExchangeRate.quote == anchor))
-        .subquery()
-    )
-    records = db.session.scalars(
-        select(ExchangeRate).join(ranked, ranked.c.id == ExchangeRate.id)
-        .where(ranked.c.position == 1)
-    )
-    latest: dict[str, LatestRate] = {}
-    for record in records:
-        if record.base == anchor:
-            latest[record.quote] = LatestRate(record.rate, record.on_date, record.source, False)
-        else:
-            latest[record.base] = LatestRate(inverse(record.rate), record.on_date, record.source,
-                                             True)
+    anchors = list(anchors)
+
+    def newest(base: Any, quote: Any) -> Any:
+        return (select(ExchangeRate.id).where(ExchangeRate.base == base,
+                                              ExchangeRate.quote == quote)
+                .order_by(ExchangeRate.on_date.desc()).limit(1).scalar_subquery())
+
+    probes = select(Currency.code, *(probe for anchor in anchors for probe in (
+        newest(anchor, Currency.code), newest(Currency.code, anchor))))
+    if codes is not None:
+        probes = probes.where(Currency.code.in_(list(codes)))
+    found = db.session.execute(probes).all()
+    ids = {rate_id for row in found for rate_id in row[1:] if rate_id is not None}
+    by_id = {record.id: record for record in db.session.scalars(
+        select(ExchangeRate).where(ExchangeRate.id.in_(ids)))} if ids else {}
+    latest: dict[str, dict[str, LatestRate]] = {anchor: {} for anchor in anchors}
+    for row in found:
+        code = row[0]
+        for position, anchor in enumerate(anchors):
+            if code == anchor:
+                continue
+            direct = by_id.get(row[1 + 2 * position])
+            reverse = by_id.get(row[2 + 2 * position])
+            if direct is not None and (reverse is None or direct.on_date >= reverse.on_date):
+                latest[anchor][code] = LatestRate(direct.rate, direct.on_date, direct.source,
+                                                  False)
+            elif reverse is not None:
+                latest[anchor][code] = LatestRate(inverse(reverse.rate), reverse.on_date,
+                                                  reverse.source, True)
     return latest
 
 
 def list_rates(currency: str | None = None, date_from: date | None = None,
                date_to: date | None = None, page: int = 1,
-               per_page: int = RATES_PER_PAGE) -> Pagination:
-    """Stored rates, newest first, optionally for one currency (either side) and a date range."""
+               per_page: int | None = None) -> Page[ExchangeRate]:
+    """Stored rates, newest first, optionally for one currency (either side) and a date range.
+
+    Rates are added every day for years: the count stops at tracker.paging.COUNT_CAP
+    ("more than 2,000 rates") and the page is read by the date's index.
+    """
     query = select(ExchangeRate)
     if currency:
         query = query.where(or_(ExchangeRate.base == currency, ExchangeRate.quote == currency))
@@ -190,4 +212,6 @@ def list_rates(currency: str | None = None, date_from: date | None = None,
     if date_to:
         query = query.where(ExchangeRate.on_date <= date_to)
     query = query.order_by(ExchangeRate.on_date.desc(), ExchangeRate.base, ExchangeRate.quote)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    # (date, base, quote) is unique: a total order, so each rate is on exactly one page.
+    return capped_page_of(query, page, per_page or RATES_PER_PAGE,
+                          count_order=[ExchangeRate.on_date.desc()])

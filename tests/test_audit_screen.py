@@ -1,0 +1,118 @@
+"""The audit screen at any size: a capped count with a pager that goes on, and the same
+statements whether the trail holds a few events or many (issue 15)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.factories import make_org
+from tests.pages import plain, switch_to_russian
+from tracker.audit import queries
+from tracker.audit.models import AuditEvent
+from tracker.extensions import db
+
+
+def shown_ids(html: str) -> list[int]:
+    return [int(number) for number in re.findall(r'id="audit-event-(\d+)"', html)]
+
+
+def newest_first_ids() -> list[int]:
+    return list(db.session.scalars(select(AuditEvent.id).order_by(
+        AuditEvent.occurred_at.desc(), AuditEvent.id.desc())))
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_a_long_trail_says_more_than_the_cap_and_pages_on_to_its_oldest_event(
+        client, monkeypatch):
+    monkeypatch.setattr(queries, "HISTORY_COUNT_CAP", 5)
+    monkeypatch.setattr(queries, "PER_PAGE", 3)
+    for number in range(8):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+
+    first = client.get("/audit/")
+
+    assert first.status_code == 200
+    assert "More than 5 changes" in plain(first.text)
+    assert "page 1" not in first.text
+    seen, page, html = [], 1, first.text
+    while True:
+        seen += shown_ids(html)
+        if f'href="/audit/?page={page + 1}' not in html:
+            break
+        page += 1
+        html = client.get(f"/audit/?page={page}").text
+        if page > 1 and shown_ids(html):
+            assert f"page {page}" in html
+    assert len(seen) > 5
+    assert seen == newest_first_ids()
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_the_capped_count_is_said_in_russian(client, monkeypatch):
+    monkeypatch.setattr(queries, "HISTORY_COUNT_CAP", 5)
+    monkeypatch.setattr(queries, "PER_PAGE", 3)
+    for number in range(6):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+    switch_to_russian(client)
+
+    page = client.get("/audit/?page=2")
+
+    assert "Более 5 изменений" in plain(page.text)
+    assert "страница 2" in page.text
+    assert "Более ранние" in page.text
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_a_page_past_the_end_of_a_long_trail_shows_the_last_counted_page(client, monkeypatch):
+    monkeypatch.setattr(queries, "HISTORY_COUNT_CAP", 5)
+    monkeypatch.setattr(queries, "PER_PAGE", 3)
+    for number in range(6):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+
+    page = client.get("/audit/?page=40")
+
+    assert "More than 5 changes" in plain(page.text) and "page 2" in page.text
+    assert shown_ids(page.text) == newest_first_ids()[3:6]
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_a_short_trail_is_counted_exactly(client):
+    make_org(name_en="First NGO")
+
+    page = client.get("/audit/")
+
+    assert "3 changes" in page.text and "More than" not in page.text
+
+
+def statements_for(client, path: str) -> int:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's transaction
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+@pytest.mark.parametrize("path", ["/audit/?record_type=organization", "/audit/?actor=system&page=2",
+                                  "/audit/?record_type=organization&page=9"])
+def test_the_audit_screen_runs_as_many_statements_for_5_events_as_for_60(client, path):
+    """A page of one kind of record costs the same few statements at any length of trail
+    (the choices of users and record types, the capped count, the page, its records)."""
+    for number in range(5):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+    few = statements_for(client, path)
+    for number in range(5, 60):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+    many = statements_for(client, path)
+
+    assert few == many, (few, many)
