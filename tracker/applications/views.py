@@ -291,7 +291,7 @@ def edit_call(call_id: int):
 def _render_deadlines(new_link: str | None = None):
     return render_template(
         "applications/deadlines.html",
-        deadlines=services.upcoming_deadlines(),
+        deadlines=services.page_of_upcoming_deadlines(requested_page()),
         days=services.DEADLINE_WINDOW_DAYS,
         token=services.calendar_token_of(signed_in_user()),
         new_link=new_link,
