@@ -8,7 +8,8 @@ applications, reports and calls, and /deadlines shows its list a page at a time.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
@@ -21,6 +22,7 @@ from tracker.applications.models import ApplicationStatus, ReportKind
 from tracker.auth.models import Role
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.money.services import add_rate
 
 Status = ApplicationStatus
 
@@ -161,3 +163,18 @@ def test_the_dashboards_collisions_are_those_of_all_collisions_in_both_languages
     switch_to_russian(client)
     russian = _text(client.get("/").text)
     assert "Раунд 0" in russian and "Маленькая Земля: Заявка 000" in russian
+
+
+def test_the_reporting_currency_offers_both_ends_of_every_rate(client, world, coordinator):
+    """The rates' currencies come from their distinct pairs, read through their index."""
+    for base, quote in (("USD", "KGS"), ("EUR", "AMD"), ("GEL", "TJS"), ("EUR", "UZS"),
+                        ("AZN", "EUR")):
+        for day in (1, 2):
+            add_rate(date(2026, 1, day), base, quote, Decimal("2"), "Test")
+    db.session.commit()
+
+    page = client.get("/").text
+    select = re.search(r'<select[^>]*name="currency".*?</select>', page, re.S).group(0)
+    group = select.split("<optgroup")[1]  # the coalition's own currencies
+    offered = set(re.findall(r'<option[^>]*value="([A-Z]{3})"', group))
+    assert {"USD", "KGS", "EUR", "AMD", "GEL", "TJS", "UZS", "AZN"} <= offered
