@@ -32,8 +32,9 @@ from tracker.applications.pipeline import AWAITING_DECISION, AWAITING_SUBMISSION
 from tracker.campaigns.models import Campaign
 from tracker.db import Base, LabeledEnum, utcnow
 from tracker.extensions import db
+from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, page_of
+from tracker.paging import Page, count_of, page_of
 
 DEADLINE_WINDOW_DAYS = 60
 # The deadlines screen's page, as long as the applications list's.
@@ -87,7 +88,7 @@ AnyApplication = TypeVar("AnyApplication", Application, ApplicationLine)
 class Deadline(Generic[AnyApplication]):
     """One date someone must act on: a submission, an expected decision or a report.
 
-    Screens get an ApplicationLine (the columns they show); mail and the feed the record.
+    Screens and the feed get an ApplicationLine (the columns they show); mail the record.
     """
 
     kind: DeadlineKind
@@ -173,7 +174,7 @@ def open_deadlines(today: date, until: date | None = None, limit: int | None = N
                    ) -> list[Deadline[Application]]:
     """Open deadlines up to `until` (all if None), overdue ones first, with their records.
 
-    For mail and the calendar feed, which show more of an application than a screen does.
+    For mail (reminders, the digest), which works with the application records.
     The database merges and orders the three kinds; two more queries load the records.
     """
     merged = _merged_deadlines(until)
@@ -218,7 +219,8 @@ def _lines_query(today: date, until: date | None) -> Select[Any]:
     query = (
         select(merged.c.kind, merged.c.due_on, merged.c.report_id,
                Application.id.label("application_id"), Application.title_en, Application.title_ru,
-               Application.status, Campaign.title_en.label("campaign_en"),
+               Application.status, Application.requested_minor, Application.currency,
+               Application.updated_at, Campaign.title_en.label("campaign_en"),
                Campaign.title_ru.label("campaign_ru"), donor.name_en.label("donor_en"),
                donor.name_ru.label("donor_ru"), ReportDue.kind.label("report_kind"),
                ReportDue.content.label("report_content"), ReportDue.note.label("report_note"),
@@ -238,7 +240,8 @@ def _line(row: Any, today: date) -> Deadline[ApplicationLine]:
     application = ApplicationLine(
         id=row.application_id, title_en=row.title_en, title_ru=row.title_ru, status=row.status,
         campaign=TitleLine(row.campaign_en, row.campaign_ru),
-        donor=NameLine(row.donor_en, row.donor_ru))
+        donor=NameLine(row.donor_en, row.donor_ru),
+        requested=Money.stored(row.requested_minor, row.currency), updated_at=row.updated_at)
     report = None if row.report_id is None else ReportLine(
         id=row.report_id, kind=row.report_kind, content=row.report_content,
         note=row.report_note, period_id=row.period_id, period_number=row.period_number,
@@ -269,5 +272,9 @@ def page_of_upcoming_deadlines(page: int = 1, per_page: int = DEADLINES_PER_PAGE
                                ) -> Page[Deadline[ApplicationLine]]:
     """One page of the upcoming deadlines as a screen shows them: a count and one query."""
     today = today or utcnow().date()
-    rows = page_of(_lines_query(today, today + timedelta(days=days)), page, per_page, rows=True)
+    until = today + timedelta(days=days)
+    # Every deadline has its application, campaign and donor (required keys): the merged
+    # deadlines alone count as many rows as the joined query.
+    total = count_of(select(_merged_deadlines(until).c.kind))
+    rows = page_of(_lines_query(today, until), page, per_page, total=total, rows=True)
     return replace(rows, items=[_line(row, today) for row in rows.items])

@@ -7,9 +7,11 @@ hundred deadlines or collisions costs one query and no whole Application graphs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tracker.applications.models import ApplicationStatus
 from tracker.i18n import Localized
+from tracker.money.value import Money
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class NameLine(Localized):
 
 @dataclass(frozen=True)
 class ApplicationLine(Localized):
-    """An application as a list row shows it: its title and status, campaign and donor."""
+    """An application as a list row (or a calendar event) shows it: its title and status,
+    campaign and donor, amount requested and when it last changed."""
 
     id: int
     title_en: str
@@ -46,6 +49,8 @@ class ApplicationLine(Localized):
     status: ApplicationStatus
     campaign: TitleLine
     donor: NameLine
+    requested: Money
+    updated_at: datetime
 
     @property
     def title(self) -> str:

@@ -335,7 +335,7 @@ def calendar_feed(token: str):
     if language not in LANGUAGES:
         language = user.language if user.language in LANGUAGES else "en"
     body = services.deadlines_calendar(
-        services.open_deadlines(utcnow().date()), language=language,
+        services.deadline_lines(utcnow().date()), language=language,
         link=lambda a: external_url("applications.show", application_id=a.id),
     )
     response = Response(body, mimetype="text/calendar")
