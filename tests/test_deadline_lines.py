@@ -126,6 +126,7 @@ def test_deadlines_come_a_page_at_a_time_in_their_order(client, world, coordinat
     assert "overdue" in rows[0] and "overdue" not in rows[-1]
     assert "Showing 1–25 of 30" in _text(first)
     assert "Showing 26–30 of 30" in _text(second)
+    assert _rows(client.get("/deadlines?page=99").text) == _rows(second)  # past the end
     assert 'aria-label="Pages of deadlines"' in first
     switch_to_russian(client)
     assert 'aria-label="Страницы сроков"' in client.get("/deadlines").text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -34,7 +34,7 @@ from tracker.db import Base, LabeledEnum, utcnow
 from tracker.extensions import db
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, count_of, page_of
+from tracker.paging import Page, count_of, last_page
 
 DEADLINE_WINDOW_DAYS = 60
 # The deadlines screen's page, as long as the applications list's.
@@ -170,6 +170,16 @@ def _in_order(query: Select[Any], merged: Subquery, today: date) -> Select[Any]:
                           merged.c.kind, merged.c.application_id, merged.c.report_id)
 
 
+def _chosen(today: date, until: date | None, limit: int | None = None, offset: int = 0
+            ) -> Select[Any]:
+    """(kind, due_on, application_id, report_id) of the deadlines up to `until` in their
+    order; with `limit`, only those (from `offset` on)."""
+    merged = _merged_deadlines(until)
+    query = _in_order(select(merged.c.kind, merged.c.due_on, merged.c.application_id,
+                             merged.c.report_id), merged, today)
+    return query if limit is None else query.limit(limit).offset(offset)
+
+
 def open_deadlines(today: date, until: date | None = None, limit: int | None = None
                    ) -> list[Deadline[Application]]:
     """Open deadlines up to `until` (all if None), overdue ones first, with their records.
@@ -177,12 +187,7 @@ def open_deadlines(today: date, until: date | None = None, limit: int | None = N
     For mail (reminders, the digest), which works with the application records.
     The database merges and orders the three kinds; two more queries load the records.
     """
-    merged = _merged_deadlines(until)
-    query = _in_order(select(merged.c.kind, merged.c.due_on, merged.c.application_id,
-                             merged.c.report_id), merged, today)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(_chosen(today, until, limit)).all()
     if not rows:
         return []
     applications = {application.id: application for application in db.session.scalars(
@@ -209,12 +214,17 @@ def upcoming_deadlines(today: date | None = None, days: int = DEADLINE_WINDOW_DA
     return open_deadlines(today, until=today + timedelta(days=days), limit=limit)
 
 
-def _lines_query(today: date, until: date | None) -> Select[Any]:
-    """Open deadlines up to `until` in their order, with only the columns a screen shows."""
+def _lines_query(today: date, until: date | None, limit: int | None = None, offset: int = 0
+                 ) -> Select[Any]:
+    """Open deadlines up to `until` in their order, with only the columns a screen shows.
+
+    The deadlines are chosen (and limited) first, then joined: a dashboard's ten rows do not
+    join every open deadline's application, campaign and donor.
+    """
     # The grants area builds on this one, so its tables are read by name (once the app has
     # loaded every model): importing its models would make the two areas import each other.
     periods, grants = (Base.metadata.tables[name] for name in ("grant_period", "grant_award"))
-    merged = _merged_deadlines(until)
+    merged = _chosen(today, until, limit, offset).subquery()
     donor = Organization
     query = (
         select(merged.c.kind, merged.c.due_on, merged.c.report_id,
@@ -254,10 +264,7 @@ def _line(row: Any, today: date) -> Deadline[ApplicationLine]:
 def deadline_lines(today: date, until: date | None = None, limit: int | None = None
                    ) -> list[Deadline[ApplicationLine]]:
     """Open deadlines up to `until` in their order, as a screen shows them, in one query."""
-    query = _lines_query(today, until)
-    if limit is not None:
-        query = query.limit(limit)
-    return [_line(row, today) for row in db.session.execute(query)]
+    return [_line(row, today) for row in db.session.execute(_lines_query(today, until, limit))]
 
 
 def upcoming_deadline_lines(today: date | None = None, days: int = DEADLINE_WINDOW_DAYS,
@@ -276,5 +283,7 @@ def page_of_upcoming_deadlines(page: int = 1, per_page: int = DEADLINES_PER_PAGE
     # Every deadline has its application, campaign and donor (required keys): the merged
     # deadlines alone count as many rows as the joined query.
     total = count_of(select(_merged_deadlines(until).c.kind))
-    rows = page_of(_lines_query(today, until), page, per_page, total=total, rows=True)
-    return replace(rows, items=[_line(row, today) for row in rows.items])
+    page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
+    rows = db.session.execute(_lines_query(today, until, per_page, (page - 1) * per_page))
+    return Page(items=[_line(row, today) for row in rows], page=page, per_page=per_page,
+                total=total)
