@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.applications.deadlines import Deadline
-from tracker.applications.models import Application, CalendarToken
+from tracker.applications.lines import ApplicationLine
+from tracker.applications.models import CalendarToken
 from tracker.auth.models import User
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -68,8 +69,8 @@ def user_for_calendar_token(token: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def deadlines_calendar(deadlines: Iterable[Deadline], *, language: str,
-                       link: Callable[[Application], str]) -> bytes:
+def deadlines_calendar(deadlines: Iterable[Deadline[ApplicationLine]], *, language: str,
+                       link: Callable[[ApplicationLine], str]) -> bytes:
     """An iCalendar file with one all-day event per deadline, written in the language."""
     from icalendar import Calendar, Event  # only the feed needs it, not every app start
 

@@ -4,18 +4,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, case, cast, literal_column, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Subquery,
+    case,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
-from tracker.applications.models import Application, ReportContent, ReportDue, ReportKind
+from tracker.applications.lines import ApplicationLine, NameLine, TitleLine
+from tracker.applications.models import (
+    Application,
+    ReportContent,
+    ReportDue,
+    ReportKind,
+)
 from tracker.applications.pipeline import AWAITING_DECISION, AWAITING_SUBMISSION
-from tracker.db import LabeledEnum, utcnow
+from tracker.campaigns.models import Campaign
+from tracker.db import Base, LabeledEnum, utcnow
 from tracker.extensions import db
+from tracker.money.value import Money
+from tracker.orgs.models import Organization
+from tracker.paging import Page, count_of, last_page
 
 DEADLINE_WINDOW_DAYS = 60
+# The deadlines screen's page, as long as the applications list's.
+DEADLINES_PER_PAGE = 25
 
 
 class DeadlineKind(LabeledEnum):
@@ -46,13 +69,32 @@ REPORT_NAMES = {
 
 
 @dataclass(frozen=True)
-class Deadline:
-    """One date someone must act on: a submission, an expected decision or a report."""
+class ReportLine:
+    """What a deadline shows of a report due, with its grant period's number and grant."""
+
+    id: int
+    kind: ReportKind
+    content: ReportContent
+    note: str
+    period_id: int | None
+    period_number: int | None
+    grant_reference: str | None
+
+
+AnyApplication = TypeVar("AnyApplication", Application, ApplicationLine)
+
+
+@dataclass(frozen=True)
+class Deadline(Generic[AnyApplication]):
+    """One date someone must act on: a submission, an expected decision or a report.
+
+    Screens and the feed get an ApplicationLine (the columns they show); mail the record.
+    """
 
     kind: DeadlineKind
     due_on: date
-    application: Application
-    report: ReportDue | None
+    application: AnyApplication
+    report: ReportDue | ReportLine | None
     overdue: bool
     days_left: int
 
@@ -67,11 +109,15 @@ class Deadline:
         if report is None or (report.content is ReportContent.BOTH and report.period_id is None):
             return type(self.kind).labels()[self.kind]
         name = REPORT_NAMES[(report.kind, report.content)]
-        period = report.period
-        if period is None:
+        if isinstance(report, ReportLine):
+            number, grant = report.period_number, report.grant_reference
+        else:
+            period = report.period
+            number, grant = (period.number, period.grant.reference) if period else (None, None)
+        if number is None:
             return name
         return _l("%(report)s, period %(number)d — %(grant)s", report=name,
-                  number=period.number, grant=period.grant.reference)
+                  number=number, grant=grant)
 
     @property
     def uid(self) -> str:
@@ -85,13 +131,11 @@ def _sql_text(value: str):
     return cast(literal_column(f"'{value}'"), String)
 
 
-def open_deadlines(today: date, until: date | None = None, limit: int | None = None
-                   ) -> list[Deadline]:
-    """Open deadlines up to `until` (all if None): overdue ones first, then by date.
+def _merged_deadlines(until: date | None) -> Subquery:
+    """Every open deadline up to `until` as (kind, due_on, application_id, report_id) rows.
 
     A submission deadline is open until the application is submitted (or withdrawn),
     an expected decision until the donor decides, a report until it is marked done.
-    The database merges and orders the three kinds; two more queries load the records.
     """
     submissions = select(
         _sql_text(DeadlineKind.SUBMISSION.value).label("kind"),
@@ -113,15 +157,37 @@ def open_deadlines(today: date, until: date | None = None, limit: int | None = N
         ReportDue.application_id,
         ReportDue.id,
     ).where(ReportDue.done_on.is_(None))
-    merged = union_all(submissions, decisions, reports).subquery()
-    query = select(merged.c.kind, merged.c.due_on, merged.c.application_id, merged.c.report_id)
     if until is not None:
-        query = query.where(merged.c.due_on <= until)
-    query = query.order_by(case((merged.c.due_on < today, 0), else_=1), merged.c.due_on,
-                           merged.c.kind, merged.c.application_id)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = db.session.execute(query).all()
+        submissions = submissions.where(Application.submission_deadline <= until)
+        decisions = decisions.where(Application.decision_date <= until)
+        reports = reports.where(ReportDue.due_on <= until)
+    return union_all(submissions, decisions, reports).subquery()
+
+
+def _in_order(query: Select[Any], merged: Subquery, today: date) -> Select[Any]:
+    """The deadlines' one order: overdue first, then by date, kind, application, report."""
+    return query.order_by(case((merged.c.due_on < today, 0), else_=1), merged.c.due_on,
+                          merged.c.kind, merged.c.application_id, merged.c.report_id)
+
+
+def _chosen(today: date, until: date | None, limit: int | None = None, offset: int = 0
+            ) -> Select[Any]:
+    """(kind, due_on, application_id, report_id) of the deadlines up to `until` in their
+    order; with `limit`, only those (from `offset` on)."""
+    merged = _merged_deadlines(until)
+    query = _in_order(select(merged.c.kind, merged.c.due_on, merged.c.application_id,
+                             merged.c.report_id), merged, today)
+    return query if limit is None else query.limit(limit).offset(offset)
+
+
+def open_deadlines(today: date, until: date | None = None, limit: int | None = None
+                   ) -> list[Deadline[Application]]:
+    """Open deadlines up to `until` (all if None), overdue ones first, with their records.
+
+    For mail (reminders, the digest), which works with the application records.
+    The database merges and orders the three kinds; two more queries load the records.
+    """
+    rows = db.session.execute(_chosen(today, until, limit)).all()
     if not rows:
         return []
     applications = {application.id: application for application in db.session.scalars(
@@ -142,7 +208,82 @@ def open_deadlines(today: date, until: date | None = None, limit: int | None = N
 
 
 def upcoming_deadlines(today: date | None = None, days: int = DEADLINE_WINDOW_DAYS,
-                       limit: int | None = None) -> list[Deadline]:
+                       limit: int | None = None) -> list[Deadline[Application]]:
     """Overdue deadlines, then those of the next `days` days (60 by default); the first `limit`."""
     today = today or utcnow().date()
     return open_deadlines(today, until=today + timedelta(days=days), limit=limit)
+
+
+def _lines_query(today: date, until: date | None, limit: int | None = None, offset: int = 0
+                 ) -> Select[Any]:
+    """Open deadlines up to `until` in their order, with only the columns a screen shows.
+
+    The deadlines are chosen (and limited) first, then joined: a dashboard's ten rows do not
+    join every open deadline's application, campaign and donor.
+    """
+    # The grants area builds on this one, so its tables are read by name (once the app has
+    # loaded every model): importing its models would make the two areas import each other.
+    periods, grants = (Base.metadata.tables[name] for name in ("grant_period", "grant_award"))
+    merged = _chosen(today, until, limit, offset).subquery()
+    donor = Organization
+    query = (
+        select(merged.c.kind, merged.c.due_on, merged.c.report_id,
+               Application.id.label("application_id"), Application.title_en, Application.title_ru,
+               Application.status, Application.requested_minor, Application.currency,
+               Application.updated_at, Campaign.title_en.label("campaign_en"),
+               Campaign.title_ru.label("campaign_ru"), donor.name_en.label("donor_en"),
+               donor.name_ru.label("donor_ru"), ReportDue.kind.label("report_kind"),
+               ReportDue.content.label("report_content"), ReportDue.note.label("report_note"),
+               ReportDue.period_id, periods.c.number.label("period_number"),
+               grants.c.reference.label("grant_reference"))
+        .join(Application, Application.id == merged.c.application_id)
+        .join(Campaign, Campaign.id == Application.campaign_id)
+        .join(donor, donor.id == Application.donor_org_id)
+        .outerjoin(ReportDue, ReportDue.id == merged.c.report_id)
+        .outerjoin(periods, periods.c.id == ReportDue.period_id)
+        .outerjoin(grants, grants.c.id == periods.c.grant_id)
+    )
+    return _in_order(query, merged, today)
+
+
+def _line(row: Any, today: date) -> Deadline[ApplicationLine]:
+    application = ApplicationLine(
+        id=row.application_id, title_en=row.title_en, title_ru=row.title_ru, status=row.status,
+        campaign=TitleLine(row.campaign_en, row.campaign_ru),
+        donor=NameLine(row.donor_en, row.donor_ru),
+        requested=Money.stored(row.requested_minor, row.currency), updated_at=row.updated_at)
+    report = None if row.report_id is None else ReportLine(
+        id=row.report_id, kind=row.report_kind, content=row.report_content,
+        note=row.report_note, period_id=row.period_id, period_number=row.period_number,
+        grant_reference=row.grant_reference)
+    return Deadline(kind=DeadlineKind(row.kind), due_on=row.due_on, application=application,
+                    report=report, overdue=row.due_on < today,
+                    days_left=(row.due_on - today).days)
+
+
+def deadline_lines(today: date, until: date | None = None, limit: int | None = None
+                   ) -> list[Deadline[ApplicationLine]]:
+    """Open deadlines up to `until` in their order, as a screen shows them, in one query."""
+    return [_line(row, today) for row in db.session.execute(_lines_query(today, until, limit))]
+
+
+def upcoming_deadline_lines(today: date | None = None, days: int = DEADLINE_WINDOW_DAYS,
+                            limit: int | None = None) -> list[Deadline[ApplicationLine]]:
+    """Overdue deadlines, then those of the next `days` days, as a screen shows them."""
+    today = today or utcnow().date()
+    return deadline_lines(today, until=today + timedelta(days=days), limit=limit)
+
+
+def page_of_upcoming_deadlines(page: int = 1, per_page: int = DEADLINES_PER_PAGE,
+                               today: date | None = None, days: int = DEADLINE_WINDOW_DAYS
+                               ) -> Page[Deadline[ApplicationLine]]:
+    """One page of the upcoming deadlines as a screen shows them: a count and one query."""
+    today = today or utcnow().date()
+    until = today + timedelta(days=days)
+    # Every deadline has its application, campaign and donor (required keys): the merged
+    # deadlines alone count as many rows as the joined query.
+    total = count_of(select(_merged_deadlines(until).c.kind))
+    page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
+    rows = db.session.execute(_lines_query(today, until, per_page, (page - 1) * per_page))
+    return Page(items=[_line(row, today) for row in rows], page=page, per_page=per_page,
+                total=total)

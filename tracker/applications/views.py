@@ -291,7 +291,7 @@ def edit_call(call_id: int):
 def _render_deadlines(new_link: str | None = None):
     return render_template(
         "applications/deadlines.html",
-        deadlines=services.upcoming_deadlines(),
+        deadlines=services.page_of_upcoming_deadlines(requested_page()),
         days=services.DEADLINE_WINDOW_DAYS,
         token=services.calendar_token_of(signed_in_user()),
         new_link=new_link,
@@ -335,7 +335,7 @@ def calendar_feed(token: str):
     if language not in LANGUAGES:
         language = user.language if user.language in LANGUAGES else "en"
     body = services.deadlines_calendar(
-        services.open_deadlines(utcnow().date()), language=language,
+        services.deadline_lines(utcnow().date()), language=language,
         link=lambda a: external_url("applications.show", application_id=a.id),
     )
     response = Response(body, mimetype="text/calendar")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from tracker.applications.services import all_collisions, upcoming_deadlines
+from tracker.applications.services import collision_lines, upcoming_deadline_lines
 from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
@@ -23,9 +23,9 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
         form=form,
         # Totals and rows (with grant spending), kept while nothing they show changes.
         funding=sections.funding_sections(currency, today),
-        deadlines=upcoming_deadlines(today, limit=services.DEADLINES_SHOWN),
+        deadlines=upcoming_deadline_lines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),
-        collisions=all_collisions(deadline_from=today),
+        collisions=collision_lines(deadline_from=today),
     ), status
 
 

@@ -55,10 +55,7 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     personal_data = may_see_contacts(current_user, drive.campaign)
     awaiting = services.awaiting_confirmation(drive, page=requested_page("awaiting_page"))
     history = history_for("drive", drive.id, page=requested_page("history_page"))
-    if personal_data:
-        shown = [item.id for item in awaiting.items if item.contact_email or item.message]
-        note_contacts_shown(drive, shown + pledges_in_history(history), page="drive")
-    return render_template(
+    page = render_template(
         "drives/show.html",
         drive=drive,
         figures=services.drive_figures(drive),
@@ -69,7 +66,13 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
         history=history,
         personal_data=personal_data,
         embed_code=embed_code(drive) if drive.is_public else "",
-    ), status
+    )
+    # Noted once the page is rendered, before it is sent: the commit expires every record
+    # loaded so far, and a page rendered after it read them all again (a dozen statements).
+    if personal_data:
+        shown = [item.id for item in awaiting.items if item.contact_email or item.message]
+        note_contacts_shown(drive, shown + pledges_in_history(history), page="drive")
+    return page, status
 
 
 def refusal_status(error: DomainError | None) -> int:

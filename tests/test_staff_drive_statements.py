@@ -1,0 +1,66 @@
+"""The staff drive page costs the same number of statements at a few and at many pledges,
+and it reads nothing again after noting the contacts it showed (issue 15)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import event, select
+
+from tests.auth_support import login, make_user
+from tests.drive_support import make_drive, make_payment, make_pledge, make_world, public_pledge
+from tracker.audit.models import AuditAction, AuditEvent
+from tracker.auth.models import Role
+from tracker.extensions import db
+
+
+def add_pledges(drive, count: int, start: int = 0) -> None:
+    """`count` logged pledges (every other one partly paid) and half as many public ones."""
+    for number in range(start, start + count):
+        pledge = make_pledge(drive, amount=str(1000 + number), name=f"Pledger {number:03d}",
+                             pledged_on=date(2026, 3, 1 + number % 28))
+        if number % 2:
+            make_payment(pledge, "100")
+        if number % 2 == 0:
+            public_pledge(drive, name=f"Public {number:03d}",
+                          contact_email=f"public{number}@example.org")
+
+
+def statements_of(client, path: str) -> tuple[int, str]:
+    """How many statements a GET of the path sends (the test's savepoints aside), and the page.
+
+    Counted on the second of two requests: the first fills the per-process caches (the
+    audit trail's actor labels)."""
+    client.get(path)
+    db.session.expire_all()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(statements), response.text
+
+
+def test_the_staff_drive_page_costs_the_same_statements_at_few_and_many_pledges(app, client):
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    add_pledges(drive, 4)
+    few, page = statements_of(client, f"/drives/{drive.slug}")
+    assert "public0@example.org" in page  # contacts shown: the page notes it in the trail
+
+    add_pledges(drive, 60, start=4)
+    many, page = statements_of(client, f"/drives/{drive.slug}")
+
+    assert "public0@example.org" in page
+    assert many == few
+    views = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == AuditAction.VIEW, AuditEvent.record_id == f"drive:{drive.id}")).all()
+    assert len(views) == 4  # one a request that showed contacts
