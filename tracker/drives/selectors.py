@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
+from sqlalchemy.types import NullType
 
 from tracker.campaigns.models import Campaign, CampaignPartner
 from tracker.campaigns.services import CampaignChoice, campaign_choices
@@ -278,6 +279,25 @@ def public_supporters(drive: Drive, limit: int = PUBLIC_SUPPORTERS_SHOWN) -> lis
         .order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
         .limit(limit)
     ))
+
+
+def public_page_state(drive: Drive) -> tuple[Any, ...]:
+    """What the public page shows of a drive, as stored: the drive's row and its roll-up row
+    (every column: a delta that changes one figure changes the state), its organiser's names
+    and cities and its campaign's titles. Raw driver values, no ORM object: for the key of
+    the kept page, read on every request."""
+    columns = (*Drive.__table__.c, *DriveTotals.__table__.c, Organization.name_en,
+               Organization.name_ru, Organization.city_en, Organization.city_ru,
+               Campaign.title_en, Campaign.title_ru)
+    return tuple(db.session.execute(
+        select(*(type_coerce(column, NullType()).label(f"c{at}")  # names repeat across tables
+                 for at, column in enumerate(columns)))
+        .select_from(Drive)
+        .outerjoin(DriveTotals, DriveTotals.drive_id == Drive.id)
+        .join(Organization, Organization.id == Drive.organiser_org_id)
+        .join(Campaign, Campaign.id == Drive.campaign_id)
+        .where(Drive.id == drive.id)
+    ).one())
 
 
 def missing_rates(drive: Drive, limit: int = MISSING_RATES_SHOWN) -> list[MissingRate]:
