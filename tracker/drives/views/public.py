@@ -20,7 +20,6 @@ from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
 from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
-from tracker.extensions import db
 from tracker.forms import coalition_currencies
 from tracker.fragments import Holed, kept, kept_store
 from tracker.i18n import LANGUAGES, current_language
@@ -47,32 +46,36 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
     ), status
 
 
-def _public_page_key(drive: Drive) -> bytes:
+def _public_page_key(slug: str) -> bytes | None:
     """A digest of everything the public page shows: the drive, its roll-up, organiser and
     campaign as stored, its supporters' names, the coalition's currencies (the form's
     choices), the language, today (days left), the page's own address and query (the
-    language switch comes back to it) and the share link."""
+    language switch comes back to it) and the share link. None (rendered, not kept) when
+    the public may not see the drive: then rendering answers 404."""
+    state = services.public_page_state(slug)
+    if state is None:
+        return None
+    drive_id = state[0]
     seen = (current_language(), services.today(), request.script_root, request.full_path,
-            external_url("drives.public_page", slug=drive.slug),
-            services.public_page_state(drive), services.public_supporters(drive),
-            coalition_currencies())
+            external_url("drives.public_page", slug=slug), state,
+            services.public_supporters(drive_id), coalition_currencies())
     return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
 
 
-def _kept_public_page(drive: Drive) -> Markup:
+def _kept_public_page(slug: str) -> Markup:
     """The public page, the same for every visitor in one language but for the CSRF token
     and the form's once-only key: kept with those cut out (tracker.fragments), filled in
-    with this request's."""
+    with this request's. A kept page is served without loading the drive."""
     values = {"csrf": generate_csrf(), "submission": new_key()}
 
     def render() -> Holed:
-        db.session.expire(drive)  # read after the key was, as the kept rule requires
+        drive = services.get_public_drive(slug)  # loaded after the key was read, or 404
         form = PublicPledgeForm.for_drive(drive)
         form.submission_key.data = values["submission"]
         html, _status = _render_public(drive, form)
         return Holed.cut(html, values)
 
-    page = kept(kept_store(KEPT_PAGES, PAGES_KEPT), lambda: _public_page_key(drive), render)
+    page = kept(kept_store(KEPT_PAGES, PAGES_KEPT), lambda: _public_page_key(slug), render)
     return page.fill(values)
 
 
@@ -90,10 +93,10 @@ def _public_pledge_wait() -> int:
 @public
 def public_page(slug: str):
     """The public page of a drive: progress, supporters, a share link and the pledge form."""
-    drive = services.get_public_drive(slug)
     if session.get("_flashes"):  # a message for this visitor alone: rendered for them
+        drive = services.get_public_drive(slug)
         return _render_public(drive, PublicPledgeForm.for_drive(drive))
-    return _kept_public_page(drive)
+    return _kept_public_page(slug)
 
 
 @bp.post("/d/<slug>")
