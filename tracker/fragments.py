@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from threading import Lock
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import current_app
 from markupsafe import Markup
@@ -68,12 +68,12 @@ class KeptFragments(Generic[T]):
         return len(self._kept)
 
 
-def kept_store(name: str, size: int) -> KeptFragments:  # type: ignore[type-arg]
+def kept_store(name: str, size: int) -> KeptFragments[Any]:
     """The application's store called `name` (one per app, created on first use)."""
-    store = current_app.extensions.get(name)
+    store: KeptFragments[Any] | None = current_app.extensions.get(name)
     if store is None:
         store = current_app.extensions.setdefault(name, KeptFragments(size))
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 def kept(store: KeptFragments[T], key_of: Callable[[], Hashable | None],

@@ -70,7 +70,7 @@ def _raw(*columns: Any) -> list[Any]:
 @cache
 def _statements() -> tuple[Any, ...]:
     """The key's statements, built once (their columns are many to coerce)."""
-    campaign_id = bindparam("campaign_id")
+    campaign_id: Any = bindparam("campaign_id")
     lead = Organization.__table__.alias("lead")
     campaign = (
         select(*_raw(*Campaign.__table__.c, *CampaignFunding.__table__.c, *lead.c))
