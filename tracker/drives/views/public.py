@@ -47,18 +47,16 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
 
 
 def _public_page_key(slug: str) -> bytes | None:
-    """A digest of everything the public page shows: the drive, its roll-up, organiser and
-    campaign as stored, its supporters' names, the coalition's currencies (the form's
-    choices), the language, today (days left), the page's own address and query (the
-    language switch comes back to it) and the share link. None (rendered, not kept) when
-    the public may not see the drive: then rendering answers 404."""
+    """A digest of everything the public page shows: the drive, its roll-up, organiser,
+    campaign and the supporters it names as stored (one statement), the coalition's
+    currencies (the form's choices), the language, today (days left), the page's own
+    address and query (the language switch comes back to it) and the share link. None
+    (rendered, not kept) when the public may not see the drive: then rendering answers 404."""
     state = services.public_page_state(slug)
     if state is None:
         return None
-    drive_id = state[0]
     seen = (current_language(), services.today(), request.script_root, request.full_path,
-            external_url("drives.public_page", slug=slug), state,
-            services.public_supporters(drive_id), coalition_currencies())
+            external_url("drives.public_page", slug=slug), state, coalition_currencies())
     return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
 
 
