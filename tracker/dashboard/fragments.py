@@ -10,21 +10,21 @@ campaign or another reporting currency changes the key, so a kept row can never 
 stale figure; it only saves rendering a row identical to one already rendered.
 
 Rows are kept in memory, per process (each gunicorn worker has its own), at most
-ROWS_KEPT of them, the least recently shown going first. A shared store (Redis) would
-add a round trip to save what is rendered in about 0.2 ms, and the key is the row's own
-content, so each worker's copy is as fresh as any.
+ROWS_KEPT of them, the least recently shown going first (tracker.fragments, the one
+machinery of kept fragments). A shared store (Redis) would add a round trip to save what
+is rendered in about 0.2 ms, and the key is the row's own content, so each worker's copy
+is as fresh as any.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
-from threading import Lock
 
 from flask import current_app, request
 from markupsafe import Markup
 
 from tracker.dashboard.services import CampaignLine
+from tracker.fragments import KeptFragments, kept_store
 from tracker.grants.services import CampaignSpending
 from tracker.i18n import current_language
 
@@ -34,38 +34,16 @@ ROWS_KEPT = 4_096
 EXTENSION = "tracker.dashboard.rows"
 
 
-class RenderedRows:
+class RenderedRows(KeptFragments[Markup]):
     """A bounded map from a row's key to its HTML, least recently used first out."""
 
     def __init__(self, size: int = ROWS_KEPT) -> None:
-        self.size = size
-        self._rows: OrderedDict[Hashable, Markup] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key: Hashable) -> Markup | None:
-        with self._lock:
-            row = self._rows.get(key)
-            if row is not None:
-                self._rows.move_to_end(key)
-            return row
-
-    def put(self, key: Hashable, row: Markup) -> None:
-        with self._lock:
-            self._rows[key] = row
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._rows)
+        super().__init__(size)
 
 
-def rendered_rows() -> RenderedRows:
+def rendered_rows() -> KeptFragments[Markup]:
     """The application's kept rows (one store per app, created on first use)."""
-    rows = current_app.extensions.get(EXTENSION)
-    if rows is None:
-        rows = current_app.extensions.setdefault(EXTENSION, RenderedRows())
-    return rows
+    return kept_store(EXTENSION, ROWS_KEPT)
 
 
 def row_key(line: CampaignLine, spent: CampaignSpending | None, language: str,

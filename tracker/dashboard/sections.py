@@ -21,7 +21,7 @@ after the key was read is kept only if the key still reads the same afterwards, 
 that lands while the sections render cannot leave newer figures under an older key.
 
 Kept in memory per process (each gunicorn worker its own), at most SECTIONS_KEPT of them,
-the least recently shown going first.
+the least recently shown going first (tracker.fragments).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from markupsafe import Markup
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.types import NullType
@@ -37,6 +37,7 @@ from sqlalchemy.types import NullType
 from tracker.campaigns.models import Campaign, CampaignStatus
 from tracker.dashboard import fragments, services
 from tracker.extensions import db
+from tracker.fragments import KeptFragments, kept, kept_store
 from tracker.funding.models import CampaignFunding
 from tracker.grants.services import spending_sums
 from tracker.i18n import current_language
@@ -49,12 +50,9 @@ SECTIONS_KEPT = 32
 EXTENSION = "tracker.dashboard.sections"
 
 
-def kept_sections() -> fragments.RenderedRows:
+def kept_sections() -> KeptFragments[Markup]:
     """The application's kept sections (one store per app, created on first use)."""
-    kept = current_app.extensions.get(EXTENSION)
-    if kept is None:
-        kept = current_app.extensions.setdefault(EXTENSION, fragments.RenderedRows(SECTIONS_KEPT))
-    return kept
+    return kept_store(EXTENSION, SECTIONS_KEPT)
 
 
 def sections_key(currency: str, today: date) -> bytes | None:
@@ -88,18 +86,14 @@ def sections_key(currency: str, today: date) -> bytes | None:
 def funding_sections(currency: str, today: date) -> Markup:
     """The coalition totals and every campaign's row, taken from the kept sections when
     nothing they show has changed, rendered (and kept) otherwise."""
-    key = sections_key(currency, today)
-    kept = kept_sections()
-    if key is not None and (html := kept.get(key)) is not None:
-        return html
-    figures = services.dashboard_figures(currency, today)
-    html = Markup(render_template(
-        SECTIONS_TEMPLATE,
-        lines=figures.lines,
-        rows=fragments.campaign_rows(figures.lines, figures.spending),
-        totals=services.coalition_totals(figures.lines, currency, today),
-        spending_total=figures.spending_total,
-    ))
-    if key is not None and sections_key(currency, today) == key:
-        kept.put(key, html)
-    return html
+    def render() -> Markup:
+        figures = services.dashboard_figures(currency, today)
+        return Markup(render_template(
+            SECTIONS_TEMPLATE,
+            lines=figures.lines,
+            rows=fragments.campaign_rows(figures.lines, figures.spending),
+            totals=services.coalition_totals(figures.lines, currency, today),
+            spending_total=figures.spending_total,
+        ))
+
+    return kept(kept_sections(), lambda: sections_key(currency, today), render)

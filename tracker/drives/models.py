@@ -75,6 +75,11 @@ STAFF_PLEDGEABLE = frozenset({DriveStatus.DRAFT, DriveStatus.LIVE, DriveStatus.F
 PUBLIC_PLEDGEABLE = frozenset({DriveStatus.LIVE, DriveStatus.FUNDED})
 # A public drive's page is visible in these statuses (and 404 in the others).
 PUBLICLY_VISIBLE = frozenset({DriveStatus.LIVE, DriveStatus.FUNDED, DriveStatus.CLOSED})
+
+
+def publicly_visible(is_public: bool, status: DriveStatus) -> bool:
+    """Whether the public may see a drive: a public one, live, funded or closed."""
+    return is_public and status in PUBLICLY_VISIBLE
 # The longest wait before reminding a supporter of an unpaid pledge (the second: twice it).
 MAX_REMINDER_DAYS = 365
 
@@ -295,7 +300,7 @@ class Drive(Localized, Base):
 
     @property
     def is_publicly_visible(self) -> bool:
-        return self.is_public and self.status in PUBLICLY_VISIBLE
+        return publicly_visible(self.is_public, self.status)
 
     @property
     def takes_staff_pledges(self) -> bool:

@@ -92,6 +92,7 @@ from tracker.drives.selectors import (
     missing_rates,
     organiser_choices,
     pledge_missing_rates,
+    public_page_state,
     public_supporters,
 )
 from tracker.money.conversion import Converted, storable_rate
@@ -162,6 +163,7 @@ __all__ = [
     "payment_removal_preview",
     "pledge_deletion_preview",
     "pledge_missing_rates",
+    "public_page_state",
     "public_supporters",
     "reconvert_missing",
     "record_payment",

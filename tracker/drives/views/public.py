@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from tracker.auth.headers import frameable
@@ -17,12 +20,17 @@ from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
 from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
-from tracker.i18n import LANGUAGES
+from tracker.forms import coalition_currencies
+from tracker.fragments import Holed, kept, kept_store
+from tracker.i18n import LANGUAGES, current_language
 from tracker.money.value import Money, MoneyError
-from tracker.submissions import commit_once
+from tracker.submissions import commit_once, new_key
 from tracker.urls import external_url
 
 THANKS_KEY = "drive_thanks"
+KEPT_PAGES = "tracker.drives.public_pages"
+# A drive's page in two languages, with room for a few query strings; about 30 KB each.
+PAGES_KEPT = 512
 
 
 def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> Any:
@@ -36,6 +44,37 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
         form=form,
         share_url=external_url("drives.public_page", slug=drive.slug),
     ), status
+
+
+def _public_page_key(slug: str) -> bytes | None:
+    """A digest of everything the public page shows: the drive, its roll-up, organiser,
+    campaign and the supporters it names as stored (one statement), the coalition's
+    currencies (the form's choices), the language, today (days left), the page's own
+    address and query (the language switch comes back to it) and the share link. None
+    (rendered, not kept) when the public may not see the drive: then rendering answers 404."""
+    state = services.public_page_state(slug)
+    if state is None:
+        return None
+    seen = (current_language(), services.today(), request.script_root, request.full_path,
+            external_url("drives.public_page", slug=slug), state, coalition_currencies())
+    return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
+
+
+def _kept_public_page(slug: str) -> Markup:
+    """The public page, the same for every visitor in one language but for the CSRF token
+    and the form's once-only key: kept with those cut out (tracker.fragments), filled in
+    with this request's. A kept page is served without loading the drive."""
+    values = {"csrf": generate_csrf(), "submission": new_key()}
+
+    def render() -> Holed:
+        drive = services.get_public_drive(slug)  # loaded after the key was read, or 404
+        form = PublicPledgeForm.for_drive(drive)
+        form.submission_key.data = values["submission"]
+        html, _status = _render_public(drive, form)
+        return Holed.cut(html, values)
+
+    page = kept(kept_store(KEPT_PAGES, PAGES_KEPT), lambda: _public_page_key(slug), render)
+    return page.fill(values)
 
 
 def _public_pledge_wait() -> int:
@@ -52,8 +91,10 @@ def _public_pledge_wait() -> int:
 @public
 def public_page(slug: str):
     """The public page of a drive: progress, supporters, a share link and the pledge form."""
-    drive = services.get_public_drive(slug)
-    return _render_public(drive, PublicPledgeForm.for_drive(drive))
+    if session.get("_flashes"):  # a message for this visitor alone: rendered for them
+        drive = services.get_public_drive(slug)
+        return _render_public(drive, PublicPledgeForm.for_drive(drive))
+    return _kept_public_page(slug)
 
 
 @bp.post("/d/<slug>")

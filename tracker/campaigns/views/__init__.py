@@ -7,13 +7,13 @@ from typing import TypeVar
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from tracker.audit.services import history_for
+from tracker.audit.services import RECORD_HISTORY_LATEST, EventPage, history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns import services
 from tracker.campaigns.forms import CampaignForm
-from tracker.campaigns.models import CampaignStatus, Theme
-from tracker.funding.services import campaign_gap
-from tracker.grants.services import campaign_spending
+from tracker.campaigns.models import Campaign, CampaignStatus, Theme
+from tracker.campaigns.views.page import campaign_body
+from tracker.db import utcnow
 from tracker.i18n import is_country
 from tracker.targets import overview
 from tracker.views import commit, requested_page
@@ -71,18 +71,22 @@ def new():
 def show(slug: str):
     """Show a campaign: summary, funding gap, participants by country and funding targets."""
     campaign = services.get_campaign(slug)
-    gap = campaign_gap(campaign)
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
-        gap=gap,
-        # Beside secured money: what the campaign's grants spent and what remains.
-        spending=campaign_spending([campaign.id], gap.currency).get(campaign.id),
-        participants=services.participants_by_country(campaign),
-        targets=overview.funding_targets(campaign),
-        history=history_for("campaign", campaign.id,
-                            page=requested_page("history_page")),
+        # Details, partners, funding (with grant spending), targets and drives: kept
+        # while nothing they show changes (tracker/campaigns/views/page.py).
+        body=campaign_body(campaign, utcnow().date()),
+        history=_history(campaign),
     )
+
+
+def _history(campaign: Campaign) -> EventPage:
+    """The campaign's History: its newest few events (all the section shows until the
+    reader asks for its pages), or the page asked for."""
+    if "history_page" in request.args:
+        return history_for("campaign", campaign.id, page=requested_page("history_page"))
+    return history_for("campaign", campaign.id, per_page=RECORD_HISTORY_LATEST)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
