@@ -14,7 +14,10 @@ statements, events added to the session, the benchmark's generator). It runs und
 lock per database, held until the transaction ends, so that two transactions can never
 both chain onto the same event: PostgreSQL's transaction-level advisory lock, and on
 SQLite the one write lock the database has. The id being the primary key is the second
-net: two events given the same place cannot both be stored.
+net: two events given the same place cannot both be stored. Since that lock makes every
+writer of the app wait for the one holding it, the events of ORM flushes are deferred
+(`defer`) and linked just before the commit, after the roll-ups (audit.hooks); any other
+way into the chain appends them first, so the chain's order is still that of the changes.
 
 The chain shows an edit or deletion by someone who does not rebuild it. Whoever can
 write the table and knows this file can recompute every hash after an edit, and

@@ -2,8 +2,10 @@
 
 - Mapper events (`after_insert`, `after_update`, `after_delete`) on every model note
   the changes of audited ones while a flush runs, including cascaded and orphaned
-  children; `after_flush` writes those notes as `audit_event` rows on the flush's own
-  connection, so an event commits or rolls back together with its change.
+  children; `after_flush` stamps those notes (actor, time) and keeps them on the flush's
+  own connection, and `before_commit` writes them as `audit_event` rows there, after the
+  roll-ups: an event commits or rolls back together with its change, and the chain's
+  global lock (tracker/audit/chain.py) is held only from then to the commit.
 - `do_orm_execute` covers bulk statements (`session.execute(insert(Model), rows)`,
   `update(Model).where(...)`, `delete(...)`), which skip the mapper events.
 - `before_flush` refuses a changed or deleted `AuditEvent`: the trail is append-only
