@@ -4,14 +4,20 @@ events join the chain as late as possible, after its roll-ups, just before the c
 
 from __future__ import annotations
 
+import threading
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
-from tests.drive_support import make_pledge, page_text
+from tests.drive_support import make_pledge, page_text, recomputed_totals, stored_totals
 from tests.test_write_cost import PAGE, chain_locks, org, post_payment, post_pledge
 from tracker.audit.chain import verify_chain
 from tracker.audit.models import AuditEvent
+from tracker.drives import services
+from tracker.drives.models import Drive
 from tracker.extensions import db
 
 ROLLUPS = ("UPDATE drive_totals", "UPDATE campaign_funding", "UPDATE drive_money_bucket",
@@ -86,3 +92,49 @@ def test_events_before_a_savepoint_are_kept_when_it_is_undone(app):
     assert "Inside it" not in joined
     assert joined.index("Before it") < joined.index("After it")
     assert verify_chain(db.session.connection()).broken is None
+
+
+@pytest.mark.commits
+def test_a_writer_mid_transaction_does_not_hold_back_another_writers_commit(
+        app, backend, drive):
+    """Two pledges to one drive: the first is flushed, not yet committed; the second
+    commits meanwhile (the chain's lock is not taken before the first one's commit)."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")
+    drive_id = drive.id
+    db.session.remove()
+    done, errors = threading.Event(), []
+
+    def second_writer() -> None:
+        try:
+            with app.app_context():
+                log("Second")
+                db.session.commit()
+                db.session.remove()
+                done.set()
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    def log(name: str) -> None:
+        services.log_pledge(db.session.get(Drive, drive_id), services.PledgeInput(
+            amount=Decimal("100"), currency="RUB", pledged_on=date(2026, 3, 10),
+            pledger_name=name), by=None)
+
+    with app.app_context():
+        log("First")
+        db.session.flush()  # its events are noted; the chain is not locked yet
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        committed_meanwhile = done.wait(10)
+        db.session.commit()
+        writer.join(20)
+        assert not errors, errors
+        assert committed_meanwhile
+        assert verify_chain(db.session.connection()).broken is None
+        again = db.session.get(Drive, drive_id)
+        assert again is not None
+        assert stored_totals(again) == recomputed_totals(again)
+        summaries = db.session.scalars(select(AuditEvent.summary).order_by(AuditEvent.id)).all()
+        joined = " | ".join(summaries)
+        assert joined.index("Second") < joined.index("First")  # the chain's order: commits'
+        db.session.remove()
