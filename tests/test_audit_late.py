@@ -116,7 +116,9 @@ def test_a_writer_mid_transaction_does_not_hold_back_another_writers_commit(
             errors.append(error)
 
     def log(name: str) -> None:
-        services.log_pledge(db.session.get(Drive, drive_id), services.PledgeInput(
+        target = db.session.get(Drive, drive_id)
+        assert target is not None
+        services.log_pledge(target, services.PledgeInput(
             amount=Decimal("100"), currency="RUB", pledged_on=date(2026, 3, 10),
             pledger_name=name), by=None)
 
