@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Engine, event, insert, select, text
+from sqlalchemy.pool import Pool
 
 from tracker.audit.models import AuditEvent
 from tracker.db import table_of, utcnow
@@ -150,6 +151,14 @@ def _refuse_lost_events(connection: Connection) -> None:
     _forget_head(connection)
 
 
+def _drop_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    """A connection back in the pool keeps its `info`: nothing deferred may outlive its
+    transaction (a session dropped without closing) and reach the next one."""
+    if record is not None:
+        record.info.pop(_DEFERRED, None)
+        record.info.pop(_OWN_HEAD, None)
+
+
 def install_chain_hooks() -> None:
     """Forget the remembered head whenever a transaction or a savepoint is rolled back."""
     if _installed:
@@ -158,6 +167,7 @@ def install_chain_hooks() -> None:
     event.listen(Engine, "rollback_savepoint", _forget_head)
     event.listen(Engine, "savepoint", _append_before_savepoint)
     event.listen(Engine, "commit", _refuse_lost_events)
+    event.listen(Pool, "checkin", _drop_on_checkin)
     _installed.append(True)
 
 
