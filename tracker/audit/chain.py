@@ -14,7 +14,10 @@ statements, events added to the session, the benchmark's generator). It runs und
 lock per database, held until the transaction ends, so that two transactions can never
 both chain onto the same event: PostgreSQL's transaction-level advisory lock, and on
 SQLite the one write lock the database has. The id being the primary key is the second
-net: two events given the same place cannot both be stored.
+net: two events given the same place cannot both be stored. Since that lock makes every
+writer of the app wait for the one holding it, the events of ORM flushes are deferred
+(`defer`) and linked just before the commit, after the roll-ups (audit.hooks); any other
+way into the chain appends them first, so the chain's order is still that of the changes.
 
 The chain shows an edit or deletion by someone who does not rebuild it. Whoever can
 write the table and knows this file can recompute every hash after an edit, and
@@ -33,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Engine, event, insert, select, text
+from sqlalchemy.pool import Pool
 
 from tracker.audit.models import AuditEvent
 from tracker.db import table_of, utcnow
@@ -106,8 +110,53 @@ def _remember(connection: Connection, last_id: int, last_hash: str) -> None:
 
 def _forget_head(connection: Connection, *_args: Any) -> None:
     """A rollback (of the transaction or of a savepoint) may undo events, and frees the lock
-    taken inside it: the head must be read again, under the lock taken again."""
+    taken inside it: the head must be read again, under the lock taken again. Events
+    deferred since the innermost savepoint began are undone with it (see `defer`)."""
     connection.info.pop(_OWN_HEAD, None)
+    connection.info.pop(_DEFERRED, None)
+
+
+# --- deferring events to the end of the transaction ---------------------------------------
+
+# Events a transaction's ORM flushes noted, complete but not yet linked: the chain's lock
+# is global (one writer at a time in the whole app), so they are linked and inserted as
+# late as possible, just before the commit and after the roll-ups (audit.hooks), rather
+# than at the first flush. Kept on the connection so that every other way into the
+# chain (`link`) appends them first and the chain's order stays the order of the changes.
+_DEFERRED = "tracker.audit.deferred"
+
+
+def defer(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Keep complete events (actor and time stamped) to append at the latest before commit."""
+    connection.info.setdefault(_DEFERRED, []).extend(rows)
+
+
+def append_deferred(connection: Connection) -> None:
+    """Link and insert the events deferred on this connection, if any (takes the lock)."""
+    rows = connection.info.pop(_DEFERRED, None)
+    if rows:
+        append_events(connection, rows)
+
+
+def _append_before_savepoint(connection: Connection, *_args: Any) -> None:
+    """A savepoint begins: what was deferred before it is written outside it, so that a
+    rollback to it drops exactly the events deferred after it (see _forget_head)."""
+    append_deferred(connection)
+
+
+def _refuse_lost_events(connection: Connection) -> None:
+    """A commit with events still deferred would lose them: append them before it goes."""
+    if connection.info.get(_DEFERRED):
+        append_deferred(connection)
+    _forget_head(connection)
+
+
+def _drop_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    """A connection back in the pool keeps its `info`: nothing deferred may outlive its
+    transaction (a session dropped without closing) and reach the next one."""
+    if record is not None:
+        record.info.pop(_DEFERRED, None)
+        record.info.pop(_OWN_HEAD, None)
 
 
 def install_chain_hooks() -> None:
@@ -116,7 +165,9 @@ def install_chain_hooks() -> None:
         return
     event.listen(Engine, "rollback", _forget_head)
     event.listen(Engine, "rollback_savepoint", _forget_head)
-    event.listen(Engine, "commit", _forget_head)
+    event.listen(Engine, "savepoint", _append_before_savepoint)
+    event.listen(Engine, "commit", _refuse_lost_events)
+    event.listen(Pool, "checkin", _drop_on_checkin)
     _installed.append(True)
 
 
@@ -131,6 +182,8 @@ def link(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
     """
     if not rows:
         return rows
+    # Events deferred by earlier flushes of this transaction come first in the chain.
+    append_deferred(connection)
     held = _held_head(connection)
     if held is None:
         _take_lock(connection)

@@ -2,8 +2,10 @@
 
 - Mapper events (`after_insert`, `after_update`, `after_delete`) on every model note
   the changes of audited ones while a flush runs, including cascaded and orphaned
-  children; `after_flush` writes those notes as `audit_event` rows on the flush's own
-  connection, so an event commits or rolls back together with its change.
+  children; `after_flush` stamps those notes (actor, time) and keeps them on the flush's
+  own connection, and `before_commit` writes them as `audit_event` rows there, after the
+  roll-ups: an event commits or rolls back together with its change, and the chain's
+  global lock (tracker/audit/chain.py) is held only from then to the commit.
 - `do_orm_execute` covers bulk statements (`session.execute(insert(Model), rows)`,
   `update(Model).where(...)`, `delete(...)`), which skip the mapper events.
 - `before_flush` refuses a changed or deleted `AuditEvent`: the trail is append-only
@@ -21,18 +23,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, event, inspect
-from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction
+from sqlalchemy.orm import InstanceState, Mapper, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.exc import ObjectDeletedError
 
 from tracker.audit import registry
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM, acting_as, current_actor
 from tracker.audit.bulk import bulk_event, on_orm_execute
-from tracker.audit.chain import HASHED, complete, install_chain_hooks, link
+from tracker.audit.chain import (
+    HASHED,
+    append_deferred,
+    complete,
+    defer,
+    install_chain_hooks,
+    link,
+)
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for
 from tracker.audit.trail import UNREADABLE, record_event, write_events
 from tracker.audit.values import currency_key, jsonable, recorded_value
-from tracker.db import Base
+from tracker.db import Base, utcnow
 
 # Other areas import these from here, where the trail's hooks live.
 __all__ = [
@@ -51,6 +60,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _PENDING = "tracker.audit.pending"
+_DEFERRED_ON = "tracker.audit.deferred_on"  # the connection holding this session's deferred events
+_COMMITTING = "tracker.audit.committing"  # past _before_commit: a flush writes its events at once
 _state = {"installed": False}
 
 
@@ -216,14 +227,60 @@ def _load_unloaded(instance: Any) -> None:
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    """Write the events noted during this flush, inside the flush's transaction."""
+    """Stamp the events noted during this flush and keep them for the commit.
+
+    They are linked into the chain (whose lock serialises every writer) only just before
+    the commit, after the roll-ups (_before_commit), or earlier when something else
+    writes to the chain or reads the trail first; a flush during the commit writes its own.
+    """
     rows = session.info.pop(_PENDING, None)
-    if rows:
-        write_events(session.connection(bind_arguments={"mapper": AuditEvent}), rows)
+    if not rows:
+        return
+    connection = session.connection(bind_arguments={"mapper": AuditEvent})
+    if session.info.get(_COMMITTING):
+        write_events(connection, rows)
+        return
+    # Who and when are those of the change, as write_events would stamp them now.
+    actor_id, actor_label = current_actor(connection)
+    occurred_at = utcnow()
+    for row in rows:
+        row.update(actor_id=actor_id, actor_label=actor_label[:200], occurred_at=occurred_at)
+    defer(connection, rows)
+    session.info[_DEFERRED_ON] = connection
+
+
+def _append_deferred(session: Session) -> None:
+    connection = session.info.pop(_DEFERRED_ON, None)
+    if connection is not None and not connection.closed:
+        append_deferred(connection)
+
+
+def _before_commit(session: Session) -> None:
+    """Append the deferred events last, after the roll-ups' own hook (funding.rollups),
+    so that the chain's lock is held from here to the commit only."""
+    if session.in_nested_transaction():
+        return  # a savepoint's end is not the commit: its events go with the transaction
+    session.flush()
+    session.info[_COMMITTING] = True
+    _append_deferred(session)
+
+
+def _before_audit_read(state: ORMExecuteState) -> None:
+    """A query of the trail inside the transaction sees the events its flushes noted."""
+    if state.is_select and _DEFERRED_ON in state.session.info and any(
+            mapper.class_ is AuditEvent for mapper in state.all_mappers):
+        _append_deferred(state.session)
 
 
 def _clear_pending(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_COMMITTING, None)
+    session.info.pop(_DEFERRED_ON, None)
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop(_COMMITTING, None)
+    session.info.pop(_DEFERRED_ON, None)
 
 
 # --- installation ---------------------------------------------------------------------
@@ -243,5 +300,9 @@ def install_audit_hooks() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_soft_rollback", _clear_pending)
     event.listen(Session, "do_orm_execute", on_orm_execute)
+    event.listen(Session, "do_orm_execute", _before_audit_read)
+    # After every other before_commit hook: funding.rollups inserts its own at the front.
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
     install_chain_hooks()
     _state["installed"] = True

@@ -253,7 +253,9 @@ def install_rollup_hooks() -> None:
     if _state.get("installed"):
         return
     event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "before_commit", _before_commit)
+    # First of the before_commit hooks: the audit trail appends its events after the
+    # roll-ups' writes, so that the chain's global lock is held for the shortest time.
+    event.listen(Session, "before_commit", _before_commit, insert=True)
     event.listen(Session, "after_soft_rollback", _forget)
     _state["installed"] = True
 
