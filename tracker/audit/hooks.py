@@ -39,9 +39,9 @@ from tracker.audit.chain import (
 )
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.registry import AuditSpec, spec_for
-from tracker.audit.trail import UNREADABLE, record_event, write_events
+from tracker.audit.trail import UNREADABLE, record_event, stamp_events, write_events
 from tracker.audit.values import currency_key, jsonable, recorded_value
-from tracker.db import Base, utcnow
+from tracker.db import Base
 
 # Other areas import these from here, where the trail's hooks live.
 __all__ = [
@@ -240,11 +240,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     if session.info.get(_COMMITTING):
         write_events(connection, rows)
         return
-    # Who and when are those of the change, as write_events would stamp them now.
-    actor_id, actor_label = current_actor(connection)
-    occurred_at = utcnow()
-    for row in rows:
-        row.update(actor_id=actor_id, actor_label=actor_label[:200], occurred_at=occurred_at)
+    stamp_events(connection, rows)  # who and when are those of the change, not of the commit
     defer(connection, rows)
     session.info[_DEFERRED_ON] = connection
 

@@ -25,11 +25,16 @@ def write_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
+    stamp_events(connection, rows)
+    append_events(connection, rows)
+
+
+def stamp_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Give the events who made the change and when: the current actor, one timestamp."""
     actor_id, actor_label = current_actor(connection)
     occurred_at = utcnow()
     for row in rows:
         row.update(actor_id=actor_id, actor_label=actor_label[:200], occurred_at=occurred_at)
-    append_events(connection, rows)
 
 
 def record_event(session: Session, *, action: AuditAction, record_type: str, record_id: str,
