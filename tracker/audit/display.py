@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -131,7 +131,24 @@ def field_label(spec: AuditSpec | None, name: str) -> str:
 def _column(spec: AuditSpec | None, name: str) -> Column[Any] | None:
     if spec is None:
         return None
-    return table_of(spec.model).c.get(name)
+    return _model_column(spec.model, name)
+
+
+# The schema is fixed once the models are imported: each look-up is made once a process,
+# not once a value (a page of 25 events asks a few hundred times).
+@lru_cache(maxsize=4_096)
+def _model_column(model: type, name: str) -> Column[Any] | None:
+    return table_of(model).c.get(name)
+
+
+def _reference(spec: AuditSpec | None, name: str) -> str | None:
+    """The table a column of this record type points at, if it is a foreign key."""
+    return None if spec is None else _model_reference(spec.model, name)
+
+
+@lru_cache(maxsize=4_096)
+def _model_reference(model: type, name: str) -> str | None:
+    return _referenced_table(_model_column(model, name))
 
 
 def _referenced_table(column: Column[Any] | None) -> str | None:
@@ -167,7 +184,7 @@ def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
     for event in events:
         spec = spec_for_type(event.record_type)
         for name, value in _values_of(event):
-            table = _referenced_table(_column(spec, name))
+            table = _reference(spec, name)
             if table is not None and isinstance(value, int) and not isinstance(value, bool):
                 wanted.setdefault(table, set()).add(value)
     names: dict[tuple[str, str], str] = {}
@@ -200,8 +217,9 @@ def currency_for(event: AuditEvent, name: str, side: int) -> str | None:
 
 
 def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
-           references: Mapping[tuple[str, str], str]) -> str | None:
-    """A stored value the way the user reads it; the stored text when it cannot be parsed."""
+           references: Mapping[tuple[str, str], str], language: str) -> str | None:
+    """A stored value the way the user reads it (in `language`, the request's); the stored
+    text when it cannot be parsed."""
     if value is None:
         return None
     if value == REDACTED:
@@ -210,12 +228,11 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
         return _("(erased)")
     if value == "":
         return _("(empty)")
-    language = current_language()
     try:
         if currency and isinstance(value, int):
             return format_money(Money.from_minor(value, currency), language)
         column = _column(spec, name)
-        table = _referenced_table(column)
+        table = _reference(spec, name)
         if table is not None:
             # A key that names itself (a currency code) is shown as it is; a number as '#7'.
             fallback = f"#{value}" if isinstance(value, int) else str(value)
@@ -225,7 +242,7 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
             member = column_type.enum_class(value)
             return str(getattr(member, "label", member.value))
         if isinstance(column_type, ScaledDecimal | DecimalString | Numeric):
-            return readable_decimal(Decimal(str(value)), language)
+            return _readable_decimal_text(str(value), language)
         if isinstance(column_type, Boolean) or isinstance(value, bool):
             return _("Yes") if value else _("No")
         if isinstance(column_type, UTCDateTime | DateTime):
@@ -248,6 +265,13 @@ def readable_decimal(value: Decimal, language: str) -> str:
         places = max(0, SIGNIFICANT_DIGITS - 1 - value.adjusted())
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return format_decimal(value, locale=language, decimal_quantization=False)
+
+
+# Keyed by the stored text, not the Decimal: Decimal('1.0') == Decimal('1.00'), and a
+# short value is shown with the places it was stored with.
+@lru_cache(maxsize=4_096)
+def _readable_decimal_text(text: str, language: str) -> str:
+    return readable_decimal(Decimal(text), language)
 
 
 def language_name(code: str, language: str) -> str:
@@ -324,6 +348,22 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
     references = _resolve_references(items)
     live = _live_values(items)
     erased = _erased_records(items)
+    language = current_language()
+    # Labels are looked up once a page (in the request's language), not once an event.
+    labels: dict[tuple[str, str], str] = {}
+    type_labels: dict[str, str] = {}
+
+    def label_of(spec: AuditSpec | None, name: str) -> str:
+        key = (spec.record_type if spec is not None else "", name)
+        if key not in labels:
+            labels[key] = field_label(spec, name)
+        return labels[key]
+
+    def type_label(record_type: str) -> str:
+        if record_type not in type_labels:
+            type_labels[record_type] = record_type_label(record_type)
+        return type_labels[record_type]
+
     views = []
     for event in items:
         spec = spec_for_type(event.record_type)
@@ -351,14 +391,16 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
                                  for v in (before, after))
             fields.append(FieldChange(
                 name=name,
-                label=field_label(spec, name),
-                before=_shown(spec, name, before, currency_for(event, name, 0), references),
-                after=_shown(spec, name, after, currency_for(event, name, 1), references),
+                label=label_of(spec, name),
+                before=_shown(spec, name, before, currency_for(event, name, 0), references,
+                              language),
+                after=_shown(spec, name, after, currency_for(event, name, 1), references,
+                             language),
             ))
         views.append(EventView(
             event=event,
             actor=actor_name(event.actor_label),
-            record_label=record_type_label(event.record_type),
+            record_label=type_label(event.record_type),
             record_name=(f"#{event.record_id}" if hidden
                          else _record_name(event, spec, references, live)),
             fields=fields,
@@ -419,15 +461,18 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
         if table is None or len(table.primary_key.columns) != 1:
             continue
         key = next(iter(table.primary_key.columns))
-        if not any(f"{base}_en" in table.c for base in NAME_BASES) and not any(
-                isinstance(column.type, Enum) for column in table.columns):
+        # Only what can name a record (see _in_language): not a whole row of each.
+        naming = _naming_columns(spec.model) if spec is not None else ()
+        if not naming:
             continue
         try:
             numeric = key.type.python_type is int
         except NotImplementedError:
             numeric = False
         numbers = {int(i) for i in ids if i.isdigit()} if numeric else ids
-        for row in db.session.execute(sql_select(table).where(key.in_(numbers))).mappings():
+        columns = [key, *(table.c[name] for name in naming if name != key.name)]
+        for row in db.session.execute(
+                sql_select(*columns).where(key.in_(numbers))).mappings():
             found[(record_type, str(row[key.name]))] = {
                 name: jsonable(value) for name, value in row.items()}
     return found
@@ -454,11 +499,9 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
         pair = (values.get(f"{base}_en"), values.get(f"{base}_ru"))
         if summary in pair:
             return str(values.get(f"{base}_{language}") or values.get(f"{base}_{other}"))
-    table = table_of(spec.model)
-    for column in table.columns:
-        value = values.get(column.name)
-        enum_class = getattr(column.type, "enum_class", None)
-        if not isinstance(value, str) or not value or enum_class is None:
+    for column_name, enum_class in _choice_columns(spec.model):
+        value = values.get(column_name)
+        if not isinstance(value, str) or not value:
             continue
         try:
             label = str(getattr(enum_class(value), "label", value))
@@ -470,6 +513,27 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
                 summary = label + summary[len(raw):]
                 break
     return readable_summary(summary, language)
+
+
+@lru_cache(maxsize=512)
+def _choice_columns(model: type) -> tuple[tuple[str, Any], ...]:
+    """(column name, enum class) of a model's choice columns, in the table's order."""
+    found = []
+    for column in table_of(model).columns:
+        enum_class = getattr(column.type, "enum_class", None)
+        if enum_class is not None:
+            found.append((column.name, enum_class))
+    return tuple(found)
+
+
+@lru_cache(maxsize=512)
+def _naming_columns(model: type) -> tuple[str, ...]:
+    """The columns that may name a record of this model in a summary: the localized
+    titles and names, and the choices (see _in_language)."""
+    table = table_of(model)
+    localized = [f"{base}_{language}" for base in NAME_BASES for language in ("en", "ru")
+                 if f"{base}_{language}" in table.c]
+    return tuple(localized) + tuple(name for name, _ in _choice_columns(model))
 
 
 def _record_name(event: AuditEvent, spec: AuditSpec | None,
@@ -489,7 +553,7 @@ def _record_name(event: AuditEvent, spec: AuditSpec | None,
         if value is None:
             change = (event.changes or {}).get(spec.named_by)
             value = change[-1] if isinstance(change, list) else change
-        table = _referenced_table(_column(spec, spec.named_by))
+        table = _reference(spec, spec.named_by)
         if table is not None and value is not None and (table, str(value)) in references:
             return references[(table, str(value))]
     return f"#{event.record_id}"
