@@ -170,8 +170,11 @@ def _values_of(event: AuditEvent) -> Iterator[tuple[str, Any]]:
     yield from (event.context or {}).items()
 
 
+LABEL_ATTRIBUTES = ("name", "title", "email", "code", "slug")
+
+
 def _object_label(instance: Any) -> str:
-    for attribute in ("name", "title", "email", "code", "slug"):
+    for attribute in LABEL_ATTRIBUTES:
         value = getattr(instance, attribute, None)
         if isinstance(value, str) and value:
             return value
@@ -189,15 +192,41 @@ def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
                 wanted.setdefault(table, set()).add(value)
     names: dict[tuple[str, str], str] = {}
     for table_name, ids in wanted.items():
-        mapper = next((m for m in Base.registry.mappers
-                       if getattr(m.local_table, "name", None) == table_name), None)
+        mapper = _mapper_of(table_name)
         if mapper is None or len(mapper.primary_key) != 1:
             continue
         key = mapper.primary_key[0]
-        for instance in db.session.scalars(sql_select(mapper.class_).where(key.in_(ids))):
-            record_id = getattr(instance, mapper.get_property_by_column(key).key)
-            names[(table_name, str(record_id))] = _object_label(instance) or f"#{record_id}"
+        columns = _label_columns(mapper)
+        if columns is None:  # a label computed in Python: it needs the whole record
+            for instance in db.session.scalars(sql_select(mapper.class_).where(key.in_(ids))):
+                record_id = getattr(instance, mapper.get_property_by_column(key).key)
+                names[(table_name, str(record_id))] = _object_label(instance) or f"#{record_id}"
+            continue
+        attributes = [mapper.column_attrs[name].expression for name in columns]
+        for record_id, *values in db.session.execute(
+                sql_select(key, *attributes).where(key.in_(ids))):
+            label = next((v for v in values if isinstance(v, str) and v), "")
+            names[(table_name, str(record_id))] = label or f"#{record_id}"
     return names
+
+
+@lru_cache(maxsize=256)
+def _mapper_of(table_name: str) -> Any:
+    return next((m for m in Base.registry.mappers
+                 if getattr(m.local_table, "name", None) == table_name), None)
+
+
+@lru_cache(maxsize=256)
+def _label_columns(mapper: Any) -> tuple[str, ...] | None:
+    """The label attributes (_object_label's, in its order) a model stores as columns; None
+    when one of them is a Python property, which only the loaded record can answer."""
+    found = []
+    for attribute in LABEL_ATTRIBUTES:
+        if attribute in mapper.column_attrs:
+            found.append(attribute)
+        elif hasattr(mapper.class_, attribute):
+            return None
+    return tuple(found)
 
 
 def currency_for(event: AuditEvent, name: str, side: int) -> str | None:
@@ -503,16 +532,22 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
         value = values.get(column_name)
         if not isinstance(value, str) or not value:
             continue
-        try:
-            label = str(getattr(enum_class(value), "label", value))
-        except ValueError:
-            continue
-        # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary').
+        # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary');
+        # the label is looked up only for the choice that does.
         for raw in (value.replace("_", " ").capitalize(), value):
-            if re.match(rf"{re.escape(raw)}(?=\s|$)", summary):
+            if _starts_with_word(summary, raw):
+                try:
+                    label = str(getattr(enum_class(value), "label", value))
+                except ValueError:
+                    break
                 summary = label + summary[len(raw):]
                 break
     return readable_summary(summary, language)
+
+
+def _starts_with_word(text: str, word: str) -> bool:
+    """True when `text` starts with `word` followed by a space or nothing."""
+    return text.startswith(word) and (len(text) == len(word) or text[len(word)].isspace())
 
 
 @lru_cache(maxsize=512)
