@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_percent
 from flask import (
@@ -44,7 +45,13 @@ def format_whole_percent(value: int | None) -> str:
     """A whole percentage in the reader's language ('40%', '40 %')."""
     if value is None:
         return ""
-    return format_percent(Decimal(value) / 100, locale=current_language())
+    return _whole_percent(value, current_language())
+
+
+# A list shows a few distinct probabilities (0 to 100): Babel formats each once a process.
+@lru_cache(maxsize=1_024)
+def _whole_percent(value: int, language: str) -> str:
+    return format_percent(Decimal(value) / 100, locale=language)
 
 
 def _iso_date(value: str) -> date | None:
