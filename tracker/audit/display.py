@@ -210,10 +210,18 @@ def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
     return names
 
 
-@lru_cache(maxsize=256)
+_MAPPERS: dict[str, Any] = {}
+
+
 def _mapper_of(table_name: str) -> Any:
-    return next((m for m in Base.registry.mappers
-                 if getattr(m.local_table, "name", None) == table_name), None)
+    """The mapper of a table, kept once found (a table not mapped yet is looked for again)."""
+    if table_name not in _MAPPERS:
+        mapper = next((m for m in Base.registry.mappers
+                       if getattr(m.local_table, "name", None) == table_name), None)
+        if mapper is None:
+            return None
+        _MAPPERS[table_name] = mapper
+    return _MAPPERS[table_name]
 
 
 @lru_cache(maxsize=256)
@@ -535,7 +543,8 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
         # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary');
         # the label is looked up only for the choice that does.
         for raw in (value.replace("_", " ").capitalize(), value):
-            if _starts_with_word(summary, raw):
+            rest = summary[len(raw):]
+            if summary.startswith(raw) and (not rest or rest[0].isspace()):
                 try:
                     label = str(getattr(enum_class(value), "label", value))
                 except ValueError:
@@ -543,11 +552,6 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
                 summary = label + summary[len(raw):]
                 break
     return readable_summary(summary, language)
-
-
-def _starts_with_word(text: str, word: str) -> bool:
-    """True when `text` starts with `word` followed by a space or nothing."""
-    return text.startswith(word) and (len(text) == len(word) or text[len(word)].isspace())
 
 
 @lru_cache(maxsize=512)
