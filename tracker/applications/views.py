@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_percent
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from tracker.applications import services
 from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, ReportForm
@@ -33,7 +45,13 @@ def format_whole_percent(value: int | None) -> str:
     """A whole percentage in the reader's language ('40%', '40 %')."""
     if value is None:
         return ""
-    return format_percent(Decimal(value) / 100, locale=current_language())
+    return _whole_percent(value, current_language())
+
+
+# A list shows a few distinct probabilities (0 to 100): Babel formats each once a process.
+@lru_cache(maxsize=1_024)
+def _whole_percent(value: int, language: str) -> str:
+    return format_percent(Decimal(value) / 100, locale=language)
 
 
 def _iso_date(value: str) -> date | None:
@@ -226,9 +244,30 @@ def report_done(application_id: int, report_id: int):
 @bp.get("/donors/")
 @login_required
 def donors():
-    """Donors (organisations that fund others) with their funding calls and limits."""
-    return render_template("applications/donors.html", rows=services.donors_with_calls(),
-                           today=utcnow().date())
+    """Donors (organisations that fund others) with their open calls and limits, the closed
+    calls folded."""
+    rows = services.donors_with_calls()
+    today = utcnow().date()
+    open_calls = [item.call for row in rows for item in row.calls if item.call.deadline >= today]
+    return render_template("applications/donors.html", rows=rows, today=today,
+                           limits=_limits_by_call(open_calls))
+
+
+def _limits_by_call(calls: list[FundingCall]) -> dict[int, Markup]:
+    """Each call's limits as the shared macro writes them, written once for each distinct set
+    of limits on the page (calls of one programme usually share them)."""
+    macro = get_template_attribute("applications/_macros.html", "call_limits")
+    written: dict[tuple[object, ...], Markup] = {}
+    by_call = {}
+    for call in calls:
+        # Everything the macro reads, so that equal keys write the same text.
+        key = (call.currency, call.min_amount_minor, call.max_amount_minor,
+               call.max_duration_months, tuple(call.eligible_applicant_kinds or ()),
+               tuple(call.countries or ()), call.single_country)
+        if key not in written:
+            written[key] = Markup(macro(call))
+        by_call[call.id] = written[key]
+    return by_call
 
 
 def _render_call_form(form: CallForm, donor, call: FundingCall | None, status: int = 200):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -131,7 +131,24 @@ def field_label(spec: AuditSpec | None, name: str) -> str:
 def _column(spec: AuditSpec | None, name: str) -> Column[Any] | None:
     if spec is None:
         return None
-    return table_of(spec.model).c.get(name)
+    return _model_column(spec.model, name)
+
+
+# The schema is fixed once the models are imported: each look-up is made once a process,
+# not once a value (a page of 25 events asks a few hundred times).
+@lru_cache(maxsize=4_096)
+def _model_column(model: type, name: str) -> Column[Any] | None:
+    return table_of(model).c.get(name)
+
+
+def _reference(spec: AuditSpec | None, name: str) -> str | None:
+    """The table a column of this record type points at, if it is a foreign key."""
+    return None if spec is None else _model_reference(spec.model, name)
+
+
+@lru_cache(maxsize=4_096)
+def _model_reference(model: type, name: str) -> str | None:
+    return _referenced_table(_model_column(model, name))
 
 
 def _referenced_table(column: Column[Any] | None) -> str | None:
@@ -153,8 +170,11 @@ def _values_of(event: AuditEvent) -> Iterator[tuple[str, Any]]:
     yield from (event.context or {}).items()
 
 
+LABEL_ATTRIBUTES = ("name", "title", "email", "code", "slug")
+
+
 def _object_label(instance: Any) -> str:
-    for attribute in ("name", "title", "email", "code", "slug"):
+    for attribute in LABEL_ATTRIBUTES:
         value = getattr(instance, attribute, None)
         if isinstance(value, str) and value:
             return value
@@ -167,20 +187,54 @@ def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
     for event in events:
         spec = spec_for_type(event.record_type)
         for name, value in _values_of(event):
-            table = _referenced_table(_column(spec, name))
+            table = _reference(spec, name)
             if table is not None and isinstance(value, int) and not isinstance(value, bool):
                 wanted.setdefault(table, set()).add(value)
     names: dict[tuple[str, str], str] = {}
     for table_name, ids in wanted.items():
-        mapper = next((m for m in Base.registry.mappers
-                       if getattr(m.local_table, "name", None) == table_name), None)
+        mapper = _mapper_of(table_name)
         if mapper is None or len(mapper.primary_key) != 1:
             continue
         key = mapper.primary_key[0]
-        for instance in db.session.scalars(sql_select(mapper.class_).where(key.in_(ids))):
-            record_id = getattr(instance, mapper.get_property_by_column(key).key)
-            names[(table_name, str(record_id))] = _object_label(instance) or f"#{record_id}"
+        columns = _label_columns(mapper)
+        if columns is None:  # a label computed in Python: it needs the whole record
+            for instance in db.session.scalars(sql_select(mapper.class_).where(key.in_(ids))):
+                record_id = getattr(instance, mapper.get_property_by_column(key).key)
+                names[(table_name, str(record_id))] = _object_label(instance) or f"#{record_id}"
+            continue
+        attributes = [mapper.column_attrs[name].expression for name in columns]
+        for record_id, *values in db.session.execute(
+                sql_select(key, *attributes).where(key.in_(ids))):
+            label = next((v for v in values if isinstance(v, str) and v), "")
+            names[(table_name, str(record_id))] = label or f"#{record_id}"
     return names
+
+
+_MAPPERS: dict[str, Any] = {}
+
+
+def _mapper_of(table_name: str) -> Any:
+    """The mapper of a table, kept once found (a table not mapped yet is looked for again)."""
+    if table_name not in _MAPPERS:
+        mapper = next((m for m in Base.registry.mappers
+                       if getattr(m.local_table, "name", None) == table_name), None)
+        if mapper is None:
+            return None
+        _MAPPERS[table_name] = mapper
+    return _MAPPERS[table_name]
+
+
+@lru_cache(maxsize=256)
+def _label_columns(mapper: Any) -> tuple[str, ...] | None:
+    """The label attributes (_object_label's, in its order) a model stores as columns; None
+    when one of them is a Python property, which only the loaded record can answer."""
+    found = []
+    for attribute in LABEL_ATTRIBUTES:
+        if attribute in mapper.column_attrs:
+            found.append(attribute)
+        elif hasattr(mapper.class_, attribute):
+            return None
+    return tuple(found)
 
 
 def currency_for(event: AuditEvent, name: str, side: int) -> str | None:
@@ -200,8 +254,9 @@ def currency_for(event: AuditEvent, name: str, side: int) -> str | None:
 
 
 def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
-           references: Mapping[tuple[str, str], str]) -> str | None:
-    """A stored value the way the user reads it; the stored text when it cannot be parsed."""
+           references: Mapping[tuple[str, str], str], language: str) -> str | None:
+    """A stored value the way the user reads it (in `language`, the request's); the stored
+    text when it cannot be parsed."""
     if value is None:
         return None
     if value == REDACTED:
@@ -210,12 +265,11 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
         return _("(erased)")
     if value == "":
         return _("(empty)")
-    language = current_language()
     try:
         if currency and isinstance(value, int):
             return format_money(Money.from_minor(value, currency), language)
         column = _column(spec, name)
-        table = _referenced_table(column)
+        table = _reference(spec, name)
         if table is not None:
             # A key that names itself (a currency code) is shown as it is; a number as '#7'.
             fallback = f"#{value}" if isinstance(value, int) else str(value)
@@ -225,7 +279,7 @@ def _shown(spec: AuditSpec | None, name: str, value: Any, currency: str | None,
             member = column_type.enum_class(value)
             return str(getattr(member, "label", member.value))
         if isinstance(column_type, ScaledDecimal | DecimalString | Numeric):
-            return readable_decimal(Decimal(str(value)), language)
+            return _readable_decimal_text(str(value), language)
         if isinstance(column_type, Boolean) or isinstance(value, bool):
             return _("Yes") if value else _("No")
         if isinstance(column_type, UTCDateTime | DateTime):
@@ -248,6 +302,13 @@ def readable_decimal(value: Decimal, language: str) -> str:
         places = max(0, SIGNIFICANT_DIGITS - 1 - value.adjusted())
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return format_decimal(value, locale=language, decimal_quantization=False)
+
+
+# Keyed by the stored text, not the Decimal: Decimal('1.0') == Decimal('1.00'), and a
+# short value is shown with the places it was stored with.
+@lru_cache(maxsize=4_096)
+def _readable_decimal_text(text: str, language: str) -> str:
+    return readable_decimal(Decimal(text), language)
 
 
 def language_name(code: str, language: str) -> str:
@@ -324,6 +385,22 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
     references = _resolve_references(items)
     live = _live_values(items)
     erased = _erased_records(items)
+    language = current_language()
+    # Labels are looked up once a page (in the request's language), not once an event.
+    labels: dict[tuple[str, str], str] = {}
+    type_labels: dict[str, str] = {}
+
+    def label_of(spec: AuditSpec | None, name: str) -> str:
+        key = (spec.record_type if spec is not None else "", name)
+        if key not in labels:
+            labels[key] = field_label(spec, name)
+        return labels[key]
+
+    def type_label(record_type: str) -> str:
+        if record_type not in type_labels:
+            type_labels[record_type] = record_type_label(record_type)
+        return type_labels[record_type]
+
     views = []
     for event in items:
         spec = spec_for_type(event.record_type)
@@ -351,14 +428,16 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
                                  for v in (before, after))
             fields.append(FieldChange(
                 name=name,
-                label=field_label(spec, name),
-                before=_shown(spec, name, before, currency_for(event, name, 0), references),
-                after=_shown(spec, name, after, currency_for(event, name, 1), references),
+                label=label_of(spec, name),
+                before=_shown(spec, name, before, currency_for(event, name, 0), references,
+                              language),
+                after=_shown(spec, name, after, currency_for(event, name, 1), references,
+                             language),
             ))
         views.append(EventView(
             event=event,
             actor=actor_name(event.actor_label),
-            record_label=record_type_label(event.record_type),
+            record_label=type_label(event.record_type),
             record_name=(f"#{event.record_id}" if hidden
                          else _record_name(event, spec, references, live)),
             fields=fields,
@@ -419,15 +498,18 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
         if table is None or len(table.primary_key.columns) != 1:
             continue
         key = next(iter(table.primary_key.columns))
-        if not any(f"{base}_en" in table.c for base in NAME_BASES) and not any(
-                isinstance(column.type, Enum) for column in table.columns):
+        # Only what can name a record (see _in_language): not a whole row of each.
+        naming = _naming_columns(spec.model) if spec is not None else ()
+        if not naming:
             continue
         try:
             numeric = key.type.python_type is int
         except NotImplementedError:
             numeric = False
         numbers = {int(i) for i in ids if i.isdigit()} if numeric else ids
-        for row in db.session.execute(sql_select(table).where(key.in_(numbers))).mappings():
+        columns = [key, *(table.c[name] for name in naming if name != key.name)]
+        for row in db.session.execute(
+                sql_select(*columns).where(key.in_(numbers))).mappings():
             found[(record_type, str(row[key.name]))] = {
                 name: jsonable(value) for name, value in row.items()}
     return found
@@ -454,22 +536,43 @@ def _in_language(summary: str, values: Mapping[str, Any], spec: AuditSpec,
         pair = (values.get(f"{base}_en"), values.get(f"{base}_ru"))
         if summary in pair:
             return str(values.get(f"{base}_{language}") or values.get(f"{base}_{other}"))
-    table = table_of(spec.model)
-    for column in table.columns:
-        value = values.get(column.name)
-        enum_class = getattr(column.type, "enum_class", None)
-        if not isinstance(value, str) or not value or enum_class is None:
+    for column_name, enum_class in _choice_columns(spec.model):
+        value = values.get(column_name)
+        if not isinstance(value, str) or not value:
             continue
-        try:
-            label = str(getattr(enum_class(value), "label", value))
-        except ValueError:
-            continue
-        # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary').
+        # Summaries that start with a choice ('interim 2026-12-06', 'Executive summary');
+        # the label is looked up only for the choice that does.
         for raw in (value.replace("_", " ").capitalize(), value):
-            if re.match(rf"{re.escape(raw)}(?=\s|$)", summary):
+            rest = summary[len(raw):]
+            if summary.startswith(raw) and (not rest or rest[0].isspace()):
+                try:
+                    label = str(getattr(enum_class(value), "label", value))
+                except ValueError:
+                    break
                 summary = label + summary[len(raw):]
                 break
     return readable_summary(summary, language)
+
+
+@lru_cache(maxsize=512)
+def _choice_columns(model: type) -> tuple[tuple[str, Any], ...]:
+    """(column name, enum class) of a model's choice columns, in the table's order."""
+    found = []
+    for column in table_of(model).columns:
+        enum_class = getattr(column.type, "enum_class", None)
+        if enum_class is not None:
+            found.append((column.name, enum_class))
+    return tuple(found)
+
+
+@lru_cache(maxsize=512)
+def _naming_columns(model: type) -> tuple[str, ...]:
+    """The columns that may name a record of this model in a summary: the localized
+    titles and names, and the choices (see _in_language)."""
+    table = table_of(model)
+    localized = [f"{base}_{language}" for base in NAME_BASES for language in ("en", "ru")
+                 if f"{base}_{language}" in table.c]
+    return tuple(localized) + tuple(name for name, _ in _choice_columns(model))
 
 
 def _record_name(event: AuditEvent, spec: AuditSpec | None,
@@ -489,7 +592,7 @@ def _record_name(event: AuditEvent, spec: AuditSpec | None,
         if value is None:
             change = (event.changes or {}).get(spec.named_by)
             value = change[-1] if isinstance(change, list) else change
-        table = _referenced_table(_column(spec, spec.named_by))
+        table = _reference(spec, spec.named_by)
         if table is not None and value is not None and (table, str(value)) in references:
             return references[(table, str(value))]
     return f"#{event.record_id}"
