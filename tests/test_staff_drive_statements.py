@@ -84,3 +84,26 @@ def test_the_staff_drive_page_lists_pledges_25_at_a_time_with_their_count(app, c
     assert rest.count('<tr id="pledge-') == 5
     fold = first.text.split('id="pledges-fold"', 1)[1].split('id="pledges"', 1)[0]
     assert '<span class="fold-count">(30)</span>' in fold
+
+
+def test_the_drive_page_names_its_organiser_without_a_statement_of_its_own(app, client):
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    client.get(f"/drives/{drive.slug}")
+    db.session.expire_all()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/drives/{drive.slug}").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert drive.organiser.name in page
+    # Read with the drive (a join), not loaded by its key on first use.
+    assert not [s for s in statements if s.startswith("SELECT organization.")
+                and "WHERE organization.id = " in s]
