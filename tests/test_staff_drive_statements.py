@@ -107,3 +107,23 @@ def test_the_drive_page_names_its_organiser_without_a_statement_of_its_own(app, 
     # Read with the drive (a join), not loaded by its key on first use.
     assert not [s for s in statements if s.startswith("SELECT organization.")
                 and "WHERE organization.id = " in s]
+
+
+def test_the_drive_page_looks_for_missing_rates_only_when_its_totals_leave_some_out(app, client):
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    add_pledges(drive, 4)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/drives/{drive.slug}").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert 'id="missing-rates"' not in page
+    assert not [s for s in statements if "drive_amount_minor IS NULL" in s]
