@@ -64,3 +64,66 @@ def test_the_staff_drive_page_costs_the_same_statements_at_few_and_many_pledges(
     views = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == AuditAction.VIEW, AuditEvent.record_id == f"drive:{drive.id}")).all()
     assert len(views) == 4  # one a request that showed contacts
+
+
+def test_the_staff_drive_page_lists_pledges_25_at_a_time_with_their_count(app, client):
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    for number in range(30):
+        make_pledge(drive, amount=str(1000 + number), name=f"Pledger {number:03d}",
+                    pledged_on=date(2026, 3, 1 + number % 28))
+
+    first = client.get(f"/drives/{drive.slug}")
+    second = client.get(f"/drives/{drive.slug}?page=2")
+
+    rows = first.text.split('id="pledges-table"', 1)[1].split("</table>", 1)[0]
+    assert rows.count('<tr id="pledge-') == 25
+    assert 'aria-label="Pages of pledges"' in first.text
+    rest = second.text.split('id="pledges-table"', 1)[1].split("</table>", 1)[0]
+    assert rest.count('<tr id="pledge-') == 5
+    fold = first.text.split('id="pledges-fold"', 1)[1].split('id="pledges"', 1)[0]
+    assert '<span class="fold-count">(30)</span>' in fold
+
+
+def test_the_drive_page_names_its_organiser_without_a_statement_of_its_own(app, client):
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    client.get(f"/drives/{drive.slug}")
+    db.session.expire_all()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/drives/{drive.slug}").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert drive.organiser.name in page
+    # Read with the drive (a join), not loaded by its key on first use.
+    assert not [s for s in statements if s.startswith("SELECT organization.")
+                and "WHERE organization.id = " in s]
+
+
+def test_the_drive_page_looks_for_missing_rates_only_when_its_totals_leave_some_out(app, client):
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    add_pledges(drive, 4)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/drives/{drive.slug}").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert 'id="missing-rates"' not in page
+    assert not [s for s in statements if "drive_amount_minor IS NULL" in s]

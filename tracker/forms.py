@@ -193,6 +193,7 @@ CURRENCY_COLUMNS = (("drive", "currency"), ("funding_target", "currency"),
                     ("application", "currency"), ("grant_award", "currency"))
 
 
+@cache  # A constant statement: building its recursive CTE cost more than running it.
 def rate_pairs() -> Select[tuple[str, str]]:
     """The distinct (base, quote) pairs of the exchange rates, read from their unique index
     one pair at a time (the next quote of the same base, else the first of the next base):

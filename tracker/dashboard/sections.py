@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from functools import cache
+from typing import Any, cast
 
 from flask import render_template, request
 from markupsafe import Markup
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import Select, func, select, type_coerce
 from sqlalchemy.types import NullType
 
 from tracker.campaigns.models import Campaign, CampaignStatus
@@ -55,9 +57,9 @@ def kept_sections() -> KeptFragments[Markup]:
     return kept_store(EXTENSION, SECTIONS_KEPT)
 
 
-def sections_key(currency: str, today: date) -> bytes | None:
-    """A digest of everything the funding sections show; None when it cannot be read
-    from stored columns (a campaign without a roll-up row)."""
+@cache  # A constant statement, built once: building it cost about as much as running it.
+def _key_query() -> tuple[Select[tuple[Any, ...]], int]:
+    """The key's one query, and the position of the roll-up's campaign_id in its rows."""
     # count(*), not count(id): SQLite counts the smallest index (0.25 ms, not 3.9 ms).
     rates = [select(aggregate).select_from(ExchangeRate).scalar_subquery() for aggregate in (
         func.count(), func.max(ExchangeRate.id), func.max(ExchangeRate.on_date))]
@@ -68,12 +70,20 @@ def sections_key(currency: str, today: date) -> bytes | None:
                   if column is CampaignFunding.__table__.c.campaign_id)
     # As the driver returns them: no JSON, enum or timestamp processing of 200 rows; the
     # key needs only that they differ when the stored values do.
-    rows = db.session.execute(
+    query = cast("Select[tuple[Any, ...]]", (
         select(*(type_coerce(column, NullType()) for column in columns), *rates)
         .outerjoin(CampaignFunding, CampaignFunding.campaign_id == Campaign.id)
         .where(Campaign.status != CampaignStatus.ARCHIVED)
         .order_by(Campaign.id)
-    ).all()
+    ))
+    return query, funded
+
+
+def sections_key(currency: str, today: date) -> bytes | None:
+    """A digest of everything the funding sections show; None when it cannot be read
+    from stored columns (a campaign without a roll-up row)."""
+    query, funded = _key_query()
+    rows = db.session.execute(query).all()
     if any(row[funded] is None for row in rows):  # no roll-up row: figures computed live
         return None
     sums = spending_sums(None)  # every campaign's, archived too: a superset is as exact

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker.applications.services import CollisionLine, collision_lines
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, CampaignStatus
 from tracker.db import utcnow
@@ -34,9 +35,13 @@ from tracker.grants.services import (
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.services import MissingPair, RateBook, RatePath, apply_rate
 from tracker.money.value import Money
+from tracker.paging import Page, last_page
 
 RECENT_PLEDGES_SHOWN = 8
 DEADLINES_SHOWN = 10
+# Collisions a page: each names every competing application, and a season of calls made
+# them the dashboard's longest section (issue 15: a bounded list with its count).
+COLLISIONS_PER_PAGE = 5
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,16 @@ def coalition_totals(lines: Iterable[CampaignLine], currency: str,
             used.setdefault(line.gap.currency, UsedRate(line.gap.currency, currency, line.path))
     totals.rates = [used[code] for code in sorted(used)]
     return totals
+
+
+def collisions_page(today: date, page: int = 1,
+                    per_page: int = COLLISIONS_PER_PAGE) -> Page[CollisionLine]:
+    """One page of the collisions of calls whose deadline is today or later, in
+    `collision_lines`' order; a page past the end shows the last one."""
+    lines = collision_lines(deadline_from=today)
+    number = min(page, last_page(len(lines), per_page))
+    start = (number - 1) * per_page
+    return Page(lines[start:start + per_page], number, per_page, len(lines))
 
 
 def recent_pledges(limit: int = RECENT_PLEDGES_SHOWN) -> list[Pledge]:

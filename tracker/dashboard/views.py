@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from tracker.applications.services import collision_lines, upcoming_deadline_lines
+from tracker.applications.services import upcoming_deadline_lines
 from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
-from tracker.views import commit
+from tracker.views import commit, requested_page
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,7 +25,7 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
         funding=sections.funding_sections(currency, today),
         deadlines=upcoming_deadline_lines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),
-        collisions=collision_lines(deadline_from=today),
+        collisions=services.collisions_page(today, requested_page("collisions_page")),
     ), status
 
 
