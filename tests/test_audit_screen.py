@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.factories import make_org
 from tests.pages import plain, switch_to_russian
+from tests.statements_support import statements_of_get
 from tracker.audit import queries
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
@@ -88,18 +89,8 @@ def test_a_short_trail_is_counted_exactly(client):
 
 
 def statements_for(client, path: str) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's transaction
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    """How many statements one request runs."""
+    return len(statements_of_get(client, path)[0])
 
 
 @pytest.mark.usefixtures("signed_in_admin")

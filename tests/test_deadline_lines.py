@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from tests.applications_support import Coalition, make_application, make_call, make_coalition
 from tests.auth_support import login, make_user
 from tests.pages import plain, switch_to_russian
+from tests.statements_support import statements_of_get
 from tracker.applications import services
 from tracker.applications.models import ApplicationStatus, ReportKind
 from tracker.auth.models import Role
@@ -83,19 +83,7 @@ def statements_of(client, path: str) -> int:
     """How many statements a GET of the path sends (the test's savepoints aside)."""
     client.get(path)  # the dashboard keeps its funding sections: count a warm request
     db.session.expire_all()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
+    return len(statements_of_get(client, path)[0])
 
 
 @pytest.mark.parametrize("path", ["/", "/deadlines"])

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from tests.auth_support import login, make_user
 from tests.drive_support import make_drive, make_payment, make_pledge, page_text
 from tests.factories import make_line, make_target
 from tests.pages import switch_to_russian
+from tests.statements_support import statements_of_get
 from tests.test_dashboard_rows import switch_to_english
 from tests.test_kept_public_page import edit_drive
 from tracker.auth.models import Role
@@ -39,17 +40,8 @@ def drives_section(html: str) -> str:
 
 
 def statements_of(client, path: str) -> list[str]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
+    """The statements one request runs."""
+    return statements_of_get(client, path)[0]
 
 
 def test_a_kept_body_costs_the_same_statements_at_5_and_60_pledges(client, world, page):

@@ -10,10 +10,11 @@ from datetime import date
 from decimal import Decimal
 
 from flask import g
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from tests.drive_support import DRIVE_SLUG, make_payment, make_pledge, page_text
 from tests.pages import switch_to_russian
+from tests.statements_support import statements_of_get
 from tests.test_dashboard_rows import switch_to_english
 from tests.test_drives_public import pledge_form, supporter_names
 from tests.test_forms import option_groups
@@ -48,17 +49,7 @@ def as_a_new_request() -> None:
 
 def statements_of(client, path: str) -> list[str]:
     """The statements one request runs."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
+    return statements_of_get(client, path)[0]
 
 
 def edit_drive(drive: Drive, **changes) -> None:

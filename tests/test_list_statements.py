@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 from flask import g
-from sqlalchemy import event
 
 from tests.pages import plain
+from tests.statements_support import statements_of_get
 from tracker.extensions import db
 from tracker.money.services import add_rate
 
@@ -28,19 +28,9 @@ def add_days_of_rates(first_day: int, days: int) -> None:
 
 
 def statements_for(client, path: str) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's transaction
-            statements.append(statement)
-
+    """How many statements one request runs."""
     g.pop("coalition_currencies", None)  # the tests' app context outlives a request
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return len(statements_of_get(client, path)[0])
 
 
 @pytest.mark.parametrize("path", ["/currencies", "/currencies?all=1", "/rates",

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.auth_support import login, make_user
 from tests.drive_support import make_drive, make_payment, make_pledge, make_world, public_pledge
+from tests.statements_support import statements_of_get
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import Role
 from tracker.extensions import db
@@ -33,19 +34,8 @@ def statements_of(client, path: str) -> tuple[int, str]:
     audit trail's actor labels)."""
     client.get(path)
     db.session.expire_all()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements), response.text
+    statements, page = statements_of_get(client, path)
+    return len(statements), page
 
 
 def test_the_staff_drive_page_costs_the_same_statements_at_few_and_many_pledges(app, client):
@@ -92,16 +82,7 @@ def test_the_drive_page_names_its_organiser_without_a_statement_of_its_own(app, 
     login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
     client.get(f"/drives/{drive.slug}")
     db.session.expire_all()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        page = client.get(f"/drives/{drive.slug}").text
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    statements, page = statements_of_get(client, f"/drives/{drive.slug}")
 
     assert drive.organiser.name in page
     # Read with the drive (a join), not loaded by its key on first use.
@@ -114,16 +95,7 @@ def test_the_drive_page_looks_for_missing_rates_only_when_its_totals_leave_some_
     drive = make_drive(world)
     login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
     add_pledges(drive, 4)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        page = client.get(f"/drives/{drive.slug}").text
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    statements, page = statements_of_get(client, f"/drives/{drive.slug}")
 
     assert 'id="missing-rates"' not in page
     assert not [s for s in statements if "drive_amount_minor IS NULL" in s]

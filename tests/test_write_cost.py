@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,6 +22,7 @@ from tests.drive_support import (
     recomputed_totals,
     stored_totals,
 )
+from tests.statements_support import recorded_statements
 from tracker.audit.chain import verify_chain
 from tracker.changes import mark_drive_changed
 from tracker.drives import services
@@ -35,24 +34,11 @@ PAGE = f"/drives/{DRIVE_SLUG}"
 TODAY = date.today().isoformat()
 
 
-@contextmanager
-def counted_statements() -> Iterator[list[str]]:
-    """The SQL statements run inside the block, in order."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def post_pledge(client: Any, name: str) -> list[str]:
     """Post the staff pledge form; the statements it ran."""
-    with counted_statements() as statements:
+    with recorded_statements() as statements:
         response = client.post(f"{PAGE}/pledges/new", data={
             "pledger_name": name, "amount": "250", "currency": "RUB", "pledged_on": TODAY,
             "channel": "bank_transfer", "external_reference": "", "note": ""})
@@ -62,7 +48,7 @@ def post_pledge(client: Any, name: str) -> list[str]:
 
 def post_payment(client: Any, pledge_id: int) -> list[str]:
     """Post a payment of 10 roubles on the pledge; the statements it ran."""
-    with counted_statements() as statements:
+    with recorded_statements() as statements:
         response = client.post(f"{PAGE}/pledges/{pledge_id}/payments", data={
             "amount": "10", "currency": "RUB", "paid_on": TODAY, "method": "cash",
             "reference": "", "note": ""})
