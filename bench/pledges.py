@@ -188,7 +188,8 @@ class PledgeMaker:
             to_drive = convert(minor, pay_currency, plan.currency, paid_on)
             paid_at = max(at(paid_on, rng), created_at)
             payments.append({
-                "id": payment_id + offset, "pledge_id": pledge_id, "amount_minor": minor,
+                "id": payment_id + offset, "pledge_id": pledge_id, "drive_id": plan.id,
+                "amount_minor": minor,
                 "currency": pay_currency, "paid_on": paid_on,
                 "method": rng.choice(PAYMENT_METHODS), "reference": "", "note": "",
                 "gave_more_reason": "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask, current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Column, MetaData, String, inspect, select, text
+from sqlalchemy import Column, MetaData, String, Table, inspect, select, text
 
 from tests.conftest import PG_URL, TEST_SECRET, fresh_postgresql_database
 from tracker import create_app
@@ -105,3 +106,61 @@ def test_flask_db_check_finds_nothing_to_migrate(empty_app):
     upgrade()
     result = empty_app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def _insert(table: str, **values) -> None:
+    """A row through Core on the reflected table, as the database is at this revision."""
+    reflected = Table(table, MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(reflected.insert().values(**values))
+
+
+def _two_drives_with_payments() -> None:
+    """Two drives of one campaign, a pledge in each and three payments, written as rows."""
+    now = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    _insert("organization", id=1, slug="ngo", name_en="NGO", name_ru="НКО", country="RU",
+            city_en="", city_ru="", kind="ngo", website="", **stamps)
+    _insert("campaign", id=1, slug="water", title_en="Water", title_ru="Вода", summary_en="",
+            summary_ru="", theme="water_air", status="active", lead_org_id=1, **stamps)
+    for drive_id in (1, 2):
+        _insert("drive", id=drive_id, campaign_id=1, organiser_org_id=1, slug=f"d{drive_id}",
+                title_en="Drive", title_ru="Сбор", purpose_en="", purpose_ru="",
+                goal_minor=10_000_00, currency="RUB", starts_on=date(2026, 1, 1),
+                status="live", is_public=True, **stamps)
+        _insert("pledge", id=drive_id, drive_id=drive_id, pledger_name="", is_anonymous=True,
+                contact_email="", amount_minor=1_000_00, currency="RUB",
+                pledged_on=date(2026, 3, 1), status="partly_paid", status_reason="",
+                channel="cash", note="", message="", source="staff",
+                paid_minor=0, drive_amount_minor=1_000_00, drive_amount_currency="RUB",
+                version=1, **stamps)
+    for payment_id, pledge_id, minor in ((1, 1, 100_00), (2, 1, 50_00), (3, 2, 70_00)):
+        _insert("payment", id=payment_id, pledge_id=pledge_id, amount_minor=minor,
+                currency="RUB", paid_on=date(2026, 3, 15), method="cash", reference="",
+                note="", pledge_amount_minor=minor, pledge_amount_currency="RUB",
+                drive_amount_minor=minor, drive_amount_currency="RUB", **stamps)
+
+
+def test_the_upgrade_gives_each_payment_its_pledges_drive_and_keeps_the_totals(empty_app):
+    """Payments written before 0021 take their pledge's drive; the roll-ups are filled
+    (0021, since the rebuild reads that drive) and check-totals finds no drift."""
+    upgrade(revision="0019")
+    _two_drives_with_payments()
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        drives = dict(connection.execute(text("SELECT id, drive_id FROM payment")).all())
+        received = dict(connection.execute(text(
+            "SELECT drive_id, received_minor FROM drive_totals")).all())
+    assert drives == {1: 1, 2: 1, 3: 2}
+    assert received == {1: 150_00, 2: 70_00}
+    result = empty_app.test_cli_runner().invoke(args=["check-totals"])
+    assert result.exit_code == 0, result.output
+    assert "0 drifts in 2 drives and 1 campaign" in result.output
+
+    downgrade(revision="0020")
+    columns = {column["name"] for column in inspect(db.engine).get_columns("payment")}
+    assert "drive_id" not in columns
+    indexes = {index["name"] for index in inspect(db.engine).get_indexes("payment")}
+    assert "ix_payment_paid_on_currency" in indexes

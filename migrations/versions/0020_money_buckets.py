@@ -3,8 +3,9 @@
 A pledge or payment write recomputes only the buckets it touches (one currency on one
 date) and adds the difference to drive_totals and campaign_funding, instead of summing
 the whole drive and campaign again (issue 15). The buckets of an existing database are
-filled here by the app's own rebuild (the same as `flask refresh-funding`), in the
-migration's transaction; the payment index serves one day's payments in one currency.
+filled by the app's own rebuild (the same as `flask refresh-funding`) in 0021, once
+payment.drive_id exists (the rebuild reads it); the payment index served one day's
+payments in one currency until 0021 replaced it.
 
 Revision ID: 0020
 Revises: 0019
@@ -13,7 +14,6 @@ Create Date: 2026-12-07 00:58:12.765118
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 
 # revision identifiers, used by Alembic.
@@ -55,31 +55,7 @@ def upgrade():
         batch_op.create_index('ix_payment_paid_on_currency', ['paid_on', 'currency', 'pledge_id'], unique=False)
 
     # ### end Alembic commands ###
-    _fill_buckets()
-
-
-def _fill_buckets():
-    """Rebuild every roll-up and its buckets through the app, on the migration's connection."""
-    from tracker.extensions import db
-    from tracker.funding.services import refresh_all_rollups
-
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT 1 FROM drive LIMIT 1")).first() is None and \
-            bind.execute(sa.text("SELECT 1 FROM campaign LIMIT 1")).first() is None:
-        return
-    registry = db.session.registry
-    previous = registry() if registry.has() else None
-    session = Session(bind=bind)
-    registry.set(session)
-    try:
-        refresh_all_rollups()
-        session.flush()
-    finally:
-        session.close()
-        if previous is not None:
-            registry.set(previous)
-        else:
-            registry.clear()
+    # The buckets are filled in 0021: the app's rebuild reads payment.drive_id, added there.
 
 
 def downgrade():

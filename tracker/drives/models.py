@@ -464,12 +464,15 @@ class Payment(Base):
         Index("ix_payment_unconverted", "pledge_id",
               postgresql_where=text(_PAYMENT_UNCONVERTED),
               sqlite_where=text(_PAYMENT_UNCONVERTED)),
-        # One day's payments in one currency: the bucket a payment write recomputes.
-        Index("ix_payment_paid_on_currency", "paid_on", "currency", "pledge_id"),
+        # A drive's payments of one day in one currency: the bucket a payment write
+        # re-sums, read from the index alone (and the drive's full rebuild, in order).
+        Index("ix_payment_drive_id_paid_on", "drive_id", "paid_on", "currency", "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"), index=True)
+    # Always its pledge's drive (drives.payments.payments_follow_their_pledges).
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drive.id"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), ForeignKey("currency.code"))
     paid_on: Mapped[date] = mapped_column(Date)
@@ -496,6 +499,7 @@ class Payment(Base):
     amount: Mapped[Money] = composite(Money.stored, "amount_minor", "currency")
 
     pledge: Mapped[Pledge] = relationship(back_populates="payments")
+    drive: Mapped[Drive] = relationship()
     logged_by: Mapped[User | None] = relationship()
 
     @property

@@ -9,11 +9,21 @@ same transaction, and the reason is kept on the payment (both show in the pledge
 history). A payment with no rate into the pledge's currency cannot be compared: it is
 recorded, as money that came in, but counts towards nothing until its rate exists (the
 pledge and drive pages name the missing rate), so it cannot make a pledge look paid.
+
+A payment's drive is its pledge's drive: `payment.drive_id` is stored so that a drive's
+received sums read one index instead of joining every payment of the day to its pledge
+(issue 15). payments_follow_their_pledges keeps it so for every write through the ORM (a
+new payment, a pledge moved to another drive); the bulk writers, which bypass the ORM,
+write the drive they write the pledges to.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from tracker.auth.models import User
 from tracker.drives.conversion import convert_payment, convert_pledge
@@ -109,3 +119,29 @@ def remove_payment(payment: Payment) -> Pledge:
     db.session.expire(pledge, ["payments"])
     settle_pledge(pledge)
     return pledge
+
+
+def payments_follow_their_pledges(session: Session, _context: Any = None,
+                                  _instances: Any = None) -> None:
+    """Before a flush: a new payment, and every payment of a pledge moved to another
+    drive, take their pledge's drive (the one place of that rule for the ORM)."""
+    with session.no_autoflush:
+        for instance in (*session.new, *session.dirty):
+            if isinstance(instance, Payment) and instance in session.new:
+                # A pending payment does not load its pledge: the identity map has it.
+                pledge = instance.pledge or (session.get(Pledge, instance.pledge_id)
+                                             if instance.pledge_id is not None else None)
+                if pledge is not None:
+                    _follow(instance, pledge)
+            elif isinstance(instance, Pledge) and instance not in session.new:
+                attrs = inspect(instance).attrs
+                if attrs.drive_id.history.has_changes() or attrs.drive.history.has_changes():
+                    for payment in instance.payments:
+                        _follow(payment, instance)
+
+
+def _follow(payment: Payment, pledge: Pledge) -> None:
+    if inspect(pledge).attrs.drive.history.has_changes():
+        payment.drive = pledge.drive  # set through the relationship: its id comes at the flush
+    elif payment.drive_id != pledge.drive_id:
+        payment.drive_id = pledge.drive_id

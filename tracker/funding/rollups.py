@@ -250,8 +250,12 @@ def _forget(session: Session, previous: Any = None) -> None:
 
 def install_rollup_hooks() -> None:
     """Listen to every session so roll-ups follow each committed change."""
+    from tracker.drives.payments import payments_follow_their_pledges
+
     if _state.get("installed"):
         return
+    # The received buckets read payment.drive_id: it must follow the pledge at every flush.
+    event.listen(Session, "before_flush", payments_follow_their_pledges)
     event.listen(Session, "after_flush", _after_flush)
     # First of the before_commit hooks: the audit trail appends its events after the
     # roll-ups' writes, so that the chain's global lock is held for the shortest time.

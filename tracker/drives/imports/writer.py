@@ -117,6 +117,8 @@ def write_payments(drive: Drive, by: User | None, channel: Channel,
     now = utcnow()
     table = table_of(Payment)
     given: dict[str, Any] = {
+        # The pledges' drive: a payment's drive is its pledge's (drives.payments).
+        "drive_id": drive.id,
         "reference": "", "note": "", "logged_by_id": by.id if by is not None else None,
         "drive_amount_currency": drive.currency, "created_at": now, "updated_at": now,
     }

@@ -1,0 +1,98 @@
+"""A payment knows its drive (issue 15): logged, imported or moved with its pledge, its
+drive is its pledge's, and the received bucket a payment write re-sums is read from the
+drive's own index, not from every drive's payments of that day."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.drive_support import (
+    DRIVE_SLUG,
+    make_drive,
+    make_payment,
+    make_pledge,
+    page_text,
+    recomputed_totals,
+    stored_totals,
+)
+from tracker.drives.models import Payment, Pledge
+from tracker.extensions import db
+
+PAGE = f"/drives/{DRIVE_SLUG}"
+
+
+def drives_of_payments(pledge: Pledge) -> set[int]:
+    """The drives the pledge's payments store, read afresh from the database."""
+    db.session.expire_all()
+    return set(db.session.scalars(select(Payment.drive_id)
+                                  .where(Payment.pledge_id == pledge.id)))
+
+
+def test_a_payment_posted_on_the_form_takes_its_pledges_drive(as_lead, world, drive):
+    make_drive(world, slug="other-drive")  # its ids come first or not: the pledge decides
+    pledge = make_pledge(drive, amount="5000", name="Payer")
+    response = as_lead.post(f"{PAGE}/pledges/{pledge.id}/payments", data={
+        "amount": "1200", "currency": "RUB", "paid_on": "2026-03-15", "method": "cash",
+        "reference": "", "note": ""})
+    assert response.status_code == 302, response.text
+
+    assert drives_of_payments(pledge) == {drive.id}
+    assert "Received RUB 1,200.00" in page_text(as_lead.get(PAGE).text)
+    assert stored_totals(drive) == recomputed_totals(drive)
+
+
+def test_payments_move_with_their_pledge_to_another_drive(as_lead, world, drive):
+    other = make_drive(world, slug="other-drive")
+    pledge = make_pledge(drive, amount="5000", name="Mover")
+    make_payment(pledge, "1000")
+    make_payment(pledge, "500", paid_on=date(2026, 3, 16))
+    stay = make_pledge(drive, amount="300", name="Stayer")
+    make_payment(stay, "300")
+
+    pledge.drive_id = other.id
+    db.session.commit()
+
+    assert drives_of_payments(pledge) == {other.id}
+    assert drives_of_payments(stay) == {drive.id}
+    for each in (drive, other):
+        assert stored_totals(each) == recomputed_totals(each)
+    assert stored_totals(drive)["received_minor"] == 30000
+    assert stored_totals(other)["received_minor"] == 150000
+    assert "Received RUB 1,500.00" in page_text(as_lead.get("/drives/other-drive").text)
+    assert "Received RUB 300.00" in page_text(as_lead.get(PAGE).text)
+
+
+def test_payments_move_with_a_pledge_moved_through_its_relationship(world, drive):
+    other = make_drive(world, slug="other-drive")
+    pledge = make_pledge(drive, amount="5000", name="Mover")
+    make_payment(pledge, "1000")
+
+    pledge.drive = other
+    db.session.commit()
+
+    assert drives_of_payments(pledge) == {other.id}
+    assert stored_totals(other) == recomputed_totals(other)
+    assert stored_totals(drive) == recomputed_totals(drive)
+
+
+def test_imported_payments_take_the_drive_they_are_imported_into(runner, as_lead, world, drive,
+                                                                 tmp_path: Path):
+    make_drive(world, slug="other-drive")
+    path = tmp_path / "pledges.csv"
+    path.write_text("date,name,email,amount,currency,reference,paid_amount,paid_currency,"
+                    "paid_on,paid_method,status\n"
+                    "2026-03-10,Anna,,1500.50,RUB,tx-1,1500.50,,,card,paid\n"
+                    "2026-03-11,Dana,,1000,RUB,tx-2,400,,2026-03-12,,pledged\n",
+                    encoding="utf-8")
+
+    result = runner.invoke(args=["import-pledges", str(path), "--drive", DRIVE_SLUG])
+
+    assert result.exit_code == 0, result.output
+    assert "2 payments recorded." in result.output
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Payment.drive_id))) == {drive.id}
+    assert stored_totals(drive) == recomputed_totals(drive)
+    assert "Received RUB 1,900.50" in page_text(as_lead.get(PAGE).text)
