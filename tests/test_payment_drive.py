@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select, text
 
 from tests.drive_support import (
     DRIVE_SLUG,
@@ -18,10 +19,13 @@ from tests.drive_support import (
     recomputed_totals,
     stored_totals,
 )
+from tracker.drives.buckets import RECEIVED, BucketKey, sum_bucket
+from tracker.drives.inputs import today
 from tracker.drives.models import Payment, Pledge
 from tracker.extensions import db
 
 PAGE = f"/drives/{DRIVE_SLUG}"
+NEW_INDEX = "ix_payment_drive_id_paid_on"
 
 
 def drives_of_payments(pledge: Pledge) -> set[int]:
@@ -96,3 +100,53 @@ def test_imported_payments_take_the_drive_they_are_imported_into(runner, as_lead
     assert set(db.session.scalars(select(Payment.drive_id))) == {drive.id}
     assert stored_totals(drive) == recomputed_totals(drive)
     assert "Received RUB 1,900.50" in page_text(as_lead.get(PAGE).text)
+
+
+def _other_drives_payments_today(world: Any, count: int) -> None:
+    """Many payments of today in the same currency, in another drive (bypassing the roll-ups:
+    only the plan is looked at)."""
+    other = make_drive(world, slug="busy-drive")
+    pledge = make_pledge(other, amount="1000000", name="Busy")
+    now = db.session.scalar(select(Pledge.created_at).where(Pledge.id == pledge.id))
+    db.session.execute(insert(Payment), [
+        {"pledge_id": pledge.id, "drive_id": other.id, "amount_minor": 100 + n,
+         "currency": "RUB", "paid_on": today(), "pledge_amount_currency": "RUB",
+         "drive_amount_currency": "RUB", "created_at": now, "updated_at": now}
+        for n in range(count)])
+
+
+def test_the_received_bucket_is_summed_from_the_drives_own_index(world, drive, backend):
+    """The bucket's statement names the drive's index in its plan, with 400 payments of the
+    same day and currency in another drive (on PostgreSQL with fresh statistics, and no
+    planner setting forced)."""
+    _other_drives_payments_today(world, 400)
+    pledge = make_pledge(drive, amount="5000", name="Payer")
+    make_payment(pledge, "10", paid_on=today())
+    make_payment(pledge, "15", paid_on=today())
+    if backend == "postgresql":
+        db.session.execute(text("ANALYZE payment"))
+    else:
+        db.session.execute(text("ANALYZE"))
+    reads: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "FROM payment" in statement:
+            reads.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        figures = sum_bucket(BucketKey(drive.id, RECEIVED, "RUB", today()))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+    assert (figures.minor, figures.count) == (2500, 2)
+    [(statement, parameters)] = reads
+    assert "JOIN pledge" not in statement
+    connection = db.session.connection()
+    if backend == "postgresql":
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(
+            f"EXPLAIN {statement}", parameters))
+    else:
+        plan = "\n".join(row[3] for row in connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert NEW_INDEX in plan, plan

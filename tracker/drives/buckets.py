@@ -117,13 +117,13 @@ def figures_of(row: Any) -> Figures:
 
 def received_rows(drive_id: int, currency: str | None = None,
                    on: date | None = None) -> Iterable[tuple[str, date, Figures]]:
-    where = [Pledge.drive_id == drive_id]
+    """Payments by currency and date (one bucket's, given both), from the drive's index."""
+    where = [Payment.drive_id == drive_id]
     if currency is not None and on is not None:
         where += [Payment.paid_on == on, Payment.currency == currency]
     rows = db.session.execute(
         select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor), func.count())
-        .join(Pledge, Payment.pledge_id == Pledge.id).where(*where)
-        .group_by(Payment.currency, Payment.paid_on))
+        .where(*where).group_by(Payment.currency, Payment.paid_on))
     return [(cur, day, Figures(int(minor or 0), int(count))) for cur, day, minor, count in rows]
 
 

@@ -45,7 +45,7 @@ def unconverted_pledges(drive: Drive) -> list[Pledge]:
 def unconverted_payments(drive: Drive) -> list[Payment]:
     """The drive's payments that lack a rate into their pledge's or the drive's currency."""
     return list(db.session.scalars(
-        select(Payment).join(Pledge, Payment.pledge_id == Pledge.id)
-        .where(Pledge.drive_id == drive.id,
+        select(Payment)
+        .where(Payment.drive_id == drive.id,
                or_(Payment.drive_amount_minor.is_(None), Payment.pledge_amount_minor.is_(None)))
     ))

@@ -181,8 +181,8 @@ def export_size(drive: Drive) -> int:
     """How many rows an export of the drive has (a pledge, and each further payment)."""
     pledges = db.session.scalar(select(func.count()).select_from(Pledge)
                                 .where(Pledge.drive_id == drive.id)) or 0
-    payments = db.session.scalar(select(func.count()).select_from(Payment).join(Pledge)
-                                 .where(Pledge.drive_id == drive.id)) or 0
+    payments = db.session.scalar(select(func.count()).select_from(Payment)
+                                 .where(Payment.drive_id == drive.id)) or 0
     return max(pledges, payments)
 
 

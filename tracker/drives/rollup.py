@@ -67,6 +67,8 @@ def drive_money(drive_ids: Any) -> DriveMoney:
 
     `drive_ids` is a list of ids or a SELECT of them (a campaign's drives).
     """
+    # Through the pledge, not payment.drive_id: this is also check-totals' recount, which
+    # then notices a payment whose stored drive left its pledge's (drives.buckets reads it).
     received = db.session.execute(
         select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor), func.count())
         .join(Pledge, Payment.pledge_id == Pledge.id)

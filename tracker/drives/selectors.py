@@ -342,7 +342,7 @@ def missing_rates(drive: Drive, limit: int = MISSING_RATES_SHOWN) -> list[Missin
     found += [MissingRate(p, None, p.currency, drive.currency, p.pledged_on) for p in pledges]
     payments = db.session.execute(
         select(Payment, Pledge).join(Pledge, Payment.pledge_id == Pledge.id)
-        .where(Pledge.drive_id == drive.id,
+        .where(Payment.drive_id == drive.id,
                or_(Payment.drive_amount_minor.is_(None), Payment.pledge_amount_minor.is_(None)))
         .order_by(Payment.paid_on, Payment.id).limit(limit)
     )
