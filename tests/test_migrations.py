@@ -105,3 +105,12 @@ def test_flask_db_check_finds_nothing_to_migrate(empty_app):
     upgrade()
     result = empty_app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_0022_stores_the_coalition_versions_and_downgrade_removes_them(empty_app):
+    upgrade(revision="0022")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT name, n FROM coalition_version ORDER BY name"))
+        assert [tuple(row) for row in rows] == [("currencies", 0), ("rates", 0)]
+    downgrade(revision="0020")
+    assert "coalition_version" not in table_names()
