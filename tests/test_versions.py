@@ -21,13 +21,15 @@ from tests.factories import make_line, make_target
 from tests.pages import plain
 from tests.statements_support import recorded_statements
 from tests.test_forms import option_groups
-from tests.test_kept_public_page import as_a_new_request
+from tests.test_kept_public_page import as_a_new_request, edit_drive
 from tracker.auth.models import Role
+from tracker.bulk import bulk_insert
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.forms import coalition_currencies
 from tracker.money.models import ExchangeRate
 from tracker.money.services import add_rate, find_rate
+from tracker.versions import CURRENCIES, RATES, read_versions
 
 PUBLIC = f"/d/{DRIVE_SLUG}"
 
@@ -198,3 +200,33 @@ def test_the_kept_dashboard_reads_no_exchange_rate(coordinator):
     with recorded_statements() as statements:
         assert coordinator.get("/").status_code == 200
     assert not [s for s in statements if "exchange_rate" in s], statements
+
+
+def test_rates_written_by_the_bulk_writer_are_offered_at_once(client, world):
+    """The bench generator's path: a COPY on PostgreSQL, a driver's executemany on SQLite,
+    which no statement hook sees."""
+    as_a_new_request()
+    assert "GEL" not in coalition_currencies()
+    bulk_insert(db.session.connection(), ExchangeRate.__table__, [{
+        "on_date": date(2026, 3, 1), "base": "GEL", "quote": "RUB", "rate": Decimal("35"),
+        "source": "Test rates", "created_at": utcnow()}])
+    db.session.commit()
+    as_a_new_request()
+    assert "GEL" in coalition_currencies()
+
+
+def test_a_drive_moved_to_a_new_currency_is_offered_and_an_edit_elsewhere_bumps_nothing(
+        client, world):
+    """Only a write of a currency column bumps: everyday edits of a drive do not queue on the
+    versions' row."""
+    drive = make_drive(world)
+    db.session.commit()
+    before = read_versions([CURRENCIES, RATES])
+    edit_drive(drive, title_en="XRF testing in Chelyabinsk, second round")
+    assert read_versions([CURRENCIES, RATES]) == before
+    as_a_new_request()
+    assert "UZS" not in coalition_currencies()
+    edit_drive(drive, currency="UZS")
+    assert read_versions([CURRENCIES])[CURRENCIES][0] == before[CURRENCIES][0] + 1
+    as_a_new_request()
+    assert "UZS" in coalition_currencies()
