@@ -164,3 +164,12 @@ def test_the_upgrade_gives_each_payment_its_pledges_drive_and_keeps_the_totals(e
     assert "drive_id" not in columns
     indexes = {index["name"] for index in inspect(db.engine).get_indexes("payment")}
     assert "ix_payment_paid_on_currency" in indexes
+
+
+def test_0022_stores_the_coalition_versions_and_downgrade_removes_them(empty_app):
+    upgrade(revision="0022")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT name, n FROM coalition_version ORDER BY name"))
+        assert [tuple(row) for row in rows] == [("currencies", 0), ("rates", 0)]
+    downgrade(revision="0020")
+    assert "coalition_version" not in table_names()

@@ -81,6 +81,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     install_rollup_hooks()
 
+    from tracker.versions import install_version_hooks
+
+    install_version_hooks()
+
     from tracker.jobs.queue import install_job_hooks
 
     install_job_hooks(app)

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
 
+from tracker.versions import bump_for_table
+
 CHUNK = 5_000  # rows per executemany, and between two progress reports
 
 Bind = Callable[[Any], Any]
@@ -47,6 +49,9 @@ class BulkWriter:
         self._reported = 0
         self._pending: list[Sequence[Any]] = []
         self._open = ExitStack()  # the COPY and its cursor, once the first row comes
+        # No statement hook sees a COPY or a driver's executemany: the versions of what the
+        # rows may change (a drive's currency, a rate) are bumped here, in the same transaction.
+        bump_for_table(connection, table.name)
         self._copy: Any = None
         dialect = connection.dialect
         preparer = dialect.identifier_preparer

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import g, has_app_context, url_for
+from flask import current_app, g, has_app_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -28,11 +28,14 @@ from tracker.i18n import country_choices, currency_name, current_language
 from tracker.money.amounts import amount_problem
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.slugs import MAX_SLUG_LENGTH, slug_problem
+from tracker.versions import CURRENCIES, CURRENCY_COLUMNS, version_key
 
 # The largest id a table holds (a 32-bit integer on PostgreSQL), and so the largest
 # number a URL, a page number or a hidden field may name.
 MAX_ID = 2**31 - 1
 WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
+# The app's kept currency list: (the version it was worked out for, the codes).
+KEPT_CURRENCIES = "tracker.coalition_currencies"
 
 
 def parse_whole_number(text: str) -> int:
@@ -187,12 +190,6 @@ class PlausibleDate(DateField):
             self.errors.append(problem)
 
 
-# Where the coalition's money is: the currencies of these columns, and both ends of every
-# exchange rate, are offered first.
-CURRENCY_COLUMNS = (("drive", "currency"), ("funding_target", "currency"),
-                    ("application", "currency"), ("grant_award", "currency"))
-
-
 @cache  # A constant statement: building its recursive CTE cost more than running it.
 def rate_pairs() -> Select[tuple[str, str]]:
     """The distinct (base, quote) pairs of the exchange rates, read from their unique index
@@ -222,10 +219,27 @@ def coalition_currencies() -> list[str]:
     """The currencies the coalition uses (its drives, targets, applications, grants and rates),
     the region's usual order first; the region's own list while nothing is recorded yet.
 
-    Looked up once a request: a page with several currency selects asks once.
+    Worked out once a process for each version of the currencies in use (tracker.versions),
+    which every write that may change them bumps: a request reads that one row, once.
     """
     if has_app_context() and "coalition_currencies" in g:
         return list(g.coalition_currencies)
+    # The version first, then the list: the list is then at least as new as the version.
+    version = version_key(CURRENCIES)
+    kept: tuple[Any, tuple[str, ...]] | None = current_app.extensions.get(KEPT_CURRENCIES)
+    if version is not None and kept is not None and kept[0] == version:
+        codes = kept[1]
+    else:
+        codes = tuple(_currencies_in_use())
+        if version is not None:  # no version (none stored): worked out for this request only
+            current_app.extensions[KEPT_CURRENCIES] = (version, codes)
+    g.coalition_currencies = codes
+    return list(codes)
+
+
+def _currencies_in_use() -> list[str]:
+    """The coalition's currencies as the database holds them now (a union of the currency
+    columns and the rates' pairs)."""
     tables = Base.metadata.tables
     query = union(*(select(tables[table].c[column].label("code"))
                     for table, column in CURRENCY_COLUMNS))
@@ -233,10 +247,7 @@ def coalition_currencies() -> list[str]:
     found = [*db.session.scalars(query), *(code for pair in pairs for code in pair)]
     used = {code for code in found if code in MINOR_UNITS}
     order = {code: index for index, code in enumerate(REGIONAL)}
-    codes = sorted(used, key=lambda code: (order.get(code, len(order)), code)) or list(REGIONAL)
-    if has_app_context():
-        g.coalition_currencies = codes
-    return list(codes)
+    return sorted(used, key=lambda code: (order.get(code, len(order)), code)) or list(REGIONAL)
 
 
 def currency_label(code: str, language: str | None = None) -> str:

@@ -18,6 +18,7 @@ from tracker.storage.models import StoredFile, StoredFileChunk
 from tracker.submissions import Submission
 from tracker.targets.models import BudgetLine, FundingTarget
 from tracker.tasks.models import Task
+from tracker.versions import CoalitionVersion
 
 __all__ = [
     "AuditEvent",
@@ -26,6 +27,7 @@ __all__ = [
     "CampaignCountry",
     "CampaignFunding",
     "CampaignPartner",
+    "CoalitionVersion",
     "Currency",
     "ExchangeRate",
     "FundingTarget",

@@ -8,7 +8,7 @@ whole instead, under a key read by one query over raw columns, with no ORM objec
 - each campaign shown (not archived): its id, slug, both titles, status and updated_at,
   and every column of its campaign_funding row, the figures themselves as well as
   refreshed_at, so the key is right however the roll-up is updated (recompute or delta);
-- the exchange rates' count, latest id and latest date (rates are only ever added);
+- the exchange rates' stored version (tracker.versions), which every write of a rate bumps;
 - the grants' dated sums the spending figures are converted from (tracker.grants);
 - the language, the reporting currency, today's date (the latest rate *to today*) and the
   application's root path.
@@ -33,7 +33,7 @@ from typing import Any, cast
 
 from flask import render_template, request
 from markupsafe import Markup
-from sqlalchemy import Select, func, select, type_coerce
+from sqlalchemy import Select, select, type_coerce
 from sqlalchemy.types import NullType
 
 from tracker.campaigns.models import Campaign, CampaignStatus
@@ -43,7 +43,7 @@ from tracker.fragments import KeptFragments, kept, kept_store
 from tracker.funding.models import CampaignFunding
 from tracker.grants.services import spending_sums
 from tracker.i18n import current_language
-from tracker.money.models import ExchangeRate
+from tracker.versions import RATES, CoalitionVersion
 
 SECTIONS_TEMPLATE = "dashboard/_funding.html"
 # Two languages times the reporting currencies in use, with room for a new key while the
@@ -60,9 +60,11 @@ def kept_sections() -> KeptFragments[Markup]:
 @cache  # A constant statement, built once: building it cost about as much as running it.
 def _key_query() -> tuple[Select[tuple[Any, ...]], int]:
     """The key's one query, and the position of the roll-up's campaign_id in its rows."""
-    # count(*), not count(id): SQLite counts the smallest index (0.25 ms, not 3.9 ms).
-    rates = [select(aggregate).select_from(ExchangeRate).scalar_subquery() for aggregate in (
-        func.count(), func.max(ExchangeRate.id), func.max(ExchangeRate.on_date))]
+    # The rates' stored version (tracker.versions), bumped by every write of a rate: one
+    # indexed read, where counting the rates scanned them (4.7 ms at 1,000,000 pledges).
+    version = CoalitionVersion.__table__.c
+    rates = [select(column).where(version.name == RATES).scalar_subquery()
+             for column in (version.n, version.stamp)]
     funding = list(CampaignFunding.__table__.c)
     columns = (Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru,
                Campaign.status, Campaign.updated_at, *funding)
@@ -85,6 +87,8 @@ def sections_key(currency: str, today: date) -> bytes | None:
     query, funded = _key_query()
     rows = db.session.execute(query).all()
     if any(row[funded] is None for row in rows):  # no roll-up row: figures computed live
+        return None
+    if rows and rows[0][-1] is None:  # no rates' version stored: rendered, not kept
         return None
     sums = spending_sums(None)  # every campaign's, archived too: a superset is as exact
     spending = (sorted(sums.awarded.items()), sorted(sums.spent.items()))

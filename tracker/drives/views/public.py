@@ -20,12 +20,12 @@ from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
 from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
-from tracker.forms import coalition_currencies
 from tracker.fragments import Holed, kept, kept_store
 from tracker.i18n import LANGUAGES, current_language
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once, new_key
 from tracker.urls import external_url
+from tracker.versions import CURRENCIES, RATES, version_key
 
 THANKS_KEY = "drive_thanks"
 KEPT_PAGES = "tracker.drives.public_pages"
@@ -48,15 +48,19 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
 
 def _public_page_key(slug: str) -> bytes | None:
     """A digest of everything the public page shows: the drive, its roll-up, organiser,
-    campaign and the supporters it names as stored (one statement), the coalition's
-    currencies (the form's choices), the language, today (days left), the page's own
-    address and query (the language switch comes back to it) and the share link. None
-    (rendered, not kept) when the public may not see the drive: then rendering answers 404."""
+    campaign and the supporters it names as stored (one statement), the versions of the
+    coalition's currencies (the form's choices) and rates (one indexed read, tracker.versions),
+    the language, today (days left), the page's own address and query (the language switch
+    comes back to it) and the share link. None (rendered, not kept) when the public may not
+    see the drive, then rendering answers 404, or when no version is stored."""
     state = services.public_page_state(slug)
     if state is None:
         return None
+    versions = version_key(CURRENCIES, RATES)
+    if versions is None:
+        return None
     seen = (current_language(), services.today(), request.script_root, request.full_path,
-            external_url("drives.public_page", slug=slug), state, coalition_currencies())
+            external_url("drives.public_page", slug=slug), state, versions)
     return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
 
 
