@@ -20,6 +20,7 @@ from tracker.db import Base
 from tracker.extensions import db
 from tracker.money.models import Currency
 from tracker.schema import init_migrations
+from tracker.versions import UNVERSIONED
 
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
@@ -112,6 +113,7 @@ def _insert(table: str, **values) -> None:
     """A row through Core on the reflected table, as the database is at this revision."""
     reflected = Table(table, MetaData(), autoload_with=db.engine)
     with db.engine.begin() as connection:
+        connection.execution_options(**UNVERSIONED)  # no versions' table before 0022
         connection.execute(reflected.insert().values(**values))
 
 

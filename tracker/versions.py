@@ -21,6 +21,8 @@ index and the currency columns, and stay exact however rates and currencies are 
   in the same order, so two writers never wait for each other.
 - A missing row (a database emptied without its versions) is no version: whoever reads it
   renders and keeps nothing.
+- Migrations run with `UNVERSIONED` on their connection: before 0022 there is no row to
+  bump, and no process keeps anything across a migration anyway.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ WATCHED: dict[str, dict[str, frozenset[str] | None]] = {
 }
 
 Version = tuple[int, int]
+
+# The execution option that switches the hook off on a connection (migrations, and writes to
+# a database at a revision before the versions' table).
+UNVERSIONED = {"coalition_versions": False}
 
 
 class CoalitionVersion(Base):
@@ -113,6 +119,8 @@ def _after_execute(connection: Connection, statement: Any, _multiparams: Any, _p
                    _options: Any, result: Any) -> None:
     if not isinstance(statement, Insert | Update | Delete):
         return  # the usual case, first: a SELECT, or a driver string
+    if not connection.get_execution_options().get("coalition_versions", True):
+        return
     names = _names_written(statement, getattr(result.context, "compiled", None))
     if names:
         bump(connection, names)
