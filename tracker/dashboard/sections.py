@@ -1,4 +1,4 @@
-"""The dashboard's funding sections (coalition totals and every campaign's row), rendered once
+"""The dashboard's funding sections (coalition totals and a page of campaign rows), rendered once
 and kept for as long as what they show is unchanged (issue 15).
 
 Keeping each row (tracker.dashboard.fragments) still cost loading every campaign's roll-up
@@ -10,8 +10,8 @@ whole instead, under a key read by one query over raw columns, with no ORM objec
   refreshed_at, so the key is right however the roll-up is updated (recompute or delta);
 - the exchange rates' count, latest id and latest date (rates are only ever added);
 - the grants' dated sums the spending figures are converted from (tracker.grants);
-- the language, the reporting currency, today's date (the latest rate *to today*) and the
-  application's root path.
+- the language, the reporting currency, today's date (the latest rate *to today*), the
+  page of campaigns asked for and the application's root path (the pager's links).
 
 The sections are the same for every signed-in user with the same reporting currency: the
 dashboard shows every campaign to each of them, with no link or figure that depends on a
@@ -79,7 +79,7 @@ def _key_query() -> tuple[Select[tuple[Any, ...]], int]:
     return query, funded
 
 
-def sections_key(currency: str, today: date) -> bytes | None:
+def sections_key(currency: str, today: date, page: int) -> bytes | None:
     """A digest of everything the funding sections show; None when it cannot be read
     from stored columns (a campaign without a roll-up row)."""
     query, funded = _key_query()
@@ -89,21 +89,23 @@ def sections_key(currency: str, today: date) -> bytes | None:
     sums = spending_sums(None)  # every campaign's, archived too: a superset is as exact
     spending = (sorted(sums.awarded.items()), sorted(sums.spent.items()))
     figures = [tuple(row) for row in rows]
-    seen = (current_language(), currency, today, request.script_root, figures, spending)
+    seen = (current_language(), currency, today, page, request.script_root, figures, spending)
     return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
 
 
-def funding_sections(currency: str, today: date) -> Markup:
-    """The coalition totals and every campaign's row, taken from the kept sections when
-    nothing they show has changed, rendered (and kept) otherwise."""
+def funding_sections(currency: str, today: date, page: int = 1) -> Markup:
+    """The coalition totals and a page of the campaigns' rows (the largest gap first),
+    taken from the kept sections when nothing they show has changed, rendered (and kept)
+    otherwise."""
     def render() -> Markup:
         figures = services.dashboard_figures(currency, today)
+        paged = services.campaigns_page(figures.lines, page)
         return Markup(render_template(
             SECTIONS_TEMPLATE,
-            lines=figures.lines,
-            rows=fragments.campaign_rows(figures.lines, figures.spending),
+            paged=paged,
+            rows=fragments.campaign_rows(paged.items, figures.spending),
             totals=services.coalition_totals(figures.lines, currency, today),
             spending_total=figures.spending_total,
         ))
 
-    return kept(kept_sections(), lambda: sections_key(currency, today), render)
+    return kept(kept_sections(), lambda: sections_key(currency, today, page), render)
