@@ -27,13 +27,15 @@ the least recently shown going first (tracker.fragments).
 from __future__ import annotations
 
 import hashlib
+import pickle
 from datetime import date
 from functools import cache
 from typing import Any, cast
 
 from flask import render_template, request
 from markupsafe import Markup
-from sqlalchemy import Select, func, select, type_coerce
+from sqlalchemy import JSON, Select, Text, func, select, type_coerce
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.types import NullType
 
 from tracker.campaigns.models import Campaign, CampaignStatus
@@ -50,6 +52,8 @@ SECTIONS_TEMPLATE = "dashboard/_funding.html"
 # old one is still shown; a 200-campaign fragment is about 420 KB.
 SECTIONS_KEPT = 32
 EXTENSION = "tracker.dashboard.sections"
+# A fixed protocol: the digest of the same values stays the same across Python versions.
+PICKLE_PROTOCOL = 5
 
 
 def kept_sections() -> KeptFragments[Markup]:
@@ -69,9 +73,11 @@ def _key_query() -> tuple[Select[tuple[Any, ...]], int]:
     funded = next(at for at, column in enumerate(columns)
                   if column is CampaignFunding.__table__.c.campaign_id)
     # As the driver returns them: no JSON, enum or timestamp processing of 200 rows; the
-    # key needs only that they differ when the stored values do.
+    # key needs only that they differ when the stored values do. JSON as its stored text:
+    # psycopg would parse it even so (200 parses a request).
     query = cast("Select[tuple[Any, ...]]", (
-        select(*(type_coerce(column, NullType()) for column in columns), *rates)
+        select(*(type_coerce(sql_cast(column, Text) if isinstance(column.type, JSON)
+                             else column, NullType()) for column in columns), *rates)
         .outerjoin(CampaignFunding, CampaignFunding.campaign_id == Campaign.id)
         .where(Campaign.status != CampaignStatus.ARCHIVED)
         .order_by(Campaign.id)
@@ -90,7 +96,9 @@ def sections_key(currency: str, today: date, page: int) -> bytes | None:
     spending = (sorted(sums.awarded.items()), sorted(sums.spent.items()))
     figures = [tuple(row) for row in rows]
     seen = (current_language(), currency, today, page, request.script_root, figures, spending)
-    return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
+    # Pickled, not repr()'d: a third of the time for 200 rows, and as faithful (equal bytes
+    # only for equal values; the same values pickled otherwise would only miss the store).
+    return hashlib.blake2b(pickle.dumps(seen, PICKLE_PROTOCOL), digest_size=20).digest()
 
 
 def funding_sections(currency: str, today: date, page: int = 1) -> Markup:
