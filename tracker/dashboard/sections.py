@@ -76,13 +76,17 @@ def _key_query() -> tuple[Select[tuple[Any, ...]], int]:
     # key needs only that they differ when the stored values do. JSON as its stored text:
     # psycopg would parse it even so (200 parses a request).
     query = cast("Select[tuple[Any, ...]]", (
-        select(*(type_coerce(sql_cast(column, Text) if isinstance(column.type, JSON)
-                             else column, NullType()) for column in columns), *rates)
+        select(*(type_coerce(_as_text(column), NullType()) for column in columns), *rates)
         .outerjoin(CampaignFunding, CampaignFunding.campaign_id == Campaign.id)
         .where(Campaign.status != CampaignStatus.ARCHIVED)
         .order_by(Campaign.id)
     ))
     return query, funded
+
+
+def _as_text(column: Any) -> Any:
+    """A JSON column as its stored text; any other column as it is."""
+    return sql_cast(column, Text) if isinstance(column.type, JSON) else column
 
 
 def sections_key(currency: str, today: date, page: int) -> bytes | None:
