@@ -48,9 +48,10 @@ from tracker.i18n import current_language
 from tracker.money.models import ExchangeRate
 
 SECTIONS_TEMPLATE = "dashboard/_funding.html"
-# Two languages times the reporting currencies in use, with room for a new key while the
-# old one is still shown; a 200-campaign fragment is about 420 KB.
-SECTIONS_KEPT = 32
+# Two languages times the reporting currencies in use times the pages of campaigns (8 at 200
+# campaigns), with room for a new key while the old one is still shown; a page's fragment
+# is about 70 KB.
+SECTIONS_KEPT = 128
 EXTENSION = "tracker.dashboard.sections"
 # A fixed protocol: the digest of the same values stays the same across Python versions.
 PICKLE_PROTOCOL = 5
