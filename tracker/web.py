@@ -13,7 +13,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from tracker import i18n
+from tracker import i18n, navigation
 from tracker.errors import NotFound
 from tracker.forms import MAX_ID, form_problems, parse_whole_number
 from tracker.urls import external_url
@@ -137,6 +137,7 @@ def register_web(app: Flask) -> None:
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         external_url=external_url,  # absolute links from BASE_URL, never the request's Host
         form_problems=form_problems,  # a failed form's summary (templates/_forms.html)
+        site_navigation=navigation.site_navigation,  # the header's links, kept (base.html)
     )
 
     @app.errorhandler(HTTPException)

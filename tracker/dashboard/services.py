@@ -39,6 +39,9 @@ from tracker.paging import Page, last_page
 
 RECENT_PLEDGES_SHOWN = 8
 DEADLINES_SHOWN = 10
+# Campaign rows a page, the largest gap first: with 200 campaigns every row on one page was
+# most of the dashboard's cost (issue 15), and the first page holds those needing money most.
+CAMPAIGNS_PER_PAGE = 25
 # Collisions a page: each names every competing application, and a season of calls made
 # them the dashboard's longest section (issue 15: a bounded list with its count).
 COLLISIONS_PER_PAGE = 5
@@ -207,6 +210,29 @@ def coalition_totals(lines: Iterable[CampaignLine], currency: str,
             used.setdefault(line.gap.currency, UsedRate(line.gap.currency, currency, line.path))
     totals.rates = [used[code] for code in sorted(used)]
     return totals
+
+
+def by_gap(lines: Iterable[CampaignLine]) -> list[CampaignLine]:
+    """The campaigns in the dashboard's order: those left out of the totals first (with no
+    rate their gap cannot be compared, and they need one recorded), then the largest gap as
+    shown first, campaigns without a target last; equal gaps by title."""
+    def order(line: CampaignLine) -> tuple[int, Decimal, str]:
+        title = line.campaign.title.casefold()
+        if line.shown is None:
+            return 0, Decimal(0), title
+        gap = line.shown.gap
+        return (2, Decimal(0), title) if gap is None else (1, -gap.amount, title)
+
+    return sorted(lines, key=order)
+
+
+def campaigns_page(lines: Iterable[CampaignLine], page: int = 1,
+                   per_page: int = CAMPAIGNS_PER_PAGE) -> Page[CampaignLine]:
+    """One page of the campaigns in `by_gap`'s order; a page past the end shows the last."""
+    ordered = by_gap(lines)
+    number = min(page, last_page(len(ordered), per_page))
+    start = (number - 1) * per_page
+    return Page(ordered[start:start + per_page], number, per_page, len(ordered))
 
 
 def collisions_page(today: date, page: int = 1,

@@ -21,8 +21,9 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
     return render_template(
         "dashboard/index.html",
         form=form,
-        # Totals and rows (with grant spending), kept while nothing they show changes.
-        funding=sections.funding_sections(currency, today),
+        # Totals and a page of rows (with grant spending), kept while nothing they show
+        # changes.
+        funding=sections.funding_sections(currency, today, requested_page("campaigns_page")),
         deadlines=upcoming_deadline_lines(today, limit=services.DEADLINES_SHOWN),
         pledges=services.recent_pledges(),
         collisions=services.collisions_page(today, requested_page("collisions_page")),

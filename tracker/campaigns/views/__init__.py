@@ -13,6 +13,7 @@ from tracker.campaigns import services
 from tracker.campaigns.forms import CampaignForm
 from tracker.campaigns.models import Campaign, CampaignStatus, Theme
 from tracker.campaigns.views.page import campaign_body
+from tracker.campaigns.views.rows import campaign_rows
 from tracker.db import utcnow
 from tracker.i18n import is_country
 from tracker.targets import overview
@@ -38,9 +39,11 @@ def index():
     status = _enum_or_none(CampaignStatus, request.args.get("status", ""))
     country = request.args.get("country", "")
     country = country if is_country(country) else ""
+    listed = overview.campaign_overview(theme, status, country or None, page=requested_page())
     return render_template(
         "campaigns/index.html",
-        listed=overview.campaign_overview(theme, status, country or None, page=requested_page()),
+        listed=listed,
+        rows=campaign_rows(listed.items),  # kept while what each shows holds
         theme=theme,
         status=status,
         country=country,

@@ -1,0 +1,57 @@
+"""The campaigns list's rows, rendered once and kept for as long as what they show holds
+(issue 15).
+
+A page of the list is 25 rows, each a title, a theme, a status badge, a lead organisation,
+countries by name and every funding target's total: rendering them was half of the page's
+Python time. The rows' values are loaded for the page anyway (tracker.targets.overview), so
+each row is kept under a key made of exactly what it shows, as loaded in this request: the
+language, the application's root path (its links), the campaign's id, slug, title, theme
+and status, its lead's slug and name, its countries, and each target's title, dates and
+total. A renamed campaign, another status, a new budget line or another language changes
+the key, so a kept row can never show a stale value; keeping only saves rendering a row
+identical to one already rendered.
+
+Kept in memory per process (tracker.fragments), at most ROWS_KEPT rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from functools import partial
+
+from flask import render_template, request
+from markupsafe import Markup
+
+from tracker.fragments import KeptFragments, kept, kept_store
+from tracker.i18n import current_language
+from tracker.targets.overview import CampaignRow
+
+ROW_TEMPLATE = "campaigns/_row.html"
+EXTENSION = "tracker.campaigns.rows"
+# A thousand campaigns in both languages, with room for rows changed since.
+ROWS_KEPT = 4_096
+
+
+def kept_rows() -> KeptFragments[Markup]:
+    """The application's kept rows (one store per app, created on first use)."""
+    return kept_store(EXTENSION, ROWS_KEPT)
+
+
+def row_key(row: CampaignRow, language: str, root: str) -> Hashable:
+    """Everything templates/campaigns/_row.html shows, as one hashable value."""
+    campaign, lead = row.campaign, row.campaign.lead_org
+    return (language, root, campaign.id, campaign.slug, campaign.title, campaign.theme,
+            campaign.status, lead.slug, lead.name, tuple(campaign.country_codes),
+            tuple((summary.target.title, summary.target.starts_on, summary.target.ends_on,
+                   summary.total) for summary in row.targets))
+
+
+def campaign_rows(rows: Iterable[CampaignRow]) -> list[Markup]:
+    """Each campaign's table row, rendered or taken from the kept rows."""
+    language, root, store = current_language(), request.script_root, kept_rows()
+    return [kept(store, partial(row_key, row, language, root), partial(_render, row))
+            for row in rows]
+
+
+def _render(row: CampaignRow) -> Markup:
+    return Markup(render_template(ROW_TEMPLATE, row=row))
