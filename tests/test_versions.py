@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, update
 from tests.auth_support import login, make_user
 from tests.drive_support import DRIVE_SLUG, make_drive, make_world
 from tests.factories import make_line, make_target
+from tests.grants_support import make_grant_world, spend
 from tests.pages import plain
 from tests.statements_support import recorded_statements
 from tests.test_forms import option_groups
@@ -230,3 +231,24 @@ def test_a_drive_moved_to_a_new_currency_is_offered_and_an_edit_elsewhere_bumps_
     assert read_versions([CURRENCIES])[CURRENCIES][0] == before[CURRENCIES][0] + 1
     as_a_new_request()
     assert "UZS" in coalition_currencies()
+
+
+def test_a_rate_changed_by_a_core_update_shows_on_the_kept_campaign_page_at_once(client):
+    """The campaign body converts its USD grant's spending into the campaign's MDL at the
+    rates: a rate changed by a bare statement shows at once."""
+    grant_world = make_grant_world()
+    make_target(grant_world.campaign, currency="MDL")
+    spend(grant_world.grant, "2.1", "1000", "USD", date(2027, 3, 2), "H-1")
+    db.session.commit()
+    login(client, make_user(Role.VIEWER))
+    path = f"/campaigns/{grant_world.campaign.slug}"
+    spent = re.compile(r'data-spending="spent">MDL\xa0([0-9,.]+)<')
+    assert spent.findall(client.get(path).text) == ["17,850.00"]  # at 17.85 of 2027-01-01
+    assert spent.findall(client.get(path).text) == ["17,850.00"]  # kept
+    rates = ExchangeRate.__table__.c
+    db.session.connection().execute(
+        update(ExchangeRate.__table__)
+        .where(rates.base == "USD", rates.quote == "MDL", rates.on_date == date(2027, 1, 1))
+        .values(rate="17.5"))
+    db.session.commit()
+    assert spent.findall(client.get(path).text) == ["17,500.00"]

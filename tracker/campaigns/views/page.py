@@ -12,9 +12,9 @@ a hundred translated labels, a dozen ORM graphs) was most of the page's time; it
 - its partners' rows with their organisations', its focus countries;
 - its funding targets' rows with their budget lines' and the lines' partner organisations';
 - its drives' rows with their roll-up rows (drive_totals);
-- its grants' dated sums (tracker.grants), and when it has any, the exchange rates' count,
-  latest id and latest date, which the spending figures are converted with (rates are only
-  ever added, never changed);
+- its grants' dated sums (tracker.grants), and when it has any, the exchange rates' stored
+  version (tracker.versions), which every write of a rate bumps: the spending figures are
+  converted with the rates;
 - the reader's rights the body asks about (edit_campaign, edit_targets, edit_drives), the
   language, today (days left, the latest rate) and the application's root path.
 
@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import render_template, request
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, select, type_coerce
+from sqlalchemy import bindparam, select, type_coerce
 from sqlalchemy.types import NullType
 
 from tracker.auth.permissions import Action, can
@@ -47,10 +47,10 @@ from tracker.funding.models import CampaignFunding
 from tracker.funding.services import campaign_gap
 from tracker.grants.services import campaign_spending, spending_sums
 from tracker.i18n import current_language
-from tracker.money.models import ExchangeRate
 from tracker.orgs.models import Organization
 from tracker.targets import overview
 from tracker.targets.models import BudgetLine, FundingTarget
+from tracker.versions import RATES, version_key
 
 BODY_TEMPLATE = "campaigns/_body.html"
 EXTENSION = "tracker.campaigns.bodies"
@@ -102,8 +102,7 @@ def _statements() -> tuple[Any, ...]:
         .where(Drive.campaign_id == campaign_id)
         .order_by(Drive.id)
     )
-    rates = select(func.count(), func.max(ExchangeRate.id), func.max(ExchangeRate.on_date))
-    return campaign, partners, countries, targets, drives, rates
+    return campaign, partners, countries, targets, drives
 
 
 def rights(campaign: Campaign) -> tuple[bool, bool, bool]:
@@ -116,12 +115,16 @@ def rights(campaign: Campaign) -> tuple[bool, bool, bool]:
 def body_key(campaign: Campaign, today: date) -> bytes | None:
     """A digest of everything the body shows; None when it cannot be read from stored
     columns (a campaign without a roll-up row)."""
-    campaign_row, partners, countries, targets, drives, rates = _statements()
+    campaign_row, partners, countries, targets, drives = _statements()
     bound = {"campaign_id": campaign.id}
     state = db.session.execute(campaign_row, bound).one()
     if state[FUNDED_AT] is None:  # no roll-up row: figures computed live
         return None
     sums = spending_sums([campaign.id])
+    # Only grants are converted as the page is shown: without any, rates do not matter.
+    rates = version_key(RATES) if sums.awarded else ()
+    if rates is None:  # no rates' version stored: rendered, not kept
+        return None
     seen = (
         current_language(), today, request.script_root, rights(campaign), tuple(state),
         [tuple(row) for row in db.session.execute(partners, bound)],
@@ -129,8 +132,7 @@ def body_key(campaign: Campaign, today: date) -> bytes | None:
         [tuple(row) for row in db.session.execute(targets, bound)],
         [tuple(row) for row in db.session.execute(drives, bound)],
         (sorted(sums.awarded.items()), sorted(sums.spent.items())),
-        # Only grants are converted as the page is shown: without any, rates do not matter.
-        tuple(db.session.execute(rates).one()) if sums.awarded else None,
+        rates,
     )
     return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
 
