@@ -251,3 +251,38 @@ def test_a_users_history_in_russian_names_every_field_in_russian(client):
     for text in ("viewer@example.org", "admin@example.org", "UTC", "EUR", "e-mail"):
         shown = shown.replace(text, "")
     assert re.findall(r"[A-Za-z]{2,}", shown) == []
+
+
+def test_a_long_drive_history_says_more_than_the_cap_in_english_and_russian(
+        as_lead, drive, monkeypatch):
+    """A record's History counts its events only up to a cap (issue 15: a drive of a hundred
+    thousand pledges has as many events), says "more than" past it, and still pages on."""
+    from tracker.audit import queries
+
+    monkeypatch.setattr(queries, "RECORD_HISTORY_COUNT_CAP", 6)
+    for number in range(7):
+        make_pledge(drive, amount=str(1000 + number))
+
+    page = as_lead.get(PAGE).text
+    section = history_section(page)
+    assert len(sentences(section)) == 5
+    assert "More than 6 changes" in plain(section)
+    assert "Show all changes" in section and "Show all 9" not in section
+    fold = page.split('id="history-fold"', 1)[1].split('id="history"', 1)[0]
+    assert '<span class="fold-count">(6+)</span>' in fold
+    everything = history_section(as_lead.get(f"{PAGE}?history_page=1").text)
+    assert len(sentences(everything)) == 9 and "Older" not in everything
+
+    switch_to_russian(as_lead)
+    russian = history_section(as_lead.get(PAGE).text)
+    assert "Более 6 изменений" in plain(russian)
+    assert "Показать все изменения" in russian
+
+
+def test_a_short_drive_history_is_counted_exactly(as_lead, drive):
+    for number in range(2):
+        make_pledge(drive, amount=str(1000 + number))
+
+    section = history_section(as_lead.get(PAGE).text)
+
+    assert "More than" not in section

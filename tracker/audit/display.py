@@ -24,6 +24,7 @@ from sqlalchemy import select as sql_select
 from tracker.audit import sentences
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM
 from tracker.audit.models import AuditAction, AuditEvent
+from tracker.audit.naming import current_values, record_labels
 from tracker.audit.paging import EventPage
 from tracker.audit.registry import (
     COUNTRY_SUMMARY,
@@ -36,7 +37,7 @@ from tracker.audit.registry import (
 )
 from tracker.audit.trail import UNREADABLE
 from tracker.audit.values import jsonable
-from tracker.db import Base, DecimalString, ScaledDecimal, UTCDateTime, table_of
+from tracker.db import DecimalString, ScaledDecimal, UTCDateTime, table_of
 from tracker.extensions import db
 from tracker.i18n import (
     country_name,
@@ -170,19 +171,9 @@ def _values_of(event: AuditEvent) -> Iterator[tuple[str, Any]]:
     yield from (event.context or {}).items()
 
 
-LABEL_ATTRIBUTES = ("name", "title", "email", "code", "slug")
-
-
-def _object_label(instance: Any) -> str:
-    for attribute in LABEL_ATTRIBUTES:
-        value = getattr(instance, attribute, None)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
 def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
-    """Names of the records the events point at (organisations, users), one query a table."""
+    """Names of the records the events point at (organisations, users), one query a table
+    (none for those the page already holds: tracker/audit/naming.py)."""
     wanted: dict[str, set[int]] = {}
     for event in events:
         spec = spec_for_type(event.record_type)
@@ -190,51 +181,8 @@ def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
             table = _reference(spec, name)
             if table is not None and isinstance(value, int) and not isinstance(value, bool):
                 wanted.setdefault(table, set()).add(value)
-    names: dict[tuple[str, str], str] = {}
-    for table_name, ids in wanted.items():
-        mapper = _mapper_of(table_name)
-        if mapper is None or len(mapper.primary_key) != 1:
-            continue
-        key = mapper.primary_key[0]
-        columns = _label_columns(mapper)
-        if columns is None:  # a label computed in Python: it needs the whole record
-            for instance in db.session.scalars(sql_select(mapper.class_).where(key.in_(ids))):
-                record_id = getattr(instance, mapper.get_property_by_column(key).key)
-                names[(table_name, str(record_id))] = _object_label(instance) or f"#{record_id}"
-            continue
-        attributes = [mapper.column_attrs[name].expression for name in columns]
-        for record_id, *values in db.session.execute(
-                sql_select(key, *attributes).where(key.in_(ids))):
-            label = next((v for v in values if isinstance(v, str) and v), "")
-            names[(table_name, str(record_id))] = label or f"#{record_id}"
-    return names
-
-
-_MAPPERS: dict[str, Any] = {}
-
-
-def _mapper_of(table_name: str) -> Any:
-    """The mapper of a table, kept once found (a table not mapped yet is looked for again)."""
-    if table_name not in _MAPPERS:
-        mapper = next((m for m in Base.registry.mappers
-                       if getattr(m.local_table, "name", None) == table_name), None)
-        if mapper is None:
-            return None
-        _MAPPERS[table_name] = mapper
-    return _MAPPERS[table_name]
-
-
-@lru_cache(maxsize=256)
-def _label_columns(mapper: Any) -> tuple[str, ...] | None:
-    """The label attributes (_object_label's, in its order) a model stores as columns; None
-    when one of them is a Python property, which only the loaded record can answer."""
-    found = []
-    for attribute in LABEL_ATTRIBUTES:
-        if attribute in mapper.column_attrs:
-            found.append(attribute)
-        elif hasattr(mapper.class_, attribute):
-            return None
-    return tuple(found)
+    return {(table_name, record_id): label for table_name, ids in wanted.items()
+            for record_id, label in record_labels(table_name, ids).items()}
 
 
 def currency_for(event: AuditEvent, name: str, side: int) -> str | None:
@@ -494,12 +442,14 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for record_type, ids in wanted.items():
         spec = spec_for_type(record_type)
-        table = table_of(spec.model) if spec is not None else None
+        if spec is None:
+            continue
+        table = table_of(spec.model)
         if table is None or len(table.primary_key.columns) != 1:
             continue
         key = next(iter(table.primary_key.columns))
         # Only what can name a record (see _in_language): not a whole row of each.
-        naming = _naming_columns(spec.model) if spec is not None else ()
+        naming = _naming_columns(spec.model)
         if not naming:
             continue
         try:
@@ -508,8 +458,7 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
             numeric = False
         numbers = {int(i) for i in ids if i.isdigit()} if numeric else ids
         columns = [key, *(table.c[name] for name in naming if name != key.name)]
-        for row in db.session.execute(
-                sql_select(*columns).where(key.in_(numbers))).mappings():
+        for row in current_values(spec.model, key, columns, numbers):
             found[(record_type, str(row[key.name]))] = {
                 name: jsonable(value) for name, value in row.items()}
     return found

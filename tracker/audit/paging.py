@@ -11,7 +11,7 @@ from flask import request
 from tracker.audit.models import AuditEvent
 from tracker.paging import Page
 
-# Newest first; `more` says the count stopped at HISTORY_COUNT_CAP.
+# Newest first; `more` says the count stopped at its cap (tracker.audit.queries).
 EventPage = Page
 
 # A record page's History shows this many newest events, then "Show all N changes".

@@ -26,8 +26,11 @@ from tracker.paging import COUNT_CAP, capped_page_of, last_page
 # screen's main cost (about 1 ms an event), so the page costs what the other lists do.
 PER_PAGE = 25
 HISTORY_PER_PAGE = 20
-# The audit screen and a History section count at most this many events; beyond, "next" goes on.
+# The audit screen counts at most this many events; beyond, "next" goes on.
 HISTORY_COUNT_CAP = COUNT_CAP
+# A record's History counts fewer: its page shows the latest five and a link to the rest,
+# and a drive of a hundred thousand pledges has as many events (issue 15).
+RECORD_HISTORY_COUNT_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -88,45 +91,51 @@ def _newest(condition: Any, limit: int) -> Select[int, datetime]:
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
 
 
-def newest_page(branches: list[Any], page: int, per_page: int) -> EventPage:
+def newest_page(branches: list[Any], page: int, per_page: int, *,
+                cap: int | None = None) -> EventPage:
     """One page of the events matching any of the branches (disjoint conditions), newest
     first, at the same cost however long the trail grows.
 
     Each branch is read newest first through its own index, at most as many events as the
-    page needs, and the branches merged; the count stops at HISTORY_COUNT_CAP (`more` then
-    says there are more, and the pager offers the next page while there is one). A page
-    past the end shows the last page the count reached, as every list does.
+    page or the count needs, and the branches merged; the count stops at `cap` (by default
+    HISTORY_COUNT_CAP; `more` then says there are more, and the pager offers the next page
+    while there is one). A page past the end shows the last page the count reached, as
+    every list does.
     """
+    cap = HISTORY_COUNT_CAP if cap is None else cap
     if len(branches) == 1:  # one index: the page's whole rows straight from it
         return capped_page_of(newest_first(sql_select(AuditEvent).where(branches[0])), page,
-                              per_page, cap=HISTORY_COUNT_CAP)
-
-    def union(limit: int) -> Any:
-        # SQLite takes ORDER BY and LIMIT inside a UNION only in a subquery of its own.
-        return union_all(*(sql_select(_newest(branch, limit).subquery())
-                           for branch in branches)).subquery()
-
-    total = db.session.scalar(
-        sql_select(func.count()).select_from(union(HISTORY_COUNT_CAP + 1))) or 0
-    more = total > HISTORY_COUNT_CAP
-    total = min(total, HISTORY_COUNT_CAP)
-    if not more:
-        page = min(max(1, page), last_page(total, per_page))
+                              per_page, cap=cap)
     page = max(1, page)
     offset = (page - 1) * per_page
-    merged = union(page * per_page + 1)  # one more than the page: is there a next one?
-    ids = list(db.session.scalars(
-        sql_select(merged.c.id).order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
-        .limit(per_page + 1).offset(offset)))
-    if not ids and page > 1:  # past the end of a trail longer than the cap
-        return newest_page(branches, last_page(total, per_page), per_page)
-    if more and len(ids) <= per_page:  # the last page: now the whole count is known
-        total, more = offset + len(ids), False
-    ids = ids[:per_page]
-    by_id = {event.id: event for event in db.session.scalars(
-        sql_select(AuditEvent).where(AuditEvent.id.in_(ids)))} if ids else {}
-    return EventPage(items=[by_id[event_id] for event_id in ids], page=page, per_page=per_page,
-                     total=total, more=more)
+    # Enough of each branch for the count (one past the cap: are there more?) and for the
+    # page (one past it: is there a next one?). A branch cut there already counts past the
+    # cap, so the merged count says `more` exactly when there are more than `cap` events.
+    limit = max(cap + 1, page * per_page + 1)
+    merged = union_all(*(sql_select(_newest(branch, limit).subquery())
+                         for branch in branches)).subquery()
+    # The count, the page's ids and then its events in one statement: the window counts
+    # the merged rows before LIMIT takes the page.
+    shown = (sql_select(merged.c.id, merged.c.occurred_at,
+                        func.count().over().label("counted"))
+             .order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
+             .limit(per_page + 1).offset(offset).subquery())
+    rows = db.session.execute(
+        sql_select(AuditEvent, shown.c.counted).join(shown, AuditEvent.id == shown.c.id)
+        .order_by(shown.c.occurred_at.desc(), shown.c.id.desc())).all()
+    if not rows:
+        if page == 1:
+            return EventPage(items=[], page=1, per_page=per_page, total=0)
+        # Past the end: the first page counts what there is, then the last page of it.
+        first = newest_page(branches, 1, per_page, cap=cap)
+        return newest_page(branches, last_page(first.total, per_page), per_page, cap=cap)
+    counted = rows[0].counted
+    more = counted > cap
+    total = min(counted, cap)
+    if more and len(rows) <= per_page:
+        total, more = offset + len(rows), False  # the last page: now the whole count is known
+    return EventPage(items=[event for event, _counted in rows[:per_page]], page=page,
+                     per_page=per_page, total=total, more=more)
 
 
 def history_for(record_type: str, record_id: str | int, include_children: bool = True,
@@ -139,9 +148,9 @@ def history_for(record_type: str, record_id: str | int, include_children: bool =
     record_id = str(record_id)
     own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
     if not include_children:
-        return newest_page([own], page, per_page)
+        return newest_page([own], page, per_page, cap=RECORD_HISTORY_COUNT_CAP)
     children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
-    return newest_page([own, children], page, per_page)
+    return newest_page([own, children], page, per_page, cap=RECORD_HISTORY_COUNT_CAP)
 
 
 def search_events(actor_id: int | None = None, record_type: str | None = None,

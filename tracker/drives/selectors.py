@@ -246,10 +246,11 @@ def list_pledges(drive: Drive, page: int = 1, per_page: int = PLEDGES_PER_PAGE) 
 
 
 def awaiting_confirmation(drive: Drive, page: int = 1,
-                          per_page: int = AWAITING_PER_PAGE) -> Pagination:
+                          per_page: int = AWAITING_PER_PAGE) -> Page[Pledge]:
     """Public pledges that a lead has to confirm or reject, oldest first, one page.
 
     Counted through the (drive_id, status) index; a page past the end shows the last one.
+    Most drives have none waiting: then the count is the only statement.
     """
     query = (
         select(Pledge)
@@ -257,11 +258,9 @@ def awaiting_confirmation(drive: Drive, page: int = 1,
         .order_by(Pledge.created_at, Pledge.id)
     )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    pagination = db.paginate(query, page=min(max(1, page), pages), per_page=per_page,
-                             error_out=False, count=False)
-    pagination.total = total
-    return pagination
+    if not total:
+        return Page(items=[], page=1, per_page=per_page, total=0)
+    return page_of(query, page, per_page, total=total)
 
 
 def awaiting_among(drive: Drive, pledge_ids: list[int]) -> list[Pledge]:

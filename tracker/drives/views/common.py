@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 
 from tracker.audit.services import (
     RECORD_HISTORY_LATEST,
@@ -46,6 +46,14 @@ def note_contacts_shown(drive: Drive, pledge_ids: list[int], *, page: str,
         commit(lambda: record_contacts_viewed(drive, pledge_ids, page=page, pledge=pledge))
 
 
+def _history(drive: Drive) -> EventPage:
+    """The drive's History: its newest few events (all the section shows until the reader
+    asks for its pages, as on the campaign page), or the page asked for."""
+    if "history_page" in request.args:
+        return history_for("drive", drive.id, page=requested_page("history_page"))
+    return history_for("drive", drive.id, per_page=RECORD_HISTORY_LATEST)
+
+
 def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -> Any:
     """The drive's page: figures, pledges, those awaiting confirmation, history.
 
@@ -54,7 +62,7 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     """
     personal_data = may_see_contacts(current_user, drive.campaign)
     awaiting = services.awaiting_confirmation(drive, page=requested_page("awaiting_page"))
-    history = history_for("drive", drive.id, page=requested_page("history_page"))
+    history = _history(drive)
     figures = services.drive_figures(drive)
     page = render_template(
         "drives/show.html",
