@@ -111,8 +111,8 @@ class RowChecker:
         self.today = today()
         self.currency = drive.currency
         self.rates = RateBook.into(drive.currency, until=self.today)
-        # Read before the first row: on PostgreSQL the pledges' COPY is open meanwhile, and
-        # the connection runs nothing else until it ends.
+        # Read before the first row: on PostgreSQL the pledges' pipeline is open meanwhile,
+        # and the connection runs nothing else until it ends.
         self._book: RateBook | None = None
         if "paid_amount" in positions:
             self._book = RateBook.load(self.known_currencies)

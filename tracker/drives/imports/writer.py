@@ -41,7 +41,7 @@ class PledgeWriter:
 
     The values every row shares (drive, status, source, timestamps) are bound once,
     dates, flags and rates once per distinct value; tracker.bulk.BulkWriter sends the
-    rows (one COPY on PostgreSQL, executemany in chunks elsewhere). It writes on the
+    rows in chunks (pipelined on PostgreSQL, executemany elsewhere). It writes on the
     session's connection, in its transaction, but not through the session: the
     session's hooks would write an audit event per row and read every row back; the
     import records one event instead, and marks the drive's totals for the commit.
