@@ -10,7 +10,7 @@ would have (one audit event for an import; tracker.changes.mark_drive_changed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from operator import itemgetter
 from typing import Any
@@ -39,13 +39,20 @@ class BulkWriter:
     executemany per chunk. Leaving the block sends what is left and waits for the
     server, or, after an error, abandons it; `on_written(count)` hears of every chunk.
     Between the first chunk and the end the connection runs nothing else.
+
+    `fixed` holds the values every row shares (given as Python values, bound here once):
+    on PostgreSQL they are sent once a chunk, not once a row (half of a pledge's columns,
+    and the arrays' dumping is most of the Python a chunk costs).
     """
 
     def __init__(self, connection: Connection, table: Table, names: Sequence[str], *,
-                 chunk: int = CHUNK, on_written: Callable[[int], None] | None = None) -> None:
+                 fixed: Mapping[str, Any] | None = None, chunk: int = CHUNK,
+                 on_written: Callable[[int], None] | None = None) -> None:
         self.connection = connection
         self.table = table
         self.names = list(names)
+        self.fixed = [self.bind(name)(value) for name, value in (fixed or {}).items()]
+        every = [*(fixed or {}), *self.names]
         self.chunk = chunk
         self.on_written = on_written
         self.written = 0
@@ -60,17 +67,19 @@ class BulkWriter:
         preparer = dialect.identifier_preparer
         self.pipelined_sql: str | None = None
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
-            columns = ", ".join(preparer.quote(name) for name in self.names)
-            # Binary arrays (%b): psycopg's text form quotes each value by regex, 4 times slower.
-            arrays = ", ".join(f"%b::{table.c[name].type.compile(dialect=dialect)}[]"
-                               for name in self.names)
+            columns = ", ".join(preparer.quote(name) for name in every)
+            kind = {name: table.c[name].type.compile(dialect=dialect) for name in every}
+            # Binary (%b): psycopg's text arrays quote each value by regex, 4 times slower.
+            shared = "".join(f"%b::{kind[name]}, " for name in fixed or {})
+            arrays = ", ".join(f"%b::{kind[name]}[]" for name in self.names)
             self.pipelined_sql = (f"INSERT INTO {preparer.format_table(table)} ({columns}) "
-                                  f"SELECT * FROM unnest({arrays})")
-        compiled = insert(table).compile(dialect=dialect, column_keys=self.names)
+                                  f"SELECT {shared}rows.* FROM unnest({arrays}) AS rows")
+        compiled = insert(table).compile(dialect=dialect, column_keys=every)
         self.sql = str(compiled)
         self._positional = bool(compiled.positional)
         order = list(compiled.positiontup or [] if self._positional else compiled.params)
-        self._order = [self.names.index(name) for name in order]
+        self._every = every
+        self._order = [every.index(name) for name in order]
 
     def bind(self, name: str, *, memoised: bool = False) -> Bind:
         """The column's bind processor (identity when it has none).
@@ -124,17 +133,19 @@ class BulkWriter:
         # One list per column, transposed in C; psycopg sends each as an array.
         arrays = [list(column) for column in zip(*self._pending, strict=True)]
         # An error of an earlier chunk may be raised here, as the pipeline reads its results.
-        self._cursor.execute(self.pipelined_sql, arrays)
+        self._cursor.execute(self.pipelined_sql, [*self.fixed, *arrays])
 
     def _execute_many(self) -> None:
+        fixed = self.fixed
+        rows = [[*fixed, *row] for row in self._pending] if fixed else self._pending
         if self._positional:
             # Into the statement's column order in C (a generator per row cost 1.5 s
             # for 100,000 rows of 25 columns).
             order = self._order
             pick = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
-            batch: list[Any] = list(map(pick, self._pending))
+            batch: list[Any] = list(map(pick, rows))
         else:
-            batch = [dict(zip(self.names, row, strict=True)) for row in self._pending]
+            batch = [dict(zip(self._every, row, strict=True)) for row in rows]
         self.connection.exec_driver_sql(self.sql, batch)
 
     def _report(self) -> None:
