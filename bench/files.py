@@ -9,7 +9,9 @@ instance/bench/bench_10000.sqlite; PostgreSQL: the --pg-source database, copied 
 <source>_copy), a fresh live drive, and bench/run.py's import CSV. Then it times, as
 child processes (wall time of the whole process, start-up included; peak RSS from
 os.wait4): `flask import-pledges FILE --drive SLUG`, and `flask export-pledges` of that
-drive to .xlsx and to .csv. The copy is dropped at the end.
+drive to .xlsx and to .csv. The copy is dropped at the end. The CPU seconds are the
+child's own (user + system): on a busy machine the wall time mostly says how busy it
+was, the CPU time what the command cost (PostgreSQL's server work is not in it).
 
 With --database URL the runs go to that database as it is (your own copy of a bench
 database, e.g. `createdb -T bench_http_10k bench_mine`): nothing is copied or dropped, and
@@ -42,8 +44,9 @@ from bench.run import (
 )
 
 
-def timed(url: str, *args: str) -> tuple[float, float, str]:
-    """Run `flask --app tracker ARGS` on the database: wall seconds, peak MB, last output."""
+def timed(url: str, *args: str) -> tuple[float, float, str, float]:
+    """Run `flask --app tracker ARGS` on the database: wall seconds, peak MB, last output,
+    the child's CPU seconds."""
     env = {**os.environ, "TRACKER_DATABASE_URL": url}
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "flask", "--app", "tracker", *args],
@@ -56,7 +59,8 @@ def timed(url: str, *args: str) -> tuple[float, float, str]:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{output[-3000:]}")
     lines = [line for line in output.replace("\r", "\n").splitlines()
              if line.strip() and "%" not in line]
-    return seconds, usage.ru_maxrss / 1024, " / ".join(lines[-2:])
+    return (seconds, usage.ru_maxrss / 1024, " / ".join(lines[-2:]),
+            usage.ru_utime + usage.ru_stime)
 
 
 def measure(backend: str, rows: int, pg_source: str, database: str | None = None) -> list[str]:
@@ -86,9 +90,9 @@ def measure(backend: str, rows: int, pg_source: str, database: str | None = None
                                  "-o", str(BENCH_DIR / "files_export.xlsx"))),
                 ("export csv", ("export-pledges", "--drive", slug,
                                 "-o", str(BENCH_DIR / "files_export.csv")))):
-            seconds, peak, said = timed(copy, *args)
-            lines.append(f"| {backend} | {what} | {rows:,} | {seconds:.1f} s | {peak:.0f} MB "
-                         f"| {said} |")
+            seconds, peak, said, cpu = timed(copy, *args)
+            lines.append(f"| {backend} | {what} | {rows:,} | {seconds:.1f} s | {cpu:.1f} s "
+                         f"| {peak:.0f} MB | {said} |")
             print(lines[-1], flush=True)
     finally:
         if database is None:
@@ -108,8 +112,8 @@ def main() -> None:
     if args.database is not None:
         args.backends = ["sqlite" if args.database.startswith("sqlite") else "postgresql"]
     print(f"load average before: {os.getloadavg()}")
-    lines = ["| backend | what | rows | wall time | peak RSS | output |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| backend | what | rows | wall time | CPU time | peak RSS | output |",
+             "|---|---|---|---|---|---|---|"]
     print("\n".join(lines))
     for backend in args.backends:
         lines += measure(backend, args.rows, args.pg_source, args.database)

@@ -2,7 +2,7 @@
 for about half, each row with the stored conversions and status the services would store.
 
 Pledges and payments are too many for the services: they are written in chunks by
-`bulk_insert` (executemany on SQLite, COPY on PostgreSQL), each value through its
+`bulk_insert` (executemany on SQLite, pipelined chunks on PostgreSQL), each value through its
 column's type. Their conversions come from money.services.RateBook, which converts as
 the conversion rule does without a query per amount, and their paid amount, status and
 unpaid rest from the drives service's own helpers.

@@ -514,6 +514,30 @@ def test_a_reference_recorded_by_someone_else_during_the_import_refuses_the_file
     assert count_rows(Pledge) == 1 and count_rows(AuditEvent) == events
 
 
+def test_a_reference_recorded_by_someone_else_in_the_first_chunk_of_many_refuses_the_file(
+        runner, drive, tmp_path, monkeypatch):
+    """On PostgreSQL each chunk is its own statement, sent while the next rows are read: the
+    database's refusal of an early chunk may arrive while later ones are sent, and still
+    ends in the one clear refusal, with nothing kept."""
+    make_pledge(drive, external_reference="m-3", amount="1")
+    read = imports.RowChecker.read
+
+    def read_without_knowing_the_drives_references(self, rows):
+        self.existing = set()  # as if m-3 were recorded just after the check
+        return read(self, rows)
+
+    monkeypatch.setattr(imports.RowChecker, "read", read_without_knowing_the_drives_references)
+    lines = [f"2026-03-{1 + n % 28:02d},Donor {n},,{100 + n},RUB,m-{n}"
+             for n in range(3 * CHUNK + 10)]
+    events = count_rows(AuditEvent)
+
+    result = run_import(runner, write(tmp_path, HEADER + "\n".join(lines) + "\n"))
+
+    assert result.exit_code == 1, result.output
+    assert "Some of these pledges were recorded by someone else just now." in result.output
+    assert count_rows(Pledge) == 1 and count_rows(AuditEvent) == events
+
+
 def test_the_standard_header_is_what_seed_bench_and_make_bench_write(runner, drive, tmp_path):
     """The interface another command relies on: FILE --drive SLUG and the standard header."""
     assert imports.STANDARD_HEADER == "date,name,email,amount,currency,reference"

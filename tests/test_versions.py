@@ -204,8 +204,8 @@ def test_the_kept_dashboard_reads_no_exchange_rate(coordinator):
 
 
 def test_rates_written_by_the_bulk_writer_are_offered_at_once(client, world):
-    """The bench generator's path: a COPY on PostgreSQL, a driver's executemany on SQLite,
-    which no statement hook sees."""
+    """The bench generator's path: pipelined INSERTs on PostgreSQL, a driver's executemany
+    on SQLite, which no statement hook sees."""
     as_a_new_request()
     assert "GEL" not in coalition_currencies()
     bulk_insert(db.session.connection(), ExchangeRate.__table__, [{

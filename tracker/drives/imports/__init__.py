@@ -22,7 +22,8 @@ import is confirmed. The drive's references
 and the rates into its currency are read once a reading (one query each), each pledge
 is converted in memory by money.conversion.RateBook (the one conversion rule) and
 stored exactly as drives.pledges.log_pledge stores it, the rows go in through the one
-bulk writer (tracker.bulk: executemany in chunks; COPY on PostgreSQL), and the drive's
+bulk writer (tracker.bulk: executemany in chunks; on PostgreSQL a pipelined INSERT a
+chunk, stored while the next rows are read), and the drive's
 totals are recomputed once, before the commit. Writing on the connection bypasses
 the per-row audit hooks, so the import records one audit event on the drive instead:
 how many pledges came from which file, and who imported them.

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -103,6 +104,9 @@ class RowChecker:
                  emit_payment: Callable[[CheckedPayment], None] | None = None) -> None:
         self.positions = positions
         self.width = max(positions.values()) + 1
+        # The pledge's own columns, all required: their cells in C, once a row.
+        self._pledge_cells = itemgetter(*(positions[name]
+                                          for name in ("date", "amount", "currency")))
         self.payment_columns = any(name in positions for name in PAYMENT_FIELDS)
         self.known_currencies = {code: code for code in db.session.scalars(select(Currency.code))}
         self.existing = set(db.session.scalars(
@@ -111,8 +115,8 @@ class RowChecker:
         self.today = today()
         self.currency = drive.currency
         self.rates = RateBook.into(drive.currency, until=self.today)
-        # Read before the first row: on PostgreSQL the pledges' COPY is open meanwhile, and
-        # the connection runs nothing else until it ends.
+        # Read before the first row: on PostgreSQL the pledges' pipeline is open meanwhile,
+        # and the connection runs nothing else until it ends.
         self._book: RateBook | None = None
         if "paid_amount" in positions:
             self._book = RateBook.load(self.known_currencies)
@@ -149,7 +153,7 @@ class RowChecker:
     def read(self, rows: Iterator[Sequence[Any]]) -> None:
         progress = self.progress
         for number, values in enumerate(rows, start=2):
-            if not any(cell_text(value) for value in values):
+            if not any(map(cell_text, values)):  # map: no generator frame per row
                 continue  # blank lines (often the last one) carry no pledge
             self.total_rows += 1
             if self.total_rows > self.max_rows:
@@ -228,8 +232,7 @@ class RowChecker:
 
     def _is_further(self, values: Sequence[Any], reference: str) -> bool:
         """A row with the pledge's columns left empty: a further payment of an earlier pledge."""
-        return bool(reference) and not any(
-            cell_text(self._cell(values, name)) for name in ("date", "amount", "currency"))
+        return bool(reference) and not any(map(cell_text, self._pledge_cells(values)))
 
     def _bad(self, number: int, reasons: list[str]) -> None:
         self.bad_rows += 1
@@ -276,8 +279,11 @@ class RowChecker:
                              reference=reference, other=self.pledges[reference].row))
         else:
             self.pledges[reference] = pledge
-        status = read_status(self._cell(values, "status"), reasons)
-        anonymous = read_anonymous(self._cell(values, "anonymous"), reasons) or not name
+        # Optional columns, absent from the usual file: nothing to read then.
+        status = (read_status(values[positions["status"]], reasons)
+                  if "status" in positions else None)
+        anonymous = (read_anonymous(values[positions["anonymous"]], reasons)
+                     if "anonymous" in positions else False) or not name
         # A file without payment columns (the usual one) has no payment to read.
         paid = (self._paid(values, reasons, known, pledged_on, None)
                 if self.payment_columns else None)

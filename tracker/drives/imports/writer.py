@@ -41,7 +41,7 @@ class PledgeWriter:
 
     The values every row shares (drive, status, source, timestamps) are bound once,
     dates, flags and rates once per distinct value; tracker.bulk.BulkWriter sends the
-    rows (one COPY on PostgreSQL, executemany in chunks elsewhere). It writes on the
+    rows in chunks (pipelined on PostgreSQL, executemany elsewhere). It writes on the
     session's connection, in its transaction, but not through the session: the
     session's hooks would write an audit event per row and read every row back; the
     import records one event instead, and marks the drive's totals for the commit.
@@ -63,9 +63,8 @@ class PledgeWriter:
         _defaults(table, given, VARYING)  # type: ignore[arg-type]
         connection = db.session.connection(bind_arguments={"mapper": Pledge})
         # Type check: SQLAlchemy types column defaults loosely; here they are values.
-        self.writer = BulkWriter(connection, table, [*given, *VARYING],  # type: ignore[arg-type]
-                                 on_written=progress)
-        self.template = [self.writer.bind(name)(value) for name, value in given.items()]
+        self.writer = BulkWriter(connection, table, VARYING,  # type: ignore[arg-type]
+                                 fixed=given, on_written=progress)
         self.as_date = self.writer.bind("pledged_on", memoised=True)
         self.as_flag = self.writer.bind("is_anonymous", memoised=True)
         self.as_rate = self.writer.bind("drive_rate", memoised=True)
@@ -85,12 +84,11 @@ class PledgeWriter:
 
     def add(self, p: CheckedPledge) -> None:
         """Send one checked pledge."""
-        self.writer.write([
-            *self.template,
+        self.writer.write((
             self.as_date(p.pledged_on), p.name, self.as_flag(p.anonymous), p.email,
             p.amount_minor, p.currency, p.reference, p.drive_minor, self.as_rate(p.rate),
             self.as_rate_on(p.rate_on), p.drive_minor, self.as_status(p.status),
-        ])
+        ))
 
     def flush(self) -> None:
         """Send what is collected (executemany) and report the progress."""
@@ -124,18 +122,17 @@ def write_payments(drive: Drive, by: User | None, channel: Channel,
     }
     _defaults(table, given, PAYMENT_VARYING)
     connection = db.session.connection(bind_arguments={"mapper": Payment})
-    with BulkWriter(connection, table, [*given, *PAYMENT_VARYING]) as writer:
-        template = [writer.bind(name)(value) for name, value in given.items()]
+    with BulkWriter(connection, table, PAYMENT_VARYING, fixed=given) as writer:
         as_date = writer.bind("paid_on", memoised=True)
         as_method = writer.bind("method", memoised=True)
         as_rate = writer.bind("pledge_rate", memoised=True)
         for p in payments:
-            writer.write([
-                *template, ids[p.reference], p.amount_minor, p.currency, as_date(p.paid_on),
+            writer.write((
+                ids[p.reference], p.amount_minor, p.currency, as_date(p.paid_on),
                 as_method(p.method or channel), p.pledge_minor,
                 p.pledge_currency, as_rate(p.pledge_rate), as_date(p.pledge_rate_on),
                 p.drive_minor, as_rate(p.drive_rate), as_date(p.drive_rate_on),
-            ])
+            ))
     pledges = table_of(Pledge)
     rows = [{"b_id": ids[s.reference], "b_paid": s.paid_minor, "b_status": s.status,
              "b_unpaid": s.unpaid_drive_minor} for s in settled]
