@@ -25,8 +25,8 @@ from tracker.drives.buckets import (
     Figures,
     contribution,
     convert_figures,
-    figures_of,
     lock_buckets,
+    write_bucket,
 )
 from tracker.drives.models import Drive, DriveMoneyBucket
 from tracker.extensions import db
@@ -67,10 +67,6 @@ def _drive_bucket_sums(campaign_id: int, keys: list[BucketKey] | None
         .group_by(DriveMoneyBucket.kind, DriveMoneyBucket.currency, DriveMoneyBucket.on_date))
     return [(kind, cur, day, Figures(int(minor or 0), int(count or 0), int(unknown or 0)))
             for kind, cur, day, minor, count, unknown in rows]
-
-
-def _campaign_figures(figures: Figures) -> Figures:
-    return Figures(figures.minor, figures.count, figures.unknown_rest)
 
 
 @dataclass(frozen=True)
@@ -132,19 +128,21 @@ def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str
                              {key.on for key in keys})
     deltas: dict[int, Contribution] = {}
     for key in keys:
-        row = rows[key]
-        old, old_converted = figures_of(row), row.converted_minor
+        old, old_converted = rows[key]
         fresh = sums.get(key, Figures())
         to = currencies[key.owner_id]
         converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
-        if old_converted is None or converted is None:
+        if (old_converted is None) != (converted is None):
+            # The rates the funding row names as missing changed. A bucket that stays
+            # without its rate keeps its name there; its count moves by the delta below.
             refresh.add(key.owner_id)
-        row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest
-        row.converted_minor = converted
+        if fresh == old and converted == old_converted:
+            continue
+        write_bucket(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, key,
+                     fresh, converted)
         delta = (contribution(key.kind, fresh, converted)
-                 - contribution(key.kind, _campaign_figures(old), old_converted))
+                 - contribution(key.kind, old, old_converted))
         deltas[key.owner_id] = deltas.get(key.owner_id, Contribution()) + delta
-    session.flush()
     for campaign_id, delta in sorted(deltas.items()):
         if campaign_id in refresh or not any(delta.values()):
             continue
