@@ -198,10 +198,12 @@ def insert_ignoring_duplicates(session: Session, model: type, values: dict[str, 
 
 
 class Stored(NamedTuple):
-    """What a locked bucket row holds: its figures and its converted sum."""
+    """What a locked bucket row holds: its figures and its converted sum (and, when the
+    lock was asked to, the sums it should hold now: Figures of `sums` columns)."""
 
     figures: Figures
     converted: int | None
+    summed: Figures | None = None
 
 
 def _figure_columns(model: type) -> tuple[Any, ...]:
@@ -213,8 +215,9 @@ def _figure_columns(model: type) -> tuple[Any, ...]:
 
 
 @functools.lru_cache(maxsize=32)
-def _lock_query(model: type, owner: Any, size: int) -> Any:
-    """Lock `size` bucket rows by key (bound as k{n}_0 .. k{n}_3), built once per shape."""
+def _lock_query(model: type, owner: Any, size: int, sums: tuple[Any, ...] = ()) -> Any:
+    """Lock `size` bucket rows by key (bound as k{n}_0 .. k{n}_3), built once per shape,
+    with the `sums` columns (correlated to the row) read in the same statement."""
     columns = (owner, model.kind, model.currency, model.on_date)  # type: ignore[attr-defined]
     # An OR of whole keys, not a row-value IN: SQLite scans the whole table for the IN
     # (68 ms at 400,000 drive buckets), where both databases read each key by the index.
@@ -222,8 +225,8 @@ def _lock_query(model: type, owner: Any, size: int) -> Any:
                            for place, column in enumerate(columns)))
                     for n in range(size)))
     return (select(*columns, *_figure_columns(model),
-                   model.converted_minor)  # type: ignore[attr-defined]
-            .where(matches).order_by(*columns).with_for_update())
+                   model.converted_minor, *sums)  # type: ignore[attr-defined]
+            .where(matches).order_by(*columns).with_for_update(of=model))
 
 
 def _key_params(keys: list[BucketKey]) -> dict[str, Any]:
@@ -231,10 +234,14 @@ def _key_params(keys: list[BucketKey]) -> dict[str, Any]:
             for place, value in enumerate(key)}
 
 
-def _read_locked(session: Session, model: type, owner: Any,
-                 keys: list[BucketKey]) -> dict[BucketKey, Stored]:
-    rows = run_rollup(session, _lock_query(model, owner, len(keys)), _key_params(keys))
-    return {BucketKey(*row[:4]): Stored(Figures(*row[4:-1]), row[-1]) for row in rows}
+def _read_locked(session: Session, model: type, owner: Any, keys: list[BucketKey],
+                 sums: tuple[Any, ...] = ()) -> dict[BucketKey, Stored]:
+    rows = run_rollup(session, _lock_query(model, owner, len(keys), sums), _key_params(keys))
+    end = 4 + len(_figure_columns(model))
+    return {BucketKey(*row[:4]): Stored(Figures(*row[4:end]), row[end],
+                                        Figures(*(int(value) for value in row[end + 1:]))
+                                        if sums else None)
+            for row in rows}
 
 
 def _create_empty(session: Session, model: type, owner: Any, key: BucketKey) -> bool:
@@ -249,14 +256,22 @@ def _create_empty(session: Session, model: type, owner: Any, key: BucketKey) -> 
     return inserted is not None
 
 
-def lock_buckets(session: Session, model: type, owner: Any,
-                 keys: Iterable[BucketKey]) -> dict[BucketKey, Stored]:
+def lock_buckets(session: Session, model: type, owner: Any, keys: Iterable[BucketKey],
+                 sums: tuple[Any, ...] = ()) -> dict[BucketKey, Stored]:
     """The figures of these keys' bucket rows, locked in key order (one query), missing
-    ones created empty. Plain rows, no ORM objects: write them back with write_bucket."""
+    ones created empty (without `summed`). Plain rows, no ORM objects: write them back
+    with write_buckets.
+
+    `sums` are columns correlated to the bucket row that give its fresh figures, read in
+    the locking statement. They must only read rows that the caller's lock on the
+    bucket's owner already guards (taken first, in the one order of lock_drive_totals):
+    the statement then starts after every writer of them committed, and its row locks
+    never wait, so its snapshot is as fresh as a separate read after it would be.
+    """
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    found = _read_locked(session, model, owner, wanted)
+    found = _read_locked(session, model, owner, wanted, sums)
     raced = []
     for key in wanted:
         if key not in found:
@@ -265,7 +280,8 @@ def lock_buckets(session: Session, model: type, owner: Any,
             else:
                 raced.append(key)
     if raced:
-        found.update(_read_locked(session, model, owner, raced))
+        found.update({key: stored._replace(summed=None) for key, stored in
+                      _read_locked(session, model, owner, raced).items()})
     return found
 
 
@@ -394,7 +410,7 @@ def update_drive_buckets(keys: Iterable[BucketKey], drives: dict[int, DriveFacts
     changed: list[BucketKey] = []
     writes: list[tuple[BucketKey, Figures, int | None]] = []
     for key in keys:
-        old, old_converted = rows[key]
+        old, old_converted, _summed = rows[key]
         fresh = sum_bucket(key)
         to = drives[key.owner_id].currency
         converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)

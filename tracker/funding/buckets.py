@@ -63,6 +63,24 @@ def _drive_bucket_sums(campaign_id: int, keys: list[BucketKey] | None
             for kind, cur, day, minor, count, unknown in rows]
 
 
+@functools.lru_cache(maxsize=1)
+def _drive_sums_of_row() -> tuple[Any, ...]:
+    """A campaign bucket's fresh figures as columns correlated to its row: the sums of its
+    drives' buckets of the same kind, currency and date (Figures' first three)."""
+    bucket = CampaignMoneyBucket
+    of_row = (DriveMoneyBucket.kind == bucket.kind, DriveMoneyBucket.currency == bucket.currency,
+              DriveMoneyBucket.on_date == bucket.on_date,
+              # Correlated explicitly: nested in the sum, it would list the bucket table
+              # in its own FROM instead (every campaign's drives, and a scan).
+              DriveMoneyBucket.drive_id.in_(select(Drive.id)
+                                            .where(Drive.campaign_id == bucket.campaign_id)
+                                            .correlate(bucket)))
+    return tuple(select(func.coalesce(func.sum(column), 0)).where(*of_row)
+                 .correlate(bucket).scalar_subquery()
+                 for column in (DriveMoneyBucket.minor, DriveMoneyBucket.count,
+                                DriveMoneyBucket.unknown_rest))
+
+
 @functools.lru_cache(maxsize=2)
 def _sums_query(some_keys: bool) -> Any:
     """_drive_bucket_sums' query, for some keys (bound as `keys`) or all, built once."""
@@ -134,10 +152,15 @@ def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str
         if stored.get(key.owner_id) != currencies[key.owner_id]:
             refresh.add(key.owner_id)
     keys = [key for key in keys if key.owner_id not in refresh]
-    rows = lock_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, keys)
-    sums: dict[BucketKey, Figures] = {}
-    for campaign_id in sorted({key.owner_id for key in keys}):
-        own = [key for key in keys if key.owner_id == campaign_id]
+    # The drive buckets' sums come with the lock (their drives' writers all wait on the
+    # campaign's funding row, locked already); a bucket just created is summed apart.
+    rows = lock_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, keys,
+                        _drive_sums_of_row())
+    sums = {key: row.summed for key, row in rows.items() if row.summed is not None}
+    unsummed = [key for key in keys if key not in sums]
+    for campaign_id in sorted({key.owner_id for key in unsummed}):
+        own = [key for key in unsummed if key.owner_id == campaign_id]
+        sums.update({key: Figures() for key in own})
         for kind, cur, day, figures in _drive_bucket_sums(campaign_id, own):
             sums[BucketKey(campaign_id, kind, cur, day)] = figures
     book = RateBook.for_days({key.currency for key in keys}
@@ -146,8 +169,8 @@ def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str
     deltas: dict[int, Contribution] = {}
     writes: list[tuple[BucketKey, Figures, int | None]] = []
     for key in keys:
-        old, old_converted = rows[key]
-        fresh = sums.get(key, Figures())
+        old, old_converted, _summed = rows[key]
+        fresh = sums[key]
         to = currencies[key.owner_id]
         converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
         if (old_converted is None) != (converted is None):
