@@ -39,7 +39,7 @@ TODAY = date.today().isoformat()
 # test's own transaction holds the audit chain's lock already (a served PostgreSQL write
 # adds its lock and the chain head's read).
 PLEDGE_STATEMENTS = 18
-PAYMENT_STATEMENTS = 22
+PAYMENT_STATEMENTS = 21
 
 
 def post_pledge(client: Any, name: str) -> list[str]:

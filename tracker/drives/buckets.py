@@ -20,7 +20,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -138,11 +149,19 @@ def received_rows(drive_id: int, currency: str | None = None,
 @functools.lru_cache(maxsize=2)
 def _received_query(one_bucket: bool) -> Any:
     """received_rows' query, built once (building it cost each write more than running it)."""
-    where = [Payment.drive_id == bindparam("drive_id")]
-    if one_bucket:
-        where += [Payment.paid_on == bindparam("on"), Payment.currency == bindparam("currency")]
-    return (select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor),
-                   func.count())
+    bucket: tuple[Any, Any] | None = ((bindparam("currency"), bindparam("on"))
+                                      if one_bucket else None)
+    return _received_select(bindparam("drive_id"), bucket,
+                            (Payment.currency, Payment.paid_on))
+
+
+def _received_select(drive: Any, bucket: tuple[Any, Any] | None,
+                     leading: tuple[Any, ...]) -> Any:
+    """Payments' sums by currency and date, of one bucket (bound currency and date)."""
+    where = [Payment.drive_id == drive]
+    if bucket is not None:
+        where += [Payment.paid_on == bucket[1], Payment.currency == bucket[0]]
+    return (select(*leading, func.sum(Payment.amount_minor), func.count())
             .where(*where).group_by(Payment.currency, Payment.paid_on))
 
 
@@ -159,9 +178,17 @@ def pledged_rows(drive_id: int, currency: str | None = None,
 @functools.lru_cache(maxsize=2)
 def _pledged_query(one_bucket: bool) -> Any:
     """pledged_rows' query, built once (its sums of cases cost a write about 3 ms to build)."""
-    where = [Pledge.drive_id == bindparam("drive_id")]
-    if one_bucket:
-        where += [Pledge.pledged_on == bindparam("on"), Pledge.currency == bindparam("currency")]
+    bucket: tuple[Any, Any] | None = ((bindparam("currency"), bindparam("on"))
+                                      if one_bucket else None)
+    return _pledged_select(bindparam("drive_id"), bucket, (Pledge.currency, Pledge.pledged_on))
+
+
+def _pledged_select(drive: Any, bucket: tuple[Any, Any] | None,
+                    leading: tuple[Any, ...]) -> Any:
+    """Pledges' figures by currency and date, of one bucket (bound currency and date)."""
+    where = [Pledge.drive_id == drive]
+    if bucket is not None:
+        where += [Pledge.pledged_on == bucket[1], Pledge.currency == bucket[0]]
     rest_unknown = (select(Payment.id)
                     .where(Payment.pledge_id == Pledge.id, Payment.pledge_amount_minor.is_(None))
                     .exists())
@@ -173,7 +200,7 @@ def _pledged_query(one_bucket: bool) -> Any:
     def total(condition: Any, value: Any = 1) -> Any:
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
-    return (select(Pledge.currency, Pledge.pledged_on, total(known, unpaid), total(known),
+    return (select(*leading, total(known, unpaid), total(known),
                    total(and_(is_open, rest_unknown)),
                    total(Pledge.status.not_in(NOT_SUPPORTING)),
                    total(Pledge.status != PledgeStatus.UNCONFIRMED))
@@ -182,19 +209,42 @@ def _pledged_query(one_bucket: bool) -> Any:
 
 def sum_bucket(key: BucketKey) -> Figures:
     """One drive bucket's figures, summed afresh from its pledges or payments."""
-    rows = (received_rows if key.kind == RECEIVED else pledged_rows)(
-        key.owner_id, key.currency, key.on)
-    return next((figures for _cur, _day, figures in rows), Figures())
+    return sum_buckets([key])[key]
+
+
+def sum_buckets(keys: list[BucketKey]) -> dict[BucketKey, Figures]:
+    """Drive buckets' figures, summed afresh from their pledges and payments (one query)."""
+    if not keys:
+        return {}
+    params: dict[str, Any] = {}
+    for n, key in enumerate(keys):
+        params.update({f"drive_{n}": key.owner_id, f"currency_{n}": key.currency,
+                       f"on_{n}": key.on})
+    found = {int(part): Figures(*(int(value or 0) for value in values))
+             for part, *values in run_rollup(
+                 db.session(), _sums_query(tuple(key.kind for key in keys)), params)}
+    return {key: found.get(n, Figures()) for n, key in enumerate(keys)}
+
+
+@functools.lru_cache(maxsize=16)
+def _sums_query(kinds: tuple[str, ...]) -> Any:
+    """sum_buckets' query for buckets of these kinds, in order: one part per bucket, each
+    numbered and padded to Figures' five columns (a received bucket has no counters)."""
+    parts = []
+    for n, kind in enumerate(kinds):
+        drive: Any = bindparam(f"drive_{n}")
+        bucket: tuple[Any, Any] = (bindparam(f"currency_{n}"), bindparam(f"on_{n}"))
+        number: Any = literal_column(str(n)).label("part")
+        if kind == RECEIVED:
+            zero: Any = literal_column("0")
+            parts.append(_received_select(drive, bucket, (number,))
+                         .add_columns(zero, zero, zero))
+        else:
+            parts.append(_pledged_select(drive, bucket, (number,)))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 # --- locking and writing -----------------------------------------------------------------
-
-
-def insert_ignoring_duplicates(session: Session, model: type, values: dict[str, Any]) -> None:
-    """Insert a row unless its key exists (a concurrent writer may be inserting it too)."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(model).values(**values).on_conflict_do_nothing())
 
 
 class Stored(NamedTuple):
@@ -409,9 +459,10 @@ def update_drive_buckets(keys: Iterable[BucketKey], drives: dict[int, DriveFacts
     deltas: dict[int, Contribution] = {}
     changed: list[BucketKey] = []
     writes: list[tuple[BucketKey, Figures, int | None]] = []
+    sums = sum_buckets(keys)
     for key in keys:
         old, old_converted, _summed = rows[key]
-        fresh = sum_bucket(key)
+        fresh = sums[key]
         to = drives[key.owner_id].currency
         converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
         if fresh == old and converted == old_converted:
