@@ -177,3 +177,20 @@ def test_concurrent_writers_to_one_campaign_leave_no_drift(app):
     assert db.session.query(Pledge).count() == 24
     code, output = check_totals(app)
     assert (code, output.strip()) == (0, "0 drifts in 2 drives and 2 campaigns")
+
+
+def test_a_write_sums_only_its_own_campaigns_drives(app):
+    """A campaign bucket is the sum of its own drives' buckets of that kind, currency and
+    date: a drive of another campaign with pledges on the same day counts for that one."""
+    world = make_world()
+    ours = make_drive(world)
+    theirs = make_drive(world, slug="paint-drive")
+    theirs.campaign_id = world.other_campaign.id
+    db.session.commit()
+    for drive, amount in ((theirs, "700"), (ours, "300"), (theirs, "50"), (ours, "20")):
+        services.log_pledge(drive, services.PledgeInput(
+            amount=Decimal(amount), currency="RUB", pledged_on=date(2026, 3, 10),
+            pledger_name="Same day"), by=None)
+        db.session.commit()
+    code, output = check_totals(app)
+    assert (code, output.strip()) == (0, "0 drifts in 2 drives and 2 campaigns")

@@ -12,12 +12,13 @@ figures are exactly what summing the campaign's pledges and payments gives
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 
 from tracker.drives.buckets import (
     BucketKey,
@@ -25,8 +26,9 @@ from tracker.drives.buckets import (
     Figures,
     contribution,
     convert_figures,
-    figures_of,
     lock_buckets,
+    run_rollup,
+    write_buckets,
 )
 from tracker.drives.models import Drive, DriveMoneyBucket
 from tracker.extensions import db
@@ -53,24 +55,47 @@ def drive_bucket_sums(campaign_id: int,
 
 def _drive_bucket_sums(campaign_id: int, keys: list[BucketKey] | None
                        ) -> list[tuple[str, str, date, Figures]]:
-    where: list[Any] = [DriveMoneyBucket.drive_id.in_(select(Drive.id).where(Drive.campaign_id
-                                                                  == campaign_id))]
+    params: dict[str, Any] = {"campaign_id": campaign_id}
     if keys is not None:
-        where.append(tuple_(DriveMoneyBucket.kind, DriveMoneyBucket.currency,
-                            DriveMoneyBucket.on_date).in_([(key.kind, key.currency, key.on)
-                                                           for key in keys]))
-    rows = db.session.execute(
-        select(DriveMoneyBucket.kind, DriveMoneyBucket.currency, DriveMoneyBucket.on_date,
-               func.sum(DriveMoneyBucket.minor), func.sum(DriveMoneyBucket.count),
-               func.sum(DriveMoneyBucket.unknown_rest))
-        .where(*where)
-        .group_by(DriveMoneyBucket.kind, DriveMoneyBucket.currency, DriveMoneyBucket.on_date))
+        params["keys"] = [(key.kind, key.currency, key.on) for key in keys]
+    rows = run_rollup(db.session(), _sums_query(keys is not None), params)
     return [(kind, cur, day, Figures(int(minor or 0), int(count or 0), int(unknown or 0)))
             for kind, cur, day, minor, count, unknown in rows]
 
 
-def _campaign_figures(figures: Figures) -> Figures:
-    return Figures(figures.minor, figures.count, figures.unknown_rest)
+@functools.lru_cache(maxsize=1)
+def _drive_sums_of_row() -> tuple[Any, ...]:
+    """A campaign bucket's fresh figures as columns correlated to its row: the sums of its
+    drives' buckets of the same kind, currency and date (Figures' first three)."""
+    bucket = CampaignMoneyBucket
+    of_row = (DriveMoneyBucket.kind == bucket.kind, DriveMoneyBucket.currency == bucket.currency,
+              DriveMoneyBucket.on_date == bucket.on_date,
+              # Correlated explicitly: nested in the sum, it would list the bucket table
+              # in its own FROM instead (every campaign's drives, and a scan).
+              DriveMoneyBucket.drive_id.in_(select(Drive.id)
+                                            .where(Drive.campaign_id == bucket.campaign_id)
+                                            .correlate(bucket)))
+    return tuple(select(func.coalesce(func.sum(column), 0)).where(*of_row)
+                 .correlate(bucket).scalar_subquery()
+                 for column in (DriveMoneyBucket.minor, DriveMoneyBucket.count,
+                                DriveMoneyBucket.unknown_rest))
+
+
+@functools.lru_cache(maxsize=2)
+def _sums_query(some_keys: bool) -> Any:
+    """_drive_bucket_sums' query, for some keys (bound as `keys`) or all, built once."""
+    where: list[Any] = [DriveMoneyBucket.drive_id.in_(
+        select(Drive.id).where(Drive.campaign_id == bindparam("campaign_id")))]
+    if some_keys:
+        # A row-value IN here (the OR of keys makes SQLite scan the buckets twice).
+        where.append(tuple_(DriveMoneyBucket.kind, DriveMoneyBucket.currency,
+                            DriveMoneyBucket.on_date).in_(bindparam("keys", expanding=True)))
+    return (select(DriveMoneyBucket.kind, DriveMoneyBucket.currency, DriveMoneyBucket.on_date,
+                   func.sum(DriveMoneyBucket.minor), func.sum(DriveMoneyBucket.count),
+                   func.sum(DriveMoneyBucket.unknown_rest))
+            .where(*where)
+            .group_by(DriveMoneyBucket.kind, DriveMoneyBucket.currency,
+                      DriveMoneyBucket.on_date))
 
 
 @dataclass(frozen=True)
@@ -90,14 +115,20 @@ def lock_campaign_funding(campaign_ids: Iterable[int]) -> dict[int, FundingRow]:
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}
+    rows = run_rollup(db.session(), _funding_lock_query(len(ids)),
+                      {f"id_{n}": campaign_id for n, campaign_id in enumerate(ids)})
+    return {campaign_id: FundingRow(stored, first) for campaign_id, stored, first in rows}
+
+
+@functools.lru_cache(maxsize=16)
+def _funding_lock_query(size: int) -> Any:
+    """lock_campaign_funding's query for `size` campaigns (bound as id_0 ...), built once."""
     target = (select(FundingTarget.currency)
               .where(FundingTarget.campaign_id == CampaignFunding.campaign_id)
               .order_by(FundingTarget.starts_on, FundingTarget.id).limit(1).scalar_subquery())
-    rows = db.session.execute(
-        select(CampaignFunding.campaign_id, CampaignFunding.currency, target)
-        .where(CampaignFunding.campaign_id.in_(ids)).order_by(CampaignFunding.campaign_id)
-        .with_for_update(of=CampaignFunding))
-    return {campaign_id: FundingRow(stored, first) for campaign_id, stored, first in rows}
+    return (select(CampaignFunding.campaign_id, CampaignFunding.currency, target)
+            .where(CampaignFunding.campaign_id.in_([bindparam(f"id_{n}") for n in range(size)]))
+            .order_by(CampaignFunding.campaign_id).with_for_update(of=CampaignFunding))
 
 
 def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str],
@@ -121,43 +152,55 @@ def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str
         if stored.get(key.owner_id) != currencies[key.owner_id]:
             refresh.add(key.owner_id)
     keys = [key for key in keys if key.owner_id not in refresh]
-    rows = lock_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, keys)
-    sums: dict[BucketKey, Figures] = {}
-    for campaign_id in sorted({key.owner_id for key in keys}):
-        own = [key for key in keys if key.owner_id == campaign_id]
+    # The drive buckets' sums come with the lock (their drives' writers all wait on the
+    # campaign's funding row, locked already); a bucket just created is summed apart.
+    rows = lock_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, keys,
+                        _drive_sums_of_row())
+    sums = {key: row.summed for key, row in rows.items() if row.summed is not None}
+    unsummed = [key for key in keys if key not in sums]
+    for campaign_id in sorted({key.owner_id for key in unsummed}):
+        own = [key for key in unsummed if key.owner_id == campaign_id]
+        sums.update({key: Figures() for key in own})
         for kind, cur, day, figures in _drive_bucket_sums(campaign_id, own):
             sums[BucketKey(campaign_id, kind, cur, day)] = figures
     book = RateBook.for_days({key.currency for key in keys}
                              | {currencies[key.owner_id] for key in keys},
                              {key.on for key in keys})
     deltas: dict[int, Contribution] = {}
+    writes: list[tuple[BucketKey, Figures, int | None]] = []
     for key in keys:
-        row = rows[key]
-        old, old_converted = figures_of(row), row.converted_minor
-        fresh = sums.get(key, Figures())
+        old, old_converted, _summed = rows[key]
+        fresh = sums[key]
         to = currencies[key.owner_id]
         converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
-        if old_converted is None or converted is None:
+        if (old_converted is None) != (converted is None):
+            # The rates the funding row names as missing changed. A bucket that stays
+            # without its rate keeps its name there; its count moves by the delta below.
             refresh.add(key.owner_id)
-        row.minor, row.count, row.unknown_rest = fresh.minor, fresh.count, fresh.unknown_rest
-        row.converted_minor = converted
+        if fresh == old and converted == old_converted:
+            continue
+        writes.append((key, fresh, converted))
         delta = (contribution(key.kind, fresh, converted)
-                 - contribution(key.kind, _campaign_figures(old), old_converted))
+                 - contribution(key.kind, old, old_converted))
         deltas[key.owner_id] = deltas.get(key.owner_id, Contribution()) + delta
-    session.flush()
+    write_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, writes)
     for campaign_id, delta in sorted(deltas.items()):
         if campaign_id in refresh or not any(delta.values()):
             continue
-        session.execute(
-            update(CampaignFunding).where(CampaignFunding.campaign_id == campaign_id)
-            .values(received_minor=CampaignFunding.received_minor + delta.received,
-                    pledged_minor=CampaignFunding.pledged_minor + delta.pledged,
-                    unconverted=CampaignFunding.unconverted + delta.unconverted)
-            .execution_options(synchronize_session=False))
+        run_rollup(session, _ADD_TO_FUNDING, {
+            "funding_of": campaign_id, "add_received": delta.received, "add_pledged": delta.pledged,
+            "add_unconverted": delta.unconverted})
         row = session.identity_map.get(session.identity_key(CampaignFunding, (campaign_id,)))
         if row is not None:
             session.expire(row)
     return refresh
+
+
+_ADD_TO_FUNDING = (
+    update(CampaignFunding).where(CampaignFunding.campaign_id == bindparam("funding_of"))
+    .values(received_minor=CampaignFunding.received_minor + bindparam("add_received"),
+            pledged_minor=CampaignFunding.pledged_minor + bindparam("add_pledged"),
+            unconverted=CampaignFunding.unconverted + bindparam("add_unconverted")))
 
 
 def rebuild_campaign_buckets(campaign_id: int, currency: str) -> None:
