@@ -102,7 +102,7 @@ class EventWriter:
         if any(events[0][key] != value for key, value in reference.items()):
             raise RuntimeError(f"the generator's audit events of {table.name} differ from "
                                f"the hook's: {events[0]} != {reference}")
-        # Chained like every audit row (ids, hashes), then written by the bulk writer (tracker.bulk).
+        # Chained like every audit row (ids, hashes), then written by tracker.bulk.
         bulk_insert(self.connection, table_of(AuditEvent), link(self.connection, events))
         self.written += len(events)
 
