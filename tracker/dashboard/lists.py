@@ -75,6 +75,7 @@ def _kept_list(read: Callable[[], list[Any]], key_of: Callable[[list[Any]], Hash
 
 
 def _raw(rows: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows' values as read, for a key (a Row pickles with its whole result metadata)."""
     return [tuple(row) for row in rows]
 
 
