@@ -17,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    func,
     literal_column,
     null,
     select,
@@ -37,7 +38,7 @@ from tracker.db import Base, LabeledEnum, utcnow
 from tracker.extensions import db
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, count_of, last_page
+from tracker.paging import Page, last_page
 
 DEADLINE_WINDOW_DAYS = 60
 # The deadlines screen's page, as long as the applications list's.
@@ -265,6 +266,15 @@ def _lines_statement(bounded: bool, limited: bool) -> Select[Any]:
     return _in_order(query, merged, today)
 
 
+@cache  # Built once, as the lines' statement is.
+def _count_statement() -> Select[Any]:
+    """How many deadlines are open up to `until` (bound at each run)."""
+    # Every deadline has its application, campaign and donor (required keys): the merged
+    # deadlines alone count as many rows as the joined query.
+    merged = _merged_deadlines(bindparam("until", type_=Date))
+    return select(func.count()).select_from(merged)
+
+
 def deadline_rows(today: date, until: date | None = None, limit: int | None = None,
                   offset: int = 0) -> list[Any]:
     """Open deadlines up to `until` in their order as rows of the shown columns, read as
@@ -308,9 +318,7 @@ def page_of_upcoming_deadlines(page: int = 1, per_page: int = DEADLINES_PER_PAGE
     """One page of the upcoming deadlines as a screen shows them: a count and one query."""
     today = today or utcnow().date()
     until = today + timedelta(days=days)
-    # Every deadline has its application, campaign and donor (required keys): the merged
-    # deadlines alone count as many rows as the joined query.
-    total = count_of(select(_merged_deadlines(until).c.kind))
+    total = db.session.scalar(_count_statement(), {"until": until}) or 0
     page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
     rows = deadline_rows(today, until, per_page, (page - 1) * per_page)
     return Page(items=[deadline_line(row, today) for row in rows], page=page, per_page=per_page,
