@@ -171,3 +171,10 @@ def test_statements_are_equal_at_five_and_sixty_pledges(client, drive_world):
     for number in range(5, 60):
         make_pledge(drive, name=f"Pledger {number}")
     assert _statements(client) == few
+
+
+def test_statements_are_equal_at_five_and_sixty_applications(client, world, coordinator):  # noqa: F811
+    add_applications(world, 5)
+    few = _statements(client)
+    add_applications(world, 55, start=5)
+    assert _statements(client) == few
