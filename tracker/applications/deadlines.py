@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Date,
     Integer,
     Select,
     String,
     Subquery,
+    bindparam,
     case,
     cast,
+    func,
     literal_column,
     null,
     select,
@@ -34,7 +38,7 @@ from tracker.db import Base, LabeledEnum, utcnow
 from tracker.extensions import db
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, count_of, last_page
+from tracker.paging import Page, last_page
 
 DEADLINE_WINDOW_DAYS = 60
 # The deadlines screen's page, as long as the applications list's.
@@ -131,7 +135,7 @@ def _sql_text(value: str):
     return cast(literal_column(f"'{value}'"), String)
 
 
-def _merged_deadlines(until: date | None) -> Subquery:
+def _merged_deadlines(until: Any) -> Subquery:
     """Every open deadline up to `until` as (kind, due_on, application_id, report_id) rows.
 
     A submission deadline is open until the application is submitted (or withdrawn),
@@ -164,14 +168,13 @@ def _merged_deadlines(until: date | None) -> Subquery:
     return union_all(submissions, decisions, reports).subquery()
 
 
-def _in_order(query: Select[Any], merged: Subquery, today: date) -> Select[Any]:
+def _in_order(query: Select[Any], merged: Subquery, today: Any) -> Select[Any]:
     """The deadlines' one order: overdue first, then by date, kind, application, report."""
     return query.order_by(case((merged.c.due_on < today, 0), else_=1), merged.c.due_on,
                           merged.c.kind, merged.c.application_id, merged.c.report_id)
 
 
-def _chosen(today: date, until: date | None, limit: int | None = None, offset: int = 0
-            ) -> Select[Any]:
+def _chosen(today: Any, until: Any, limit: Any = None, offset: Any = 0) -> Select[Any]:
     """(kind, due_on, application_id, report_id) of the deadlines up to `until` in their
     order; with `limit`, only those (from `offset` on)."""
     merged = _merged_deadlines(until)
@@ -215,12 +218,29 @@ def upcoming_deadlines(today: date | None = None, days: int = DEADLINE_WINDOW_DA
 
 
 def _lines_query(today: date, until: date | None, limit: int | None = None, offset: int = 0
-                 ) -> Select[Any]:
-    """Open deadlines up to `until` in their order, with only the columns a screen shows.
+                 ) -> tuple[Select[Any], dict[str, Any]]:
+    """Open deadlines up to `until` in their order, with only the columns a screen shows:
+    the statement (built once) and its parameters."""
+    params: dict[str, Any] = {"today": today}
+    if until is not None:
+        params["until"] = until
+    if limit is not None:
+        params |= {"limit": limit, "offset": offset}
+    return _lines_statement(until is not None, limit is not None), params
+
+
+@cache  # Built once: building and compiling it cost as much as running it (issue 15).
+def _lines_statement(bounded: bool, limited: bool) -> Select[Any]:
+    """The deadlines' screen statement, with `today` (and `until`, `limit`, `offset` when
+    bounded, limited) bound at each run.
 
     The deadlines are chosen (and limited) first, then joined: a dashboard's ten rows do not
     join every open deadline's application, campaign and donor.
     """
+    today = bindparam("today", type_=Date)
+    until = bindparam("until", type_=Date) if bounded else None
+    limit, offset = ((bindparam("limit", type_=Integer), bindparam("offset", type_=Integer))
+                     if limited else (None, 0))
     # The grants area builds on this one, so its tables are read by name (once the app has
     # loaded every model): importing its models would make the two areas import each other.
     periods, grants = (Base.metadata.tables[name] for name in ("grant_period", "grant_award"))
@@ -246,7 +266,25 @@ def _lines_query(today: date, until: date | None, limit: int | None = None, offs
     return _in_order(query, merged, today)
 
 
-def _line(row: Any, today: date) -> Deadline[ApplicationLine]:
+@cache  # Built once, as the lines' statement is.
+def _count_statement() -> Select[Any]:
+    """How many deadlines are open up to `until` (bound at each run)."""
+    # Every deadline has its application, campaign and donor (required keys): the merged
+    # deadlines alone count as many rows as the joined query.
+    merged = _merged_deadlines(bindparam("until", type_=Date))
+    return select(func.count()).select_from(merged)
+
+
+def deadline_rows(today: date, until: date | None = None, limit: int | None = None,
+                  offset: int = 0) -> list[Any]:
+    """Open deadlines up to `until` in their order as rows of the shown columns, read as
+    stored (what a screen shows of them, and a kept list's key)."""
+    statement, params = _lines_query(today, until, limit, offset)
+    return list(db.session.execute(statement, params))
+
+
+def deadline_line(row: Any, today: date) -> Deadline[ApplicationLine]:
+    """One of `deadline_rows` as a screen shows it."""
     application = ApplicationLine(
         id=row.application_id, title_en=row.title_en, title_ru=row.title_ru, status=row.status,
         campaign=TitleLine(row.campaign_en, row.campaign_ru),
@@ -264,7 +302,7 @@ def _line(row: Any, today: date) -> Deadline[ApplicationLine]:
 def deadline_lines(today: date, until: date | None = None, limit: int | None = None
                    ) -> list[Deadline[ApplicationLine]]:
     """Open deadlines up to `until` in their order, as a screen shows them, in one query."""
-    return [_line(row, today) for row in db.session.execute(_lines_query(today, until, limit))]
+    return [deadline_line(row, today) for row in deadline_rows(today, until, limit)]
 
 
 def upcoming_deadline_lines(today: date | None = None, days: int = DEADLINE_WINDOW_DAYS,
@@ -280,10 +318,8 @@ def page_of_upcoming_deadlines(page: int = 1, per_page: int = DEADLINES_PER_PAGE
     """One page of the upcoming deadlines as a screen shows them: a count and one query."""
     today = today or utcnow().date()
     until = today + timedelta(days=days)
-    # Every deadline has its application, campaign and donor (required keys): the merged
-    # deadlines alone count as many rows as the joined query.
-    total = count_of(select(_merged_deadlines(until).c.kind))
+    total = db.session.scalar(_count_statement(), {"until": until}) or 0
     page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
-    rows = db.session.execute(_lines_query(today, until, per_page, (page - 1) * per_page))
-    return Page(items=[_line(row, today) for row in rows], page=page, per_page=per_page,
+    rows = deadline_rows(today, until, per_page, (page - 1) * per_page)
+    return Page(items=[deadline_line(row, today) for row in rows], page=page, per_page=per_page,
                 total=total)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Date, Select, bindparam, distinct, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from tracker.applications.lines import NameLine
@@ -225,12 +226,19 @@ class CollisionLine:
 
 def collision_lines(deadline_from: date | None = None) -> list[CollisionLine]:
     """What `all_collisions` finds, in its order, as a screen shows it, in one query."""
+    return collisions_of(collision_rows(deadline_from))
+
+
+@cache  # Built once: building and compiling it cost as much as running it (issue 15).
+def _collisions_statement(from_a_day: bool) -> Select[Any]:
+    """The collisions' screen statement, with `deadline_from` bound at each run if asked."""
     contested = _contested_calls()
-    if deadline_from is not None:
+    if from_a_day:
         contested = contested.where(Application.call_id.in_(
-            select(FundingCall.id).where(FundingCall.deadline >= deadline_from)))
+            select(FundingCall.id).where(
+                FundingCall.deadline >= bindparam("deadline_from", type_=Date))))
     donor, applicant = aliased(Organization), aliased(Organization)
-    rows = db.session.execute(
+    return cast("Select[Any]", (
         select(FundingCall.id.label("call_id"), FundingCall.title_en.label("call_en"),
                FundingCall.title_ru.label("call_ru"), FundingCall.deadline,
                donor.name_en.label("donor_en"), donor.name_ru.label("donor_ru"),
@@ -241,7 +249,18 @@ def collision_lines(deadline_from: date | None = None) -> list[CollisionLine]:
         .join(applicant, applicant.id == Application.applicant_org_id)
         .where(Application.call_id.in_(contested), Application.status.in_(COMPETING))
         .order_by(FundingCall.deadline, FundingCall.id, Application.id)
-    )
+    ))
+
+
+def collision_rows(deadline_from: date | None = None) -> list[Any]:
+    """Every competing application with its call, in `all_collisions`' order, as rows of the
+    shown columns read as stored (what a screen shows, and a kept list's key)."""
+    params = {} if deadline_from is None else {"deadline_from": deadline_from}
+    return list(db.session.execute(_collisions_statement(deadline_from is not None), params))
+
+
+def collisions_of(rows: Iterable[Any]) -> list[CollisionLine]:
+    """`collision_rows` grouped by call, as a screen shows them."""
     collisions: list[CollisionLine] = []
     for row in rows:
         if not collisions or collisions[-1].call.id != row.call_id:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from tracker.applications.services import upcoming_deadline_lines
 from tracker.auth.sessions import current_user, signed_in_user
-from tracker.dashboard import sections, services
+from tracker.dashboard import lists, sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.db import utcnow
 from tracker.views import commit, requested_page
@@ -24,9 +23,10 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
         # Totals and a page of rows (with grant spending), kept while nothing they show
         # changes.
         funding=sections.funding_sections(currency, today, requested_page("campaigns_page")),
-        deadlines=upcoming_deadline_lines(today, limit=services.DEADLINES_SHOWN),
-        pledges=services.recent_pledges(),
-        collisions=services.collisions_page(today, requested_page("collisions_page")),
+        # Each list kept while the rows it shows (and the language, today) read the same.
+        deadlines=lists.upcoming_deadlines(today),
+        pledges=lists.recent_pledges(),
+        collisions=lists.collisions(today, requested_page("collisions_page")),
     ), status
 
 

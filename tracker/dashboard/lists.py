@@ -1,0 +1,112 @@
+"""The dashboard's collisions, upcoming deadlines and recent pledges, rendered once and kept
+for as long as what they show is unchanged (issue 15).
+
+Each list is read by one statement built once (bound parameters: today, the limit) that
+selects only the columns it shows, and its HTML is kept under a digest of those very rows
+as read, so the key holds everything the list shows and a change of any of it (a new
+deadline, a status, a pledge, a title) renders it anew. Besides the rows, a key holds:
+
+- the language and the application's root path (the links), for every list;
+- today, for the deadlines (which are due, overdue, "in 3 days") and the collisions (calls
+  from today on), and the page of collisions asked for;
+- for each recent pledge, whether the reader may see its supporters' names (contacts): the
+  pledges' list is shared only by readers with the same rights over those pledges.
+
+What is rendered after the key was read is kept only if the key still reads the same
+afterwards (tracker.fragments.kept). Kept in memory per process, at most LISTS_KEPT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Callable, Hashable
+from datetime import date, timedelta
+from typing import Any
+
+from flask import render_template, request
+from markupsafe import Markup
+
+from tracker.applications.services import (
+    DEADLINE_WINDOW_DAYS,
+    collision_rows,
+    collisions_of,
+    deadline_line,
+    deadline_rows,
+)
+from tracker.auth.permissions import Action, can
+from tracker.auth.sessions import current_user
+from tracker.dashboard import services
+from tracker.fragments import KeptFragments, kept, kept_store
+from tracker.i18n import current_language
+
+DEADLINES_TEMPLATE = "dashboard/_deadlines.html"
+COLLISIONS_TEMPLATE = "dashboard/_collisions.html"
+PLEDGES_TEMPLATE = "dashboard/_pledges.html"
+# Three lists in two languages, a few pages of collisions and rights over the pledges, with
+# room for a new key while the old one is still shown; each is a few kilobytes.
+LISTS_KEPT = 64
+EXTENSION = "tracker.dashboard.lists"
+# A fixed protocol: the digest of the same values stays the same across Python versions.
+PICKLE_PROTOCOL = 5
+
+
+def kept_lists() -> KeptFragments[Markup]:
+    """The application's kept lists (one store per app, created on first use)."""
+    return kept_store(EXTENSION, LISTS_KEPT)
+
+
+def _digest(*seen: Any) -> bytes:
+    """A digest of what a list shows, with the language and the links' root path."""
+    values = (current_language(), request.script_root, *seen)
+    return hashlib.blake2b(pickle.dumps(values, PICKLE_PROTOCOL), digest_size=20).digest()
+
+
+def _kept_list(read: Callable[[], list[Any]], key_of: Callable[[list[Any]], Hashable],
+               render: Callable[[list[Any]], Markup]) -> Markup:
+    """A list kept under `key_of` the rows `read` gives, rendered from those same rows."""
+    rows: list[Any] = []
+
+    def key() -> Hashable:
+        rows[:] = read()
+        return key_of(rows)
+
+    return kept(kept_lists(), key, lambda: render(list(rows)))
+
+
+def _raw(rows: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows' values as read, for a key (a Row pickles with its whole result metadata)."""
+    return [tuple(row) for row in rows]
+
+
+def upcoming_deadlines(today: date) -> Markup:
+    """Overdue deadlines, then those of the next 60 days: the first DEADLINES_SHOWN."""
+    until = today + timedelta(days=DEADLINE_WINDOW_DAYS)
+    return _kept_list(
+        lambda: deadline_rows(today, until, services.DEADLINES_SHOWN),
+        lambda rows: _digest("deadlines", today, _raw(rows)),
+        lambda rows: Markup(render_template(
+            DEADLINES_TEMPLATE, deadlines=[deadline_line(row, today) for row in rows])))
+
+
+def collisions(today: date, page: int = 1) -> Markup:
+    """A page of the collisions of calls whose deadline is today or later, with their count."""
+    return _kept_list(
+        lambda: collision_rows(deadline_from=today),
+        lambda rows: _digest("collisions", today, page, _raw(rows)),
+        lambda rows: Markup(render_template(
+            COLLISIONS_TEMPLATE,
+            collisions=services.page_of_collisions(collisions_of(rows), page))))
+
+
+def recent_pledges() -> Markup:
+    """The newest pledges, each pledger named as far as the reader may see them."""
+    def rights(rows: list[Any]) -> list[bool]:
+        return [can(current_user, Action.SEE_CONTACTS, row.campaign_id) for row in rows]
+
+    return _kept_list(
+        services.recent_pledge_rows,
+        lambda rows: _digest("pledges", _raw(rows), rights(rows)),
+        lambda rows: Markup(render_template(
+            PLEDGES_TEMPLATE, pledges=[services.recent_pledge(row) for row in rows],
+            contacts=rights(rows))))
