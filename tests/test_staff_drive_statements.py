@@ -196,16 +196,3 @@ def test_every_pledge_row_links_where_url_for_does(app, client):
                 for endpoint in ("drives.confirm_pledge", "drives.reject_pledge"):
                     action = url_for(endpoint, slug=drive.slug, pledge_id=pledge.id)
                     assert f'action="{action}"' in page
-
-
-def test_a_drive_whose_slug_holds_the_row_links_marker_still_links_each_pledge(app, client):
-    from tracker.drives.views.drives import ROW_MARKER
-
-    world = make_world()
-    drive = make_drive(world, slug=f"drive-{ROW_MARKER}")
-    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
-    pledge = make_pledge(drive, amount="1000", name="Marker Pledger")
-
-    page = client.get(f"/drives/{drive.slug}").text
-
-    assert f'href="/drives/{drive.slug}/pledges/{pledge.id}"' in page

@@ -20,6 +20,7 @@ from tracker.drives import services
 from tracker.drives.models import Drive, Pledge
 from tracker.drives.privacy import CONTACT_FIELDS, record_contacts_viewed
 from tracker.drives.sharing import embed_code
+from tracker.drives.views.rows import awaiting_rows, pledge_rows
 from tracker.errors import DomainError
 from tracker.views import commit, requested_page
 
@@ -64,12 +65,16 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     awaiting = services.awaiting_confirmation(drive, page=requested_page("awaiting_page"))
     history = _history(drive)
     figures = services.drive_figures(drive)
+    pledges = services.list_pledges(drive, page=requested_page("page"))
+    may_log = can(current_user, Action.LOG_PLEDGES, drive.campaign)
     page = render_template(
         "drives/show.html",
         drive=drive,
         figures=figures,
-        pledges=services.list_pledges(drive, page=requested_page("page")),
+        pledges=pledges,
+        pledge_rows=pledge_rows(drive, pledges.items, personal_data),
         awaiting=awaiting,
+        awaiting_rows=awaiting_rows(drive, awaiting.items, personal_data, may_log),
         # Named only under the totals' count of what they leave out: no count, no list
         # (and two statements fewer on nearly every view).
         missing=services.missing_rates(drive) if figures.unconverted else [],

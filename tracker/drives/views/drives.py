@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -25,22 +24,6 @@ from tracker.views import commit, requested_page
 def campaign_drives(campaign: Campaign) -> list[services.DriveRow]:
     """The campaign's drives with their figures, for templates/drives/_campaign_drives.html."""
     return services.drives_of_campaign(campaign)
-
-
-# A pledge id no drive reaches for years, set in a row link once a table and replaced by
-# each row's id (pledge_links); a drive whose slug holds it is linked by url_for each row.
-ROW_MARKER = 987_654_321
-
-
-@bp.app_template_global("pledge_links")
-def pledge_links(endpoint: str, slug: str) -> Callable[[int], str]:
-    """The address of `endpoint` for any pledge of the drive, built once a table: url_for
-    costs about 20 µs a call, and the drive page links each of 50 rows up to three times."""
-    built = url_for(endpoint, slug=slug, pledge_id=ROW_MARKER)
-    head, found, tail = built.partition(f"/{ROW_MARKER}")
-    if not found or str(ROW_MARKER) in head + tail:
-        return lambda pledge_id: url_for(endpoint, slug=slug, pledge_id=pledge_id)
-    return lambda pledge_id: f"{head}/{int(pledge_id)}{tail}"
 
 
 def _render_form(campaign: Campaign, form: DriveForm, drive: Drive | None = None,
