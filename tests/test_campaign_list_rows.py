@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import text
 
 from tests.auth_support import login, make_user
 from tests.factories import make_campaign, make_line, make_org, make_target
+from tests.fragments_support import rendered_templates
 from tests.pages import plain, switch_to_russian
 from tests.test_dashboard_rows import switch_to_english
 from tracker.auth.models import Role
@@ -76,18 +76,10 @@ def test_a_target_total_a_status_and_a_country_show_at_once(client, campaign):
 
 
 def test_an_unchanged_row_is_rendered_once(client, app, campaign):
-    rendered: list[str] = []
-
-    def record(_app, template=None, **_extra):
-        rendered.append(template.name)
-
     with app.app_context():
         kept_rows().clear()  # as a new process: another test may have shown this row
-    template_rendered.connect(record, app)
-    try:
+    with rendered_templates(app) as rendered:
         client.get("/campaigns/")
         client.get("/campaigns/")
-    finally:
-        template_rendered.disconnect(record, app)
     assert rendered.count(ROW_TEMPLATE) == 1
     assert rendered.count("campaigns/index.html") == 2

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import template_rendered
 
 from tests.applications_support import make_application, make_call
 from tests.auth_support import login, make_user
 from tests.drive_support import make_drive, make_pledge, make_world
+from tests.fragments_support import rendered_templates
 from tests.pages import switch_to_russian
 from tests.statements_support import statements_of_get
 from tests.test_dashboard_rows import switch_to_english
@@ -39,16 +39,8 @@ def _section(html: str, anchor: str) -> str:
 
 def _rendered(app, client) -> list[str]:
     """The list partials one dashboard request renders."""
-    names: list[str] = []
-
-    def record(_sender, template, context, **_extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)
-    try:
+    with rendered_templates(app) as names:
         assert client.get("/").status_code == 200
-    finally:
-        template_rendered.disconnect(record, app)
     return [name for name in names if name in LISTS]
 
 

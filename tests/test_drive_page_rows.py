@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import text
 
 from tests.auth_support import login, make_user
 from tests.drive_support import make_payment, make_pledge, page_text, public_pledge
+from tests.fragments_support import rendered_templates
 from tests.pages import switch_to_russian
 from tests.test_dashboard_rows import switch_to_english
 from tracker.auth.models import Role
@@ -111,20 +111,12 @@ def test_the_awaiting_rows_forms_carry_this_requests_token(coordinator, drive):
 def test_an_unchanged_row_is_rendered_once(coordinator, app, drive):
     make_pledge(drive)
     public_pledge(drive)
-    rendered: list[str] = []
-
-    def record(_app, template=None, **_extra):
-        rendered.append(template.name)
-
     with app.app_context():
         kept_pledge_rows().clear()  # as a new process: another test may have shown these rows
         kept_awaiting_rows().clear()
-    template_rendered.connect(record, app)
-    try:
+    with rendered_templates(app) as rendered:
         coordinator.get(f"/drives/{drive.slug}")
         coordinator.get(f"/drives/{drive.slug}")
-    finally:
-        template_rendered.disconnect(record, app)
     assert rendered.count(PLEDGE_TEMPLATE) == 1
     assert rendered.count(AWAITING_TEMPLATE) == 1
     assert rendered.count("drives/show.html") == 2

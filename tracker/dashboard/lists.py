@@ -18,8 +18,6 @@ afterwards (tracker.fragments.kept). Kept in memory per process, at most LISTS_K
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import Any
@@ -37,7 +35,7 @@ from tracker.applications.services import (
 from tracker.auth.permissions import Action, can
 from tracker.auth.sessions import current_user
 from tracker.dashboard import services
-from tracker.fragments import KeptFragments, kept, kept_store
+from tracker.fragments import KeptFragments, digest, kept, kept_store
 from tracker.i18n import current_language
 
 DEADLINES_TEMPLATE = "dashboard/_deadlines.html"
@@ -47,8 +45,6 @@ PLEDGES_TEMPLATE = "dashboard/_pledges.html"
 # room for a new key while the old one is still shown; each is a few kilobytes.
 LISTS_KEPT = 64
 EXTENSION = "tracker.dashboard.lists"
-# A fixed protocol: the digest of the same values stays the same across Python versions.
-PICKLE_PROTOCOL = 5
 
 
 def kept_lists() -> KeptFragments[Markup]:
@@ -58,8 +54,7 @@ def kept_lists() -> KeptFragments[Markup]:
 
 def _digest(*seen: Any) -> bytes:
     """A digest of what a list shows, with the language and the links' root path."""
-    values = (current_language(), request.script_root, *seen)
-    return hashlib.blake2b(pickle.dumps(values, PICKLE_PROTOCOL), digest_size=20).digest()
+    return digest(current_language(), request.script_root, *seen)
 
 
 def _kept_list(read: Callable[[], list[Any]], key_of: Callable[[list[Any]], Hashable],

@@ -26,7 +26,6 @@ Kept in memory per process, at most BODIES_KEPT of them, the least recently show
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from functools import cache
 from typing import Any
@@ -42,7 +41,7 @@ from tracker.campaigns import services
 from tracker.campaigns.models import Campaign, CampaignCountry, CampaignPartner
 from tracker.drives.models import Drive, DriveTotals
 from tracker.extensions import db
-from tracker.fragments import kept, kept_store
+from tracker.fragments import digest, kept, kept_store
 from tracker.funding.models import CampaignFunding
 from tracker.funding.services import campaign_gap
 from tracker.grants.services import campaign_spending, spending_sums
@@ -134,7 +133,7 @@ def body_key(campaign: Campaign, today: date) -> bytes | None:
         (sorted(sums.awarded.items()), sorted(sums.spent.items())),
         rates,
     )
-    return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
+    return digest(*seen)
 
 
 def campaign_body(campaign: Campaign, today: date) -> Markup:

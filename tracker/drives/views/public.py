@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +19,7 @@ from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
 from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
-from tracker.fragments import Holed, kept, kept_store
+from tracker.fragments import Holed, digest, kept, kept_store
 from tracker.i18n import LANGUAGES, current_language
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once, new_key
@@ -61,7 +60,7 @@ def _public_page_key(slug: str) -> bytes | None:
         return None
     seen = (current_language(), services.today(), request.script_root, request.full_path,
             external_url("drives.public_page", slug=slug), state, versions)
-    return hashlib.blake2b(repr(seen).encode(), digest_size=20).digest()
+    return digest(*seen)
 
 
 def _kept_public_page(slug: str) -> Markup:
