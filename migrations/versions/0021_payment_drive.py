@@ -5,7 +5,8 @@ currency). Joined through pledge, the only bounding index was every drive's paym
 that day (22 ms at 1,000,000 pledges, growing with the coalition); with the drive on the
 payment, the index (drive_id, paid_on, currency, amount_minor) holds the bucket's rows
 alone, and also serves a drive's full rebuild. The old index by day and currency served
-only that re-sum, so it goes.
+only that re-sum, so it goes. The partial index of the payments still waiting for a rate
+is keyed by drive too: the drive page names a drive's few among its tens of thousands.
 
 The roll-up buckets of a database upgraded from before 0020 are filled here, after the
 column exists, by the app's own rebuild (it reads payment.drive_id); 0020 leaves them.
@@ -30,6 +31,16 @@ NEW_INDEX = 'ix_payment_drive_id_paid_on'
 NEW_COLUMNS = ['drive_id', 'paid_on', 'currency', 'amount_minor']
 OLD_INDEX = 'ix_payment_paid_on_currency'
 OLD_COLUMNS = ['paid_on', 'currency', 'pledge_id']
+# The payments still waiting for a rate, by drive and date now (the drive page names a
+# drive's few in date order; so ordered, SQLite chooses it even without statistics).
+UNCONVERTED_INDEX = 'ix_payment_unconverted'
+PAYMENT_UNCONVERTED = 'drive_amount_minor IS NULL OR pledge_amount_minor IS NULL'
+
+
+def _unconverted_index(batch_op, columns):
+    batch_op.create_index(UNCONVERTED_INDEX, columns, unique=False,
+                          postgresql_where=sa.text(PAYMENT_UNCONVERTED),
+                          sqlite_where=sa.text(PAYMENT_UNCONVERTED))
 
 
 def upgrade():
@@ -39,8 +50,10 @@ def upgrade():
     # (indcheckxmin), and a long one (a report, a backup) would keep writes on the join.
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index(OLD_INDEX)
+        batch_op.drop_index(UNCONVERTED_INDEX)
         batch_op.add_column(sa.Column('drive_id', sa.Integer(), nullable=True))
         batch_op.create_index(NEW_INDEX, NEW_COLUMNS, unique=False)
+        _unconverted_index(batch_op, ['drive_id', 'paid_on', 'id'])
     # One statement on both databases: every payment takes its pledge's drive.
     op.execute("UPDATE payment SET drive_id = "
                "(SELECT pledge.drive_id FROM pledge WHERE pledge.id = payment.pledge_id)")
@@ -81,6 +94,8 @@ def _fill_buckets():
 def downgrade():
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index(NEW_INDEX)
+        batch_op.drop_index(UNCONVERTED_INDEX)
         batch_op.drop_constraint(batch_op.f('fk_payment_drive_id_drive'), type_='foreignkey')
         batch_op.drop_column('drive_id')
         batch_op.create_index(OLD_INDEX, OLD_COLUMNS, unique=False)
+        _unconverted_index(batch_op, ['pledge_id'])
