@@ -38,6 +38,7 @@ from bench.run import (
     create_database,
     drop_database,
     fresh_drive,
+    pg_exists,
     pg_server_url,
     sqlite_url,
     write_import_csv,
@@ -63,6 +64,14 @@ def timed(url: str, *args: str) -> tuple[float, float, str, float]:
             usage.ru_utime + usage.ru_stime)
 
 
+def source_exists(url: str) -> bool:
+    """Whether the bench database to copy is there (opening a missing SQLite file would
+    create it empty, and the run would fail later on a missing table)."""
+    if url.startswith("sqlite"):
+        return Path(make_url(url).database or "").exists()
+    return pg_exists(url)
+
+
 def measure(backend: str, rows: int, pg_source: str, database: str | None = None) -> list[str]:
     """Import then export on a copy of the backend's 10,000 database (or on `database` as
     it is); the table's lines."""
@@ -76,6 +85,11 @@ def measure(backend: str, rows: int, pg_source: str, database: str | None = None
         source = server.set(database=pg_source).render_as_string(hide_password=False)
         copy = server.set(database=f"{pg_source}_copy").render_as_string(hide_password=False)
     if database is None:
+        if not source_exists(source):
+            raise SystemExit(
+                f"{backend}: {make_url(source).render_as_string(hide_password=True)} is "
+                "missing; build it with `python bench/run.py --sizes 10000`, or give a "
+                "seeded copy with --database URL")
         drop_database(copy)
         create_database(copy, template=source)
     lines = []
