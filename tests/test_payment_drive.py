@@ -4,6 +4,8 @@ drive's own index, not from every drive's payments of that day."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -129,6 +131,20 @@ def test_the_received_bucket_is_summed_from_the_drives_own_index(world, drive, b
         db.session.execute(text("ANALYZE payment"))
     else:
         db.session.execute(text("ANALYZE"))
+    with payment_reads() as reads:
+        figures = sum_bucket(BucketKey(drive.id, RECEIVED, "RUB", today()))
+
+    assert (figures.minor, figures.count) == (2500, 2)
+    [(statement, parameters)] = reads
+    assert "JOIN pledge" not in statement
+    plan = plan_of(statement, parameters, backend)
+    assert NEW_INDEX in plan, plan
+
+
+@contextmanager
+def payment_reads() -> Iterator[list[tuple[str, Any]]]:
+    """The statements reading payments inside the block, with their parameters (to EXPLAIN
+    them as they ran)."""
     reads: list[tuple[str, Any]] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
@@ -137,15 +153,9 @@ def test_the_received_bucket_is_summed_from_the_drives_own_index(world, drive, b
 
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        figures = sum_bucket(BucketKey(drive.id, RECEIVED, "RUB", today()))
+        yield reads
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
-
-    assert (figures.minor, figures.count) == (2500, 2)
-    [(statement, parameters)] = reads
-    assert "JOIN pledge" not in statement
-    plan = plan_of(statement, parameters, backend)
-    assert NEW_INDEX in plan, plan
 
 
 def plan_of(statement: str, parameters: Any, backend: str) -> str:
@@ -175,18 +185,9 @@ def test_a_drives_payments_without_a_rate_are_read_from_their_own_index(world, d
         for n in range(400)])
     make_payment(make_pledge(drive, amount="500", name="Far"), "50", currency="MDL")
     db.session.execute(text("ANALYZE payment" if backend == "postgresql" else "ANALYZE"))
-    reads: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        if "FROM payment" in statement:
-            reads.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+    with payment_reads() as reads:
         unconverted = unconverted_payments(drive)
         missing = missing_rates(drive)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
 
     assert [payment.currency for payment in unconverted] == ["MDL"]
     assert {(rate.base, rate.quote) for rate in missing} == {("MDL", "RUB")}
