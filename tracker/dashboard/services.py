@@ -18,6 +18,7 @@ from typing import Any, cast
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, bindparam, select
 
+from tracker.applications.lines import TitleLine
 from tracker.applications.services import CollisionLine, collision_lines
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, CampaignStatus
@@ -33,7 +34,6 @@ from tracker.grants.services import (
     spending_sums,
     spending_total,
 )
-from tracker.i18n import Localized
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.services import MissingPair, RateBook, RatePath, apply_rate
 from tracker.money.value import Money
@@ -253,17 +253,11 @@ def page_of_collisions(lines: list[CollisionLine], page: int = 1,
 
 
 @dataclass(frozen=True)
-class PledgeDrive(Localized):
-    """What a recent pledge's row shows of its drive: its link, title and campaign."""
+class PledgeDrive(TitleLine):
+    """What a recent pledge's row shows of its drive: its title, link and campaign."""
 
     slug: str
-    title_en: str
-    title_ru: str
     campaign_id: int
-
-    @property
-    def title(self) -> str:
-        return self.localized("title")
 
 
 @dataclass(frozen=True)
@@ -303,7 +297,7 @@ def recent_pledge(row: Any) -> RecentPledge:
     """One of `recent_pledge_rows` as the dashboard shows it."""
     return RecentPledge(row.id, row.pledger_name, row.is_anonymous,
                         Money.stored(row.amount_minor, row.currency), row.pledged_on,
-                        row.status, PledgeDrive(row.slug, row.title_en, row.title_ru,
+                        row.status, PledgeDrive(row.title_en, row.title_ru, row.slug,
                                                 row.campaign_id))
 
 
