@@ -14,6 +14,8 @@ keeping only saves rendering HTML identical to what was rendered before.
 - `kept(store, key_of, render)`: the fragment from the store, or rendered and kept. What is
   rendered after the key was read is kept only if the key reads the same afterwards, so a
   write that lands while the fragment renders cannot leave newer figures under an older key.
+- `kept_each(store, items, key_of, render)`: `kept` for each item of a list, its key and its
+  rendering taken from the item: the rows of a list page.
 - `digest(*values)`: a key's bytes from the values a fragment shows (pickled, then hashed).
 - `Holed`: a rendered page with its per-request values cut out (the CSRF token, a form's
   once-only submission key), so that a page the same for every visitor but for those can be
@@ -27,8 +29,9 @@ import hashlib
 import pickle
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
@@ -36,6 +39,7 @@ from flask import current_app
 from markupsafe import Markup
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 # A value cut out of a page must be long and random enough never to be page content, and
 # plain enough to be the same escaped or not (tokens and keys are URL-safe base64).
 HOLE_VALUE = re.compile(r"[A-Za-z0-9._-]{16,}")
@@ -101,6 +105,12 @@ def kept(store: KeptFragments[T], key_of: Callable[[], Hashable | None],
     if key is not None and key_of() == key:
         store.put(key, fragment)
     return fragment
+
+
+def kept_each(store: KeptFragments[T], items: Iterable[Item],
+              key_of: Callable[[Item], Hashable | None], render: Callable[[Item], T]) -> list[T]:
+    """Each item's fragment, kept under `key_of(item)` or `render(item)`ed (see `kept`)."""
+    return [kept(store, partial(key_of, item), partial(render, item)) for item in items]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from functools import partial
 from flask import render_template, request
 from markupsafe import Markup
 
-from tracker.fragments import KeptFragments, kept, kept_store
+from tracker.fragments import KeptFragments, kept_each, kept_store
 from tracker.i18n import current_language
 from tracker.targets.overview import CampaignRow
 
@@ -48,9 +48,9 @@ def row_key(row: CampaignRow, language: str, root: str) -> Hashable:
 
 def campaign_rows(rows: Iterable[CampaignRow]) -> list[Markup]:
     """Each campaign's table row, rendered or taken from the kept rows."""
-    language, root, store = current_language(), request.script_root, kept_rows()
-    return [kept(store, partial(row_key, row, language, root), partial(_render, row))
-            for row in rows]
+    language, root = current_language(), request.script_root
+    return kept_each(kept_rows(), rows, partial(row_key, language=language, root=root),
+                     _render)
 
 
 def _render(row: CampaignRow) -> Markup:

@@ -22,14 +22,13 @@ AWAITING_ROWS_KEPT rows.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from functools import partial
 
 from flask import render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tracker.drives.models import Drive, Pledge
-from tracker.fragments import Holed, KeptFragments, kept, kept_store
+from tracker.fragments import Holed, KeptFragments, kept_each, kept_store
 from tracker.i18n import current_language
 
 PLEDGE_TEMPLATE = "drives/_pledge_row.html"
@@ -72,8 +71,7 @@ def pledge_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool) ->
         return Markup(render_template(PLEDGE_TEMPLATE, drive=drive, item=pledge,
                                       personal_data=personal_data))
 
-    return [kept(store, partial(key, pledge), partial(render, pledge))
-            for pledge in pledges]
+    return kept_each(store, pledges, key, render)
 
 
 def awaiting_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool,
@@ -93,5 +91,4 @@ def awaiting_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool,
                                csrf=values.get("csrf", ""))
         return Holed.cut(html, values) if values else Holed((html,), ())
 
-    return [kept(store, partial(key, pledge), partial(render, pledge)).fill(values)
-            for pledge in pledges]
+    return [row.fill(values) for row in kept_each(store, pledges, key, render)]
