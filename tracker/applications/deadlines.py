@@ -283,6 +283,12 @@ def deadline_rows(today: date, until: date | None = None, limit: int | None = No
     return list(db.session.execute(statement, params))
 
 
+def deadline_rows_query(today: date, until: date | None = None, limit: int | None = None
+                        ) -> tuple[Select[Any], dict[str, Any]]:
+    """`deadline_rows`' statement (built once) and its parameters, for a key to read alike."""
+    return _lines_query(today, until, limit)
+
+
 def deadline_line(row: Any, today: date) -> Deadline[ApplicationLine]:
     """One of `deadline_rows` as a screen shows it."""
     application = ApplicationLine(

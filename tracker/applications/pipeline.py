@@ -259,6 +259,12 @@ def collision_rows(deadline_from: date | None = None) -> list[Any]:
     return list(db.session.execute(_collisions_statement(deadline_from is not None), params))
 
 
+def collision_rows_statement() -> Select[Any]:
+    """`collision_rows(deadline_from)`'s statement, `deadline_from` bound at each run, for a
+    key to read alike."""
+    return _collisions_statement(True)
+
+
 def collisions_of(rows: Iterable[Any]) -> list[CollisionLine]:
     """`collision_rows` grouped by call, as a screen shows them."""
     collisions: list[CollisionLine] = []

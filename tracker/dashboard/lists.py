@@ -2,9 +2,11 @@
 for as long as what they show is unchanged (issue 15).
 
 Each list is read by one statement built once (bound parameters: today, the limit) that
-selects only the columns it shows, and its HTML is kept under a digest of those very rows
-as read, so the key holds everything the list shows and a change of any of it (a new
-deadline, a status, a pledge, a title) renders it anew. Besides the rows, a key holds:
+selects only the columns it shows (and those that order them), and its HTML is kept under a
+digest of those very rows, read as text by the dashboard's one statement of keys
+(tracker.dashboard.state), so the key holds everything the list shows and a change of any
+of it (a new deadline, a status, a pledge, a title, an order) renders it anew. Besides the
+rows, a key holds:
 
 - the language and the application's root path (the links), for every list;
 - today, for the deadlines (which are due, overdue, "in 3 days") and the collisions (calls
@@ -18,8 +20,7 @@ afterwards (tracker.fragments.kept). Kept in memory per process, at most LISTS_K
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import render_template, request
@@ -35,6 +36,7 @@ from tracker.applications.services import (
 from tracker.auth.permissions import Action, can
 from tracker.auth.sessions import current_user
 from tracker.dashboard import services
+from tracker.dashboard.state import DashboardState, key_from
 from tracker.fragments import KeptFragments, digest, kept, kept_store
 from tracker.i18n import current_language
 
@@ -57,51 +59,43 @@ def _digest(*seen: Any) -> bytes:
     return digest(current_language(), request.script_root, *seen)
 
 
-def _kept_list(read: Callable[[], list[Any]], key_of: Callable[[list[Any]], Hashable],
-               render: Callable[[list[Any]], Markup]) -> Markup:
-    """A list kept under `key_of` the rows `read` gives, rendered from those same rows."""
-    rows: list[Any] = []
-
-    def key() -> Hashable:
-        rows[:] = read()
-        return key_of(rows)
-
-    return kept(kept_lists(), key, lambda: render(list(rows)))
-
-
-def _raw(rows: list[Any]) -> list[tuple[Any, ...]]:
-    """The rows' values as read, for a key (a Row pickles with its whole result metadata)."""
-    return [tuple(row) for row in rows]
-
-
-def upcoming_deadlines(today: date) -> Markup:
+def upcoming_deadlines(state: DashboardState) -> Markup:
     """Overdue deadlines, then those of the next 60 days: the first DEADLINES_SHOWN."""
+    today = state.today
     until = today + timedelta(days=DEADLINE_WINDOW_DAYS)
-    return _kept_list(
-        lambda: deadline_rows(today, until, services.DEADLINES_SHOWN),
-        lambda rows: _digest("deadlines", today, _raw(rows)),
-        lambda rows: Markup(render_template(
-            DEADLINES_TEMPLATE, deadlines=[deadline_line(row, today) for row in rows])))
+    return kept(
+        kept_lists(),
+        key_from(state, lambda now: _digest("deadlines", now.today, now.deadlines)),
+        lambda: Markup(render_template(DEADLINES_TEMPLATE, deadlines=[
+            deadline_line(row, today)
+            for row in deadline_rows(today, until, services.DEADLINES_SHOWN)])))
 
 
-def collisions(today: date, page: int = 1) -> Markup:
+def collisions(state: DashboardState, page: int = 1) -> Markup:
     """A page of the collisions of calls whose deadline is today or later, with their count."""
-    return _kept_list(
-        lambda: collision_rows(deadline_from=today),
-        lambda rows: _digest("collisions", today, page, _raw(rows)),
-        lambda rows: Markup(render_template(
-            COLLISIONS_TEMPLATE,
-            collisions=services.page_of_collisions(collisions_of(rows), page))))
+    return kept(
+        kept_lists(),
+        key_from(state, lambda now: _digest("collisions", now.today, page, now.collisions)),
+        lambda: Markup(render_template(
+            COLLISIONS_TEMPLATE, collisions=services.page_of_collisions(
+                collisions_of(collision_rows(deadline_from=state.today)), page))))
 
 
-def recent_pledges() -> Markup:
+def _rights(campaigns: list[int]) -> list[bool]:
+    """Whether the reader may see the supporters' names of each pledge (by its campaign)."""
+    return [can(current_user, Action.SEE_CONTACTS, campaign) for campaign in campaigns]
+
+
+def recent_pledges(state: DashboardState) -> Markup:
     """The newest pledges, each pledger named as far as the reader may see them."""
-    def rights(rows: list[Any]) -> list[bool]:
-        return [can(current_user, Action.SEE_CONTACTS, row.campaign_id) for row in rows]
-
-    return _kept_list(
-        services.recent_pledge_rows,
-        lambda rows: _digest("pledges", _raw(rows), rights(rows)),
-        lambda rows: Markup(render_template(
+    def render() -> Markup:
+        rows = services.recent_pledge_rows()
+        return Markup(render_template(
             PLEDGES_TEMPLATE, pledges=[services.recent_pledge(row) for row in rows],
-            contacts=rights(rows))))
+            contacts=_rights([row.campaign_id for row in rows])))
+
+    return kept(
+        kept_lists(),
+        key_from(state, lambda now: _digest("pledges", now.pledges,
+                                            _rights(now.pledge_campaigns()))),
+        render)

@@ -3,7 +3,8 @@ and kept for as long as what they show is unchanged (issue 15).
 
 Keeping each row (tracker.dashboard.fragments) still cost loading every campaign's roll-up
 and some 4,000 amounts through the ORM to build the rows' keys. The two sections are kept
-whole instead, under a key read by one query over raw columns, with no ORM object:
+whole instead, under a key read as text by the dashboard's one statement of keys
+(tracker.dashboard.state), with no ORM object:
 
 - each campaign shown (not archived): its id, slug, both titles, status and updated_at,
   and every column of its campaign_funding row, the figures themselves as well as
@@ -26,24 +27,13 @@ the least recently shown going first (tracker.fragments).
 
 from __future__ import annotations
 
-from datetime import date
-from functools import cache
-from typing import Any, cast
-
 from flask import render_template, request
 from markupsafe import Markup
-from sqlalchemy import JSON, Select, Text, select, type_coerce
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.types import NullType
 
-from tracker.campaigns.models import Campaign, CampaignStatus
 from tracker.dashboard import fragments, services
-from tracker.extensions import db
+from tracker.dashboard.state import DashboardState, key_from
 from tracker.fragments import KeptFragments, digest, kept, kept_store
-from tracker.funding.models import CampaignFunding
-from tracker.grants.services import spending_sums
 from tracker.i18n import current_language
-from tracker.versions import RATES, CoalitionVersion
 
 SECTIONS_TEMPLATE = "dashboard/_funding.html"
 # Two languages times the reporting currencies in use times the pages of campaigns (8 at 200
@@ -58,56 +48,24 @@ def kept_sections() -> KeptFragments[Markup]:
     return kept_store(EXTENSION, SECTIONS_KEPT)
 
 
-@cache  # A constant statement, built once: building it cost about as much as running it.
-def _key_query() -> tuple[Select[tuple[Any, ...]], int]:
-    """The key's one query, and the position of the roll-up's campaign_id in its rows."""
-    # The rates' stored version (tracker.versions), bumped by every write of a rate: one
-    # indexed read, where counting the rates scanned them (4.7 ms at 1,000,000 pledges).
-    version = CoalitionVersion.__table__.c
-    rates = [select(column).where(version.name == RATES).scalar_subquery()
-             for column in (version.n, version.stamp)]
-    funding = list(CampaignFunding.__table__.c)
-    columns = (Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru,
-               Campaign.status, Campaign.updated_at, *funding)
-    funded = next(at for at, column in enumerate(columns)
-                  if column is CampaignFunding.__table__.c.campaign_id)
-    # As the driver returns them: no JSON, enum or timestamp processing of 200 rows; the
-    # key needs only that they differ when the stored values do. JSON as its stored text:
-    # psycopg would parse it even so (200 parses a request).
-    query = cast("Select[tuple[Any, ...]]", (
-        select(*(type_coerce(_as_text(column), NullType()) for column in columns), *rates)
-        .outerjoin(CampaignFunding, CampaignFunding.campaign_id == Campaign.id)
-        .where(Campaign.status != CampaignStatus.ARCHIVED)
-        .order_by(Campaign.id)
-    ))
-    return query, funded
-
-
-def _as_text(column: Any) -> Any:
-    """A JSON column as its stored text; any other column as it is."""
-    return sql_cast(column, Text) if isinstance(column.type, JSON) else column
-
-
-def sections_key(currency: str, today: date, page: int) -> bytes | None:
+def sections_key(state: DashboardState, currency: str, page: int) -> bytes | None:
     """A digest of everything the funding sections show; None when it cannot be read
     from stored columns (a campaign without a roll-up row)."""
-    query, funded = _key_query()
-    rows = db.session.execute(query).all()
-    if any(row[funded] is None for row in rows):  # no roll-up row: figures computed live
+    if not state.funded:  # no roll-up row: figures computed live
         return None
-    if rows and rows[0][-1] is None:  # no rates' version stored: rendered, not kept
+    if state.campaigns and not state.rates:  # no rates' version stored: rendered, not kept
         return None
-    sums = spending_sums(None)  # every campaign's, archived too: a superset is as exact
-    spending = (sorted(sums.awarded.items()), sorted(sums.spent.items()))
-    figures = [tuple(row) for row in rows]
-    seen = (current_language(), currency, today, page, request.script_root, figures, spending)
+    seen = (current_language(), currency, state.today, page, request.script_root,
+            state.campaigns, state.awarded, state.spent, state.rates)
     return digest(*seen)
 
 
-def funding_sections(currency: str, today: date, page: int = 1) -> Markup:
+def funding_sections(state: DashboardState, currency: str, page: int = 1) -> Markup:
     """The coalition totals and a page of the campaigns' rows (the largest gap first),
     taken from the kept sections when nothing they show has changed, rendered (and kept)
     otherwise."""
+    today = state.today
+
     def render() -> Markup:
         figures = services.dashboard_figures(currency, today)
         paged = services.campaigns_page(figures.lines, page)
@@ -119,4 +77,5 @@ def funding_sections(currency: str, today: date, page: int = 1) -> Markup:
             spending_total=figures.spending_total,
         ))
 
-    return kept(kept_sections(), lambda: sections_key(currency, today, page), render)
+    return kept(kept_sections(), key_from(state, lambda now: sections_key(now, currency, page)),
+                render)

@@ -274,23 +274,25 @@ class RecentPledge:
 
 
 @cache  # Built once: building and compiling it cost as much as running it (issue 15).
-def _recent_statement() -> Select[Any]:
-    """The newest pledges' shown columns, with their drive's, `limit` bound at each run."""
+def recent_statement() -> Select[Any]:
+    """The newest pledges' shown columns, with their drive's and the columns that order them
+    (so that the rows alone say the order they are shown in: the kept list's key),
+    `recent_limit` bound at each run."""
     return cast("Select[Any]", (
         select(Pledge.id, Pledge.pledger_name, Pledge.is_anonymous, Pledge.amount_minor,
                Pledge.currency, Pledge.pledged_on, Pledge.status, Drive.slug, Drive.title_en,
-               Drive.title_ru, Drive.campaign_id)
+               Drive.title_ru, Drive.campaign_id, Pledge.created_at)
         .join(Drive, Drive.id == Pledge.drive_id)
         .where(Pledge.status != PledgeStatus.REJECTED)
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
-        .limit(bindparam("limit", type_=Integer))
+        .limit(bindparam("recent_limit", type_=Integer))
     ))
 
 
 def recent_pledge_rows(limit: int = RECENT_PLEDGES_SHOWN) -> list[Any]:
     """The newest pledges across every drive (rejected ones left out), newest first, as rows
-    of the shown columns read as stored (what the dashboard shows, and its kept list's key)."""
-    return list(db.session.execute(_recent_statement(), {"limit": limit}))
+    of the shown columns read as stored."""
+    return list(db.session.execute(recent_statement(), {"recent_limit": limit}))
 
 
 def recent_pledge(row: Any) -> RecentPledge:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import lists, sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
+from tracker.dashboard.state import read_state
 from tracker.db import utcnow
 from tracker.views import commit, requested_page
 
@@ -16,17 +17,18 @@ bp = Blueprint("dashboard", __name__)
 
 def _render(form: ReportingCurrencyForm, status: int = 200):
     currency = services.reporting_currency_of(current_user)
-    today = utcnow().date()
+    # What every kept fragment below is keyed by, read once by one statement.
+    state = read_state(utcnow().date())
     return render_template(
         "dashboard/index.html",
         form=form,
         # Totals and a page of rows (with grant spending), kept while nothing they show
         # changes.
-        funding=sections.funding_sections(currency, today, requested_page("campaigns_page")),
+        funding=sections.funding_sections(state, currency, requested_page("campaigns_page")),
         # Each list kept while the rows it shows (and the language, today) read the same.
-        deadlines=lists.upcoming_deadlines(today),
-        pledges=lists.recent_pledges(),
-        collisions=lists.collisions(today, requested_page("collisions_page")),
+        deadlines=lists.upcoming_deadlines(state),
+        pledges=lists.recent_pledges(state),
+        collisions=lists.collisions(state, requested_page("collisions_page")),
     ), status
 
 

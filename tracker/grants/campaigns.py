@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select, true
+from sqlalchemy import Select, func, select, true
 
 from tracker.applications.models import Application
 from tracker.dates import stored_date
@@ -69,6 +70,25 @@ class SpendingSums:
                 for item in sums}
 
 
+def spending_sums_statements(chosen: Any) -> tuple[Select[Any], Select[Any]]:
+    """The awards' and the approved spending's dated sums of the campaigns `chosen` (a
+    condition on Application): the reads of `spending_sums`, for a key to read alike."""
+    decided = func.coalesce(Application.decision_date, Grant.starts_on)
+    awarded = (select(Application.campaign_id, Grant.currency, decided,
+                      func.sum(Grant.awarded_minor), func.count())
+               .join(Application, Application.id == Grant.application_id)
+               .where(chosen)
+               .group_by(Application.campaign_id, Grant.currency, decided))
+    spent = (select(Application.campaign_id, Expenditure.grant_currency, Expenditure.spent_on,
+                    func.sum(Expenditure.grant_amount_minor), func.count())
+             .join(Grant, Grant.id == Expenditure.grant_id)
+             .join(Application, Application.id == Grant.application_id)
+             .where(chosen, Expenditure.status == ExpenditureStatus.APPROVED)
+             .group_by(Application.campaign_id, Expenditure.grant_currency,
+                       Expenditure.spent_on))
+    return cast("Select[Any]", awarded), cast("Select[Any]", spent)
+
+
 def spending_sums(campaign_ids: Iterable[int] | None) -> SpendingSums:
     """Per campaign that has a grant: its awards and approved spending as dated sums
     (of the campaigns named, or of every campaign with None: no list of ids to send)."""
@@ -76,28 +96,15 @@ def spending_sums(campaign_ids: Iterable[int] | None) -> SpendingSums:
     if ids == []:
         return SpendingSums({}, {})
     chosen = Application.campaign_id.in_(ids) if ids is not None else true()
-    decided = func.coalesce(Application.decision_date, Grant.starts_on)
+    awarded_statement, spent_statement = spending_sums_statements(chosen)
     awarded: dict[int, list[DatedSum]] = {}
-    for campaign_id, code, on, minor, count in db.session.execute(
-            select(Application.campaign_id, Grant.currency, decided,
-                   func.sum(Grant.awarded_minor), func.count())
-            .join(Application, Application.id == Grant.application_id)
-            .where(chosen)
-            .group_by(Application.campaign_id, Grant.currency, decided)):
+    for campaign_id, code, on, minor, count in db.session.execute(awarded_statement):
         awarded.setdefault(campaign_id, []).append(
             DatedSum(code, stored_date(on), int(minor), int(count)))
     if not awarded:
         return SpendingSums({}, {})  # no campaign has a grant, so nothing was spent
     spent: dict[int, list[DatedSum]] = {}
-    for campaign_id, code, on, minor, count in db.session.execute(
-            select(Application.campaign_id, Expenditure.grant_currency, Expenditure.spent_on,
-                   func.sum(Expenditure.grant_amount_minor), func.count())
-            .join(Grant, Grant.id == Expenditure.grant_id)
-            .join(Application, Application.id == Grant.application_id)
-            .where(chosen,
-                   Expenditure.status == ExpenditureStatus.APPROVED)
-            .group_by(Application.campaign_id, Expenditure.grant_currency,
-                      Expenditure.spent_on)):
+    for campaign_id, code, on, minor, count in db.session.execute(spent_statement):
         spent.setdefault(campaign_id, []).append(
             DatedSum(code, stored_date(on), int(minor), int(count)))
     return SpendingSums(awarded, spent)

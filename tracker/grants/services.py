@@ -33,6 +33,7 @@ from tracker.grants.campaigns import (
     shown_at,
     spending_in,
     spending_sums,
+    spending_sums_statements,
     spending_total,
 )
 from tracker.grants.errors import (
@@ -254,6 +255,7 @@ __all__ = [
     "spending_lines",
     "spending_partners",
     "spending_sums",
+    "spending_sums_statements",
     "spending_total",
     "spending_visibility",
     "time_elapsed",

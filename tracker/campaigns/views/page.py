@@ -32,9 +32,9 @@ from typing import Any
 
 from flask import render_template, request
 from markupsafe import Markup
-from sqlalchemy import bindparam, select, type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import bindparam, select
 
+from tracker.applications.models import Application
 from tracker.auth.permissions import Action, can
 from tracker.auth.sessions import current_user
 from tracker.campaigns import services
@@ -44,64 +44,59 @@ from tracker.extensions import db
 from tracker.fragments import digest, kept, kept_store
 from tracker.funding.models import CampaignFunding
 from tracker.funding.services import campaign_gap
-from tracker.grants.services import campaign_spending, spending_sums
+from tracker.grants.services import campaign_spending, spending_sums_statements
 from tracker.i18n import current_language
+from tracker.key_reads import KeyRead
 from tracker.orgs.models import Organization
 from tracker.targets import overview
 from tracker.targets.models import BudgetLine, FundingTarget
-from tracker.versions import RATES, version_key
+from tracker.versions import RATES, CoalitionVersion
 
 BODY_TEMPLATE = "campaigns/_body.html"
 EXTENSION = "tracker.campaigns.bodies"
 # Campaigns times two languages times the few sets of rights (coordinator, lead, viewer).
 BODIES_KEPT = 512
-# Where the roll-up's campaign_id stands in the campaign's key row (None: no roll-up row).
-FUNDED_AT = len(Campaign.__table__.c) + list(CampaignFunding.__table__.c).index(
+# Where the roll-up's campaign_id stands in the campaign's key row, after the part's number
+# (tracker.key_reads); None: no roll-up row.
+FUNDED_AT = 1 + len(Campaign.__table__.c) + list(CampaignFunding.__table__.c).index(
     CampaignFunding.__table__.c.campaign_id)
 
 
-def _raw(*columns: Any) -> list[Any]:
-    """Columns as the driver returns them (no enum, JSON or time processing), each named
-    apart: names repeat across the tables."""
-    return [type_coerce(column, NullType()).label(f"c{at}") for at, column in enumerate(columns)]
-
-
 @cache
-def _statements() -> tuple[Any, ...]:
-    """The key's statements, built once (their columns are many to coerce)."""
+def _key_read() -> KeyRead:
+    """The key's one statement, built once (tracker.key_reads): the campaign's row, its
+    partners, countries, targets, drives, its grants' dated sums and the rates' version."""
     campaign_id: Any = bindparam("campaign_id")
     lead = Organization.__table__.alias("lead")
     campaign = (
-        select(*_raw(*Campaign.__table__.c, *CampaignFunding.__table__.c, *lead.c))
+        select(*Campaign.__table__.c, *CampaignFunding.__table__.c, *lead.c)
         .select_from(Campaign)
         .outerjoin(CampaignFunding, CampaignFunding.campaign_id == Campaign.id)
         .join(lead, lead.c.id == Campaign.lead_org_id)
         .where(Campaign.id == campaign_id)
     )
     partners = (
-        select(*_raw(*CampaignPartner.__table__.c, *Organization.__table__.c))
+        select(*CampaignPartner.__table__.c, *Organization.__table__.c)
         .join(Organization, Organization.id == CampaignPartner.organization_id)
         .where(CampaignPartner.campaign_id == campaign_id)
-        .order_by(CampaignPartner.id)
     )
-    countries = (select(CampaignCountry.country).where(CampaignCountry.campaign_id == campaign_id)
-                 .order_by(CampaignCountry.country))
+    countries = select(CampaignCountry.country).where(CampaignCountry.campaign_id == campaign_id)
     targets = (
-        select(*_raw(*FundingTarget.__table__.c, *BudgetLine.__table__.c,
-                     *Organization.__table__.c))
+        select(*FundingTarget.__table__.c, *BudgetLine.__table__.c, *Organization.__table__.c)
         .select_from(FundingTarget)
         .outerjoin(BudgetLine, BudgetLine.target_id == FundingTarget.id)
         .outerjoin(Organization, Organization.id == BudgetLine.partner_org_id)
         .where(FundingTarget.campaign_id == campaign_id)
-        .order_by(FundingTarget.id, BudgetLine.id)
     )
     drives = (
-        select(*_raw(*Drive.__table__.c, *DriveTotals.__table__.c))
+        select(*Drive.__table__.c, *DriveTotals.__table__.c)
         .outerjoin(DriveTotals, DriveTotals.drive_id == Drive.id)
         .where(Drive.campaign_id == campaign_id)
-        .order_by(Drive.id)
     )
-    return campaign, partners, countries, targets, drives
+    awarded, spent = spending_sums_statements(Application.campaign_id == campaign_id)
+    version = CoalitionVersion.__table__.c
+    rates = select(version.n, version.stamp).where(version.name == RATES)
+    return KeyRead.of(campaign, partners, countries, targets, drives, awarded, spent, rates)
 
 
 def rights(campaign: Campaign) -> tuple[bool, bool, bool]:
@@ -114,24 +109,17 @@ def rights(campaign: Campaign) -> tuple[bool, bool, bool]:
 def body_key(campaign: Campaign, today: date) -> bytes | None:
     """A digest of everything the body shows; None when it cannot be read from stored
     columns (a campaign without a roll-up row)."""
-    campaign_row, partners, countries, targets, drives = _statements()
-    bound = {"campaign_id": campaign.id}
-    state = db.session.execute(campaign_row, bound).one()
-    if state[FUNDED_AT] is None:  # no roll-up row: figures computed live
+    read = _key_read()
+    state, partners, countries, targets, drives, awarded, spent, rates = read.read(
+        {"campaign_id": campaign.id})
+    if not state or state[0][FUNDED_AT] is None:  # no roll-up row: figures computed live
         return None
-    sums = spending_sums([campaign.id])
     # Only grants are converted as the page is shown: without any, rates do not matter.
-    rates = version_key(RATES) if sums.awarded else ()
-    if rates is None:  # no rates' version stored: rendered, not kept
+    if awarded and not rates:  # no rates' version stored: rendered, not kept
         return None
     seen = (
-        current_language(), today, request.script_root, rights(campaign), tuple(state),
-        [tuple(row) for row in db.session.execute(partners, bound)],
-        list(db.session.scalars(countries, bound)),
-        [tuple(row) for row in db.session.execute(targets, bound)],
-        [tuple(row) for row in db.session.execute(drives, bound)],
-        (sorted(sums.awarded.items()), sorted(sums.spent.items())),
-        rates,
+        current_language(), today, request.script_root, rights(campaign), state, partners,
+        countries, targets, drives, awarded, spent, rates if awarded else (),
     )
     return digest(*seen)
 
