@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from tests.applications_support import make_application
@@ -23,6 +25,7 @@ from tracker.applications.models import ApplicationStatus
 from tracker.auth.models import Role
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.money.services import add_rate
 
 # The tables only a kept fragment's key reads on a page whose fragments are all kept.
 DASHBOARD_KEYS = r"\b(campaign_funding|grant_award|expenditure|application|pledge)\b"
@@ -34,6 +37,9 @@ def key_reads(client, path: str, tables: str) -> list[str]:
     """The statements of one request of a page, its fragments kept, that read these tables."""
     client.get(path)  # warm: every fragment is kept
     db.session.expire_all()
+    # The test's app context outlives each request: forget what the last one worked out
+    # (the coalition's currencies), as a request of its own would.
+    g.pop("coalition_currencies", None)
     statements, _ = statements_of_get(client, path)
     return [s for s in statements if re.search(tables, s)]
 
@@ -137,3 +143,67 @@ def test_an_approved_expenditure_changed_by_hand_shows_at_once_on_the_campaign_p
     assert spending(client.get(page).text, "spent") == "$3.00"
     switch_to_russian(client)
     assert spending(client.get(page).text, "spent") == "3,00 $"
+
+
+def offered(html: str) -> list[str]:
+    """The codes the reporting-currency form offers."""
+    form = html.split('id="reporting-currency"', 1)[1].split("</form>", 1)[0]
+    return re.findall(r'<option[^>]*value="([A-Z]{3})"', form)
+
+
+def form_token(html: str) -> str:
+    form = html.split('id="reporting-currency"', 1)[1].split("</form>", 1)[0]
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
+def test_a_kept_dashboard_reads_the_coalitions_currencies_only_with_its_keys(
+        client, grant_world):
+    assert len(key_reads(client, "/", r"\bcoalition_version\b")) == 1
+
+
+def test_the_kept_currency_form_offers_a_new_currency_at_once_in_either_language(
+        client, grant_world):
+    assert "KGS" not in offered(client.get("/").text)
+    add_rate(utcnow().date() - timedelta(days=1), "USD", "KGS", Decimal("87.50"), "Test rates")
+    db.session.commit()
+    # The test's app context outlives each request: forget what the last one worked out, as
+    # a request of its own would.
+    g.pop("coalition_currencies", None)
+    html = client.get("/").text
+    assert "KGS" in offered(html) and "Show every figure in" in html
+    switch_to_russian(client)
+    html = client.get("/").text
+    assert "KGS" in offered(html) and "Show every figure in" not in html
+
+
+def selected(html: str) -> list[str]:
+    form = html.split('id="reporting-currency"', 1)[1].split("</form>", 1)[0]
+    return re.findall(r'<option selected value="([A-Z]{3})"|<option value="([A-Z]{3})" selected',
+                      form)
+
+
+def test_the_kept_currency_form_shows_each_reader_their_own_choice(app, client, grant_world):
+    html = client.get("/").text
+    assert form_token(html)  # filled in: the kept form has its token cut out
+    assert "USD" in str(selected(html))
+    other = app.test_client()
+    login(other, make_user(Role.COORDINATOR, email="second@example.org"))
+    assert other.post("/reporting-currency", data={"currency": "EUR"}).status_code == 302
+    html = other.get("/").text
+    assert form_token(html)
+    assert "EUR" in str(selected(html)) and "USD" not in str(selected(html))
+    assert "USD" in str(selected(client.get("/").text))
+    assert client.post("/reporting-currency", data={"currency": "MDL"}).status_code == 302
+    assert "MDL" in str(selected(client.get("/").text))
+
+
+def test_a_refused_currency_is_named_and_the_kept_form_stays_clean(client, grant_world):
+    client.get("/")
+    response = client.post("/reporting-currency", data={"currency": "XXZ"})
+    assert response.status_code == 422
+    assert "is-invalid" in response.text.split('id="reporting-currency"', 1)[1]
+    html = client.get("/").text
+    assert "is-invalid" not in html.split('id="reporting-currency"', 1)[1].split("</form>")[0]
+    assert "USD" in str(selected(html))

@@ -9,7 +9,9 @@ with every fragment kept still cost. The same reads are the parts of one stateme
 - every campaign's grant awards and approved spending as dated sums, and the exchange
   rates' stored version (the sections' converted figures);
 - the upcoming deadlines, the collisions and the recent pledges, each as the rows its list
-  shows, with the columns that order them (the lists).
+  shows, with the columns that order them (the lists);
+- the stored version of the coalition's currencies (tracker.versions), the choices of the
+  reporting-currency form (tracker.dashboard.views).
 
 A request reads the state once, and each fragment's key is worked out from it. A fragment
 rendered on a miss reads its own figures afterwards, and is kept only if a fresh read of the
@@ -36,7 +38,7 @@ from tracker.dashboard import services
 from tracker.funding.models import CampaignFunding
 from tracker.grants.services import spending_sums_statements
 from tracker.key_reads import KeyRead, Rows
-from tracker.versions import RATES, CoalitionVersion
+from tracker.versions import CURRENCIES, RATES, CoalitionVersion
 
 K = TypeVar("K", bound=Hashable)
 
@@ -53,6 +55,7 @@ class DashboardState:
     deadlines: Rows
     collisions: Rows
     pledges: Rows
+    currencies: Rows
 
     @property
     def funded(self) -> bool:
@@ -83,10 +86,11 @@ def _read() -> KeyRead:
     # Every campaign's, archived too: a superset is as exact.
     awarded, spent = spending_sums_statements(true())
     version = CoalitionVersion.__table__.c
-    rates = select(version.n, version.stamp).where(version.name == RATES)
+    rates, currencies = (select(version.n, version.stamp).where(version.name == name)
+                         for name in (RATES, CURRENCIES))
     deadlines, _ = deadline_rows_query(date.min, date.min, services.DEADLINES_SHOWN)
     return KeyRead.of(campaigns, awarded, spent, rates, deadlines,
-                      collision_rows_statement(), services.recent_statement())
+                      collision_rows_statement(), services.recent_statement(), currencies)
 
 
 def read_state(today: date) -> DashboardState:

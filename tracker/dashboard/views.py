@@ -2,26 +2,61 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from collections.abc import Hashable
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from tracker.auth.sessions import current_user, signed_in_user
 from tracker.dashboard import lists, sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
-from tracker.dashboard.state import read_state
+from tracker.dashboard.state import DashboardState, key_from, read_state
 from tracker.db import utcnow
+from tracker.fragments import Holed, digest, kept, kept_store
+from tracker.i18n import current_language
 from tracker.views import commit, requested_page
 
 bp = Blueprint("dashboard", __name__)
 
 
-def _render(form: ReportingCurrencyForm, status: int = 200):
+FORM_TEMPLATE = "dashboard/_reporting_currency.html"
+# Two languages times the reporting currencies in use, with room for a new version's.
+FORMS_KEPT = 64
+
+
+def _reporting_form(state: DashboardState, currency: str,
+                    form: ReportingCurrencyForm | None) -> Markup:
+    """The reporting-currency form: a refused one as it was posted (its errors shown), else
+    kept, its CSRF token cut out, while the language, the currency chosen and the coalition's
+    currencies (their stored version: the choices) read the same."""
+    if form is not None:
+        return Markup(render_template(FORM_TEMPLATE, form=form))
+    values = {"csrf": generate_csrf()}
+
+    def key(now: DashboardState) -> Hashable | None:
+        if not now.currencies:  # no version stored: rendered, not kept
+            return None
+        return digest("reporting-currency", current_language(), request.script_root, currency,
+                      now.currencies)
+
+    def render() -> Holed:
+        # Built only here: building it reads the coalition's currencies.
+        fresh = ReportingCurrencyForm(currency=currency, current=currency)
+        return Holed.cut(render_template(FORM_TEMPLATE, form=fresh), values)
+
+    store = kept_store("tracker.dashboard.forms", FORMS_KEPT)
+    return kept(store, key_from(state, key), render).fill(values)
+
+
+def _render(form: ReportingCurrencyForm | None = None, status: int = 200):
     currency = services.reporting_currency_of(current_user)
     # What every kept fragment below is keyed by, read once by one statement.
     state = read_state(utcnow().date())
     return render_template(
         "dashboard/index.html",
-        form=form,
+        reporting_form=_reporting_form(state, currency, form),
         # Totals and a page of rows (with grant spending), kept while nothing they show
         # changes.
         funding=sections.funding_sections(state, currency, requested_page("campaigns_page")),
@@ -35,9 +70,7 @@ def _render(form: ReportingCurrencyForm, status: int = 200):
 @bp.get("/")
 def index():
     """Every campaign's funding bar and gap, coalition totals, deadlines, pledges, collisions."""
-    currency = services.reporting_currency_of(current_user)
-    form = ReportingCurrencyForm(currency=currency, current=currency)
-    return _render(form)
+    return _render()
 
 
 @bp.post("/reporting-currency")
