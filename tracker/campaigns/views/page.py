@@ -4,7 +4,8 @@ The body is all of the page but its chrome and its History: the campaign's detai
 partners by country, the funding gap with grant spending, the funding targets with their
 budget lines, the drives with their progress. Rendering it (some 40 formatted amounts,
 a hundred translated labels, a dozen ORM graphs) was most of the page's time; it is kept
-(tracker.fragments) under a key read as stored, raw driver values and no ORM object:
+(tracker.fragments) under a key read as stored, as text and with no ORM object, by one
+statement (tracker.key_reads; it was six, each a round trip and a plan):
 
 - the campaign's row, its roll-up row (campaign_funding: every column, the figures
   themselves, so a delta that leaves refreshed_at alone still changes the key) and its lead
