@@ -1,4 +1,4 @@
-"""The money lists keep what they render (tracker/money/kept.py, issue 15): the rates' table,
+"""The money lists keep what they render (tracker/money/views/kept.py, issue 15): the rates' table,
 the rates' filter form and each currency's row. Nothing kept may ever show a rate, a date, a
 source, a currency's decimals or a filter's value or error that has changed since, however the
 change was written, in either language."""
@@ -17,8 +17,12 @@ from tests.pages import errors_next_to, plain, switch_to_russian
 from tests.test_dashboard_rows import switch_to_english
 from tests.test_kept_public_page import as_a_new_request
 from tracker.extensions import db
-from tracker.money.kept import CURRENCY_ROW_TEMPLATE, RATE_FILTERS_TEMPLATE, RATE_ROWS_TEMPLATE
 from tracker.money.services import add_rate
+from tracker.money.views.kept import (
+    CURRENCY_ROW_TEMPLATE,
+    RATE_FILTERS_TEMPLATE,
+    RATE_ROWS_TEMPLATE,
+)
 
 pytestmark = pytest.mark.usefixtures("signed_in_admin")
 
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("signed_in_admin")
 @pytest.fixture(autouse=True)
 def new_process(app):
     """Each test starts as a new process would: nothing kept from another test's pages."""
-    from tracker.money.kept import clear_kept
+    from tracker.money.views.kept import clear_kept
 
     with app.app_context():
         clear_kept()

@@ -22,10 +22,11 @@ from flask_babel import ngettext
 from tracker.auth.permissions import Action, permission_required
 from tracker.csvfiles import RowError, size_label
 from tracker.i18n import current_language, format_day
-from tracker.money import kept, services
+from tracker.money import services
 from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.money.sources import sources_label
+from tracker.money.views import kept
 from tracker.views import commit, requested_page
 
 bp = Blueprint("money", __name__)
