@@ -78,3 +78,37 @@ def test_an_unchanged_row_is_rendered_once(client, app, org):
     assert rendered.count(ROW_TEMPLATE) == 1
     assert rendered.count("orgs/index.html") == 2
     assert first == second
+
+
+def filter_and_count(client, query: str = "") -> str:
+    page = plain(client.get("/orgs/" + query).text)
+    shown = page[page.index('id="filter-country"'):page.index("</select>")]
+    count = re.search(r'<p class="small text-muted list-count">(.*?)</p>', page, re.S)
+    pages = re.findall(r'href="(/orgs/\?[^"]*page=\d+[^"]*)"', page)
+    return " ".join([re.sub(r"\s+", " ", shown), count.group(1) if count else "",
+                     " ".join(pages)])
+
+
+def test_the_kept_filter_and_count_follow_the_data_and_the_request(client, app, org):
+    from tests.factories import make_org
+
+    for number in range(50):
+        make_org(slug=f"kg-{number}", country="KG")
+    shown = filter_and_count(client)
+    assert "Showing 1–50 of 51" in shown and "Kazakhstan" in shown and "Kyrgyzstan" in shown
+    assert "/orgs/?page=2" in shown
+    assert 'value="KG" selected' in filter_and_count(client, "?country=KG")
+    assert 'value="KG" selected' not in filter_and_count(client)
+    execute("DELETE FROM organization WHERE slug = 'kg-0'")
+    execute("UPDATE organization SET country = 'AM' WHERE id = :id", id=org.id)
+    shown = filter_and_count(client)
+    assert "Showing 1–50 of 50" in shown and "page=2" not in shown
+    assert "Armenia" in shown and "Kazakhstan" not in shown
+    switch_to_russian(client)
+    shown = filter_and_count(client, "?country=KG")
+    assert "Показаны 1–49 из 49" in shown and "Армения" in shown
+    switch_to_english(client)
+    with rendered_templates(app) as rendered:
+        client.get("/orgs/?country=KG")
+        client.get("/orgs/?country=KG")
+    assert rendered.count("orgs/_filters.html") == 1 and rendered.count("orgs/_pager.html") == 1

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.campaigns.services import participations
-from tracker.fragments import KeptFragments, kept_each, kept_store
+from tracker.fragments import KeptFragments, kept, kept_each, kept_store
 from tracker.i18n import current_language
 from tracker.orgs import services
 from tracker.orgs.forms import OrganizationForm
@@ -28,6 +28,12 @@ bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 ROW_TEMPLATE = "orgs/_row.html"
 ROWS_EXTENSION = "tracker.orgs.rows"
 ROWS_KEPT = 4_096  # two thousand organisations in both languages
+# The country filter and the count with page links, kept under all they show: the language,
+# the root, the countries offered (read for the request), the chosen one, the page and count.
+FILTERS_TEMPLATE = "orgs/_filters.html"
+PAGER_TEMPLATE = "orgs/_pager.html"
+CONTROLS_EXTENSION = "tracker.orgs.controls"
+CONTROLS_KEPT = 512
 
 
 def kept_rows() -> KeptFragments[Markup]:
@@ -56,12 +62,19 @@ def index():
     if country not in countries:
         country = ""  # an unknown or empty country shows everyone rather than an error
     listed = services.page_of_organizations(country or None, requested_page())
+    language, root = current_language(), request.script_root
+    store = kept_store(CONTROLS_EXTENSION, CONTROLS_KEPT)
+    filters_key = ("filters", language, root, tuple(countries), country)
+    pager_key = ("pager", language, root, country, listed.page, listed.per_page, listed.total,
+                 listed.more)
     return render_template(
         "orgs/index.html",
         listed=listed,
         rows=org_rows(listed.items),
-        countries=countries,
-        country=country,
+        filters_form=kept(store, lambda: filters_key, lambda: Markup(render_template(
+            FILTERS_TEMPLATE, countries=countries, country=country))),
+        pager_links=kept(store, lambda: pager_key, lambda: Markup(render_template(
+            PAGER_TEMPLATE, listed=listed, country=country))),
     )
 
 
