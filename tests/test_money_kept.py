@@ -6,7 +6,7 @@ change was written, in either language."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,6 +21,7 @@ from tracker.money.services import add_rate
 from tracker.money.views.kept import (
     CURRENCY_ROW_TEMPLATE,
     RATE_FILTERS_TEMPLATE,
+    RATE_PAGER_TEMPLATE,
     RATE_ROWS_TEMPLATE,
 )
 
@@ -138,6 +139,28 @@ def test_a_currency_in_a_new_pair_is_offered_in_the_kept_filter_at_once(client):
     page = client.get("/rates").text
     coalition = page[page.index("Coalition currencies"):page.index("Other currencies")]
     assert 'value="MNT"' in coalition
+
+
+def test_the_kept_page_links_follow_the_count_and_carry_the_filter(client, app):
+    for day in range(51):
+        add_rate(date(2026, 1, 1) + timedelta(days=day), "USD", "RUB", Decimal(90 + day), "CBR")
+    db.session.commit()
+    page = client.get("/rates?currency=RUB").text
+    assert re.search(r'href="/rates\?(page=2&amp;currency=RUB|currency=RUB&amp;page=2)"', page)
+    assert 'aria-label="Pages of rates"' in page
+    with rendered_templates(app) as rendered:
+        again = client.get("/rates?currency=RUB").text
+    assert rendered.count(RATE_PAGER_TEMPLATE) == 0 and again == page
+    assert 'href="/rates?page=2"' in client.get("/rates").text
+    execute("DELETE FROM exchange_rate WHERE on_date = :day", day=date(2026, 1, 1))
+    page = client.get("/rates?currency=RUB").text
+    assert 'aria-label="Pages of rates"' not in page and "page=2" not in page
+    switch_to_russian(client)
+    execute("INSERT INTO exchange_rate (on_date, base, quote, rate, source, created_at)"
+            " VALUES (:day, 'USD', 'RUB', '90', 'CBR', :day)", day=date(2026, 1, 1))
+    page = client.get("/rates?currency=RUB").text
+    assert 'aria-label="Страницы списка курсов"' in page and "page=2" in page
+    switch_to_english(client)
 
 
 # The currencies

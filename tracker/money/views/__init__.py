@@ -98,7 +98,8 @@ def rates() -> ResponseReturnValue:
     pagination = services.list_rates(page=page, **filters)
     return render_template("money/rates.html", pagination=pagination, filters=filters,
                            filters_form=kept.rate_filters(form, filters),
-                           rows=kept.rate_rows(pagination.items))
+                           rows=kept.rate_rows(pagination.items),
+                           pager_links=kept.rate_pager(pagination, filters))
 
 
 @bp.route("/rates/new", methods=["GET", "POST"])

@@ -11,6 +11,8 @@ request:
 - the rates' filter form: the language, the application's root (its links), the currencies
   the select offers first (tracker.forms.coalition_currencies, read for the request), each
   field's value as it is shown and its errors, and whether a filter applies (the "Clear" link).
+- the rates' page links: the language, the root, the page, its size, the count (and whether
+  counting stopped at its cap) and the filters the links carry.
 - a currency's row: the language, the root, its code and decimals and each anchor's latest
   rate, date and direction.
 
@@ -33,9 +35,11 @@ from tracker.i18n import currency_name, current_language
 from tracker.money.forms import RateFilterForm
 from tracker.money.models import ExchangeRate
 from tracker.money.rates import CurrencyRow
+from tracker.paging import Page
 
 RATE_ROWS_TEMPLATE = "money/_rate_rows.html"
 RATE_FILTERS_TEMPLATE = "money/_rate_filters.html"
+RATE_PAGER_TEMPLATE = "money/_rate_pager.html"
 CURRENCY_ROW_TEMPLATE = "money/_currency_row.html"
 # Stores, and how many parts each keeps: pages of rates in both languages, the filters people
 # try, every ISO 4217 currency in both languages with room for rates changed since.
@@ -61,6 +65,14 @@ def rate_rows(rates: Sequence[ExchangeRate]) -> Markup:
                             for rate in rates])
     return kept(_store(RATE_ROWS), lambda: key,
                 lambda: Markup(render_template(RATE_ROWS_TEMPLATE, rates=rates)))
+
+
+def rate_pager(pagination: Page[ExchangeRate], filters: dict[str, Any]) -> Markup:
+    """The rates' page links, rendered or kept."""
+    key = (current_language(), request.script_root, pagination.page, pagination.per_page,
+           pagination.total, pagination.more, tuple(sorted(filters.items())))
+    return kept(_store(RATE_FILTERS), lambda: key, lambda: Markup(render_template(
+        RATE_PAGER_TEMPLATE, pagination=pagination, filters=filters)))
 
 
 def _shown(field: Any) -> tuple[Any, ...]:
