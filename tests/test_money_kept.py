@@ -193,6 +193,20 @@ def test_a_rate_deleted_by_plain_sql_leaves_the_currency_row_at_once(client):
     assert "no rate yet" in currency_row(client, "KZT")
 
 
+def test_the_currency_list_reads_its_currencies_with_their_latest_rates(client):
+    from tests.statements_support import statements_of_get
+
+    rate("2026-03-02", "USD", "RUB", "91")
+    rate("2026-03-01", "KZT", "EUR", "0.002")
+    statements, page = statements_of_get(client, "/currencies?all=1")
+    own = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+           and "user_session" not in s and "user_account" not in s]
+    assert len(own) == 2, own  # the currencies with their rates' ids, then those rates
+    assert "0.002" not in page  # shown per 1 EUR: the inverse, 500
+    assert "500" in currency_row(client, "KZT")
+    assert "91" in currency_row(client, "RUB", "?all=1")
+
+
 def test_unchanged_currency_rows_are_rendered_once(client, app):
     rate("2026-03-02", "USD", "RUB", "91")
     with rendered_templates(app) as rendered:
