@@ -138,6 +138,7 @@ def register_web(app: Flask) -> None:
         external_url=external_url,  # absolute links from BASE_URL, never the request's Host
         form_problems=form_problems,  # a failed form's summary (templates/_forms.html)
         site_navigation=navigation.site_navigation,  # the header's links, kept (base.html)
+        site_tools=navigation.site_tools,  # the account and language tools, kept (base.html)
     )
 
     @app.errorhandler(HTTPException)

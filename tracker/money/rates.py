@@ -5,7 +5,7 @@ Converting with them is tracker.money.conversion's job (the one conversion rule)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -129,24 +129,27 @@ class CurrencyRow:
 
 
 def list_currencies(include_all: bool = False) -> list[CurrencyRow]:
-    """The coalition's currencies in their usual order, then (if asked) every other by code."""
+    """The coalition's currencies in their usual order, then (if asked) every other by code.
+
+    The currencies come with the ids of their latest rates in one statement, then those rates
+    in a second: each statement is a round trip that every view of the list pays.
+    """
     regional_order = case({code: index for index, code in enumerate(REGIONAL)},
                           value=Currency.code, else_=len(REGIONAL))
-    query = select(Currency).order_by(regional_order, Currency.code)
+    query = (select(Currency.code, Currency.minor_units, *_newest_ids(RATE_ANCHORS))
+             .order_by(regional_order, Currency.code))
     if not include_all:
         query = query.where(Currency.code.in_(REGIONAL))
-    currencies = list(db.session.scalars(query))
-    codes = [currency.code for currency in currencies]
-    latest = latest_rates(RATE_ANCHORS, codes)
+    found = db.session.execute(query).all()
+    latest = _latest_of(found, RATE_ANCHORS, first=2)
     return [
         CurrencyRow(
-            code=currency.code,
-            minor_units=currency.minor_units,
-            regional=currency.code in REGIONAL,
-            against={anchor: rates[currency.code] for anchor, rates in latest.items()
-                     if currency.code in rates},
+            code=code,
+            minor_units=minor,
+            regional=code in REGIONAL,
+            against={anchor: rates[code] for anchor, rates in latest.items() if code in rates},
         )
-        for currency in currencies
+        for code, minor, *_ids in found
     ]
 
 
@@ -165,18 +168,29 @@ def latest_rates(anchors: Iterable[str], codes: Iterable[str] | None = None
     cost follows the number of currencies, not of the rates stored over the years.
     """
     anchors = list(anchors)
+    probes = select(Currency.code, *_newest_ids(anchors))
+    if codes is not None:
+        probes = probes.where(Currency.code.in_(list(codes)))
+    return _latest_of(db.session.execute(probes).all(), anchors, first=1)
+
+
+def _newest_ids(anchors: Iterable[str]) -> list[Any]:
+    """For each anchor, the ids of a currency's latest rate from it and to it (two columns)."""
 
     def newest(base: Any, quote: Any) -> Any:
         return (select(ExchangeRate.id).where(ExchangeRate.base == base,
                                               ExchangeRate.quote == quote)
                 .order_by(ExchangeRate.on_date.desc()).limit(1).scalar_subquery())
 
-    probes = select(Currency.code, *(probe for anchor in anchors for probe in (
-        newest(anchor, Currency.code), newest(Currency.code, anchor))))
-    if codes is not None:
-        probes = probes.where(Currency.code.in_(list(codes)))
-    found = db.session.execute(probes).all()
-    ids = {rate_id for row in found for rate_id in row[1:] if rate_id is not None}
+    return [probe for anchor in anchors for probe in (newest(anchor, Currency.code),
+                                                      newest(Currency.code, anchor))]
+
+
+def _latest_of(found: Sequence[Any], anchors: Sequence[str], first: int
+               ) -> dict[str, dict[str, LatestRate]]:
+    """The latest rates from rows of a currency code and, from column `first` on, the ids that
+    _newest_ids probed: the rates are read in one statement."""
+    ids = {rate_id for row in found for rate_id in row[first:] if rate_id is not None}
     by_id = {record.id: record for record in db.session.scalars(
         select(ExchangeRate).where(ExchangeRate.id.in_(ids)))} if ids else {}
     latest: dict[str, dict[str, LatestRate]] = {anchor: {} for anchor in anchors}
@@ -185,8 +199,8 @@ def latest_rates(anchors: Iterable[str], codes: Iterable[str] | None = None
         for position, anchor in enumerate(anchors):
             if code == anchor:
                 continue
-            direct = by_id.get(row[1 + 2 * position])
-            reverse = by_id.get(row[2 + 2 * position])
+            direct = by_id.get(row[first + 2 * position])
+            reverse = by_id.get(row[first + 1 + 2 * position])
             if direct is not None and (reverse is None or direct.on_date >= reverse.on_date):
                 latest[anchor][code] = LatestRate(direct.rate, direct.on_date, direct.source,
                                                   False)

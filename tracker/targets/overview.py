@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.campaigns.models import Campaign, CampaignStatus, Theme
 from tracker.campaigns.services import by_title, filtered_campaigns
 from tracker.extensions import db
 from tracker.money.value import Money
 from tracker.paging import Page, page_of
-from tracker.targets.models import FundingTarget
-from tracker.targets.services import target_totals
+from tracker.targets.models import BudgetLine, FundingTarget
 
 CAMPAIGNS_PER_PAGE = 25
 
@@ -38,19 +37,21 @@ class CampaignRow:
 
 
 def _targets_with_totals(campaign_ids: list[int]) -> dict[int, list[TargetSummary]]:
-    """Each campaign's targets by start date, with totals from one grouped query."""
+    """Each campaign's targets by start date, with their totals, in one statement (a round
+    trip fewer than reading the targets, then their lines' sums, on every list page)."""
     grouped: dict[int, list[TargetSummary]] = {campaign_id: [] for campaign_id in campaign_ids}
     if not campaign_ids:
         return grouped
-    targets = list(db.session.scalars(
-        select(FundingTarget)
+    rows = db.session.execute(
+        select(FundingTarget, func.coalesce(func.sum(BudgetLine.total_minor), 0))
+        .outerjoin(BudgetLine, BudgetLine.target_id == FundingTarget.id)
         .where(FundingTarget.campaign_id.in_(campaign_ids))
+        .group_by(FundingTarget.id)
         .order_by(FundingTarget.starts_on, FundingTarget.id)
-    ))
-    totals = target_totals([target.id for target in targets])
-    for target in targets:
-        total = Money.stored(totals[target.id], target.currency)
-        grouped[target.campaign_id].append(TargetSummary(target, total))
+    )
+    for target, total in rows:
+        grouped[target.campaign_id].append(
+            TargetSummary(target, Money.stored(int(total), target.currency)))
     return grouped
 
 

@@ -13,7 +13,7 @@ from tracker.campaigns import services
 from tracker.campaigns.forms import CampaignForm
 from tracker.campaigns.models import Campaign, CampaignStatus, Theme
 from tracker.campaigns.views.page import campaign_body
-from tracker.campaigns.views.rows import campaign_rows
+from tracker.campaigns.views.rows import campaign_rows, list_controls
 from tracker.db import utcnow
 from tracker.i18n import is_country
 from tracker.targets import overview
@@ -40,16 +40,14 @@ def index():
     country = request.args.get("country", "")
     country = country if is_country(country) else ""
     listed = overview.campaign_overview(theme, status, country or None, page=requested_page())
+    filters_form, pager_links = list_controls(
+        listed, theme, status, country, services.countries_in_campaigns(also=country or None))
     return render_template(
         "campaigns/index.html",
         listed=listed,
         rows=campaign_rows(listed.items),  # kept while what each shows holds
-        theme=theme,
-        status=status,
-        country=country,
-        themes=Theme,
-        statuses=CampaignStatus,
-        countries=services.countries_in_campaigns(also=country or None),
+        filters_form=filters_form,  # kept too, as are the count and page links
+        pager_links=pager_links,
         filtered=bool(theme or status or country),
     )
 

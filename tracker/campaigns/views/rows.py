@@ -11,7 +11,12 @@ total. A renamed campaign, another status, a new budget line or another language
 the key, so a kept row can never show a stale value; keeping only saves rendering a row
 identical to one already rendered.
 
-Kept in memory per process (tracker.fragments), at most ROWS_KEPT rows.
+The list's filters and its count with the page links are kept the same way (`list_controls`),
+under everything they show: the language, the root, the filters chosen, the countries offered
+(read for the request), and the page's number, size and count.
+
+Kept in memory per process (tracker.fragments), at most ROWS_KEPT rows and CONTROLS_KEPT
+filters and pagers.
 """
 
 from __future__ import annotations
@@ -22,14 +27,21 @@ from functools import partial
 from flask import render_template, request
 from markupsafe import Markup
 
-from tracker.fragments import KeptFragments, kept_each, kept_store
+from tracker.campaigns.models import CampaignStatus, Theme
+from tracker.fragments import KeptFragments, kept, kept_each, kept_store
 from tracker.i18n import current_language
+from tracker.paging import Page
 from tracker.targets.overview import CampaignRow
 
 ROW_TEMPLATE = "campaigns/_row.html"
 EXTENSION = "tracker.campaigns.rows"
 # A thousand campaigns in both languages, with room for rows changed since.
 ROWS_KEPT = 4_096
+FILTERS_TEMPLATE = "campaigns/_filters.html"
+PAGER_TEMPLATE = "campaigns/_pager.html"
+CONTROLS_EXTENSION = "tracker.campaigns.controls"
+# The filters people choose and the pages they visit, in both languages.
+CONTROLS_KEPT = 1_024
 
 
 def kept_rows() -> KeptFragments[Markup]:
@@ -55,3 +67,25 @@ def campaign_rows(rows: Iterable[CampaignRow]) -> list[Markup]:
 
 def _render(row: CampaignRow) -> Markup:
     return Markup(render_template(ROW_TEMPLATE, row=row))
+
+
+def kept_controls() -> KeptFragments[Markup]:
+    """The application's kept filters and pagers of the campaigns list."""
+    return kept_store(CONTROLS_EXTENSION, CONTROLS_KEPT)
+
+
+def list_controls(listed: Page[CampaignRow], theme: Theme | None, status: CampaignStatus | None,
+                  country: str, countries: list[str]) -> tuple[Markup, Markup]:
+    """The list's filter form and its count with page links, rendered or kept."""
+    language, root = current_language(), request.script_root
+    chosen = {"theme": theme, "status": status, "country": country}
+    filters_key = ("filters", language, root, theme, status, country, tuple(countries))
+    pager_key = ("pager", language, root, theme, status, country, listed.page,
+                 listed.per_page, listed.total, listed.more)
+    store = kept_controls()
+    filters = kept(store, lambda: filters_key, lambda: Markup(render_template(
+        FILTERS_TEMPLATE, themes=Theme, statuses=CampaignStatus, countries=countries,
+        filtered=bool(theme or status or country), **chosen)))
+    pager = kept(store, lambda: pager_key,
+                 lambda: Markup(render_template(PAGER_TEMPLATE, listed=listed, **chosen)))
+    return filters, pager

@@ -21,15 +21,15 @@ from flask_babel import ngettext
 
 from tracker.auth.permissions import Action, permission_required
 from tracker.csvfiles import RowError, size_label
-from tracker.i18n import currency_name, current_language, format_day
+from tracker.i18n import current_language, format_day
 from tracker.money import services
 from tracker.money.forms import RateFilterForm, RateForm, RatesImportForm
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.money.sources import sources_label
+from tracker.money.views import kept
 from tracker.views import commit, requested_page
 
 bp = Blueprint("money", __name__)
-
 
 
 def sample_rates_file() -> str:
@@ -76,12 +76,13 @@ def format_rate(value: Decimal | None, places: int | None = None,
 def index() -> ResponseReturnValue:
     """The coalition's currencies (or every ISO 4217 one) with the latest rates to USD and EUR."""
     include_all = request.args.get("all") == "1"
+    currencies = services.list_currencies(include_all=include_all)
     return render_template(
         "money/index.html",
-        currencies=services.list_currencies(include_all=include_all),
+        currencies=currencies,
+        rows=kept.currency_rows(currencies, services.RATE_ANCHORS),
         include_all=include_all,
         anchors=services.RATE_ANCHORS,
-        currency_name=currency_name,
         iso_count=len(MINOR_UNITS),
         regional_count=len(REGIONAL),
     )
@@ -95,8 +96,10 @@ def rates() -> ResponseReturnValue:
     filters = form.valid_filters()
     page = requested_page()
     pagination = services.list_rates(page=page, **filters)
-    return render_template("money/rates.html", form=form, pagination=pagination,
-                           filters=filters)
+    return render_template("money/rates.html", pagination=pagination, filters=filters,
+                           filters_form=kept.rate_filters(form, filters),
+                           rows=kept.rate_rows(pagination.items),
+                           pager_links=kept.rate_pager(pagination, filters))
 
 
 @bp.route("/rates/new", methods=["GET", "POST"])

@@ -1,0 +1,77 @@
+"""What the campaigns list reads and keeps (issue 15): each statement is a round trip that every
+view of the list pays, so its targets come with their totals in one statement, and a target
+without budget lines still shows its zero total. Its filters and its count with page links are
+kept (tracker/campaigns/views/rows.py), and must follow the data and the request at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from tests.factories import make_campaign, make_line, make_org, make_target
+from tests.fragments_support import rendered_templates
+from tests.pages import plain, switch_to_russian
+from tests.statements_support import statements_of_get
+from tests.test_dashboard_rows import switch_to_english
+from tracker.campaigns.views.rows import kept_controls
+from tracker.extensions import db
+
+pytestmark = pytest.mark.usefixtures("signed_in_admin")
+
+
+def test_targets_and_their_totals_are_read_in_one_statement(client):
+    lead = make_org()
+    for number in range(3):
+        campaign = make_campaign(lead=lead, title_en=f"Campaign {number}")
+        make_line(make_target(campaign, currency="RUB"), quantity="2", unit_cost="1000")
+        make_target(campaign, currency="KZT", title_en="Empty")
+    client.get("/campaigns/")
+    statements, page = statements_of_get(client, "/campaigns/")
+    reads = [s for s in statements if "funding_target" in s or "budget_line" in s]
+    assert len(reads) == 1, reads
+    assert plain(page).count("RUB 2,000.00") == 3
+    assert plain(page).count("KZT 0.00") == 3
+
+
+def controls(client, query: str = "") -> str:
+    page = plain(client.get("/campaigns/" + query).text)
+    form = page[page.index('id="filter-theme"'):page.index("</form>", page.index('id="filter'))]
+    count = re.search(r'<p class="small text-muted list-count">(.*?)</p>', page, re.S)
+    pages = re.findall(r'href="(/campaigns/\?[^"]*page=\d+[^"]*)"', page)
+    return " ".join([re.sub(r"\s+", " ", form), count.group(1) if count else "", *pages])
+
+
+def execute(statement: str, **values) -> None:
+    """A write no hook of the application sees: plain SQL."""
+    db.session.execute(text(statement), values)
+    db.session.commit()
+
+
+def test_the_kept_filters_and_count_follow_the_data_and_the_request(client, app):
+    with app.app_context():
+        kept_controls().clear()  # as a new process
+    lead = make_org(country="KZ")
+    first = make_campaign(lead=lead, title_en="A first")
+    for number in range(25):
+        make_campaign(lead=lead, title_en=f"Campaign {number:02d}")
+    shown = controls(client)
+    assert "Showing 1–25 of 26" in shown and "/campaigns/?page=2" in shown
+    assert "Armenia" not in shown
+    assert 'value="completed" selected' in controls(client, "?status=completed")
+    assert 'value="completed" selected' not in controls(client)
+    execute("UPDATE campaign SET status = 'completed' WHERE id = :id", id=first.id)
+    execute("UPDATE campaign_country SET country = 'AM' WHERE campaign_id = :id", id=first.id)
+    shown = controls(client, "?status=completed")
+    assert "Showing 1–1 of 1" in shown and "page=2" not in shown and "Armenia" in shown
+    assert 'value="completed" selected' in shown
+    switch_to_russian(client)
+    shown = controls(client, "?status=completed")
+    assert "Показаны 1–1 из 1" in shown and "Армения" in shown and "Все темы" in shown
+    switch_to_english(client)
+    with rendered_templates(app) as rendered:
+        client.get("/campaigns/?status=completed")
+        client.get("/campaigns/?status=completed")
+    assert rendered.count("campaigns/_filters.html") == 0
+    assert rendered.count("campaigns/_pager.html") == 0
