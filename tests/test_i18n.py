@@ -11,12 +11,13 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from tests.conftest import TEST_SECRET
 from tests.pages import plain
 from tracker import ROOT, create_app
 from tracker.extensions import babel
-from tracker.i18n import format_money
+from tracker.i18n import _form_catalogue, format_money
 from tracker.money.value import Money
 
 TRANSLATIONS = ROOT / "tracker" / "translations"
@@ -192,3 +193,28 @@ def test_country_names_follow_the_region_and_every_choice_has_a_name_in_both_lan
     assert country_name("KG", "en") == "Kyrgyzstan"
     for language in ("en", "ru"):
         assert all(name != code for code, name in country_choices(language))
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_form_messages_come_in_the_readers_language_from_a_catalogue_read_once(
+        client, monkeypatch):
+    loads = []
+    real_load = Translations.load
+
+    def counted_load(dirname, locales, domain):
+        loads.append(domain)
+        return real_load(dirname, locales, domain)
+
+    monkeypatch.setattr(Translations, "load", counted_load)
+    _form_catalogue.cache_clear()
+    too_long = {"on_date": "2026-01-05", "base": "USD", "quote": "KZT", "rate": "470",
+                "source": "x" * 201}
+    for language, message in (("en", "Field cannot be longer than 200 characters."),
+                              ("ru", "Значение не должно содержать более 200 символов.")):
+        client.post("/language", data={"language": language, "next": "/rates/new"})
+        for _ in range(2):
+            response = client.post("/rates/new", data=too_long)
+            assert response.status_code == 422
+            assert message in plain(response.text)
+    # One read of WTForms' catalogue for each language, not one for each request.
+    assert loads.count("wtforms") == 2

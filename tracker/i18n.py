@@ -15,6 +15,7 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
 from sqlalchemy import func
+from wtforms.i18n import messages_path
 
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
 from tracker.money.value import Money
@@ -89,6 +90,34 @@ def install_request_translations(app: Flask, babel: Babel) -> None:
         pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
     )
+    app.before_request(_offer_form_translations)
+
+
+class FormMessages:
+    """WTForms' own messages ("This field is required.") in the request's language.
+
+    Flask-WTF reads its catalogue from disk again for every request that renders or checks
+    a form (0.3 to 0.4 ms); the catalogue of each language is read once a process instead.
+    """
+
+    def ugettext(self, string: str) -> str:
+        return _form_catalogue(current_language()).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _form_catalogue(current_language()).ungettext(singular, plural, n)
+
+
+FORM_MESSAGES = FormMessages()
+
+
+@cache
+def _form_catalogue(language: str) -> Translations | NullTranslations:
+    return Translations.load(messages_path(), [Locale.parse(language)], domain="wtforms")
+
+
+def _offer_form_translations() -> None:
+    # Where flask_wtf.i18n looks for the request's catalogue before it loads one itself.
+    request.wtforms_translations = FORM_MESSAGES  # type: ignore[attr-defined]
 
 
 class Localized:
