@@ -85,6 +85,9 @@ class EventView:
     fields: list[FieldChange]
     # An event written by hand (a pledge import), not by the hooks for one audited row.
     handwritten: bool = False
+    # Described for its summary line only: the fields its sentence leaves out carry their
+    # labels but not their values (see describe), so `details` is for the event's own page.
+    summary_only: bool = False
 
     @property
     def action(self) -> AuditAction:
@@ -99,6 +102,11 @@ class EventView:
     def details(self) -> list[str]:
         """What the sentence leaves out (each value of a new record), one line a field."""
         return sentences.details(self)
+
+    @property
+    def has_details(self) -> bool:
+        """Whether the event has details beyond its sentence (a "Details" link to them)."""
+        return sentences.has_details(self)
 
     @property
     def unreadable(self) -> bool:
@@ -171,13 +179,25 @@ def _values_of(event: AuditEvent) -> Iterator[tuple[str, Any]]:
     yield from (event.context or {}).items()
 
 
-def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+def _resolve_references(events: list[AuditEvent], valued: set[int] | None = None
+                        ) -> dict[tuple[str, str], str]:
     """Names of the records the events point at (organisations, users), one query a table
-    (none for those the page already holds: tracker/audit/naming.py)."""
+    (none for those the page already holds: tracker/audit/naming.py).
+
+    With `valued`, only the events of those ids have their values shown: the others need
+    only the field that names their record (spec.named_by).
+    """
     wanted: dict[str, set[int]] = {}
     for event in events:
         spec = spec_for_type(event.record_type)
-        for name, value in _values_of(event):
+        if valued is None or event.id in valued:
+            values: Iterable[tuple[str, Any]] = _values_of(event)
+        elif spec is not None and spec.named_by and not event.summary:
+            values = [(name, value) for name, value in _values_of(event)
+                      if name == spec.named_by]
+        else:
+            continue
+        for name, value in values:
             table = _reference(spec, name)
             if table is not None and isinstance(value, int) and not isinstance(value, bool):
                 wanted.setdefault(table, set()).add(value)
@@ -292,9 +312,14 @@ def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
     """The field names in the order the record type lists them, others after, sorted."""
     if spec is None:
         return sorted(names)
-    order = {name: position for position, name in
-             enumerate(table_of(spec.model).columns.keys())}
+    order = _column_order(spec.model)
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+
+@lru_cache(maxsize=512)
+def _column_order(model: type) -> dict[str, int]:
+    """A model's column names by their place in its table (fixed once the models load)."""
+    return {name: position for position, name in enumerate(table_of(model).columns.keys())}
 
 
 def personal_records(events: Iterable[AuditEvent] | EventPage,
@@ -320,17 +345,56 @@ def personal_records(events: Iterable[AuditEvent] | EventPage,
     return found
 
 
-def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
-             ) -> list[EventView]:
+def _raw_fields(event: AuditEvent, spec: AuditSpec | None,
+                hidden: frozenset[str]) -> list[tuple[str, Any, Any]]:
+    """(field, stored value before, after) of each field an event shows, in order, personal
+    values already hidden: what describing it formats."""
+    changes = event.changes or {}
+    found = []
+    shown_with_amounts = _currencies_of_amounts(changes)
+    # A hand-written event lists its fields in the order it wrote them (the reason first).
+    for name in field_order(spec, changes) if spec is not None else list(changes):
+        if name in shown_with_amounts:
+            continue  # 'RUB 5,000.00' already says it
+        value = changes[name]
+        if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
+            before, after = value
+        elif event.action is AuditAction.DELETE:
+            before, after = value, None
+        else:
+            before, after = None, value
+        if event.action is not AuditAction.UPDATE and value in (None, ""):
+            continue  # a new or removed record's blank fields say nothing
+        if name in hidden:
+            before, after = (v if v in (None, "", ERASED) else REDACTED
+                             for v in (before, after))
+        found.append((name, before, after))
+    return found
+
+
+def _is_handwritten(event: AuditEvent, spec: AuditSpec | None) -> bool:
+    return spec is None or event.record_type in EVENT_TYPE_LABELS
+
+
+def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
+             summary: bool = False) -> list[EventView]:
     """Events ready to show: labels and values in the user's language, references named.
 
     With `personal` false (a reader who may not see supporters' contact data), the values
     of personal columns are shown as hidden and such a record is named by its number only,
     since its summary may carry a name the supporter asked to keep off the screens. The
     same goes, for every reader, for a record whose personal data was erased on request.
+
+    With `summary`, only what each event's summary line shows is formatted (a list of
+    them, issue 15): the values its sentence names, not those it leaves to its details.
     """
     items = list(events.items if isinstance(events, EventPage) else events)
-    references = _resolve_references(items)
+    valued = None
+    if summary:
+        valued = {event.id for event in items if sentences.values_in_sentence(
+            event.action, _is_handwritten(event, spec_for_type(event.record_type)),
+            _field_count(event))}
+    references = _resolve_references(items, valued)
     live = _live_values(items)
     erased = _erased_records(items)
     language = current_language()
@@ -355,33 +419,15 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
         hidden: frozenset[str] = frozenset()
         if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
             hidden = spec.personal
-        changes = event.changes or {}
-        fields = []
-        shown_with_amounts = _currencies_of_amounts(changes)
-        # A hand-written event lists its fields in the order it wrote them (the reason first).
-        for name in field_order(spec, changes) if spec is not None else list(changes):
-            if name in shown_with_amounts:
-                continue  # 'RUB 5,000.00' already says it
-            value = changes[name]
-            if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
-                before, after = value
-            elif event.action is AuditAction.DELETE:
-                before, after = value, None
-            else:
-                before, after = None, value
-            if event.action is not AuditAction.UPDATE and value in (None, ""):
-                continue  # a new or removed record's blank fields say nothing
-            if name in hidden:
-                before, after = (v if v in (None, "", ERASED) else REDACTED
-                                 for v in (before, after))
-            fields.append(FieldChange(
-                name=name,
-                label=label_of(spec, name),
-                before=_shown(spec, name, before, currency_for(event, name, 0), references,
-                              language),
-                after=_shown(spec, name, after, currency_for(event, name, 1), references,
-                             language),
-            ))
+        with_values = valued is None or event.id in valued
+        fields = [FieldChange(
+            name=name,
+            label=label_of(spec, name),
+            before=_shown(spec, name, before, currency_for(event, name, 0), references,
+                          language) if with_values else None,
+            after=_shown(spec, name, after, currency_for(event, name, 1), references,
+                         language) if with_values else None,
+        ) for name, before, after in _raw_fields(event, spec, hidden)]
         views.append(EventView(
             event=event,
             actor=actor_name(event.actor_label),
@@ -389,9 +435,15 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             record_name=(f"#{event.record_id}" if hidden
                          else _record_name(event, spec, references, live)),
             fields=fields,
-            handwritten=spec is None or event.record_type in EVENT_TYPE_LABELS,
+            handwritten=_is_handwritten(event, spec),
+            summary_only=not with_values,
         ))
     return views
+
+
+def _field_count(event: AuditEvent) -> int:
+    """How many fields describing the event shows (personal or not: hiding keeps them)."""
+    return len(_raw_fields(event, spec_for_type(event.record_type), frozenset()))
 
 
 def _currencies_of_amounts(changes: Mapping[str, Any]) -> set[str]:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from tracker.audit import services
 from tracker.audit.display import readable_summary
 from tracker.audit.forms import AuditFilterForm
-from tracker.audit.models import AuditAction
+from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.registry import event_type
 from tracker.audit.services import EventPage, EventView
 from tracker.audit.trail import record_event
-from tracker.auth.permissions import Action, may_see_contacts, permission_required
-from tracker.auth.sessions import current_user
+from tracker.auth.permissions import Action, can, may_see_contacts, permission_required
+from tracker.auth.sessions import current_user, login_required
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.i18n import current_language
@@ -26,6 +38,66 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 FILTER_ARGS = ("actor", "record_type", "record_id", "date_from", "date_to")
 AUDIT_EXPORT = event_type("audit_trail", label=_l("Audit trail"))
+
+
+# --- Who may open an event's details page (/audit/events/<id>), and with which rights ---
+#
+# A History shows each event as one line; its field-by-field details are one link away
+# (issue 15). Those who may read the audit trail open any event, as on the audit screen.
+# Everyone else may open only the events a record's page showed them: the page signs, once,
+# the ids of the events it lists, for this user, with whether it showed them supporters'
+# contact data (may_see_contacts for that record), and the details page checks that pass.
+# So the details page grants exactly what the record's page granted, whatever its rules,
+# and no more: a passed-on link is refused to another user, and it expires. (Here, in the
+# screens' layer: the rights are the auth area's, which builds on the audit trail.)
+
+SALT = "tracker.audit.history"
+# Long enough to read a page and open its details; short enough that rights taken away
+# (a lead moved off a campaign) stop reaching through links already shown.
+PASS_MAX_AGE = 8 * 3600
+
+
+@dataclass(frozen=True)
+class EventAccess:
+    """Whether the reader may open an event's details, and see its personal data there."""
+
+    allowed: bool
+    personal: bool = False
+    expired: bool = False
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=SALT)
+
+
+def reads_trail() -> bool:
+    """Whether the current user may read the whole audit trail (the audit screen's right)."""
+    return can(current_user, Action.VIEW_AUDIT)
+
+
+def history_pass(event_ids: Iterable[int], personal: bool) -> str | None:
+    """The pass a History's "Details" links carry, for the events it lists; None for those
+    who read the whole trail and need none."""
+    if reads_trail() or not current_user.is_authenticated:
+        return None
+    return _serializer().dumps([current_user.id, int(personal), sorted(event_ids)])
+
+
+def event_access(event_id: int, token: str | None) -> EventAccess:
+    """What the current user may see of this event's details, with the pass they came with."""
+    if reads_trail():
+        return EventAccess(True, personal=may_see_contacts(current_user))
+    if not token:
+        return EventAccess(False)
+    try:
+        user_id, personal, ids = _serializer().loads(token, max_age=PASS_MAX_AGE)
+    except SignatureExpired:
+        return EventAccess(False, expired=True)
+    except (BadData, ValueError, TypeError):  # tampered with, or not a pass at all
+        return EventAccess(False)
+    if user_id != current_user.id or event_id not in ids:
+        return EventAccess(False)
+    return EventAccess(True, personal=bool(personal))
 
 
 def _filter_args() -> dict[str, Any]:
@@ -56,6 +128,26 @@ def index():
         record=record,
         filtered=bool(_filter_args()),
     )
+
+
+@bp.get("/events/<int:event_id>")
+@login_required
+def event(event_id: int):
+    """One event's details, field by field: what its History line leaves out."""
+    access = event_access(event_id, request.args.get("h"))
+    if not access.allowed:
+        message = (_("This link has expired: reload the page it was on and open the details "
+                     "again.") if access.expired
+                   else _("You may not see the details of this change."))
+        return render_template("audit/event.html", item=None, refusal=message), 403
+    found = db.session.get(AuditEvent, event_id)
+    if found is None:
+        abort(404)
+    item = services.describe([found], personal=access.personal)[0]
+    return render_template("audit/event.html", item=item, refusal=None,
+                           record_url=url_for("audit.index", record_type=found.record_type,
+                                              record_id=found.record_id)
+                           if reads_trail() else None)
 
 
 @bp.get("/export.csv")
@@ -89,7 +181,7 @@ def _history_globals(state: Any) -> None:
 
 @bp.app_template_global("audit_view")
 def audit_view(events: EventPage | list[Any], personal: bool | None = None) -> list[EventView]:
-    """Template helper: events ready to show (used by audit/_history.html).
+    """Template helper: events ready to show, each in full (its details included).
 
     `personal`: whether the reader may see supporters' contact data in them; when the
     page does not say, only those who may see every campaign's (the hub's staff) do.
@@ -97,6 +189,25 @@ def audit_view(events: EventPage | list[Any], personal: bool | None = None) -> l
     if personal is None:
         personal = may_see_contacts(current_user)
     return services.describe(events, personal=personal)
+
+
+@dataclass(frozen=True)
+class HistoryLines:
+    """What audit/_history.html lists: each event's summary line, and the pass its
+    "Details" links carry (tracker/audit/access.py; None for readers of the whole trail)."""
+
+    views: list[EventView]
+    details_pass: str | None
+
+
+@bp.app_template_global("history_lines")
+def history_lines(events: EventPage | list[Any], personal: bool | None = None) -> HistoryLines:
+    """Template helper: the events as summary lines, their details left to their own page
+    (issue 15: formatting every field of every event was a quarter of a record's page)."""
+    if personal is None:
+        personal = may_see_contacts(current_user)
+    views = services.describe(events, personal=personal, summary=True)
+    return HistoryLines(views, history_pass([view.event.id for view in views], personal))
 
 
 @bp.app_template_global("audit_page_url")
