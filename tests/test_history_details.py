@@ -15,6 +15,7 @@ from tests.auth_support import login, make_user
 from tests.drive_support import DRIVE_SLUG, make_pledge, page_text
 from tests.history_support import details, details_links, details_of
 from tests.pages import switch_to_russian
+from tests.statements_support import statements_of_get
 from tracker.audit import views as audit_views
 from tracker.audit.hooks import UNREADABLE, record_event
 from tracker.audit.models import AuditAction, AuditEvent
@@ -141,3 +142,22 @@ def test_a_change_whose_values_could_not_be_recorded_says_so(app, world, drive):
     section = page_text(lead.get(f"{DRIVE}?history_page=1").text.split('id="history"')[1])
 
     assert "The values of this change could not be recorded." in section
+
+
+def test_the_drive_pages_history_asks_about_erasures_in_the_statement_that_reads_it(
+        app, world, drive):
+    """Whether a line's supporter was erased comes with the History's own read (issue 15):
+    no statement of its own, and an erasure still hides the name at once."""
+    pledge = make_pledge(drive, contact_email=EMAIL, name="Anna Petrova")
+    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+
+    statements, html = statements_of_get(lead, DRIVE)
+
+    assert "Anna Petrova" in page_text(html.split('id="history"')[1])
+    assert not [s for s in statements if s.startswith(
+        "SELECT DISTINCT audit_event.record_type, audit_event.record_id")], statements
+    record_event(db.session(), action=AuditAction.ERASE, record_type="pledge",
+                 record_id=str(pledge.id), changes={"pledger_name": "[erased]"})
+    db.session.commit()
+    section = page_text(lead.get(DRIVE).text.split('id="history"')[1])
+    assert "Anna Petrova" not in section and f"the pledge no. {pledge.id}" in section

@@ -7,7 +7,7 @@ the user's language; tracker/audit/sentences.py turns an event into one sentence
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,10 +19,10 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Numeric
-from sqlalchemy import select as sql_select
 
 from tracker.audit import sentences
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM
+from tracker.audit.erasures import erased_records
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.naming import current_values, record_labels
 from tracker.audit.paging import EventPage
@@ -38,7 +38,6 @@ from tracker.audit.registry import (
 from tracker.audit.trail import UNREADABLE
 from tracker.audit.values import jsonable
 from tracker.db import DecimalString, ScaledDecimal, UTCDateTime, table_of
-from tracker.extensions import db
 from tracker.i18n import (
     country_name,
     current_language,
@@ -377,7 +376,8 @@ def _is_handwritten(event: AuditEvent, spec: AuditSpec | None) -> bool:
 
 
 def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
-             summary: bool = False) -> list[EventView]:
+             summary: bool = False, erased: Collection[tuple[str, str]] | None = None
+             ) -> list[EventView]:
     """Events ready to show: labels and values in the user's language, references named.
 
     With `personal` false (a reader who may not see supporters' contact data), the values
@@ -387,6 +387,8 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
 
     With `summary`, only what each event's summary line shows is formatted (a list of
     them, issue 15): the values its sentence names, not those it leaves to its details.
+    `erased`: the events' records whose personal data was erased, when the statement that
+    read them said (queries.HistoryPage); looked up otherwise.
     """
     items = list(events.items if isinstance(events, EventPage) else events)
     valued = None
@@ -396,7 +398,8 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
             _field_count(event))}
     references = _resolve_references(items, valued)
     live = _live_values(items)
-    erased = _erased_records(items)
+    if erased is None:
+        erased = erased_records(items)
     language = current_language()
     # Labels are looked up once a page (in the request's language), not once an event.
     labels: dict[tuple[str, str], str] = {}
@@ -420,14 +423,17 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
         if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
             hidden = spec.personal
         with_values = valued is None or event.id in valued
+        raw = _raw_fields(event, spec, hidden)
+        named = with_values or sentences.labels_in_sentence(
+            event.action, _is_handwritten(event, spec), len(raw))
         fields = [FieldChange(
             name=name,
-            label=label_of(spec, name),
+            label=label_of(spec, name) if named else "",
             before=_shown(spec, name, before, currency_for(event, name, 0), references,
                           language) if with_values else None,
             after=_shown(spec, name, after, currency_for(event, name, 1), references,
                          language) if with_values else None,
-        ) for name, before, after in _raw_fields(event, spec, hidden)]
+        ) for name, before, after in raw]
         views.append(EventView(
             event=event,
             actor=actor_name(event.actor_label),
@@ -454,33 +460,6 @@ def _currencies_of_amounts(changes: Mapping[str, Any]) -> set[str]:
             own = f"{name.removesuffix('_minor')}_currency"
             found.add(own if own in changes else "currency")
     return found
-
-
-def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
-    """The records among the events' (or their parents) whose personal data was erased on
-    request (one query): a pledge, whose payments' events are then hidden with it.
-
-    The trail keeps what its older events recorded (it is append-only); screens show those
-    values no more, to anyone, once the person's data was erased.
-    """
-    keys: set[tuple[str, str]] = set()
-    for event in events:
-        spec = spec_for_type(event.record_type)
-        if spec is not None and spec.personal:
-            keys.add((event.record_type, event.record_id))
-            if event.parent_type is not None and event.parent_id is not None:
-                keys.add((event.parent_type, event.parent_id))
-    if not keys:
-        return set()
-    rows = db.session.execute(
-        sql_select(AuditEvent.record_type, AuditEvent.record_id).distinct()
-        .where(AuditEvent.action == AuditAction.ERASE,
-               AuditEvent.record_type.in_({key[0] for key in keys}),
-               AuditEvent.record_id.in_({key[1] for key in keys})))
-    erased = {(record_type, record_id) for record_type, record_id in rows
-              if (record_type, record_id) in keys}
-    return erased | {(event.record_type, event.record_id) for event in events
-                     if (event.parent_type, event.parent_id) in erased}
 
 
 def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, Any]]:

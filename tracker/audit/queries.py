@@ -15,8 +15,9 @@ from sqlalchemy import Select, and_, func, or_, true, union_all
 from sqlalchemy import select as sql_select
 
 from tracker.audit.display import record_type_label
+from tracker.audit.erasures import erased_flag
 from tracker.audit.models import AuditEvent
-from tracker.audit.paging import EventPage
+from tracker.audit.paging import EventPage, HistoryPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -121,11 +122,12 @@ def newest_page(branches: list[Any], page: int, per_page: int, *,
              .order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
              .limit(per_page + 1).offset(offset).subquery())
     rows = db.session.execute(
-        sql_select(AuditEvent, shown.c.counted).join(shown, AuditEvent.id == shown.c.id)
+        sql_select(AuditEvent, shown.c.counted, erased_flag())
+        .join(shown, AuditEvent.id == shown.c.id)
         .order_by(shown.c.occurred_at.desc(), shown.c.id.desc())).all()
     if not rows:
         if page == 1:
-            return EventPage(items=[], page=1, per_page=per_page, total=0)
+            return HistoryPage(items=[], page=1, per_page=per_page, total=0)
         # Past the end: the first page counts what there is, then the last page of it.
         first = newest_page(branches, 1, per_page, cap=cap)
         return newest_page(branches, last_page(first.total, per_page), per_page, cap=cap)
@@ -134,8 +136,11 @@ def newest_page(branches: list[Any], page: int, per_page: int, *,
     total = min(counted, cap)
     if more and len(rows) <= per_page:
         total, more = offset + len(rows), False  # the last page: now the whole count is known
-    return EventPage(items=[event for event, _counted in rows[:per_page]], page=page,
-                     per_page=per_page, total=total, more=more)
+    shown_rows = rows[:per_page]
+    return HistoryPage(items=[row[0] for row in shown_rows], page=page, per_page=per_page,
+                       total=total, more=more,
+                       erased=frozenset((event.record_type, event.record_id)
+                                        for event, _counted, erased in shown_rows if erased))
 
 
 def history_for(record_type: str, record_id: str | int, include_children: bool = True,

@@ -133,6 +133,11 @@ def values_in_sentence(action: AuditAction, handwritten: bool, fields: int) -> b
     return action is AuditAction.UPDATE and 0 < fields <= INLINE_FIELDS
 
 
+def labels_in_sentence(action: AuditAction, handwritten: bool, fields: int) -> bool:
+    """Whether an event's sentence names its fields without their values (a long update)."""
+    return action is AuditAction.UPDATE and not handwritten and fields > INLINE_FIELDS
+
+
 def has_details(view: EventView) -> bool:
     """Whether `details` has anything to show, told without formatting any value."""
     if view.action is AuditAction.UPDATE and not view.handwritten:

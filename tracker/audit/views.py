@@ -24,6 +24,7 @@ from tracker.audit import services
 from tracker.audit.display import readable_summary
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditAction, AuditEvent
+from tracker.audit.paging import HistoryPage
 from tracker.audit.registry import event_type
 from tracker.audit.services import EventPage, EventView
 from tracker.audit.trail import record_event
@@ -201,12 +202,16 @@ class HistoryLines:
 
 
 @bp.app_template_global("history_lines")
-def history_lines(events: EventPage | list[Any], personal: bool | None = None) -> HistoryLines:
-    """Template helper: the events as summary lines, their details left to their own page
-    (issue 15: formatting every field of every event was a quarter of a record's page)."""
+def history_lines(events: EventPage | list[Any], personal: bool | None = None,
+                  shown: list[Any] | None = None) -> HistoryLines:
+    """Template helper: the events (or those `shown` of their page) as summary lines, their
+    details left to their own page (issue 15: formatting every field of every event was a
+    quarter of a record's page)."""
     if personal is None:
         personal = may_see_contacts(current_user)
-    views = services.describe(events, personal=personal, summary=True)
+    erased = events.erased if isinstance(events, HistoryPage) else None
+    views = services.describe(events if shown is None else shown, personal=personal,
+                              summary=True, erased=erased)
     return HistoryLines(views, history_pass([view.event.id for view in views], personal))
 
 
