@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import text
 
 from tests.auth_support import login, make_user
 from tests.drive_support import DRIVE_SLUG, make_pledge, page_text
@@ -147,7 +148,8 @@ def test_a_change_whose_values_could_not_be_recorded_says_so(app, world, drive):
 def test_the_drive_pages_history_asks_about_erasures_in_the_statement_that_reads_it(
         app, world, drive):
     """Whether a line's supporter was erased comes with the History's own read (issue 15):
-    no statement of its own, and an erasure still hides the name at once."""
+    no statement of its own, and an erasure still hides the name at once. A new record's
+    event holds what names it, so the record's values of today are not read either."""
     pledge = make_pledge(drive, contact_email=EMAIL, name="Anna Petrova")
     lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
 
@@ -156,8 +158,33 @@ def test_the_drive_pages_history_asks_about_erasures_in_the_statement_that_reads
     assert "Anna Petrova" in page_text(html.split('id="history"')[1])
     assert not [s for s in statements if s.startswith(
         "SELECT DISTINCT audit_event.record_type, audit_event.record_id")], statements
+    assert len([s for s in statements if "FROM audit_event" in s]) == 1, statements
+    # A new pledge's event names it by itself: today's values of the pledge are not read.
+    trail, html = statements_of_get(signed_in(app, Role.COORDINATOR), "/audit/?record_type=pledge")
+    assert "created the pledge “Anna Petrova · RUB 1,000.00”" in page_text(html)
+    assert not [s for s in trail if "pledge.id IN" in s], trail
     record_event(db.session(), action=AuditAction.ERASE, record_type="pledge",
                  record_id=str(pledge.id), changes={"pledger_name": "[erased]"})
     db.session.commit()
     section = page_text(lead.get(DRIVE).text.split('id="history"')[1])
     assert "Anna Petrova" not in section and f"the pledge no. {pledge.id}" in section
+
+
+def test_a_change_names_its_record_by_todays_title_in_the_readers_language(app, world, drive):
+    """The status change holds no title: its line names the drive by today's title in the
+    reader's language, read afresh (a raw UPDATE shows at once); the creation keeps its own."""
+    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    switch_to_russian(lead)
+
+    def russian_lines() -> str:
+        return page_text(lead.get(f"{DRIVE}?history_page=1").text.split('id="history"')[1])
+
+    title = drive.title_ru
+    assert "статус Черновик → Идёт сбор" in russian_lines()
+    assert f"«{title}» — статус Черновик" in russian_lines()
+    # Raw SQL, past the ORM and its audit hooks: nothing but today's value changes.
+    db.session.execute(text("UPDATE drive SET title_ru = :title WHERE id = :id"),
+                       {"title": "Новое название сбора", "id": drive.id})
+    db.session.commit()
+    assert "«Новое название сбора» — статус Черновик" in russian_lines()
+    assert f"Создано: сбор средств «{title}»" in russian_lines()

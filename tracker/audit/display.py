@@ -468,7 +468,8 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
     wanted: dict[str, set[str]] = {}
     for event in events:
         spec = spec_for_type(event.record_type)
-        if spec is not None and event.action is not AuditAction.DELETE:
+        if (spec is not None and event.action is not AuditAction.DELETE and event.summary
+                and not _names_itself(event, _naming_columns(spec.model))):
             wanted.setdefault(event.record_type, set()).add(event.record_id)
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for record_type, ids in wanted.items():
@@ -493,6 +494,22 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
             found[(record_type, str(row[key.name]))] = {
                 name: jsonable(value) for name, value in row.items()}
     return found
+
+
+def _names_itself(event: AuditEvent, naming: Iterable[str]) -> bool:
+    """Whether the event holds every column that may name its record (a new record's
+    event does), so that today's values would change nothing of _event_values' naming
+    ones, and need not be read (issue 15: a drive's History is mostly new pledges)."""
+    context, changes = event.context or {}, event.changes or {}
+    for name in naming:
+        if name in context:
+            continue
+        value = changes.get(name)
+        if event.action is AuditAction.UPDATE and isinstance(value, list) and value:
+            value = value[-1]
+        if value in (None, ""):
+            return False
+    return True
 
 
 def _event_values(event: AuditEvent, live: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ a History (tracker/audit/queries.py), which then needs none of its own (issue 15
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import case, exists, false, or_
@@ -46,6 +47,9 @@ def erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
                      if (event.parent_type, event.parent_id) in erased}
 
 
+# Built once: the expression is a few hundred calls to build, and fixed once the audited
+# models are registered (which the app does before any request).
+@lru_cache(maxsize=1)
 def erased_flag() -> Any:
     """Per event read: whether it is about a supporter's personal data erased on request, its
     own record's or its parent's (a payment's pledge); what describe() otherwise looks up

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, true, union_all
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, true, union_all
 from sqlalchemy import select as sql_select
 
 from tracker.audit.display import record_type_label
@@ -85,11 +86,42 @@ def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
 
 
-def _newest(condition: Any, limit: int) -> Select[int, datetime]:
-    """The newest `limit` events matching the condition, read through the index that
+def _newest(condition: Any) -> Select[int, datetime]:
+    """The newest `:limit` events matching the condition, read through the index that
     matches it (each filter has one whose last column is the time), newest first."""
     return (sql_select(AuditEvent.id, AuditEvent.occurred_at).where(condition)
-            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(bindparam("limit", type_=Integer)))
+
+
+def _merged(branches: list[Any]) -> Select[Any]:
+    """The statement reading a page of the events matching any of the branches: the count,
+    the page's ids and then its events, and whether each one's supporter was erased.
+
+    Its bounds are parameters (:limit of each branch, :rows and :offset of the page), so
+    a History of any record runs one statement built once (history_for).
+    """
+    merged = union_all(*(sql_select(_newest(branch).subquery())
+                         for branch in branches)).subquery()
+    # The window counts the merged rows before LIMIT takes the page.
+    shown = (sql_select(merged.c.id, merged.c.occurred_at,
+                        func.count().over().label("counted"))
+             .order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
+             .limit(bindparam("rows", type_=Integer))
+             .offset(bindparam("offset", type_=Integer)).subquery())
+    return (sql_select(AuditEvent, shown.c.counted, erased_flag())
+            .join(shown, AuditEvent.id == shown.c.id)
+            .order_by(shown.c.occurred_at.desc(), shown.c.id.desc()))
+
+
+@lru_cache(maxsize=1)
+def _record_and_children() -> Select[Any]:
+    """_merged for a record's own events and its children's, the record a parameter."""
+    record_type = bindparam("record_type", type_=String)
+    record_id = bindparam("record_id", type_=String)
+    return _merged([
+        and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id),
+        and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)])
 
 
 def newest_page(branches: list[Any], page: int, per_page: int, *,
@@ -107,30 +139,27 @@ def newest_page(branches: list[Any], page: int, per_page: int, *,
     if len(branches) == 1:  # one index: the page's whole rows straight from it
         return capped_page_of(newest_first(sql_select(AuditEvent).where(branches[0])), page,
                               per_page, cap=cap)
+    return _merged_page(_merged(branches), {}, page, per_page, cap)
+
+
+def _merged_page(statement: Select[Any], params: dict[str, Any], page: int, per_page: int,
+                 cap: int) -> HistoryPage:
+    """newest_page's page of a _merged statement, with these parameters besides its bounds."""
     page = max(1, page)
     offset = (page - 1) * per_page
     # Enough of each branch for the count (one past the cap: are there more?) and for the
     # page (one past it: is there a next one?). A branch cut there already counts past the
     # cap, so the merged count says `more` exactly when there are more than `cap` events.
     limit = max(cap + 1, page * per_page + 1)
-    merged = union_all(*(sql_select(_newest(branch, limit).subquery())
-                         for branch in branches)).subquery()
-    # The count, the page's ids and then its events in one statement: the window counts
-    # the merged rows before LIMIT takes the page.
-    shown = (sql_select(merged.c.id, merged.c.occurred_at,
-                        func.count().over().label("counted"))
-             .order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
-             .limit(per_page + 1).offset(offset).subquery())
-    rows = db.session.execute(
-        sql_select(AuditEvent, shown.c.counted, erased_flag())
-        .join(shown, AuditEvent.id == shown.c.id)
-        .order_by(shown.c.occurred_at.desc(), shown.c.id.desc())).all()
+    rows = db.session.execute(statement, {**params, "limit": limit, "rows": per_page + 1,
+                                          "offset": offset}).all()
     if not rows:
         if page == 1:
             return HistoryPage(items=[], page=1, per_page=per_page, total=0)
         # Past the end: the first page counts what there is, then the last page of it.
-        first = newest_page(branches, 1, per_page, cap=cap)
-        return newest_page(branches, last_page(first.total, per_page), per_page, cap=cap)
+        first = _merged_page(statement, params, 1, per_page, cap)
+        return _merged_page(statement, params, last_page(first.total, per_page), per_page,
+                            cap)
     counted = rows[0].counted
     more = counted > cap
     total = min(counted, cap)
@@ -154,8 +183,9 @@ def history_for(record_type: str, record_id: str | int, include_children: bool =
     own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
     if not include_children:
         return newest_page([own], page, per_page, cap=RECORD_HISTORY_COUNT_CAP)
-    children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
-    return newest_page([own, children], page, per_page, cap=RECORD_HISTORY_COUNT_CAP)
+    return _merged_page(_record_and_children(), {"record_type": record_type,
+                                                 "record_id": record_id},
+                        page, per_page, RECORD_HISTORY_COUNT_CAP)
 
 
 def search_events(actor_id: int | None = None, record_type: str | None = None,
