@@ -188,3 +188,37 @@ def test_a_change_names_its_record_by_todays_title_in_the_readers_language(app, 
     db.session.commit()
     assert "«Новое название сбора» — статус Черновик" in russian_lines()
     assert f"Создано: сбор средств «{title}»" in russian_lines()
+
+
+def test_a_kept_line_carries_each_readers_own_pass(app, world, drive):
+    """Two leads see the same line (kept once); each one's Details link is their own."""
+    make_pledge(drive, contact_email=EMAIL)
+    first = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    second = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+
+    first_link = details_links(first.get(DRIVE).text)[0]
+    second_link = details_links(second.get(DRIVE).text)[0]
+
+    assert first_link != second_link
+    assert first.get(first_link).status_code == second.get(second_link).status_code == 200
+    assert first.get(second_link).status_code == 403
+
+
+def test_a_kept_line_never_shows_a_supporter_erased_since_in_either_language(
+        app, world, drive):
+    pledge = make_pledge(drive, contact_email=EMAIL, name="Anna Petrova")
+    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    russian = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    switch_to_russian(russian)
+
+    def history(client) -> str:
+        return page_text(client.get(f"{DRIVE}?history_page=1").text.split('id="history"')[1])
+
+    assert "Anna Petrova" in history(lead) and "Anna Petrova" in history(russian)
+    record_event(db.session(), action=AuditAction.ERASE, record_type="pledge",
+                 record_id=str(pledge.id), changes={"pledger_name": "[erased]"})
+    db.session.commit()
+
+    assert "Anna Petrova" not in history(lead) and "Anna Petrova" not in history(russian)
+    assert f"the pledge no. {pledge.id}" in history(lead)
+    assert f"№{pledge.id}" in history(russian) or f"№ {pledge.id}" in history(russian)

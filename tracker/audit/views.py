@@ -19,10 +19,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from markupsafe import Markup
 
 from tracker.audit import services
 from tracker.audit.display import readable_summary
 from tracker.audit.forms import AuditFilterForm
+from tracker.audit.lines import rendered_lines
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.paging import HistoryPage
 from tracker.audit.registry import event_type
@@ -199,20 +201,24 @@ class HistoryLines:
 
     views: list[EventView]
     details_pass: str | None
+    # Each line's HTML, kept or rendered (tracker/audit/lines.py).
+    html: list[Markup]
 
 
 @bp.app_template_global("history_lines")
 def history_lines(events: EventPage | list[Any], personal: bool | None = None,
-                  shown: list[Any] | None = None) -> HistoryLines:
+                  shown: list[Any] | None = None, record_links: bool = False) -> HistoryLines:
     """Template helper: the events (or those `shown` of their page) as summary lines, their
     details left to their own page (issue 15: formatting every field of every event was a
-    quarter of a record's page)."""
+    quarter of a record's page). `record_links`: each line links to its record's history."""
     if personal is None:
         personal = may_see_contacts(current_user)
     erased = events.erased if isinstance(events, HistoryPage) else None
     views = services.describe(events if shown is None else shown, personal=personal,
                               summary=True, erased=erased)
-    return HistoryLines(views, history_pass([view.event.id for view in views], personal))
+    details_pass = history_pass([view.event.id for view in views], personal)
+    return HistoryLines(views, details_pass, rendered_lines(
+        views, record_links=record_links, details_pass=details_pass))
 
 
 @bp.app_template_global("audit_page_url")
