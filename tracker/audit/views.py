@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -34,6 +35,7 @@ from tracker.auth.permissions import Action, can, may_see_contacts, permission_r
 from tracker.auth.sessions import current_user, login_required
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.fragments import digest, kept, kept_store
 from tracker.i18n import current_language
 from tracker.views import requested_page
 
@@ -41,6 +43,9 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 FILTER_ARGS = ("actor", "record_type", "record_id", "date_from", "date_to")
 AUDIT_EXPORT = event_type("audit_trail", label=_l("Audit trail"))
+# The audit screen's rendered filters (two selects of every user and record type in the
+# trail), kept for each set of choices, address and language (issue 15).
+FILTERS_STORE = "tracker.audit.filters"
 
 
 # --- Who may open an event's details page (/audit/events/<id>), and with which rights ---
@@ -118,6 +123,7 @@ def index():
                                export_url=None, record=None), 422
     filters = form.to_filter()
     events = services.search_events(**asdict(filters), page=requested_page())
+    filtered = bool(_filter_args())
     record = None
     if filters.record_type and filters.record_id:
         record = (services.record_type_label(filters.record_type),
@@ -129,8 +135,23 @@ def index():
         events=events,
         export_url=url_for("audit.export", **_filter_args()),
         record=record,
-        filtered=bool(_filter_args()),
+        filtered=filtered,
+        filters_html=kept(kept_store(FILTERS_STORE, 256), partial(_filters_key, form),
+                          partial(_render_filters, form, filtered)),
     )
+
+
+def _filters_key(form: AuditFilterForm) -> bytes:
+    """Everything the valid filter form shows: its choices as listed now (users and record
+    types from the trail, in the user's language), the address's values, the language."""
+    choices = [[(value, str(label)) for value, label in field.choices]
+               for field in (form.actor, form.record_type)]
+    return digest(choices, sorted(request.args.items(multi=True)), current_language())
+
+
+def _render_filters(form: AuditFilterForm, filtered: bool) -> Markup:
+    return Markup(render_template("audit/_filters.html", form=form, filtered=filtered,
+                                  events=True))
 
 
 @bp.get("/events/<int:event_id>")
