@@ -137,3 +137,19 @@ def test_the_kept_filters_list_a_new_user_and_keep_the_address_in_both_languages
     assert 'value="2026-01-02"' in chosen and 'value="2026-01-02"' in russian
     assert "Все типы записей" in _options(russian, "record_type")
     assert '<option selected value="organization">' in russian
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+@pytest.mark.parametrize("path", ["/audit/", "/audit/?record_type=organization"])
+def test_the_audit_screen_reads_its_page_and_its_choices_in_a_statement_each(client, path):
+    """The count, the page's events and their erasures in one statement; every user and
+    record type of the filters in another (issue 15: they were five)."""
+    for number in range(3):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+    db.session.commit()
+
+    statements, html = statements_of_get(client, path)
+
+    reading = [s for s in statements if "audit_event" in s]
+    assert len(reading) == 2, reading
+    assert "created the organisation “NGO 2”" in plain(html)

@@ -6,13 +6,27 @@ Nothing here writes or changes an event: the trail is written only by the ORM ho
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, true, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    true,
+    union_all,
+)
 from sqlalchemy import select as sql_select
 
 from tracker.audit.display import record_type_label
@@ -22,7 +36,7 @@ from tracker.audit.paging import EventPage, HistoryPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.paging import COUNT_CAP, capped_page_of, last_page
+from tracker.paging import COUNT_CAP, last_page
 
 # 25 a page, as every list screen: each event is told in a sentence with its details, the
 # screen's main cost (about 1 ms an event), so the page costs what the other lists do.
@@ -136,10 +150,14 @@ def newest_page(branches: list[Any], page: int, per_page: int, *,
     every list does.
     """
     cap = HISTORY_COUNT_CAP if cap is None else cap
-    if len(branches) == 1:  # one index: the page's whole rows straight from it
-        return capped_page_of(newest_first(sql_select(AuditEvent).where(branches[0])), page,
-                              per_page, cap=cap)
+    # One branch too: its count, page and erasures in one statement, not three (issue 15).
     return _merged_page(_merged(branches), {}, page, per_page, cap)
+
+
+@lru_cache(maxsize=1)
+def _everything() -> Select[Any]:
+    """_merged for the whole trail: the audit screen as it opens, built once."""
+    return _merged([true()])
 
 
 def _merged_page(statement: Select[Any], params: dict[str, Any], page: int, per_page: int,
@@ -199,6 +217,8 @@ def search_events(actor_id: int | None = None, record_type: str | None = None,
     """
     filters = EventFilter(actor_id=actor_id, without_user=without_user, record_type=record_type,
                           record_id=record_id, date_from=date_from, date_to=date_to)
+    if filters == EventFilter():
+        return _merged_page(_everything(), {}, page, per_page or PER_PAGE, HISTORY_COUNT_CAP)
     return newest_page(filter_branches(filters), page, per_page or PER_PAGE)
 
 
@@ -214,33 +234,68 @@ def record_title(record_type: str, record_id: str) -> str:
     return summary or f"#{record_id}"
 
 
-def _distinct_through_index(column: Any) -> Select[Any]:
+def _distinct_through_index(column: Any, name: str = "distinct_values") -> Select[Any]:
     """The column's distinct non-null values, one index probe each (a "loose index scan"):
     the next value is the first one above the last, so the cost follows the number of
     values (users, record types), not of events. The column must lead an index."""
     first = (sql_select(column).where(column.is_not(None)).order_by(column).limit(1)
              .scalar_subquery())
-    values = sql_select(first.label("value")).cte("distinct_values", recursive=True)
+    values = sql_select(first.label("value")).cte(name, recursive=True)
     following = (sql_select(column).where(column > values.c.value).order_by(column).limit(1)
                  .scalar_subquery())
     values = values.union_all(sql_select(following).where(values.c.value.is_not(None)))
     return sql_select(values.c.value).where(values.c.value.is_not(None))
 
 
-def actor_choices() -> list[tuple[int, str]]:
-    """(user id, latest label) of every user who appears in the trail, by label."""
-    actors = _distinct_through_index(AuditEvent.actor_id).subquery()
+def _actors() -> Select[Any]:
+    """(user id, latest label) of every user in the trail, through its actor index."""
+    actors = _distinct_through_index(AuditEvent.actor_id, "trail_actors").subquery()
     latest_label = (sql_select(AuditEvent.actor_label)
                     .where(AuditEvent.actor_id == actors.c.value)
                     .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)
-                    .scalar_subquery())
-    rows = db.session.execute(sql_select(actors.c.value, latest_label))
-    return sorted(((actor_id, label) for actor_id, label in rows if actor_id is not None),
+                    .scalar_subquery().label("label"))
+    return sql_select(actors.c.value, latest_label)
+
+
+def _by_label(actors: Iterable[tuple[int | None, str]]) -> list[tuple[int, str]]:
+    return sorted(((actor_id, label) for actor_id, label in actors if actor_id is not None),
                   key=lambda pair: pair[1].casefold())
+
+
+def _labelled_types(found: Iterable[str]) -> list[tuple[str, str]]:
+    types = {spec.record_type for spec in registered_specs()} | set(found)
+    return sorted(((t, record_type_label(t)) for t in types), key=lambda pair: pair[1].casefold())
+
+
+def actor_choices() -> list[tuple[int, str]]:
+    """(user id, latest label) of every user who appears in the trail, by label."""
+    return _by_label(db.session.execute(_actors()).tuples())
+
+
+@lru_cache(maxsize=1)
+def _filter_choices() -> Any:
+    """The users and the record types of the trail in one statement, built once."""
+    actors = _actors().subquery()
+    types = _distinct_through_index(AuditEvent.record_type, "trail_types").subquery()
+    return union_all(
+        sql_select(literal("actor").label("kind"), cast(actors.c.value, String).label("value"),
+                   actors.c.label),
+        sql_select(literal("type"), types.c.value, null()))
+
+
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """actor_choices() and record_type_choices() read in one statement (the audit
+    screen's filters, each request)."""
+    actors: list[tuple[int | None, str]] = []
+    types: list[str] = []
+    for kind, value, label in db.session.execute(_filter_choices()):
+        if kind == "actor" and value is not None:
+            actors.append((int(value), label))
+        elif kind == "type" and value is not None:
+            types.append(value)
+    return _by_label(actors), _labelled_types(types)
 
 
 def record_type_choices() -> list[tuple[str, str]]:
     """(record type, its name in the user's language): audited types and any in the trail."""
-    types = {spec.record_type for spec in registered_specs()}
-    types |= set(db.session.scalars(_distinct_through_index(AuditEvent.record_type)))
-    return sorted(((t, record_type_label(t)) for t in types), key=lambda pair: pair[1].casefold())
+    return _labelled_types(db.session.scalars(_distinct_through_index(AuditEvent.record_type)))
