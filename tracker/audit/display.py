@@ -391,15 +391,23 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
     read them said (queries.HistoryPage); looked up otherwise.
     """
     items = list(events.items if isinstance(events, EventPage) else events)
+    if erased is None:
+        erased = erased_records(items)
+    # Each event's fields as stored (personal ones hidden where they must be), once.
+    raw_fields = {}
+    for event in items:
+        spec = spec_for_type(event.record_type)
+        hidden: frozenset[str] = frozenset()
+        if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
+            hidden = spec.personal
+        raw_fields[event.id] = (spec, hidden, _raw_fields(event, spec, hidden))
     valued = None
     if summary:
         valued = {event.id for event in items if sentences.values_in_sentence(
-            event.action, _is_handwritten(event, spec_for_type(event.record_type)),
-            _field_count(event))}
+            event.action, _is_handwritten(event, raw_fields[event.id][0]),
+            len(raw_fields[event.id][2]))}
     references = _resolve_references(items, valued)
     live = _live_values(items)
-    if erased is None:
-        erased = erased_records(items)
     language = current_language()
     # Labels are looked up once a page (in the request's language), not once an event.
     labels: dict[tuple[str, str], str] = {}
@@ -418,12 +426,8 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
 
     views = []
     for event in items:
-        spec = spec_for_type(event.record_type)
-        hidden: frozenset[str] = frozenset()
-        if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
-            hidden = spec.personal
+        spec, hidden, raw = raw_fields[event.id]
         with_values = valued is None or event.id in valued
-        raw = _raw_fields(event, spec, hidden)
         named = with_values or sentences.labels_in_sentence(
             event.action, _is_handwritten(event, spec), len(raw))
         fields = [FieldChange(
@@ -445,11 +449,6 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
             summary_only=not with_values,
         ))
     return views
-
-
-def _field_count(event: AuditEvent) -> int:
-    """How many fields describing the event shows (personal or not: hiding keeps them)."""
-    return len(_raw_fields(event, spec_for_type(event.record_type), frozenset()))
 
 
 def _currencies_of_amounts(changes: Mapping[str, Any]) -> set[str]:
