@@ -222,3 +222,28 @@ def test_a_kept_line_never_shows_a_supporter_erased_since_in_either_language(
     assert "Anna Petrova" not in history(lead) and "Anna Petrova" not in history(russian)
     assert f"the pledge no. {pledge.id}" in history(lead)
     assert f"№{pledge.id}" in history(russian) or f"№ {pledge.id}" in history(russian)
+
+
+def test_the_details_open_under_the_line_with_the_script_and_the_same_rights(
+        app, world, drive):
+    """static/js/history.js fetches the page's fragment (no inline script: the CSP forbids
+    it); the fragment is refused as the page is, and says the same as the page."""
+    make_pledge(drive, amount="5000", contact_email=EMAIL)
+    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    page = lead.get(DRIVE)
+    link = details_links(page.text)[0]
+
+    fragment = lead.get(link + "&part=details")
+    other = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+
+    assert "<html" not in fragment.text and "<script" not in fragment.text
+    assert details_of(fragment.text) == details_of(lead.get(link).text)
+    assert f"Contact e-mail: {EMAIL}" in details_of(fragment.text)
+    assert other.get(link + "&part=details").status_code == 403
+    script = re.search(r'<script defer src="([^"]*history[^"]*\.js)"></script>', page.text)
+    assert script is not None
+    served = lead.get(script.group(1))
+    served.close()
+    assert served.status_code == 200
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "<script>" not in page.text

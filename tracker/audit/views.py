@@ -168,6 +168,8 @@ def event(event_id: int):
     if found is None:
         abort(404)
     item = services.describe([found], personal=access.personal)[0]
+    if request.args.get("part") == "details":  # for static/js/history.js: under its line
+        return render_template("audit/_event_details.html", item=item)
     return render_template("audit/event.html", item=item, refusal=None,
                            record_url=url_for("audit.index", record_type=found.record_type,
                                               record_id=found.record_id)
