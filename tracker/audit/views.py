@@ -205,18 +205,6 @@ def _history_globals(state: Any) -> None:
                                        RECORD_HISTORY_LATEST=services.RECORD_HISTORY_LATEST)
 
 
-@bp.app_template_global("audit_view")
-def audit_view(events: EventPage | list[Any], personal: bool | None = None) -> list[EventView]:
-    """Template helper: events ready to show, each in full (its details included).
-
-    `personal`: whether the reader may see supporters' contact data in them; when the
-    page does not say, only those who may see every campaign's (the hub's staff) do.
-    """
-    if personal is None:
-        personal = may_see_contacts(current_user)
-    return services.describe(events, personal=personal)
-
-
 @dataclass(frozen=True)
 class HistoryLines:
     """What audit/_history.html lists: each event's summary line, and the pass its
