@@ -102,6 +102,11 @@ def at(path: str) -> Callable[[World], str]:
     return lambda world: path
 
 
+def _first_event_id() -> int:
+    """An event of the world's audit trail (the world's records each wrote some)."""
+    return db.session.scalar(db.select(db.func.min(AuditEvent.id)))
+
+
 ROUTES: dict[tuple[str, str], Expect] = {
     ("static", "GET"): Expect(at("/static/css/app.css"), EVERYONE),
     ("core.healthz", "GET"): Expect(at("/healthz"), EVERYONE),
@@ -266,6 +271,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # The audit trail
     ("audit.index", "GET"): Expect(at("/audit/"), HUB_STAFF),
     ("audit.export", "GET"): Expect(at("/audit/export.csv"), HUB_STAFF),
+    # An event's details: without the pass a record's page gives, the trail's readers only.
+    ("audit.event", "GET"): Expect(lambda w: f"/audit/events/{_first_event_id()}", HUB_STAFF),
     # A supporter's data: looking it up, giving it out, erasing it (the hub's job)
     ("supporters.index", "GET"): Expect(at("/supporters/?email=anna%40example.org"), HUB_STAFF),
     ("supporters.export", "GET"): Expect(at("/supporters/export.json?email=anna%40example.org"),

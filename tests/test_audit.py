@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 
 from tests.auth_support import login, make_user
 from tests.factories import count_rows, make_campaign, make_org, make_target
+from tests.history_support import details, details_links
 from tracker.audit.hooks import acting_as
 from tracker.audit.models import AuditAction, AuditEvent, AuditTrailIsAppendOnly
 from tracker.audit.services import describe, history_for, neutralize, search_events
@@ -552,7 +553,10 @@ def test_the_history_is_shown_in_russian(client):
     page = client.get("/audit/?record_type=budget_line")
 
     assert page.status_code == 200
-    assert "1\u00a0500,50\u00a0$" in page.text
+    # The edit's values are in its details, one link away (issue 15).
+    assert "Цена за единицу: 100,00 $ → 1 500,50 $" in details(client, page.text)
+    (link,) = details_links(page.text)[:1]
+    assert "1\u00a0500,50\u00a0$" in client.get(link).text
 
 
 def test_a_long_history_is_counted_up_to_a_cap_and_still_pages_on(app, monkeypatch):

@@ -107,3 +107,49 @@ def test_the_audit_screen_runs_as_many_statements_for_5_events_as_for_60(client,
     many = statements_for(client, path)
 
     assert few == many, (few, many)
+
+
+def _options(html: str, select_id: str) -> list[str]:
+    """The labels of a select's options, as listed."""
+    block = html.split(f'id="{select_id}"', 1)[1].split("</select>", 1)[0]
+    return [plain(label).strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", block)]
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_the_kept_filters_list_a_new_user_and_keep_the_address_in_both_languages(client):
+    """The filters are kept rendered (issue 15): a user who first appears in the trail is
+    listed at once, and the values in the address show as chosen, in English and Russian."""
+    from tracker.audit.actor import acting_as
+
+    before = client.get("/audit/").text
+    assert "newcomer@example.org" not in _options(before, "actor")
+    with acting_as(424242, "newcomer@example.org"):
+        make_org(name_en="Newcomer NGO", slug="newcomer-ngo")
+    db.session.commit()
+
+    after = client.get("/audit/").text
+    chosen = client.get("/audit/?record_type=organization&date_from=2026-01-02").text
+    switch_to_russian(client)
+    russian = client.get("/audit/?record_type=organization&date_from=2026-01-02").text
+
+    assert "newcomer@example.org" in _options(after, "actor")
+    assert '<option selected value="organization">' in chosen
+    assert 'value="2026-01-02"' in chosen and 'value="2026-01-02"' in russian
+    assert "Все типы записей" in _options(russian, "record_type")
+    assert '<option selected value="organization">' in russian
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+@pytest.mark.parametrize("path", ["/audit/", "/audit/?record_type=organization"])
+def test_the_audit_screen_reads_its_page_and_its_choices_in_a_statement_each(client, path):
+    """The count, the page's events and their erasures in one statement; every user and
+    record type of the filters in another (issue 15: they were five)."""
+    for number in range(3):
+        make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
+    db.session.commit()
+
+    statements, html = statements_of_get(client, path)
+
+    reading = [s for s in statements if "audit_event" in s]
+    assert len(reading) == 2, reading
+    assert "created the organisation “NGO 2”" in plain(html)

@@ -50,5 +50,10 @@ def test_a_too_large_payment_is_refused_then_recorded_as_the_supporter_giving_mo
         expect(page.locator("#pledge-paid")).to_contain_text(re.compile(r"RUB[\s\u00a0]7,000\.00"))
         expect(page.locator("#pledge-outstanding")).to_contain_text("0.00")
         expect(page.locator("#payments-table")).to_contain_text("Gave 2 000 more at the concert")
+        # The reason is in a History line's details, opened under it (issue 15).
+        page.locator("#history-fold > summary").click()
+        links = page.locator("#history a.audit-details-link")
+        for number in range(links.count()):
+            links.nth(number).click()
         expect(page.locator("#history")).to_contain_text("Gave 2 000 more at the concert")
         expect(page.locator(".badge").first).to_contain_text("Paid")

@@ -25,6 +25,7 @@ from tests.drive_support import (
     version_in,
 )
 from tests.factories import count_rows
+from tests.history_support import details
 from tests.pages import errors_next_to
 from tracker.auth.models import Role
 from tracker.drives import services
@@ -712,14 +713,16 @@ def test_the_pledge_history_shows_an_edit_with_its_before_and_after(as_lead, dri
     response = as_lead.post(f"{url}/edit", data=edit_form(page, amount="1500"))
     assert response.status_code == 302
 
-    history = page_text(as_lead.get(url).text)
+    html = as_lead.get(url).text
+    history = page_text(html)
     history = history[history.index("History"):]
     assert ("lead@example.org changed 4 fields of the pledge “Anna Petrova · RUB 1,500.00”: "
             "contact e-mail, amount, channel, and in the drive's currency") in history
-    assert "Amount: RUB 1,000.00 → RUB 1,500.00" in history
+    # Each field before and after is one "Details" link away (issue 15).
+    assert "Amount: RUB 1,000.00 → RUB 1,500.00" in details(as_lead, html)
     assert "System created the pledge “Anna Petrova · RUB 1,000.00”" in history
     # The drive's own history lists its pledges' changes too.
-    assert "Amount: RUB 1,000.00 → RUB 1,500.00" in page_text(as_lead.get(PAGE).text)
+    assert "Amount: RUB 1,000.00 → RUB 1,500.00" in details(as_lead, as_lead.get(PAGE).text)
 
 
 def test_payments_appear_in_the_pledges_history(as_lead, drive):

@@ -27,6 +27,7 @@ from tests.drive_support import (
     stored_totals,
 )
 from tests.factories import count_rows
+from tests.history_support import details
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import Role
 from tracker.db import utcnow
@@ -74,12 +75,15 @@ def test_those_without_need_see_names_but_no_contact_data(app, world, supporters
               if role == "lead elsewhere" else client_as(app, role))
     for url in (DRIVE, f"{DRIVE}/pledges/{public.id}", f"{DRIVE}/pledges/{quiet.id}"):
         html = client.get(url).text
+        # The history's details, one link away, as well as the page itself.
+        shown = html + " ".join(details(client, html))
         for secret in (EMAIL, QUIET_EMAIL, MESSAGE, "Quiet Supporter"):
-            assert secret not in html, (url, secret)
+            assert secret not in shown, (url, secret)
     drive_page = page_text(client.get(DRIVE).text)
     assert "Oleg Ivanov" in drive_page and "Anonymous" in drive_page
     # The history sections hide the recorded values as well.
-    assert "(hidden)" in page_text(client.get(f"{DRIVE}/pledges/{quiet.id}").text)
+    quiet_page = client.get(f"{DRIVE}/pledges/{quiet.id}").text
+    assert "Contact e-mail: (hidden)" in details(client, quiet_page)
     # The files are refused, and nobody's looks at nothing were recorded.
     assert client.get(f"{DRIVE}/pledges.csv").status_code == 403
     assert client.get(f"{DRIVE}/pledges.xlsx").status_code == 403
@@ -129,7 +133,8 @@ def test_a_look_counts_the_supporters_the_history_shows_not_those_it_folds_away(
                            contact_email=f"s{number}@example.org") for number in range(7)]
     coordinator = client_as(app, Role.COORDINATOR)
     html = coordinator.get(DRIVE).text
-    assert "s6@example.org" in html and "s0@example.org" not in html
+    shown = details(coordinator, html)  # what the history's lines show one link away
+    assert "Contact e-mail: s6@example.org" in shown and "s0@example.org" not in str(shown)
     look = views_of_personal_data()[-1]
     assert look.changes["supporters"] == 5
     assert look.changes["pledge_ids"] == ", ".join(str(pledge.id) for pledge in pledges[2:])
@@ -162,12 +167,13 @@ def test_the_audit_screen_names_looks_and_exports(app, world, supporters):
     lead.get(DRIVE)
     lead.get(f"{DRIVE}/pledges.csv")
     coordinator = client_as(app, Role.COORDINATOR)
-    page = page_text(coordinator.get("/audit/?record_type=personal_data").text)
+    html = coordinator.get("/audit/?record_type=personal_data").text
+    page = page_text(html)
     assert "viewed the supporters' personal data “xrf-chelyabinsk”" in page
     assert "exported the supporters' personal data “xrf-chelyabinsk”" in page
-    assert "Supporters: 2" in page
+    assert "Supporters: 2" in details(coordinator, html)
     # The coordinator, who may see every campaign's contacts, sees them in the trail.
-    assert EMAIL in coordinator.get("/audit/").text
+    assert f"Contact e-mail: {EMAIL}" in details(coordinator, coordinator.get("/audit/").text)
     # The trail's own CSV holds them too: downloading it is an export like any other.
     assert EMAIL in coordinator.get("/audit/export.csv?record_type=pledge").text
     last = views_of_personal_data()[-1]
@@ -391,10 +397,13 @@ def test_a_coordinator_finds_gives_out_and_erases_a_supporters_data(app, world, 
     for client in (lead, coordinator):
         for url in (f"{DRIVE}/pledges/{public.id}", DRIVE, "/audit/"):
             html = client.get(url).text
+            html += " ".join(details(client, html))  # and the history's details
             assert EMAIL not in html and "Oleg Ivanov" not in html, url
             assert "Oleg paid cash" not in html and "Met Oleg" not in html, url
-    history = page_text(lead.get(f"{DRIVE}/pledges/{public.id}?history_page=1").text)
-    assert "erased the personal data of the pledge no. " in history and "(erased)" in history
+    page = lead.get(f"{DRIVE}/pledges/{public.id}?history_page=1").text
+    history = page_text(page)
+    assert "erased the personal data of the pledge no. " in history
+    assert "Contact e-mail: (erased)" in details(lead, page)
     assert "Oleg Ivanov" not in page_text(app.test_client().get(f"/d/{DRIVE_SLUG}").text)
     assert "No pledge was given with this e-mail address." in page_text(
         coordinator.get(f"/supporters/?email={EMAIL}").text)

@@ -7,7 +7,7 @@ the user's language; tracker/audit/sentences.py turns an event into one sentence
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,10 +19,10 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Numeric
-from sqlalchemy import select as sql_select
 
 from tracker.audit import sentences
 from tracker.audit.actor import ANONYMOUS, COMMAND_LINE, SYSTEM
+from tracker.audit.erasures import erased_records
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.naming import current_values, record_labels
 from tracker.audit.paging import EventPage
@@ -38,7 +38,6 @@ from tracker.audit.registry import (
 from tracker.audit.trail import UNREADABLE
 from tracker.audit.values import jsonable
 from tracker.db import DecimalString, ScaledDecimal, UTCDateTime, table_of
-from tracker.extensions import db
 from tracker.i18n import (
     country_name,
     current_language,
@@ -85,6 +84,9 @@ class EventView:
     fields: list[FieldChange]
     # An event written by hand (a pledge import), not by the hooks for one audited row.
     handwritten: bool = False
+    # Described for its summary line only: the fields its sentence leaves out carry their
+    # labels but not their values (see describe), so `details` is for the event's own page.
+    summary_only: bool = False
 
     @property
     def action(self) -> AuditAction:
@@ -99,6 +101,11 @@ class EventView:
     def details(self) -> list[str]:
         """What the sentence leaves out (each value of a new record), one line a field."""
         return sentences.details(self)
+
+    @property
+    def has_details(self) -> bool:
+        """Whether the event has details beyond its sentence (a "Details" link to them)."""
+        return sentences.has_details(self)
 
     @property
     def unreadable(self) -> bool:
@@ -171,13 +178,25 @@ def _values_of(event: AuditEvent) -> Iterator[tuple[str, Any]]:
     yield from (event.context or {}).items()
 
 
-def _resolve_references(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+def _resolve_references(events: list[AuditEvent], valued: set[int] | None = None
+                        ) -> dict[tuple[str, str], str]:
     """Names of the records the events point at (organisations, users), one query a table
-    (none for those the page already holds: tracker/audit/naming.py)."""
+    (none for those the page already holds: tracker/audit/naming.py).
+
+    With `valued`, only the events of those ids have their values shown: the others need
+    only the field that names their record (spec.named_by).
+    """
     wanted: dict[str, set[int]] = {}
     for event in events:
         spec = spec_for_type(event.record_type)
-        for name, value in _values_of(event):
+        if valued is None or event.id in valued:
+            values: Iterable[tuple[str, Any]] = _values_of(event)
+        elif spec is not None and spec.named_by and not event.summary:
+            values = [(name, value) for name, value in _values_of(event)
+                      if name == spec.named_by]
+        else:
+            continue
+        for name, value in values:
             table = _reference(spec, name)
             if table is not None and isinstance(value, int) and not isinstance(value, bool):
                 wanted.setdefault(table, set()).add(value)
@@ -292,9 +311,14 @@ def field_order(spec: AuditSpec | None, names: Iterable[str]) -> list[str]:
     """The field names in the order the record type lists them, others after, sorted."""
     if spec is None:
         return sorted(names)
-    order = {name: position for position, name in
-             enumerate(table_of(spec.model).columns.keys())}
+    order = _column_order(spec.model)
     return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+
+@lru_cache(maxsize=512)
+def _column_order(model: type) -> dict[str, int]:
+    """A model's column names by their place in its table (fixed once the models load)."""
+    return {name: position for position, name in enumerate(table_of(model).columns.keys())}
 
 
 def personal_records(events: Iterable[AuditEvent] | EventPage,
@@ -320,7 +344,39 @@ def personal_records(events: Iterable[AuditEvent] | EventPage,
     return found
 
 
-def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
+def _raw_fields(event: AuditEvent, spec: AuditSpec | None,
+                hidden: frozenset[str]) -> list[tuple[str, Any, Any]]:
+    """(field, stored value before, after) of each field an event shows, in order, personal
+    values already hidden: what describing it formats."""
+    changes = event.changes or {}
+    found = []
+    shown_with_amounts = _currencies_of_amounts(changes)
+    # A hand-written event lists its fields in the order it wrote them (the reason first).
+    for name in field_order(spec, changes) if spec is not None else list(changes):
+        if name in shown_with_amounts:
+            continue  # 'RUB 5,000.00' already says it
+        value = changes[name]
+        if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
+            before, after = value
+        elif event.action is AuditAction.DELETE:
+            before, after = value, None
+        else:
+            before, after = None, value
+        if event.action is not AuditAction.UPDATE and value in (None, ""):
+            continue  # a new or removed record's blank fields say nothing
+        if name in hidden:
+            before, after = (v if v in (None, "", ERASED) else REDACTED
+                             for v in (before, after))
+        found.append((name, before, after))
+    return found
+
+
+def _is_handwritten(event: AuditEvent, spec: AuditSpec | None) -> bool:
+    return spec is None or event.record_type in EVENT_TYPE_LABELS
+
+
+def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True,
+             summary: bool = False, erased: Collection[tuple[str, str]] | None = None
              ) -> list[EventView]:
     """Events ready to show: labels and values in the user's language, references named.
 
@@ -328,11 +384,30 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
     of personal columns are shown as hidden and such a record is named by its number only,
     since its summary may carry a name the supporter asked to keep off the screens. The
     same goes, for every reader, for a record whose personal data was erased on request.
+
+    With `summary`, only what each event's summary line shows is formatted (a list of
+    them, issue 15): the values its sentence names, not those it leaves to its details.
+    `erased`: the events' records whose personal data was erased, when the statement that
+    read them said (queries.HistoryPage); looked up otherwise.
     """
     items = list(events.items if isinstance(events, EventPage) else events)
-    references = _resolve_references(items)
+    if erased is None:
+        erased = erased_records(items)
+    # Each event's fields as stored (personal ones hidden where they must be), once.
+    raw_fields = {}
+    for event in items:
+        spec = spec_for_type(event.record_type)
+        hidden: frozenset[str] = frozenset()
+        if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
+            hidden = spec.personal
+        raw_fields[event.id] = (spec, hidden, _raw_fields(event, spec, hidden))
+    valued = None
+    if summary:
+        valued = {event.id for event in items if sentences.values_in_sentence(
+            event.action, _is_handwritten(event, raw_fields[event.id][0]),
+            len(raw_fields[event.id][2]))}
+    references = _resolve_references(items, valued)
     live = _live_values(items)
-    erased = _erased_records(items)
     language = current_language()
     # Labels are looked up once a page (in the request's language), not once an event.
     labels: dict[tuple[str, str], str] = {}
@@ -351,37 +426,18 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
 
     views = []
     for event in items:
-        spec = spec_for_type(event.record_type)
-        hidden: frozenset[str] = frozenset()
-        if spec is not None and (not personal or (event.record_type, event.record_id) in erased):
-            hidden = spec.personal
-        changes = event.changes or {}
-        fields = []
-        shown_with_amounts = _currencies_of_amounts(changes)
-        # A hand-written event lists its fields in the order it wrote them (the reason first).
-        for name in field_order(spec, changes) if spec is not None else list(changes):
-            if name in shown_with_amounts:
-                continue  # 'RUB 5,000.00' already says it
-            value = changes[name]
-            if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
-                before, after = value
-            elif event.action is AuditAction.DELETE:
-                before, after = value, None
-            else:
-                before, after = None, value
-            if event.action is not AuditAction.UPDATE and value in (None, ""):
-                continue  # a new or removed record's blank fields say nothing
-            if name in hidden:
-                before, after = (v if v in (None, "", ERASED) else REDACTED
-                                 for v in (before, after))
-            fields.append(FieldChange(
-                name=name,
-                label=label_of(spec, name),
-                before=_shown(spec, name, before, currency_for(event, name, 0), references,
-                              language),
-                after=_shown(spec, name, after, currency_for(event, name, 1), references,
-                             language),
-            ))
+        spec, hidden, raw = raw_fields[event.id]
+        with_values = valued is None or event.id in valued
+        named = with_values or sentences.labels_in_sentence(
+            event.action, _is_handwritten(event, spec), len(raw))
+        fields = [FieldChange(
+            name=name,
+            label=label_of(spec, name) if named else "",
+            before=_shown(spec, name, before, currency_for(event, name, 0), references,
+                          language) if with_values else None,
+            after=_shown(spec, name, after, currency_for(event, name, 1), references,
+                         language) if with_values else None,
+        ) for name, before, after in raw]
         views.append(EventView(
             event=event,
             actor=actor_name(event.actor_label),
@@ -389,7 +445,8 @@ def describe(events: Iterable[AuditEvent] | EventPage, *, personal: bool = True
             record_name=(f"#{event.record_id}" if hidden
                          else _record_name(event, spec, references, live)),
             fields=fields,
-            handwritten=spec is None or event.record_type in EVENT_TYPE_LABELS,
+            handwritten=_is_handwritten(event, spec),
+            summary_only=not with_values,
         ))
     return views
 
@@ -404,40 +461,14 @@ def _currencies_of_amounts(changes: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def _erased_records(events: list[AuditEvent]) -> set[tuple[str, str]]:
-    """The records among the events' (or their parents) whose personal data was erased on
-    request (one query): a pledge, whose payments' events are then hidden with it.
-
-    The trail keeps what its older events recorded (it is append-only); screens show those
-    values no more, to anyone, once the person's data was erased.
-    """
-    keys: set[tuple[str, str]] = set()
-    for event in events:
-        spec = spec_for_type(event.record_type)
-        if spec is not None and spec.personal:
-            keys.add((event.record_type, event.record_id))
-            if event.parent_type is not None and event.parent_id is not None:
-                keys.add((event.parent_type, event.parent_id))
-    if not keys:
-        return set()
-    rows = db.session.execute(
-        sql_select(AuditEvent.record_type, AuditEvent.record_id).distinct()
-        .where(AuditEvent.action == AuditAction.ERASE,
-               AuditEvent.record_type.in_({key[0] for key in keys}),
-               AuditEvent.record_id.in_({key[1] for key in keys})))
-    erased = {(record_type, record_id) for record_type, record_id in rows
-              if (record_type, record_id) in keys}
-    return erased | {(event.record_type, event.record_id) for event in events
-                     if (event.parent_type, event.parent_id) in erased}
-
-
 def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, Any]]:
     """The current values of the audited records the events are about, one query a type:
     what names a record in the user's language when its event holds only one language."""
     wanted: dict[str, set[str]] = {}
     for event in events:
         spec = spec_for_type(event.record_type)
-        if spec is not None and event.action is not AuditAction.DELETE:
+        if (spec is not None and event.action is not AuditAction.DELETE and event.summary
+                and not _names_itself(event, _naming_columns(spec.model))):
             wanted.setdefault(event.record_type, set()).add(event.record_id)
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for record_type, ids in wanted.items():
@@ -462,6 +493,22 @@ def _live_values(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, An
             found[(record_type, str(row[key.name]))] = {
                 name: jsonable(value) for name, value in row.items()}
     return found
+
+
+def _names_itself(event: AuditEvent, naming: Iterable[str]) -> bool:
+    """Whether the event holds every column that may name its record (a new record's
+    event does), so that today's values would change nothing of _event_values' naming
+    ones, and need not be read (issue 15: a drive's History is mostly new pledges)."""
+    context, changes = event.context or {}, event.changes or {}
+    for name in naming:
+        if name in context:
+            continue
+        value = changes.get(name)
+        if event.action is AuditAction.UPDATE and isinstance(value, list) and value:
+            value = value[-1]
+        if value in (None, ""):
+            return False
+    return True
 
 
 def _event_values(event: AuditEvent, live: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,14 +32,15 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Choices are read per request: labels in the user's language, users as recorded.
+        # Choices are read per request (in one statement): labels in the user's language,
+        # users as recorded.
+        actors, record_types = services.filter_choices()
         self.actor.choices = [
             ("", _l("Everyone")),
             (NO_USER, _l("System and command line")),
-            *[(str(actor_id), label) for actor_id, label in services.actor_choices()],
+            *[(str(actor_id), label) for actor_id, label in actors],
         ]
-        self.record_type.choices = [("", _l("All record types")),
-                                    *services.record_type_choices()]
+        self.record_type.choices = [("", _l("All record types")), *record_types]
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -14,6 +14,18 @@ from tracker.paging import Page
 # Newest first; `more` says the count stopped at its cap (tracker.audit.queries).
 EventPage = Page
 
+
+@dataclass(frozen=True)
+class HistoryPage(Page[AuditEvent]):
+    """A page of a record's History, read with what its lines need to know besides.
+
+    `erased`: the (record type, id) of its events whose supporter's personal data was
+    erased on request (or whose parent's was), looked up by the statement that read the
+    page, so that describing them needs no statement of its own (issue 15).
+    """
+
+    erased: frozenset[tuple[str, str]] = frozenset()
+
 # A record page's History shows this many newest events, then "Show all N changes".
 RECORD_HISTORY_LATEST = 5
 

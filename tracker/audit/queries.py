@@ -6,21 +6,37 @@ Nothing here writes or changes an event: the trail is written only by the ORM ho
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, true, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    true,
+    union_all,
+)
 from sqlalchemy import select as sql_select
 
 from tracker.audit.display import record_type_label
+from tracker.audit.erasures import erased_flag
 from tracker.audit.models import AuditEvent
-from tracker.audit.paging import EventPage
+from tracker.audit.paging import EventPage, HistoryPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.paging import COUNT_CAP, capped_page_of, last_page
+from tracker.paging import COUNT_CAP, last_page
 
 # 25 a page, as every list screen: each event is told in a sentence with its details, the
 # screen's main cost (about 1 ms an event), so the page costs what the other lists do.
@@ -84,11 +100,42 @@ def newest_first(query: Select[AuditEvent]) -> Select[AuditEvent]:
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
 
 
-def _newest(condition: Any, limit: int) -> Select[int, datetime]:
-    """The newest `limit` events matching the condition, read through the index that
+def _newest(condition: Any) -> Select[int, datetime]:
+    """The newest `:limit` events matching the condition, read through the index that
     matches it (each filter has one whose last column is the time), newest first."""
     return (sql_select(AuditEvent.id, AuditEvent.occurred_at).where(condition)
-            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(bindparam("limit", type_=Integer)))
+
+
+def _merged(branches: list[Any]) -> Select[Any]:
+    """The statement reading a page of the events matching any of the branches: the count,
+    the page's ids and then its events, and whether each one's supporter was erased.
+
+    Its bounds are parameters (:limit of each branch, :rows and :offset of the page), so
+    a History of any record runs one statement built once (history_for).
+    """
+    merged = union_all(*(sql_select(_newest(branch).subquery())
+                         for branch in branches)).subquery()
+    # The window counts the merged rows before LIMIT takes the page.
+    shown = (sql_select(merged.c.id, merged.c.occurred_at,
+                        func.count().over().label("counted"))
+             .order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
+             .limit(bindparam("rows", type_=Integer))
+             .offset(bindparam("offset", type_=Integer)).subquery())
+    return (sql_select(AuditEvent, shown.c.counted, erased_flag())
+            .join(shown, AuditEvent.id == shown.c.id)
+            .order_by(shown.c.occurred_at.desc(), shown.c.id.desc()))
+
+
+@lru_cache(maxsize=1)
+def _record_and_children() -> Select[Any]:
+    """_merged for a record's own events and its children's, the record a parameter."""
+    record_type = bindparam("record_type", type_=String)
+    record_id = bindparam("record_id", type_=String)
+    return _merged([
+        and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id),
+        and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)])
 
 
 def newest_page(branches: list[Any], page: int, per_page: int, *,
@@ -103,39 +150,44 @@ def newest_page(branches: list[Any], page: int, per_page: int, *,
     every list does.
     """
     cap = HISTORY_COUNT_CAP if cap is None else cap
-    if len(branches) == 1:  # one index: the page's whole rows straight from it
-        return capped_page_of(newest_first(sql_select(AuditEvent).where(branches[0])), page,
-                              per_page, cap=cap)
+    # One branch too: its count, page and erasures in one statement, not three (issue 15).
+    return _merged_page(_merged(branches), {}, page, per_page, cap)
+
+
+@lru_cache(maxsize=1)
+def _everything() -> Select[Any]:
+    """_merged for the whole trail: the audit screen as it opens, built once."""
+    return _merged([true()])
+
+
+def _merged_page(statement: Select[Any], params: dict[str, Any], page: int, per_page: int,
+                 cap: int) -> HistoryPage:
+    """newest_page's page of a _merged statement, with these parameters besides its bounds."""
     page = max(1, page)
     offset = (page - 1) * per_page
     # Enough of each branch for the count (one past the cap: are there more?) and for the
     # page (one past it: is there a next one?). A branch cut there already counts past the
     # cap, so the merged count says `more` exactly when there are more than `cap` events.
     limit = max(cap + 1, page * per_page + 1)
-    merged = union_all(*(sql_select(_newest(branch, limit).subquery())
-                         for branch in branches)).subquery()
-    # The count, the page's ids and then its events in one statement: the window counts
-    # the merged rows before LIMIT takes the page.
-    shown = (sql_select(merged.c.id, merged.c.occurred_at,
-                        func.count().over().label("counted"))
-             .order_by(merged.c.occurred_at.desc(), merged.c.id.desc())
-             .limit(per_page + 1).offset(offset).subquery())
-    rows = db.session.execute(
-        sql_select(AuditEvent, shown.c.counted).join(shown, AuditEvent.id == shown.c.id)
-        .order_by(shown.c.occurred_at.desc(), shown.c.id.desc())).all()
+    rows = db.session.execute(statement, {**params, "limit": limit, "rows": per_page + 1,
+                                          "offset": offset}).all()
     if not rows:
         if page == 1:
-            return EventPage(items=[], page=1, per_page=per_page, total=0)
+            return HistoryPage(items=[], page=1, per_page=per_page, total=0)
         # Past the end: the first page counts what there is, then the last page of it.
-        first = newest_page(branches, 1, per_page, cap=cap)
-        return newest_page(branches, last_page(first.total, per_page), per_page, cap=cap)
+        first = _merged_page(statement, params, 1, per_page, cap)
+        return _merged_page(statement, params, last_page(first.total, per_page), per_page,
+                            cap)
     counted = rows[0].counted
     more = counted > cap
     total = min(counted, cap)
     if more and len(rows) <= per_page:
         total, more = offset + len(rows), False  # the last page: now the whole count is known
-    return EventPage(items=[event for event, _counted in rows[:per_page]], page=page,
-                     per_page=per_page, total=total, more=more)
+    shown_rows = rows[:per_page]
+    return HistoryPage(items=[row[0] for row in shown_rows], page=page, per_page=per_page,
+                       total=total, more=more,
+                       erased=frozenset((event.record_type, event.record_id)
+                                        for event, _counted, erased in shown_rows if erased))
 
 
 def history_for(record_type: str, record_id: str | int, include_children: bool = True,
@@ -149,8 +201,9 @@ def history_for(record_type: str, record_id: str | int, include_children: bool =
     own = and_(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
     if not include_children:
         return newest_page([own], page, per_page, cap=RECORD_HISTORY_COUNT_CAP)
-    children = and_(AuditEvent.parent_type == record_type, AuditEvent.parent_id == record_id)
-    return newest_page([own, children], page, per_page, cap=RECORD_HISTORY_COUNT_CAP)
+    return _merged_page(_record_and_children(), {"record_type": record_type,
+                                                 "record_id": record_id},
+                        page, per_page, RECORD_HISTORY_COUNT_CAP)
 
 
 def search_events(actor_id: int | None = None, record_type: str | None = None,
@@ -164,6 +217,8 @@ def search_events(actor_id: int | None = None, record_type: str | None = None,
     """
     filters = EventFilter(actor_id=actor_id, without_user=without_user, record_type=record_type,
                           record_id=record_id, date_from=date_from, date_to=date_to)
+    if filters == EventFilter():
+        return _merged_page(_everything(), {}, page, per_page or PER_PAGE, HISTORY_COUNT_CAP)
     return newest_page(filter_branches(filters), page, per_page or PER_PAGE)
 
 
@@ -179,33 +234,68 @@ def record_title(record_type: str, record_id: str) -> str:
     return summary or f"#{record_id}"
 
 
-def _distinct_through_index(column: Any) -> Select[Any]:
+def _distinct_through_index(column: Any, name: str = "distinct_values") -> Select[Any]:
     """The column's distinct non-null values, one index probe each (a "loose index scan"):
     the next value is the first one above the last, so the cost follows the number of
     values (users, record types), not of events. The column must lead an index."""
     first = (sql_select(column).where(column.is_not(None)).order_by(column).limit(1)
              .scalar_subquery())
-    values = sql_select(first.label("value")).cte("distinct_values", recursive=True)
+    values = sql_select(first.label("value")).cte(name, recursive=True)
     following = (sql_select(column).where(column > values.c.value).order_by(column).limit(1)
                  .scalar_subquery())
     values = values.union_all(sql_select(following).where(values.c.value.is_not(None)))
     return sql_select(values.c.value).where(values.c.value.is_not(None))
 
 
-def actor_choices() -> list[tuple[int, str]]:
-    """(user id, latest label) of every user who appears in the trail, by label."""
-    actors = _distinct_through_index(AuditEvent.actor_id).subquery()
+def _actors() -> Select[Any]:
+    """(user id, latest label) of every user in the trail, through its actor index."""
+    actors = _distinct_through_index(AuditEvent.actor_id, "trail_actors").subquery()
     latest_label = (sql_select(AuditEvent.actor_label)
                     .where(AuditEvent.actor_id == actors.c.value)
                     .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)
-                    .scalar_subquery())
-    rows = db.session.execute(sql_select(actors.c.value, latest_label))
-    return sorted(((actor_id, label) for actor_id, label in rows if actor_id is not None),
+                    .scalar_subquery().label("label"))
+    return sql_select(actors.c.value, latest_label)
+
+
+def _by_label(actors: Iterable[tuple[int | None, str]]) -> list[tuple[int, str]]:
+    return sorted(((actor_id, label) for actor_id, label in actors if actor_id is not None),
                   key=lambda pair: pair[1].casefold())
+
+
+def _labelled_types(found: Iterable[str]) -> list[tuple[str, str]]:
+    types = {spec.record_type for spec in registered_specs()} | set(found)
+    return sorted(((t, record_type_label(t)) for t in types), key=lambda pair: pair[1].casefold())
+
+
+def actor_choices() -> list[tuple[int, str]]:
+    """(user id, latest label) of every user who appears in the trail, by label."""
+    return _by_label(db.session.execute(_actors()).tuples())
+
+
+@lru_cache(maxsize=1)
+def _filter_choices() -> Any:
+    """The users and the record types of the trail in one statement, built once."""
+    actors = _actors().subquery()
+    types = _distinct_through_index(AuditEvent.record_type, "trail_types").subquery()
+    return union_all(
+        sql_select(literal("actor").label("kind"), cast(actors.c.value, String).label("value"),
+                   actors.c.label),
+        sql_select(literal("type"), types.c.value, null()))
+
+
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """actor_choices() and record_type_choices() read in one statement (the audit
+    screen's filters, each request)."""
+    actors: list[tuple[int | None, str]] = []
+    types: list[str] = []
+    for kind, value, label in db.session.execute(_filter_choices()):
+        if kind == "actor" and value is not None:
+            actors.append((int(value), label))
+        elif kind == "type" and value is not None:
+            types.append(value)
+    return _by_label(actors), _labelled_types(types)
 
 
 def record_type_choices() -> list[tuple[str, str]]:
     """(record type, its name in the user's language): audited types and any in the trail."""
-    types = {spec.record_type for spec in registered_specs()}
-    types |= set(db.session.scalars(_distinct_through_index(AuditEvent.record_type)))
-    return sorted(((t, record_type_label(t)) for t in types), key=lambda pair: pair[1].casefold())
+    return _labelled_types(db.session.scalars(_distinct_through_index(AuditEvent.record_type)))

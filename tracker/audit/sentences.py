@@ -125,6 +125,28 @@ def _handwritten(view: EventView) -> str:
     return _("%(actor)s: %(what)s", actor=view.actor, what=what)
 
 
+def values_in_sentence(action: AuditAction, handwritten: bool, fields: int) -> bool:
+    """Whether an event's sentence names the values of its fields (so its summary line needs
+    them formatted), given how many fields it shows; otherwise they are in its details."""
+    if handwritten and action in (AuditAction.CREATE, AuditAction.DELETE, AuditAction.UPDATE):
+        return 0 < fields <= INLINE_FIELDS
+    return action is AuditAction.UPDATE and 0 < fields <= INLINE_FIELDS
+
+
+def labels_in_sentence(action: AuditAction, handwritten: bool, fields: int) -> bool:
+    """Whether an event's sentence names its fields without their values (a long update)."""
+    return action is AuditAction.UPDATE and not handwritten and fields > INLINE_FIELDS
+
+
+def has_details(view: EventView) -> bool:
+    """Whether `details` has anything to show, told without formatting any value."""
+    if view.action is AuditAction.UPDATE and not view.handwritten:
+        return len(view.fields) > INLINE_FIELDS
+    if view.handwritten and len(view.fields) <= INLINE_FIELDS:
+        return False
+    return bool(view.fields)
+
+
 def details(view: EventView) -> list[str]:
     """What the sentence leaves out, one line a field: shown on demand under it."""
     if view.action is AuditAction.UPDATE and not view.handwritten:
