@@ -80,6 +80,27 @@ def test_a_link_passed_to_someone_else_is_refused(app, world, drive):
     assert "You may not see the details of this change." in page_text(answer.text)
 
 
+@pytest.mark.parametrize("taken_away", ["moved off the campaign", "made a viewer"])
+def test_rights_taken_away_stop_a_pass_already_shown_at_once(app, world, drive, taken_away):
+    """A lead moved off the campaign cannot open details through a link they kept."""
+    pledge = make_pledge(drive, contact_email=EMAIL)
+    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    link = pledge_event_link(lead, pledge)
+    assert lead.get(link).status_code == 200
+    user_id = db.session.scalar(text(
+        "SELECT user_id FROM membership ORDER BY id DESC LIMIT 1"))
+    statement = {"moved off the campaign": "DELETE FROM membership WHERE user_id = :id",
+                 "made a viewer": "UPDATE user_account SET role = 'viewer' WHERE id = :id"}
+    db.session.execute(text(statement[taken_away]), {"id": user_id})
+    db.session.commit()
+
+    refused = lead.get(link)
+
+    assert refused.status_code == 403
+    assert EMAIL not in refused.text
+    assert "You may not see the details of this change." in page_text(refused.text)
+
+
 @pytest.mark.parametrize("tamper", ["none", "garbled", "other event"])
 def test_without_a_valid_pass_only_readers_of_the_trail_get_in(app, world, drive, tamper):
     first = make_pledge(drive, contact_email=EMAIL)

@@ -56,12 +56,13 @@ FILTERS_STORE = "tracker.audit.filters"
 # the ids of the events it lists, for this user, with whether it showed them supporters'
 # contact data (may_see_contacts for that record), and the details page checks that pass.
 # So the details page grants exactly what the record's page granted, whatever its rules,
-# and no more: a passed-on link is refused to another user, and it expires. (Here, in the
+# and no more: a passed-on link is refused to another user, and it expires. It also holds
+# the rights the user had (role, organisation, campaigns led), so that rights taken away
+# stop reaching through links already shown at once, not when the pass expires. (Here, in the
 # screens' layer: the rights are the auth area's, which builds on the audit trail.)
 
 SALT = "tracker.audit.history"
-# Long enough to read a page and open its details; short enough that rights taken away
-# (a lead moved off a campaign) stop reaching through links already shown.
+# Long enough to read a page and open its details; a link kept for later is refused.
 PASS_MAX_AGE = 8 * 3600
 
 
@@ -88,7 +89,14 @@ def history_pass(event_ids: Iterable[int], personal: bool) -> str | None:
     who read the whole trail and need none."""
     if reads_trail() or not current_user.is_authenticated:
         return None
-    return _serializer().dumps([current_user.id, int(personal), sorted(event_ids)])
+    return _serializer().dumps([current_user.id, int(personal), sorted(event_ids),
+                                _rights_held()])
+
+
+def _rights_held() -> list[Any]:
+    """What decides the current user's rights to records: changed, a pass no longer holds."""
+    return [current_user.role.value, current_user.organization_id,
+            sorted(current_user.led_campaign_ids)]
 
 
 def event_access(event_id: int, token: str | None) -> EventAccess:
@@ -98,12 +106,12 @@ def event_access(event_id: int, token: str | None) -> EventAccess:
     if not token:
         return EventAccess(False)
     try:
-        user_id, personal, ids = _serializer().loads(token, max_age=PASS_MAX_AGE)
+        user_id, personal, ids, rights = _serializer().loads(token, max_age=PASS_MAX_AGE)
     except SignatureExpired:
         return EventAccess(False, expired=True)
     except (BadData, ValueError, TypeError):  # tampered with, or not a pass at all
         return EventAccess(False)
-    if user_id != current_user.id or event_id not in ids:
+    if user_id != current_user.id or event_id not in ids or rights != _rights_held():
         return EventAccess(False)
     return EventAccess(True, personal=bool(personal))
 
