@@ -95,7 +95,8 @@ def history_pass(event_ids: Iterable[int], personal: bool) -> str | None:
 
 def _rights_held() -> list[Any]:
     """What decides the current user's rights to records: changed, a pass no longer holds."""
-    return [current_user.role.value, current_user.organization_id,
+    role = current_user.role
+    return [role and role.value, current_user.organization_id,
             sorted(current_user.led_campaign_ids)]
 
 
