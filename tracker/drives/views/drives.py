@@ -16,6 +16,7 @@ from tracker.drives.forms import DriveForm, DriveMoveForm
 from tracker.drives.models import Drive, DriveStatus
 from tracker.drives.views import bp
 from tracker.drives.views.common import render_drive, require_on
+from tracker.drives.views.list_rows import drive_list_rows
 from tracker.errors import found
 from tracker.views import commit, requested_page
 
@@ -40,10 +41,12 @@ def index():
         status = DriveStatus(request.args.get("status", ""))
     except ValueError:
         status = None
+    listed = services.list_drives(campaign_id=campaign_id, status=status,
+                                  page=requested_page())
     return render_template(
         "drives/index.html",
-        listed=services.list_drives(campaign_id=campaign_id, status=status,
-                                    page=requested_page()),
+        listed=listed,
+        rows=drive_list_rows(listed.items),  # kept while what each shows holds
         campaigns=services.campaigns_with_drives(),
         campaign_id=campaign_id,
         status=status,
