@@ -11,13 +11,15 @@ from typing import Any, cast
 from sqlalchemy import Date, Select, bindparam, distinct, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from tracker.applications.lines import NameLine
+from tracker.applications.lines import NameLine, TitleLine
 from tracker.applications.models import Application, ApplicationStatus, FundingCall
+from tracker.campaigns.models import Campaign
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.i18n import Localized
+from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, page_of
+from tracker.paging import Page, count_of, last_page
 
 Status = ApplicationStatus
 
@@ -88,10 +90,76 @@ def list_applications(filters: PipelineFilter = PipelineFilter()) -> list[Applic
     return list(db.session.scalars(_pipeline_query(filters).order_by(*_by_deadline())))
 
 
-def page_of_applications(filters: PipelineFilter = PipelineFilter(), page: int = 1,
-                         per_page: int = APPLICATIONS_PER_PAGE) -> Page[Application]:
-    """One page of the filtered applications by submission deadline (none last)."""
-    return page_of(_pipeline_query(filters).order_by(*_by_deadline()), page, per_page)
+@dataclass(frozen=True)
+class PipelineLine(Localized):
+    """An application as the pipeline's list shows it: title, campaign, donor and call,
+    applicant, status, amounts, probability and submission deadline."""
+
+    id: int
+    title_en: str
+    title_ru: str
+    status: ApplicationStatus
+    requested: Money
+    awarded: Money | None
+    probability: int
+    submission_deadline: date | None
+    campaign: TitleLine
+    donor: NameLine
+    call: TitleLine | None
+    applicant: NameLine
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+
+def page_of_pipeline_rows(filters: PipelineFilter = PipelineFilter(), page: int = 1,
+                          per_page: int = APPLICATIONS_PER_PAGE) -> Page[Any]:
+    """One page of the filtered applications by submission deadline (none last), as rows of
+    the columns the list shows, read as stored (what the list shows, and a kept row's key).
+
+    The page's applications are chosen first, on the application table alone, and only they
+    are joined to their campaign, donor, call and applicant: joining every application
+    before sorting cost PostgreSQL three times as much at 2,000 applications.
+    """
+    conditions = _matching(filters)
+    total = count_of(select(Application.id).where(*conditions))
+    page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
+    chosen = (select(Application.id).where(*conditions).order_by(*_by_deadline())
+              .limit(per_page).offset((page - 1) * per_page).subquery())
+    donor, applicant = aliased(Organization), aliased(Organization)
+    query = (
+        select(Application.id, Application.title_en, Application.title_ru, Application.status,
+               Application.requested_minor, Application.currency, Application.awarded_minor,
+               Application.awarded_currency, Application.probability,
+               Application.submission_deadline, Campaign.title_en.label("campaign_en"),
+               Campaign.title_ru.label("campaign_ru"), donor.name_en.label("donor_en"),
+               donor.name_ru.label("donor_ru"), FundingCall.id.label("call_id"),
+               FundingCall.title_en.label("call_en"), FundingCall.title_ru.label("call_ru"),
+               applicant.name_en.label("applicant_en"),
+               applicant.name_ru.label("applicant_ru"))
+        .join(chosen, chosen.c.id == Application.id)
+        .join(Campaign, Campaign.id == Application.campaign_id)
+        .join(donor, donor.id == Application.donor_org_id)
+        .outerjoin(FundingCall, FundingCall.id == Application.call_id)
+        .join(applicant, applicant.id == Application.applicant_org_id)
+        .order_by(*_by_deadline())
+    )
+    rows = list(db.session.execute(query))
+    return Page(items=rows, page=page, per_page=per_page, total=total)
+
+
+def pipeline_line(row: Any) -> PipelineLine:
+    """One of `page_of_pipeline_rows`' rows as the list shows it."""
+    return PipelineLine(
+        id=row.id, title_en=row.title_en, title_ru=row.title_ru, status=row.status,
+        requested=Money.stored(row.requested_minor, row.currency),
+        awarded=Money.from_minor(row.awarded_minor, row.awarded_currency),
+        probability=row.probability, submission_deadline=row.submission_deadline,
+        campaign=TitleLine(row.campaign_en, row.campaign_ru),
+        donor=NameLine(row.donor_en, row.donor_ru),
+        call=None if row.call_id is None else TitleLine(row.call_en, row.call_ru),
+        applicant=NameLine(row.applicant_en, row.applicant_ru))
 
 
 def board(filters: PipelineFilter = PipelineFilter(),
@@ -113,7 +181,7 @@ def board(filters: PipelineFilter = PipelineFilter(),
     return [BoardColumn(status, counts.get(status, 0), columns[status]) for status in Status]
 
 
-def is_overdue(application: Application, today: date | None = None) -> bool:
+def is_overdue(application: Application | PipelineLine, today: date | None = None) -> bool:
     """True when the submission deadline has passed and the application is not in yet."""
     today = today or utcnow().date()
     return (application.status in AWAITING_SUBMISSION

@@ -65,7 +65,7 @@ from tracker.applications.deadlines import (
     deadline_lines,
     deadline_rows,
     open_deadlines,
-    page_of_upcoming_deadlines,
+    page_of_upcoming_deadline_rows,
     upcoming_deadline_lines,
     upcoming_deadlines,
 )
@@ -87,7 +87,7 @@ from tracker.applications.pipeline import (
     collisions_of,
     is_overdue,
     list_applications,
-    page_of_applications,
+    page_of_pipeline_rows,
 )
 from tracker.applications.records import (
     ApplicationInput,
@@ -175,8 +175,8 @@ __all__ = [
     "move",
     "open_deadlines",
     "other_applications",
-    "page_of_applications",
-    "page_of_upcoming_deadlines",
+    "page_of_pipeline_rows",
+    "page_of_upcoming_deadline_rows",
     "project_years",
     "remove_budget_line",
     "revoke_calendar_token",

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from tracker.applications import services
 from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, ReportForm
 from tracker.applications.models import MACHINE, Application, ApplicationStatus, FundingCall
+from tracker.applications.rows import deadline_rows, pipeline_rows
 from tracker.audit.services import history_for
 from tracker.auth.permissions import Action, permission_required
 from tracker.auth.sessions import login_required, public, signed_in_user
@@ -75,8 +76,10 @@ def _status_or_none(value: str) -> ApplicationStatus | None:
 @login_required
 def index():
     """The pipeline as a paged list or a board, filtered by campaign, donor, status."""
-    campaign = find_campaign(request.args.get("campaign", ""))
-    donor = find_organization(request.args.get("donor", ""))
+    # An empty filter looks nothing up (two statements fewer on every unfiltered view).
+    campaign_slug, donor_slug = request.args.get("campaign", ""), request.args.get("donor", "")
+    campaign = find_campaign(campaign_slug) if campaign_slug else None
+    donor = find_organization(donor_slug) if donor_slug else None
     donor = donor if services.is_donor(donor) else None
     filters = services.PipelineFilter(
         campaign_id=campaign.id if campaign else None,
@@ -85,17 +88,22 @@ def index():
         deadline_from=_iso_date(request.args.get("deadline_from", "")),
         deadline_to=_iso_date(request.args.get("deadline_to", "")),
     )
+    today = utcnow().date()
     on_board = request.args.get("view") == "board"
     columns = services.board(filters) if on_board else []
-    listed = None if on_board else services.page_of_applications(filters, requested_page())
-    shown = ([a for column in columns for a in column.applications] if listed is None
-             else listed.items)
+    listed = None if on_board else services.page_of_pipeline_rows(filters, requested_page())
+    shown = [a.id for column in columns for a in column.applications] if listed is None \
+        else [row.id for row in listed.items]
+    colliding = services.colliding_ids(among=shown)
     return render_template(
         "applications/index.html",
         listed=listed,
+        # The list's rows, each kept while what it shows holds; the board's cards as they are.
+        rows=pipeline_rows(listed.items, colliding, today) if listed is not None else [],
         columns=columns,
         any_shown=bool(shown),
-        overdue={a.id for a in shown if services.is_overdue(a)},
+        overdue={a.id for column in columns for a in column.applications
+                 if services.is_overdue(a, today)},
         filters=filters,
         campaign=campaign,
         donor=donor,
@@ -103,7 +111,7 @@ def index():
         campaigns=campaign_choices(),
         donors=services.list_donors(),
         statuses=ApplicationStatus,
-        colliding=services.colliding_ids(among=[a.id for a in shown]),
+        colliding=colliding,
         filtered=any((campaign, donor, filters.status, filters.deadline_from,
                       filters.deadline_to)),
     )
@@ -328,9 +336,12 @@ def edit_call(call_id: int):
 
 
 def _render_deadlines(new_link: str | None = None):
+    today = utcnow().date()
+    listed = services.page_of_upcoming_deadline_rows(requested_page(), today=today)
     return render_template(
         "applications/deadlines.html",
-        deadlines=services.page_of_upcoming_deadlines(requested_page()),
+        deadlines=listed,
+        rows=deadline_rows(listed.items, today),  # kept while what each shows holds
         days=services.DEADLINE_WINDOW_DAYS,
         token=services.calendar_token_of(signed_in_user()),
         new_link=new_link,

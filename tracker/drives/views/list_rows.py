@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from markupsafe import Markup
 
 from tracker.drives.selectors import DriveRow
 from tracker.fragments import KeptFragments, kept_each, kept_store
 from tracker.i18n import current_language
+from tracker.urls import link_prefix
 
 ROW_TEMPLATE = "drives/_list_row.html"
 EXTENSION = "tracker.drives.list_rows"
@@ -36,16 +37,6 @@ def kept_rows() -> KeptFragments[Markup]:
     """The application's kept rows of the drives list (one store per app, created on first
     use)."""
     return kept_store(EXTENSION, ROWS_KEPT)
-
-
-def link_prefix(endpoint: str, name: str) -> str:
-    """The URL of `endpoint` without the value of its last part, `name`: a row's link is
-    this prefix and the row's own value, so a page builds each kind of link once (url_for
-    costs as much as the rest of a kept row)."""
-    url = url_for(endpoint, **{name: "0"})
-    if not url.endswith("/0"):
-        raise ValueError(f"{endpoint}: its {name} does not end its URL")
-    return url[:-1]
 
 
 def row_key(row: DriveRow, page: tuple[Hashable, ...]) -> Hashable:

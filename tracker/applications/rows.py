@@ -1,0 +1,90 @@
+"""The rows of the applications list and of the deadlines screen, rendered once and kept for
+as long as what they show holds (issue 15).
+
+A page of either list is 25 rows, each a title with its campaign, names, a status badge,
+amounts or dates: rendering them was most of each page's Python time. The rows are read
+for the page anyway, as the columns they show (tracker.applications.pipeline and
+.deadlines), so each row is kept under a key made of exactly what it shows, as read in this
+request, and of the page's own values:
+
+- an application's row: the language, the application's root path (its links), the row's
+  columns (title, status, amounts and currencies, probability, submission deadline, the
+  campaign's titles, the donor's, the call's and the applicant's names), whether it is
+  overdue (its deadline against today) and whether it takes part in a collision;
+- a deadline's row: the language, the root path, the row's columns (what is due and when,
+  the report's kind, content, note, period and grant, the application's title and status,
+  its campaign's titles and donor's names) and today's date, which its "in 3 days" and
+  "overdue" are counted from.
+
+A renamed donor, another status, a new amount, another day or another language changes the
+key, so a kept row can never show a stale value; keeping only saves rendering a row
+identical to one already rendered. Kept in memory per process (tracker.fragments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Sequence
+from datetime import date
+from typing import Any
+
+from flask import render_template, request
+from markupsafe import Markup
+
+from tracker.applications.deadlines import deadline_line
+from tracker.applications.pipeline import is_overdue, pipeline_line
+from tracker.fragments import KeptFragments, kept_each, kept_store
+from tracker.i18n import current_language
+from tracker.urls import link_prefix
+
+ROW_TEMPLATE = "applications/_list_row.html"
+DEADLINE_TEMPLATE = "applications/_deadline_row.html"
+EXTENSION = "tracker.applications.list_rows"
+DEADLINE_EXTENSION = "tracker.applications.deadline_rows"
+# A few thousand applications in both languages, with room for rows changed since (rows of
+# about 1 KB); the deadlines are the next 60 days', a few hundred.
+ROWS_KEPT = 4_096
+DEADLINE_ROWS_KEPT = 2_048
+
+
+def kept_rows() -> KeptFragments[Markup]:
+    """The application's kept rows of the applications list (created on first use)."""
+    return kept_store(EXTENSION, ROWS_KEPT)
+
+
+def kept_deadline_rows() -> KeptFragments[Markup]:
+    """The application's kept rows of the deadlines screen (created on first use)."""
+    return kept_store(DEADLINE_EXTENSION, DEADLINE_ROWS_KEPT)
+
+
+def pipeline_rows(rows: Sequence[Any], colliding: Collection[int], today: date
+                  ) -> list[Markup]:
+    """Each row of `page_of_pipeline_rows` as the list's table row, rendered or kept."""
+    page = (current_language(), request.script_root)
+    link = link_prefix("applications.show", "application_id")
+
+    def key(row: Any) -> Hashable:
+        return (*page, tuple(row), row.id in colliding, is_overdue(row, today))
+
+    def render(row: Any) -> Markup:
+        line = pipeline_line(row)
+        return Markup(render_template(ROW_TEMPLATE, application=line, link=link,
+                                      colliding=line.id in colliding,
+                                      overdue=is_overdue(line, today)))
+
+    return kept_each(kept_rows(), rows, key, render)
+
+
+def deadline_rows(rows: Sequence[Any], today: date) -> list[Markup]:
+    """Each row of `deadline_rows` (tracker.applications.deadlines) as the deadlines screen's
+    table row, rendered or kept."""
+    page = (current_language(), request.script_root, today)
+    link = link_prefix("applications.show", "application_id")
+
+    def key(row: Any) -> Hashable:
+        return (*page, tuple(row))
+
+    def render(row: Any) -> Markup:
+        return Markup(render_template(DEADLINE_TEMPLATE, deadline=deadline_line(row, today),
+                                      link=link))
+
+    return kept_each(kept_deadline_rows(), rows, key, render)
