@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.applications.checks import (
@@ -23,9 +25,12 @@ from tracker.applications.models import DONOR_KINDS, Application, FundingCall
 from tracker.dates import check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
+from tracker.i18n import Localized, sortable_localized
 from tracker.money.amounts import checked_money
+from tracker.money.value import Money
 from tracker.orgs.models import Organization, OrgKind
 from tracker.orgs.services import find_organization, is_web_address
+from tracker.paging import Page, page_of
 
 MAX_DURATION_MONTHS = 240
 
@@ -66,42 +71,104 @@ def get_call(call_id: int) -> FundingCall:
     return found(db.session.get(FundingCall, call_id), "funding call")
 
 
-@dataclass(frozen=True)
-class CallRow:
-    """A funding call with how many applications were made to it."""
-
-    call: FundingCall
-    applications: int
-
-
-@dataclass(frozen=True)
-class DonorRow:
-    """A donor with its funding calls, latest deadline first."""
-
-    donor: Organization
-    calls: list[CallRow]
-
-
 def list_donors() -> list[Organization]:
     """Organisations of donor-like kinds, by name in the user's language."""
     donors = db.session.scalars(select(Organization).where(Organization.kind.in_(DONOR_KINDS)))
     return sorted(donors, key=lambda org: org.name.casefold())
 
 
-def donors_with_calls() -> list[DonorRow]:
-    """Every donor with its calls and their application counts, in three queries."""
-    donors = list_donors()
-    counts = dict(db.session.execute(
-        select(Application.call_id, func.count(Application.id))
-        .where(Application.call_id.is_not(None)).group_by(Application.call_id)
-    ).all())
-    calls: dict[int, list[CallRow]] = {donor.id: [] for donor in donors}
-    for call in db.session.scalars(
-        select(FundingCall).where(FundingCall.donor_org_id.in_(calls))
+# The donors' list, a page of donors at a time, each with all its calls (issue 15).
+DONORS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class DonorCallLine(Localized):
+    """A funding call as the donors' list shows it: title, reference, deadline, limits and
+    how many applications were made to it."""
+
+    id: int
+    title_en: str
+    title_ru: str
+    reference: str
+    deadline: date
+    min_amount: Money | None
+    max_amount: Money | None
+    max_duration_months: int | None
+    eligible_kinds: tuple[OrgKind, ...]
+    countries: tuple[str, ...]
+    single_country: bool
+    applications: int
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+
+@dataclass(frozen=True)
+class DonorLine(Localized):
+    """A donor as the donors' list shows it, with its calls, latest deadline first."""
+
+    id: int
+    slug: str
+    name_en: str
+    name_ru: str
+    kind: OrgKind
+    country: str
+    calls: tuple[DonorCallLine, ...]
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+
+def page_of_donors(page: int = 1, per_page: int = DONORS_PER_PAGE) -> Page[DonorLine]:
+    """One page of the donors by name in the reader's language, each with its calls and their
+    application counts, as the list shows them (the columns shown, read as stored: equal
+    lines show the same): a count and two queries."""
+    donors = cast("Select[Any]", select(
+        Organization.id, Organization.slug, Organization.name_en, Organization.name_ru,
+        Organization.kind, Organization.country).where(Organization.kind.in_(DONOR_KINDS)))
+    listed = page_of(donors.order_by(sortable_localized(Organization, "name"), Organization.id),
+                     page, per_page, rows=True)
+    ids = [donor.id for donor in listed.items]
+    calls: dict[int, list[DonorCallLine]] = {donor_id: [] for donor_id in ids}
+    if ids:
+        for row in db.session.execute(_calls_statement(), {"donors": ids}):
+            calls[row.donor_org_id].append(DonorCallLine(
+                id=row.id, title_en=row.title_en, title_ru=row.title_ru,
+                reference=row.reference, deadline=row.deadline,
+                min_amount=Money.from_minor(row.min_amount_minor, row.currency),
+                max_amount=Money.from_minor(row.max_amount_minor, row.currency),
+                max_duration_months=row.max_duration_months,
+                eligible_kinds=tuple(OrgKind(kind) for kind in row.eligible_applicant_kinds or ()),
+                countries=tuple(row.countries or ()), single_country=row.single_country,
+                applications=row.applications))
+    lines = [DonorLine(id=donor.id, slug=donor.slug, name_en=donor.name_en,
+                       name_ru=donor.name_ru, kind=donor.kind, country=donor.country,
+                       calls=tuple(calls[donor.id])) for donor in listed.items]
+    return replace(listed, items=lines)
+
+
+@cache  # Built once: building and compiling it cost as much as running it (issue 15).
+def _calls_statement() -> Select[Any]:
+    """The calls of the donors bound as `donors`, latest deadline first, each with how many
+    applications were made to it (counted for these calls only)."""
+    donors: Any = bindparam("donors", expanding=True)
+    counts = (select(Application.call_id, func.count().label("applications"))
+              .join(FundingCall, FundingCall.id == Application.call_id)
+              .where(FundingCall.donor_org_id.in_(donors))
+              .group_by(Application.call_id).subquery())
+    return cast("Select[Any]", (
+        select(FundingCall.id, FundingCall.donor_org_id, FundingCall.title_en,
+               FundingCall.title_ru, FundingCall.reference, FundingCall.deadline,
+               FundingCall.currency, FundingCall.min_amount_minor, FundingCall.max_amount_minor,
+               FundingCall.max_duration_months, FundingCall.eligible_applicant_kinds,
+               FundingCall.countries, FundingCall.single_country,
+               func.coalesce(counts.c.applications, 0).label("applications"))
+        .outerjoin(counts, counts.c.call_id == FundingCall.id)
+        .where(FundingCall.donor_org_id.in_(donors))
         .order_by(FundingCall.deadline.desc(), FundingCall.id)
-    ):
-        calls[call.donor_org_id].append(CallRow(call, counts.get(call.id, 0)))
-    return [DonorRow(donor, calls[donor.id]) for donor in donors]
+    ))
 
 
 def calls_by_donor() -> list[tuple[Organization, list[FundingCall]]]:

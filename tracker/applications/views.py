@@ -12,21 +12,19 @@ from flask import (
     Response,
     abort,
     flash,
-    get_template_attribute,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from tracker.applications import services
 from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, ReportForm
 from tracker.applications.models import MACHINE, Application, ApplicationStatus, FundingCall
-from tracker.applications.rows import deadline_rows, pipeline_rows
+from tracker.applications.rows import deadline_rows, donor_rows, pipeline_rows
 from tracker.audit.services import history_for
-from tracker.auth.permissions import Action, permission_required
+from tracker.auth.permissions import Action, can, permission_required
 from tracker.auth.sessions import login_required, public, signed_in_user
 from tracker.campaigns.services import campaign_choices, find_campaign
 from tracker.db import utcnow
@@ -252,30 +250,15 @@ def report_done(application_id: int, report_id: int):
 @bp.get("/donors/")
 @login_required
 def donors():
-    """Donors (organisations that fund others) with their open calls and limits, the closed
-    calls folded."""
-    rows = services.donors_with_calls()
-    today = utcnow().date()
-    open_calls = [item.call for row in rows for item in row.calls if item.call.deadline >= today]
-    return render_template("applications/donors.html", rows=rows, today=today,
-                           limits=_limits_by_call(open_calls))
-
-
-def _limits_by_call(calls: list[FundingCall]) -> dict[int, Markup]:
-    """Each call's limits as the shared macro writes them, written once for each distinct set
-    of limits on the page (calls of one programme usually share them)."""
-    macro = get_template_attribute("applications/_macros.html", "call_limits")
-    written: dict[tuple[object, ...], Markup] = {}
-    by_call = {}
-    for call in calls:
-        # Everything the macro reads, so that equal keys write the same text.
-        key = (call.currency, call.min_amount_minor, call.max_amount_minor,
-               call.max_duration_months, tuple(call.eligible_applicant_kinds or ()),
-               tuple(call.countries or ()), call.single_country)
-        if key not in written:
-            written[key] = Markup(macro(call))
-        by_call[call.id] = written[key]
-    return by_call
+    """Donors (organisations that fund others) a page at a time, with their open calls and
+    limits, the closed calls folded."""
+    listed = services.page_of_donors(requested_page())
+    return render_template(
+        "applications/donors.html", listed=listed,
+        # Each donor's section kept while what it shows holds: its calls open today, the
+        # reader's right to add one.
+        sections=donor_rows(listed.items, utcnow().date(),
+                            may_add_calls=can(signed_in_user(), Action.EDIT_DONORS)))
 
 
 def _render_call_form(form: CallForm, donor, call: FundingCall | None, status: int = 200):
