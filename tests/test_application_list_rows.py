@@ -127,3 +127,15 @@ def test_the_list_reads_only_its_page_of_applications_with_their_names(client, a
     assert any("FROM application" in s for s in statements)
     # Only the columns the list shows: a whole record would read its notes too.
     assert not any("application.notes" in s for s in statements)
+
+
+def test_applications_without_a_deadline_come_last(client, world, application):
+    undated = make_application(world.campaign, world.undp, world.tajik, Status.IDEA,
+                               title_en="No date yet")
+    earlier = make_application(world.campaign, world.undp, world.tajik, Status.IDEA,
+                               title_en="Earlier one",
+                               submission_deadline=utcnow().date() + timedelta(days=1))
+    page = client.get("/applications/").text
+    order = [int(found) for found in re.findall(r'<tr>\s*<td>\s*<a href="/applications/(\d+)"',
+                                                page)]
+    assert order == [earlier.id, application.id, undated.id]
