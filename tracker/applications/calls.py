@@ -121,32 +121,44 @@ class DonorLine(Localized):
         return self.localized("name")
 
 
-def page_of_donors(page: int = 1, per_page: int = DONORS_PER_PAGE) -> Page[DonorLine]:
+@dataclass(frozen=True)
+class DonorRows:
+    """A donor's row and its calls' rows, latest deadline first, as read: the columns the
+    donors' list shows, as stored (a kept section's key; `donor_line` makes what it shows)."""
+
+    donor: Any
+    calls: tuple[Any, ...]
+
+
+def page_of_donors(page: int = 1, per_page: int = DONORS_PER_PAGE) -> Page[DonorRows]:
     """One page of the donors by name in the reader's language, each with its calls and their
-    application counts, as the list shows them (the columns shown, read as stored: equal
-    lines show the same): a count and two queries."""
+    application counts: a count and two queries."""
     donors = cast("Select[Any]", select(
         Organization.id, Organization.slug, Organization.name_en, Organization.name_ru,
         Organization.kind, Organization.country).where(Organization.kind.in_(DONOR_KINDS)))
     listed = page_of(donors.order_by(sortable_localized(Organization, "name"), Organization.id),
                      page, per_page, rows=True)
-    ids = [donor.id for donor in listed.items]
-    calls: dict[int, list[DonorCallLine]] = {donor_id: [] for donor_id in ids}
-    if ids:
-        for row in db.session.execute(_calls_statement(), {"donors": ids}):
-            calls[row.donor_org_id].append(DonorCallLine(
-                id=row.id, title_en=row.title_en, title_ru=row.title_ru,
-                reference=row.reference, deadline=row.deadline,
-                min_amount=Money.from_minor(row.min_amount_minor, row.currency),
-                max_amount=Money.from_minor(row.max_amount_minor, row.currency),
-                max_duration_months=row.max_duration_months,
-                eligible_kinds=tuple(OrgKind(kind) for kind in row.eligible_applicant_kinds or ()),
-                countries=tuple(row.countries or ()), single_country=row.single_country,
-                applications=row.applications))
-    lines = [DonorLine(id=donor.id, slug=donor.slug, name_en=donor.name_en,
-                       name_ru=donor.name_ru, kind=donor.kind, country=donor.country,
-                       calls=tuple(calls[donor.id])) for donor in listed.items]
-    return replace(listed, items=lines)
+    calls: dict[int, list[Any]] = {donor.id: [] for donor in listed.items}
+    if calls:
+        for row in db.session.execute(_calls_statement(), {"donors": list(calls)}):
+            calls[row.donor_org_id].append(row)
+    return replace(listed, items=[DonorRows(donor, tuple(calls[donor.id]))
+                                  for donor in listed.items])
+
+
+def donor_line(rows: DonorRows) -> DonorLine:
+    """A donor of `page_of_donors` as the donors' list shows it."""
+    donor = rows.donor
+    return DonorLine(
+        id=donor.id, slug=donor.slug, name_en=donor.name_en, name_ru=donor.name_ru,
+        kind=donor.kind, country=donor.country, calls=tuple(DonorCallLine(
+            id=row.id, title_en=row.title_en, title_ru=row.title_ru, reference=row.reference,
+            deadline=row.deadline, min_amount=Money.from_minor(row.min_amount_minor, row.currency),
+            max_amount=Money.from_minor(row.max_amount_minor, row.currency),
+            max_duration_months=row.max_duration_months,
+            eligible_kinds=tuple(OrgKind(kind) for kind in row.eligible_applicant_kinds or ()),
+            countries=tuple(row.countries or ()), single_country=row.single_country,
+            applications=row.applications) for row in rows.calls))
 
 
 @cache  # Built once: building and compiling it cost as much as running it (issue 15).

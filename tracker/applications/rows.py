@@ -33,7 +33,7 @@ from typing import Any
 from flask import render_template, request, url_for
 from markupsafe import Markup
 
-from tracker.applications.calls import DonorLine
+from tracker.applications.calls import DonorRows, donor_line
 from tracker.applications.deadlines import deadline_line
 from tracker.applications.pipeline import is_overdue, pipeline_line
 from tracker.fragments import KeptFragments, kept_each, kept_store
@@ -103,7 +103,7 @@ def deadline_rows(rows: Sequence[Any], today: date) -> list[Markup]:
     return kept_each(kept_deadline_rows(), rows, key, render)
 
 
-def donor_rows(donors: Sequence[DonorLine], today: date, may_add_calls: bool) -> list[Markup]:
+def donor_rows(donors: Sequence[DonorRows], today: date, may_add_calls: bool) -> list[Markup]:
     """Each donor's section of the donors' list, its calls open and closed, rendered or
     kept."""
     page = (current_language(), request.script_root, today, may_add_calls)
@@ -112,13 +112,19 @@ def donor_rows(donors: Sequence[DonorLine], today: date, may_add_calls: bool) ->
              "call": link_prefix("applications.show_call", "call_id"),
              "applications": url_for("applications.index") + "?donor="}
 
-    def key(donor: DonorLine) -> Hashable:
-        return (*page, donor)
+    def key(rows: DonorRows) -> Hashable:
+        return (*page, tuple(rows.donor), tuple(map(_hashable, rows.calls)))
 
-    def render(donor: DonorLine) -> Markup:
+    def render(rows: DonorRows) -> Markup:
+        donor = donor_line(rows)
         return Markup(render_template(
             DONOR_TEMPLATE, donor=donor, links=links, may_add_calls=may_add_calls,
             open_calls=[call for call in donor.calls if call.deadline >= today],
             closed_calls=[call for call in donor.calls if call.deadline < today]))
 
     return kept_each(kept_donor_rows(), donors, key, render)
+
+
+def _hashable(row: Any) -> tuple[Any, ...]:
+    """A row's values with its lists (JSON columns) as tuples."""
+    return tuple(tuple(value) if isinstance(value, list) else value for value in row)
