@@ -5,7 +5,7 @@ days that has changed since, however the change was written, in either language.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +14,7 @@ from tests.auth_support import login, make_user
 from tests.drive_support import make_payment, make_pledge, page_text
 from tests.fragments_support import rendered_templates
 from tests.pages import switch_to_russian
+from tests.statements_support import statements_of_get
 from tests.test_dashboard_rows import switch_to_english
 from tracker.auth.models import Role
 from tracker.db import utcnow
@@ -85,13 +86,13 @@ def test_figures_a_status_and_the_days_left_show_at_once(coordinator, drive):
 
 
 def test_the_days_left_follow_the_date(coordinator, drive, monkeypatch):
-    from tracker.drives import selectors
+    from tracker.drives import inputs
 
     execute("UPDATE drive SET ends_on = :day WHERE id = :id", day=date(2030, 1, 10),
             id=drive.id)
-    monkeypatch.setattr(selectors, "today", lambda: date(2030, 1, 7))
+    monkeypatch.setattr(inputs, "utcnow", lambda: datetime(2030, 1, 7, 12, tzinfo=UTC))
     assert "3 days left" in row_text(coordinator, drive.slug)
-    monkeypatch.setattr(selectors, "today", lambda: date(2030, 1, 8))
+    monkeypatch.setattr(inputs, "utcnow", lambda: datetime(2030, 1, 8, 12, tzinfo=UTC))
     assert "2 days left" in row_text(coordinator, drive.slug)
 
 
@@ -103,3 +104,11 @@ def test_an_unchanged_row_is_rendered_once(coordinator, app, drive):
         coordinator.get("/drives/")
     assert rendered.count(ROW_TEMPLATE) == 1
     assert rendered.count("drives/index.html") == 2
+
+
+def test_the_list_reads_only_the_columns_it_shows(coordinator, drive):
+    """A drive's texts, payment instructions and contacts are not read for the list."""
+    statements = statements_of_get(coordinator, "/drives/")[0]
+    assert any("FROM drive" in statement for statement in statements)
+    assert not any("purpose_en" in statement or "contact_email" in statement
+                   for statement in statements)

@@ -13,6 +13,7 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import find_campaign
 from tracker.drives import services
 from tracker.drives.forms import DriveForm, DriveMoveForm
+from tracker.drives.listing import page_of_drive_rows
 from tracker.drives.models import Drive, DriveStatus
 from tracker.drives.views import bp
 from tracker.drives.views.common import render_drive, require_on
@@ -41,8 +42,7 @@ def index():
         status = DriveStatus(request.args.get("status", ""))
     except ValueError:
         status = None
-    listed = services.list_drives(campaign_id=campaign_id, status=status,
-                                  page=requested_page())
+    listed = page_of_drive_rows(campaign_id=campaign_id, status=status, page=requested_page())
     return render_template(
         "drives/index.html",
         listed=listed,
