@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.applications.checks import (
@@ -133,7 +135,7 @@ class DonorRows:
 def page_of_donors(page: int = 1, per_page: int = DONORS_PER_PAGE) -> Page[DonorRows]:
     """One page of the donors by name in the reader's language, each with its calls and their
     application counts: a count and two queries."""
-    donors = cast("Select[Any]", select(
+    donors = typing.cast("Select[Any]", select(
         Organization.id, Organization.slug, Organization.name_en, Organization.name_ru,
         Organization.kind, Organization.country).where(Organization.kind.in_(DONOR_KINDS)))
     listed = page_of(donors.order_by(sortable_localized(Organization, "name"), Organization.id),
@@ -156,8 +158,9 @@ def donor_line(rows: DonorRows) -> DonorLine:
             deadline=row.deadline, min_amount=Money.from_minor(row.min_amount_minor, row.currency),
             max_amount=Money.from_minor(row.max_amount_minor, row.currency),
             max_duration_months=row.max_duration_months,
-            eligible_kinds=tuple(OrgKind(kind) for kind in row.eligible_applicant_kinds or ()),
-            countries=tuple(row.countries or ()), single_country=row.single_country,
+            eligible_kinds=tuple(OrgKind(kind) for kind in json.loads(row.kinds_json or "[]")),
+            countries=tuple(json.loads(row.countries_json or "[]")),
+            single_country=row.single_country,
             applications=row.applications) for row in rows.calls))
 
 
@@ -170,12 +173,15 @@ def _calls_statement() -> Select[Any]:
               .join(FundingCall, FundingCall.id == Application.call_id)
               .where(FundingCall.donor_org_id.in_(donors))
               .group_by(Application.call_id).subquery())
-    return cast("Select[Any]", (
+    return typing.cast("Select[Any]", (
         select(FundingCall.id, FundingCall.donor_org_id, FundingCall.title_en,
                FundingCall.title_ru, FundingCall.reference, FundingCall.deadline,
                FundingCall.currency, FundingCall.min_amount_minor, FundingCall.max_amount_minor,
-               FundingCall.max_duration_months, FundingCall.eligible_applicant_kinds,
-               FundingCall.countries, FundingCall.single_country,
+               FundingCall.max_duration_months,
+               # As stored, text: a key's part as it is, parsed only when shown.
+               cast(FundingCall.eligible_applicant_kinds, String).label("kinds_json"),
+               cast(FundingCall.countries, String).label("countries_json"),
+               FundingCall.single_country,
                func.coalesce(counts.c.applications, 0).label("applications"))
         .outerjoin(counts, counts.c.call_id == FundingCall.id)
         .where(FundingCall.donor_org_id.in_(donors))

@@ -113,7 +113,7 @@ def donor_rows(donors: Sequence[DonorRows], today: date, may_add_calls: bool) ->
              "applications": url_for("applications.index") + "?donor="}
 
     def key(rows: DonorRows) -> Hashable:
-        return (*page, tuple(rows.donor), tuple(map(_hashable, rows.calls)))
+        return (*page, tuple(rows.donor), *map(tuple, rows.calls))
 
     def render(rows: DonorRows) -> Markup:
         donor = donor_line(rows)
@@ -124,7 +124,3 @@ def donor_rows(donors: Sequence[DonorRows], today: date, may_add_calls: bool) ->
 
     return kept_each(kept_donor_rows(), donors, key, render)
 
-
-def _hashable(row: Any) -> tuple[Any, ...]:
-    """A row's values with its lists (JSON columns) as tuples."""
-    return tuple(tuple(value) if isinstance(value, list) else value for value in row)
