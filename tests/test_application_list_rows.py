@@ -139,3 +139,32 @@ def test_applications_without_a_deadline_come_last(client, world, application):
     order = [int(found) for found in re.findall(r'<tr>\s*<td>\s*<a href="/applications/(\d+)"',
                                                 page)]
     assert order == [earlier.id, application.id, undated.id]
+
+
+def options_of(html: str, select_id: str) -> list[tuple[str, str, bool]]:
+    """The (value, label, selected) of each option of the select with this id."""
+    found = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, f"no select {select_id}"
+    return [(value, label, bool(chosen)) for value, chosen, label in re.findall(
+        r'<option value="([^"]*)"( selected)?>([^<]*)</option>', found.group(1))]
+
+
+def test_the_filters_options_show_renamed_campaigns_and_donors_at_once(
+        client, world, application):
+    campaigns = options_of(client.get("/applications/").text, "filter-campaign")
+    assert ("lead-in-paint", "Lead in paint", False) in campaigns
+    execute("UPDATE campaign SET title_en = 'Lead-free paint', title_ru = 'Краски без свинца'"
+            " WHERE id = :id", id=world.campaign.id)
+    execute("UPDATE organization SET name_en = 'UNDP Kazakhstan', name_ru = 'ПРООН Казахстан'"
+            " WHERE id = :id", id=world.undp.id)
+    html = client.get("/applications/?campaign=lead-in-paint&donor=undp").text
+    assert ("lead-in-paint", "Lead-free paint", True) in options_of(html, "filter-campaign")
+    assert ("undp", "UNDP Kazakhstan", True) in options_of(html, "filter-donor")
+    assert sum(chosen for _, _, chosen in options_of(html, "filter-campaign")) == 1
+    html = client.get("/applications/").text
+    assert not any(chosen for _, _, chosen in options_of(html, "filter-campaign"))
+    switch_to_russian(client)
+    html = client.get("/applications/?donor=undp").text
+    assert ("lead-in-paint", "Краски без свинца", False) in options_of(html, "filter-campaign")
+    assert ("undp", "ПРООН Казахстан", True) in options_of(html, "filter-donor")
+    switch_to_english(client)

@@ -112,3 +112,20 @@ def test_the_list_reads_only_the_columns_it_shows(coordinator, drive):
     assert any("FROM drive" in statement for statement in statements)
     assert not any("purpose_en" in statement or "contact_email" in statement
                    for statement in statements)
+
+
+def test_the_campaign_filter_shows_a_renamed_campaign_at_once(coordinator, drive, world):
+    def options(html: str) -> list[tuple[str, str]]:
+        select = html[html.index('id="filter-campaign"'):]
+        return re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>',
+                          select[:select.index("</select>")])
+
+    campaign = str(world.campaign.id)
+    assert (campaign, "", "Water and air quality") in options(coordinator.get("/drives/").text)
+    execute("UPDATE campaign SET title_en = 'Clean water', title_ru = 'Чистая вода'"
+            " WHERE id = :id", id=world.campaign.id)
+    html = coordinator.get(f"/drives/?campaign={campaign}").text
+    assert options(html) == [(campaign, " selected", "Clean water")]
+    switch_to_russian(coordinator)
+    assert options(coordinator.get("/drives/").text) == [(campaign, "", "Чистая вода")]
+    switch_to_english(coordinator)

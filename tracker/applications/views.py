@@ -31,6 +31,7 @@ from tracker.db import utcnow
 from tracker.forms import apply_domain_error
 from tracker.grants.services import grant_of_application
 from tracker.i18n import LANGUAGES, current_language
+from tracker.options import option_list
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
 from tracker.urls import external_url
@@ -106,8 +107,11 @@ def index():
         campaign=campaign,
         donor=donor,
         board=on_board,
-        campaigns=campaign_choices(),
-        donors=services.list_donors(),
+        # Every campaign and donor, their options written once while they read the same.
+        campaign_options=option_list([(item.slug, item.title) for item in campaign_choices()],
+                                     selected=campaign.slug if campaign else None),
+        donor_options=option_list(services.donor_choices(),
+                                  selected=donor.slug if donor else None),
         statuses=ApplicationStatus,
         colliding=colliding,
         filtered=any((campaign, donor, filters.status, filters.deadline_from,

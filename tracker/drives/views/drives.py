@@ -19,6 +19,7 @@ from tracker.drives.views import bp
 from tracker.drives.views.common import render_drive, require_on
 from tracker.drives.views.list_rows import drive_list_rows
 from tracker.errors import found
+from tracker.options import option_list
 from tracker.views import commit, requested_page
 
 
@@ -47,7 +48,10 @@ def index():
         "drives/index.html",
         listed=listed,
         rows=drive_list_rows(listed.items),  # kept while what each shows holds
-        campaigns=services.campaigns_with_drives(),
+        # The campaigns with drives, their options written once while they read the same.
+        campaign_options=option_list(
+            [(str(item.id), item.title) for item in services.campaigns_with_drives()],
+            selected=str(campaign_id) if campaign_id else None),
         campaign_id=campaign_id,
         status=status,
         statuses=DriveStatus,
