@@ -10,11 +10,13 @@ list_rows.py) and made a line with its figures only when it is rendered.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from tracker.campaigns.models import Campaign
 from tracker.drives.models import Drive, DriveStatus, DriveTotals
@@ -23,7 +25,7 @@ from tracker.extensions import db
 from tracker.i18n import Localized
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, count_of, last_page
+from tracker.paging import Page, last_page
 
 
 @dataclass(frozen=True)
@@ -96,17 +98,27 @@ def page_of_drive_rows(campaign_id: int | None = None, status: DriveStatus | Non
                        page: int = 1, per_page: int = DRIVES_PER_PAGE) -> Page[Any]:
     """One page of the drives, filtered by campaign and status, newest start first, as rows
     of the columns the list shows: a count and one query."""
-    conditions: list[Any] = []
-    if campaign_id is not None:
-        conditions.append(Drive.campaign_id == campaign_id)
-    if status is not None:
-        conditions.append(Drive.status == status)
-    total = count_of(select(Drive.id).where(*conditions))
+    values = {name: value for name, value in (("campaign_id", campaign_id), ("status", status))
+              if value is not None}
+    count, rows = _statements(tuple(values))
+    total = db.session.scalar(count, values) or 0
     page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
+    items = list(db.session.execute(
+        rows, {**values, "limit": per_page, "offset": (page - 1) * per_page}))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+@cache  # Built once a shape: building and compiling them cost as much as running them.
+def _statements(filtered_by: tuple[str, ...]) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page of the drives filtered by these columns (their values, the
+    `limit` and the `offset` bound at each run)."""
+    conditions = [getattr(Drive, name) == bindparam(name) for name in filtered_by]
+    count = select(func.count()).select_from(Drive).where(*conditions)
     newest_first = (Drive.starts_on.desc(), Drive.id.desc())
     chosen = (select(Drive.id).where(*conditions).order_by(*newest_first)
-              .limit(per_page).offset((page - 1) * per_page).subquery())
-    query = (
+              .limit(bindparam("limit", type_=Integer))
+              .offset(bindparam("offset", type_=Integer)).subquery())
+    rows = (
         select(Drive.id, Drive.slug, Drive.title_en, Drive.title_ru, Drive.status,
                Drive.is_public, Drive.goal_minor, Drive.currency, Drive.starts_on, Drive.ends_on,
                Organization.name_en.label("organiser_en"),
@@ -120,8 +132,7 @@ def page_of_drive_rows(campaign_id: int | None = None, status: DriveStatus | Non
         .outerjoin(DriveTotals, DriveTotals.drive_id == Drive.id)
         .order_by(*newest_first)
     )
-    return Page(items=list(db.session.execute(query)), page=page, per_page=per_page,
-                total=total)
+    return count, typing.cast("Select[Any]", rows)
 
 
 def drive_list_row(row: Any) -> DriveListRow:
