@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import typing
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.applications.checks import (
@@ -23,9 +27,12 @@ from tracker.applications.models import DONOR_KINDS, Application, FundingCall
 from tracker.dates import check_dates
 from tracker.errors import DomainError, found
 from tracker.extensions import db
+from tracker.i18n import Localized, current_language, sortable_localized
 from tracker.money.amounts import checked_money
+from tracker.money.value import Money
 from tracker.orgs.models import Organization, OrgKind
 from tracker.orgs.services import find_organization, is_web_address
+from tracker.paging import Page, page_of
 
 MAX_DURATION_MONTHS = 240
 
@@ -66,20 +73,16 @@ def get_call(call_id: int) -> FundingCall:
     return found(db.session.get(FundingCall, call_id), "funding call")
 
 
-@dataclass(frozen=True)
-class CallRow:
-    """A funding call with how many applications were made to it."""
-
-    call: FundingCall
-    applications: int
-
-
-@dataclass(frozen=True)
-class DonorRow:
-    """A donor with its funding calls, latest deadline first."""
-
-    donor: Organization
-    calls: list[CallRow]
+def donor_choices() -> list[tuple[str, str]]:
+    """Each donor's slug and name in the reader's language, by name, for a filter's options:
+    two columns, not whole organisations."""
+    language = current_language()
+    rows = db.session.execute(
+        select(Organization.slug, Organization.name_en, Organization.name_ru)
+        .where(Organization.kind.in_(DONOR_KINDS))
+        .order_by(sortable_localized(Organization, "name", language), Organization.id))
+    return [(slug, (name_ru or name_en) if language == "ru" else (name_en or name_ru))
+            for slug, name_en, name_ru in rows]
 
 
 def list_donors() -> list[Organization]:
@@ -88,20 +91,114 @@ def list_donors() -> list[Organization]:
     return sorted(donors, key=lambda org: org.name.casefold())
 
 
-def donors_with_calls() -> list[DonorRow]:
-    """Every donor with its calls and their application counts, in three queries."""
-    donors = list_donors()
-    counts = dict(db.session.execute(
-        select(Application.call_id, func.count(Application.id))
-        .where(Application.call_id.is_not(None)).group_by(Application.call_id)
-    ).all())
-    calls: dict[int, list[CallRow]] = {donor.id: [] for donor in donors}
-    for call in db.session.scalars(
-        select(FundingCall).where(FundingCall.donor_org_id.in_(calls))
+# The donors' list, a page of donors at a time, each with all its calls (issue 15).
+DONORS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class DonorCallLine(Localized):
+    """A funding call as the donors' list shows it: title, reference, deadline, limits and
+    how many applications were made to it."""
+
+    id: int
+    title_en: str
+    title_ru: str
+    reference: str
+    deadline: date
+    min_amount: Money | None
+    max_amount: Money | None
+    max_duration_months: int | None
+    eligible_kinds: tuple[OrgKind, ...]
+    countries: tuple[str, ...]
+    single_country: bool
+    applications: int
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+
+@dataclass(frozen=True)
+class DonorLine(Localized):
+    """A donor as the donors' list shows it, with its calls, latest deadline first."""
+
+    id: int
+    slug: str
+    name_en: str
+    name_ru: str
+    kind: OrgKind
+    country: str
+    calls: tuple[DonorCallLine, ...]
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+
+@dataclass(frozen=True)
+class DonorRows:
+    """A donor's row and its calls' rows, latest deadline first, as read: the columns the
+    donors' list shows, as stored (a kept section's key; `donor_line` makes what it shows)."""
+
+    donor: Any
+    calls: tuple[Any, ...]
+
+
+def page_of_donors(page: int = 1, per_page: int = DONORS_PER_PAGE) -> Page[DonorRows]:
+    """One page of the donors by name in the reader's language, each with its calls and their
+    application counts: a count and two queries."""
+    donors = typing.cast("Select[Any]", select(
+        Organization.id, Organization.slug, Organization.name_en, Organization.name_ru,
+        Organization.kind, Organization.country).where(Organization.kind.in_(DONOR_KINDS)))
+    listed = page_of(donors.order_by(sortable_localized(Organization, "name"), Organization.id),
+                     page, per_page, rows=True)
+    calls: dict[int, list[Any]] = {donor.id: [] for donor in listed.items}
+    if calls:
+        for row in db.session.execute(_calls_statement(), {"donors": list(calls)}):
+            calls[row.donor_org_id].append(row)
+    return replace(listed, items=[DonorRows(donor, tuple(calls[donor.id]))
+                                  for donor in listed.items])
+
+
+def donor_line(rows: DonorRows) -> DonorLine:
+    """A donor of `page_of_donors` as the donors' list shows it."""
+    donor = rows.donor
+    return DonorLine(
+        id=donor.id, slug=donor.slug, name_en=donor.name_en, name_ru=donor.name_ru,
+        kind=donor.kind, country=donor.country, calls=tuple(DonorCallLine(
+            id=row.id, title_en=row.title_en, title_ru=row.title_ru, reference=row.reference,
+            deadline=row.deadline, min_amount=Money.from_minor(row.min_amount_minor, row.currency),
+            max_amount=Money.from_minor(row.max_amount_minor, row.currency),
+            max_duration_months=row.max_duration_months,
+            eligible_kinds=tuple(OrgKind(kind) for kind in json.loads(row.kinds_json or "[]")),
+            countries=tuple(json.loads(row.countries_json or "[]")),
+            single_country=row.single_country,
+            applications=row.applications) for row in rows.calls))
+
+
+@cache  # Built once: building and compiling it cost as much as running it (issue 15).
+def _calls_statement() -> Select[Any]:
+    """The calls of the donors bound as `donors`, latest deadline first, each with how many
+    applications were made to it (counted for these calls only)."""
+    donors: Any = bindparam("donors", expanding=True)
+    counts = (select(Application.call_id, func.count().label("applications"))
+              .join(FundingCall, FundingCall.id == Application.call_id)
+              .where(FundingCall.donor_org_id.in_(donors))
+              .group_by(Application.call_id).subquery())
+    return typing.cast("Select[Any]", (
+        select(FundingCall.id, FundingCall.donor_org_id, FundingCall.title_en,
+               FundingCall.title_ru, FundingCall.reference, FundingCall.deadline,
+               FundingCall.currency, FundingCall.min_amount_minor, FundingCall.max_amount_minor,
+               FundingCall.max_duration_months,
+               # As stored, text: a key's part as it is, parsed only when shown.
+               cast(FundingCall.eligible_applicant_kinds, String).label("kinds_json"),
+               cast(FundingCall.countries, String).label("countries_json"),
+               FundingCall.single_country,
+               func.coalesce(counts.c.applications, 0).label("applications"))
+        .outerjoin(counts, counts.c.call_id == FundingCall.id)
+        .where(FundingCall.donor_org_id.in_(donors))
         .order_by(FundingCall.deadline.desc(), FundingCall.id)
-    ):
-        calls[call.donor_org_id].append(CallRow(call, counts.get(call.id, 0)))
-    return [DonorRow(donor, calls[donor.id]) for donor in donors]
+    ))
 
 
 def calls_by_donor() -> list[tuple[Organization, list[FundingCall]]]:

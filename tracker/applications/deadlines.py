@@ -318,14 +318,14 @@ def upcoming_deadline_lines(today: date | None = None, days: int = DEADLINE_WIND
     return deadline_lines(today, until=today + timedelta(days=days), limit=limit)
 
 
-def page_of_upcoming_deadlines(page: int = 1, per_page: int = DEADLINES_PER_PAGE,
-                               today: date | None = None, days: int = DEADLINE_WINDOW_DAYS
-                               ) -> Page[Deadline[ApplicationLine]]:
-    """One page of the upcoming deadlines as a screen shows them: a count and one query."""
+def page_of_upcoming_deadline_rows(page: int = 1, per_page: int = DEADLINES_PER_PAGE,
+                                   today: date | None = None, days: int = DEADLINE_WINDOW_DAYS
+                                   ) -> Page[Any]:
+    """One page of the upcoming deadlines as `deadline_rows` (what a screen shows of them,
+    and a kept row's key; `deadline_line` makes each a Deadline): a count and one query."""
     today = today or utcnow().date()
     until = today + timedelta(days=days)
     total = db.session.scalar(_count_statement(), {"until": until}) or 0
     page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
     rows = deadline_rows(today, until, per_page, (page - 1) * per_page)
-    return Page(items=[deadline_line(row, today) for row in rows], page=page, per_page=per_page,
-                total=total)
+    return Page(items=rows, page=page, per_page=per_page, total=total)

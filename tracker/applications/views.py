@@ -12,26 +12,26 @@ from flask import (
     Response,
     abort,
     flash,
-    get_template_attribute,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from tracker.applications import services
 from tracker.applications.forms import ApplicationForm, CallForm, MoveForm, ReportForm
 from tracker.applications.models import MACHINE, Application, ApplicationStatus, FundingCall
+from tracker.applications.rows import deadline_rows, donor_rows, pipeline_rows
 from tracker.audit.services import history_for
-from tracker.auth.permissions import Action, permission_required
+from tracker.auth.permissions import Action, can, permission_required
 from tracker.auth.sessions import login_required, public, signed_in_user
 from tracker.campaigns.services import campaign_choices, find_campaign
 from tracker.db import utcnow
 from tracker.forms import apply_domain_error
 from tracker.grants.services import grant_of_application
 from tracker.i18n import LANGUAGES, current_language
+from tracker.options import option_list
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
 from tracker.urls import external_url
@@ -75,8 +75,10 @@ def _status_or_none(value: str) -> ApplicationStatus | None:
 @login_required
 def index():
     """The pipeline as a paged list or a board, filtered by campaign, donor, status."""
-    campaign = find_campaign(request.args.get("campaign", ""))
-    donor = find_organization(request.args.get("donor", ""))
+    # An empty filter looks nothing up (two statements fewer on every unfiltered view).
+    campaign_slug, donor_slug = request.args.get("campaign", ""), request.args.get("donor", "")
+    campaign = find_campaign(campaign_slug) if campaign_slug else None
+    donor = find_organization(donor_slug) if donor_slug else None
     donor = donor if services.is_donor(donor) else None
     filters = services.PipelineFilter(
         campaign_id=campaign.id if campaign else None,
@@ -85,25 +87,33 @@ def index():
         deadline_from=_iso_date(request.args.get("deadline_from", "")),
         deadline_to=_iso_date(request.args.get("deadline_to", "")),
     )
+    today = utcnow().date()
     on_board = request.args.get("view") == "board"
     columns = services.board(filters) if on_board else []
-    listed = None if on_board else services.page_of_applications(filters, requested_page())
-    shown = ([a for column in columns for a in column.applications] if listed is None
-             else listed.items)
+    listed = None if on_board else services.page_of_pipeline_rows(filters, requested_page())
+    shown = [a.id for column in columns for a in column.applications] if listed is None \
+        else [row.id for row in listed.items]
+    colliding = services.colliding_ids(among=shown)
     return render_template(
         "applications/index.html",
         listed=listed,
+        # The list's rows, each kept while what it shows holds; the board's cards as they are.
+        rows=pipeline_rows(listed.items, colliding, today) if listed is not None else [],
         columns=columns,
         any_shown=bool(shown),
-        overdue={a.id for a in shown if services.is_overdue(a)},
+        overdue={a.id for column in columns for a in column.applications
+                 if services.is_overdue(a, today)},
         filters=filters,
         campaign=campaign,
         donor=donor,
         board=on_board,
-        campaigns=campaign_choices(),
-        donors=services.list_donors(),
+        # Every campaign and donor, their options written once while they read the same.
+        campaign_options=option_list([(item.slug, item.title) for item in campaign_choices()],
+                                     selected=campaign.slug if campaign else None),
+        donor_options=option_list(services.donor_choices(),
+                                  selected=donor.slug if donor else None),
         statuses=ApplicationStatus,
-        colliding=services.colliding_ids(among=[a.id for a in shown]),
+        colliding=colliding,
         filtered=any((campaign, donor, filters.status, filters.deadline_from,
                       filters.deadline_to)),
     )
@@ -244,30 +254,15 @@ def report_done(application_id: int, report_id: int):
 @bp.get("/donors/")
 @login_required
 def donors():
-    """Donors (organisations that fund others) with their open calls and limits, the closed
-    calls folded."""
-    rows = services.donors_with_calls()
-    today = utcnow().date()
-    open_calls = [item.call for row in rows for item in row.calls if item.call.deadline >= today]
-    return render_template("applications/donors.html", rows=rows, today=today,
-                           limits=_limits_by_call(open_calls))
-
-
-def _limits_by_call(calls: list[FundingCall]) -> dict[int, Markup]:
-    """Each call's limits as the shared macro writes them, written once for each distinct set
-    of limits on the page (calls of one programme usually share them)."""
-    macro = get_template_attribute("applications/_macros.html", "call_limits")
-    written: dict[tuple[object, ...], Markup] = {}
-    by_call = {}
-    for call in calls:
-        # Everything the macro reads, so that equal keys write the same text.
-        key = (call.currency, call.min_amount_minor, call.max_amount_minor,
-               call.max_duration_months, tuple(call.eligible_applicant_kinds or ()),
-               tuple(call.countries or ()), call.single_country)
-        if key not in written:
-            written[key] = Markup(macro(call))
-        by_call[call.id] = written[key]
-    return by_call
+    """Donors (organisations that fund others) a page at a time, with their open calls and
+    limits, the closed calls folded."""
+    listed = services.page_of_donors(requested_page())
+    return render_template(
+        "applications/donors.html", listed=listed,
+        # Each donor's section kept while what it shows holds: its calls open today, the
+        # reader's right to add one.
+        sections=donor_rows(listed.items, utcnow().date(),
+                            may_add_calls=can(signed_in_user(), Action.EDIT_DONORS)))
 
 
 def _render_call_form(form: CallForm, donor, call: FundingCall | None, status: int = 200):
@@ -328,9 +323,12 @@ def edit_call(call_id: int):
 
 
 def _render_deadlines(new_link: str | None = None):
+    today = utcnow().date()
+    listed = services.page_of_upcoming_deadline_rows(requested_page(), today=today)
     return render_template(
         "applications/deadlines.html",
-        deadlines=services.page_of_upcoming_deadlines(requested_page()),
+        deadlines=listed,
+        rows=deadline_rows(listed.items, today),  # kept while what each shows holds
         days=services.DEADLINE_WINDOW_DAYS,
         token=services.calendar_token_of(signed_in_user()),
         new_link=new_link,

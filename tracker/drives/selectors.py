@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import String, bindparam, cast, func, or_, select, type_coerce
@@ -153,7 +153,35 @@ def get_payment(pledge: Pledge, payment_id: int) -> Payment:
     return found(find_payment(pledge, payment_id), f"no payment {payment_id}")
 
 
-def figures_of(drive: Drive, totals: DriveTotals | None) -> DriveFigures:
+class Goal(Protocol):
+    """What a drive's figures read of it: a Drive, or a list's line of its columns."""
+
+    @property
+    def goal(self) -> Money: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date | None: ...
+
+
+class Totals(Protocol):
+    """What a drive's figures read of its roll-up: a DriveTotals, or a list's line of it."""
+
+    @property
+    def currency(self) -> str: ...
+    @property
+    def received(self) -> Money: ...
+    @property
+    def pledged(self) -> Money: ...
+    @property
+    def supporters(self) -> int: ...
+    @property
+    def unconverted(self) -> int: ...
+
+
+def figures_of(drive: Goal, totals: Totals | None) -> DriveFigures:
     """The drive's progress from its roll-up row (zero when the row is missing)."""
     zero = Money.zero(drive.currency)
     same = totals is not None and totals.currency == drive.currency

@@ -13,10 +13,13 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import find_campaign
 from tracker.drives import services
 from tracker.drives.forms import DriveForm, DriveMoveForm
+from tracker.drives.listing import page_of_drive_rows
 from tracker.drives.models import Drive, DriveStatus
 from tracker.drives.views import bp
 from tracker.drives.views.common import render_drive, require_on
+from tracker.drives.views.list_rows import drive_list_rows
 from tracker.errors import found
+from tracker.options import option_list
 from tracker.views import commit, requested_page
 
 
@@ -40,11 +43,15 @@ def index():
         status = DriveStatus(request.args.get("status", ""))
     except ValueError:
         status = None
+    listed = page_of_drive_rows(campaign_id=campaign_id, status=status, page=requested_page())
     return render_template(
         "drives/index.html",
-        listed=services.list_drives(campaign_id=campaign_id, status=status,
-                                    page=requested_page()),
-        campaigns=services.campaigns_with_drives(),
+        listed=listed,
+        rows=drive_list_rows(listed.items),  # kept while what each shows holds
+        # The campaigns with drives, their options written once while they read the same.
+        campaign_options=option_list(
+            [(str(item.id), item.title) for item in services.campaigns_with_drives()],
+            selected=str(campaign_id) if campaign_id else None),
         campaign_id=campaign_id,
         status=status,
         statuses=DriveStatus,
