@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from tracker.money.value import Money
 
 TRANSLATIONS = ROOT / "tracker" / "translations"
 RUSSIAN_PO = TRANSLATIONS / "ru" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"%\((\w+)\)")
 # Keep in step with BABEL_KEYWORDS in the Makefile (`make translations`).
 BABEL_KEYWORDS = ["_l", "lazy_gettext", "lazy_ngettext:1,2", "lazy_pgettext:1c,2"]
 
@@ -184,6 +186,20 @@ def test_every_message_has_a_russian_translation():
         f"{len(missing)} messages lack a Russian translation in {RUSSIAN_PO.relative_to(ROOT)} "
         "(run `make translations`, then translate):\n" + "\n".join(missing)
     )
+
+
+def test_every_russian_plural_form_names_the_number_it_counts():
+    """Russian's first form also serves 21, 31, 101...: it must say the number, not "one"."""
+    with RUSSIAN_PO.open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    wrong = []
+    for entry in catalog:
+        if not entry.pluralizable or not entry.id:
+            continue
+        wanted = set(PLACEHOLDER.findall(entry.id[1]))
+        wrong += [f"{entry.id[1]!r} form {index}" for index, form in enumerate(entry.string)
+                  if set(PLACEHOLDER.findall(form)) != wanted]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_country_names_follow_the_region_and_every_choice_has_a_name_in_both_languages(app):
