@@ -3,8 +3,9 @@
 A double click, a retry after a slow answer or the browser's "resend" posts the same form
 twice. Each such form carries a random key in a hidden field (`SubmittedOnce`), made when
 the form is rendered and kept when it is shown again with errors. The view runs its
-service through `commit_once`, which writes a `submission` row with that key *before* the
-record, in the same transaction, and the URL of the result after it:
+service through `commit_once`, which runs the service and then claims the key: one
+`INSERT ... ON CONFLICT (key) DO NOTHING RETURNING` of a `submission` row naming the
+record and the URL of the result, in the same transaction as the record:
 
     done = commit_once(form, "payment", lambda: services.record_payment(...),
                        lambda payment: url_for("drives.pledge", ...))
@@ -13,12 +14,20 @@ record, in the same transaction, and the URL of the result after it:
     if done.refused:
         return render_form(..., status=422)
 
-The unique key decides between concurrent posts: on PostgreSQL the second insert waits on
-the first's index entry and fails once it commits; on SQLite the second waits for the
+The unique key decides between posts: on PostgreSQL the second claim waits on the first's
+index entry and, once that commits, inserts nothing; on SQLite the second waits for the
 write lock and then finds the key. The loser's transaction is rolled back (nothing it did
-is kept) and it is sent to the winner's result. A refused submission rolls back its key
-too, so the corrected form can be posted again with the same key. A post without a key
-(a script, a page rendered before keys existed) is saved as before, unguarded.
+is kept) and it is sent to the winner's result. A repeat may also stop earlier, on a
+refusal that the first post caused (its pledge's reference is taken, its pledge moved on
+meanwhile): a refusal is therefore checked against the key, and a key already saved makes
+it a repeat. A refused submission rolls back, leaving its key free, so the corrected form
+can be posted again with the same key. A post without a key (a script, a page rendered
+before keys existed) is saved as before, unguarded.
+
+The key is claimed after the service rather than looked up before it: a first post, by
+far the most common, then costs one statement for its key instead of three (a look, an
+insert before the record and an update naming it after), and a repeat still creates
+nothing.
 
 Keys are worth keeping only while someone may still resend a page: rows older than
 KEEP_DAYS may be pruned (`DELETE FROM submission WHERE created_at < ...`; no command yet).
@@ -26,6 +35,7 @@ KEEP_DAYS may be pruned (`DELETE FROM submission WHERE created_at < ...`; no com
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,8 +46,8 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import Index, String, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Index, String, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
@@ -127,36 +137,39 @@ def repeat_of(form: SubmittedOnce) -> Response | None:
     return Once[Any](earlier_url=earlier).redirect() if earlier is not None else None
 
 
-def _claim(key: str, kind: str) -> Submission:
-    """Insert the key now, before the record: the unique constraint decides between posts."""
-    claim = Submission(key=key, kind=kind)
-    db.session.add(claim)
-    try:
-        # No savepoint: on SQLite releasing an outermost one would commit the key alone.
-        # The caller rolls the whole transaction back on _KeyTaken.
-        db.session.flush()
-    except IntegrityError:
-        raise _KeyTaken() from None
-    return claim
+@functools.lru_cache(maxsize=2)
+def _claim_statement(dialect: str) -> Any:
+    """The key's claim, built once per database: insert unless the key exists, return its id."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(Submission).values(
+        key=bindparam("key"), kind=bindparam("kind"), record_id=bindparam("record_id"),
+        result_url=bindparam("result_url"))
+        .on_conflict_do_nothing(index_elements=[Submission.key])
+        .returning(Submission.id))
+
+
+def _claim(key: str, kind: str, record_id: str | None, url: str) -> None:
+    """Insert the key with what it created; _KeyTaken when another post holds it already."""
+    connection = db.session.connection()
+    claimed = connection.execute(_claim_statement(connection.dialect.name), {
+        "key": key, "kind": kind, "record_id": record_id, "result_url": url[:500]}).first()
+    if claimed is None:
+        raise _KeyTaken()
 
 
 def commit_once(form: SubmittedOnce, kind: str, action: Callable[[], T],
                 result_url: Callable[[T], str]) -> Once[T]:
     """Run the service once per submission key and commit; a repeat gets the first result."""
     key = form.submission_key.data or ""
-    if key:
-        earlier = earlier_result(key)
-        if earlier is not None:
-            return Once(earlier_url=earlier)
     try:
-        claim = _claim(key, kind) if key else None
         value = action()
-        if claim is not None:
-            claim.result_url = result_url(value)[:500]
-            claim.record_id = _record_id(value)
-            db.session.flush()
+        if key:
+            _claim(key, kind, _record_id(value), result_url(value))
     except DomainError as error:
         db.session.rollback()
+        earlier = earlier_result(key) if key else None
+        if earlier is not None:
+            return Once(earlier_url=earlier)
         apply_domain_error(form, error)
         return Once(error=error)
     except _KeyTaken:
