@@ -1,6 +1,7 @@
-"""The once-only key is claimed after the service, in one statement (issue 15): a first post
-stores its key with what it created, and every kind of repeat, even one that the first
-post's own record makes the service refuse, still shows the first result and adds nothing."""
+"""The once-only key is claimed without a look first (issue 15): a first post pays two
+statements for its key and stores what it created, and every kind of repeat, even one the
+service itself would refuse (the reference is taken, the pledge is paid), still shows the
+first result and adds nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.factories import count_rows
 from tests.statements_support import recorded_statements
 from tests.test_submissions import (
     ALREADY,
-    _both_start_together,
+    _both_claim_together,
     _post_together,
     key_in,
     payment_data,
@@ -27,12 +28,12 @@ from tracker.submissions import Submission
 PAGE = f"/drives/{DRIVE_SLUG}"
 
 
-def test_a_first_post_claims_its_key_in_one_statement_naming_what_it_created(as_lead, drive):
+def test_a_first_post_claims_its_key_in_two_statements_naming_what_it_created(as_lead, drive):
     key = key_in(as_lead.get(f"{PAGE}/pledges/new").text)
     with recorded_statements() as statements:
         posted = as_lead.post(f"{PAGE}/pledges/new", data=pledge_data(key))
     assert posted.status_code == 302
-    assert len([sql for sql in statements if "submission" in sql]) == 1, statements
+    assert len([sql for sql in statements if "submission" in sql]) == 2, statements
     pledge_id = db.session.scalar(select(Pledge.id))
     saved = db.session.scalars(select(Submission).where(Submission.key == key)).one()
     assert (saved.kind, saved.record_id, saved.result_url) == (
@@ -84,10 +85,22 @@ def test_two_pledges_with_one_reference_and_key_posted_at_once_are_logged_once(
         app, monkeypatch, lead, drive):
     drive = SimpleNamespace(id=drive.id)
     db.session.remove()
-    _both_start_together(monkeypatch, "log_pledge")
+    _both_claim_together(monkeypatch)
     responses = _post_together(app, lead, f"{PAGE}/pledges/new",
                                pledge_data("r" * 32, external_reference="BANK-5"))
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.headers["Location"] for r in responses} == {f"{PAGE}#pledges"}
     assert db.session.scalar(select(func.count()).select_from(Pledge)) == 1
     assert stored_totals(drive)["pledged_minor"] == 100000
+
+
+def test_a_payment_posted_to_another_drives_pledge_is_not_found_and_records_nothing(
+        as_lead, world, drive):
+    from tests.drive_support import make_drive
+
+    other = make_drive(world, slug="second-drive")
+    stranger = make_pledge(other, amount="1000")
+    response = as_lead.post(f"{PAGE}/pledges/{stranger.id}/payments",
+                            data=payment_data(key_in(as_lead.get(f"{PAGE}/pledges/new").text)))
+    assert response.status_code == 404
+    assert count_rows(Payment) == 0

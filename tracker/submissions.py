@@ -3,9 +3,9 @@
 A double click, a retry after a slow answer or the browser's "resend" posts the same form
 twice. Each such form carries a random key in a hidden field (`SubmittedOnce`), made when
 the form is rendered and kept when it is shown again with errors. The view runs its
-service through `commit_once`, which runs the service and then claims the key: one
-`INSERT ... ON CONFLICT (key) DO NOTHING RETURNING` of a `submission` row naming the
-record and the URL of the result, in the same transaction as the record:
+service through `commit_once`, which claims the key *before* the record, in the same
+transaction (one `INSERT ... ON CONFLICT (key) DO NOTHING RETURNING`), and stores what
+the service created and the URL of its result after it:
 
     done = commit_once(form, "payment", lambda: services.record_payment(...),
                        lambda payment: url_for("drives.pledge", ...))
@@ -14,20 +14,19 @@ record and the URL of the result, in the same transaction as the record:
     if done.refused:
         return render_form(..., status=422)
 
-The unique key decides between posts: on PostgreSQL the second claim waits on the first's
-index entry and, once that commits, inserts nothing; on SQLite the second waits for the
-write lock and then finds the key. The loser's transaction is rolled back (nothing it did
-is kept) and it is sent to the winner's result. A repeat may also stop earlier, on a
-refusal that the first post caused (its pledge's reference is taken, its pledge moved on
-meanwhile): a refusal is therefore checked against the key, and a key already saved makes
-it a repeat. A refused submission rolls back, leaving its key free, so the corrected form
-can be posted again with the same key. A post without a key (a script, a page rendered
-before keys existed) is saved as before, unguarded.
+The unique key decides between concurrent posts: on PostgreSQL the second claim waits on
+the first's index entry and, once that commits, inserts nothing; on SQLite the second
+waits for the write lock and then finds the key. The loser's transaction is rolled back
+(nothing it did is kept) and it is sent to the winner's result. A refused submission
+rolls back its key too, so the corrected form can be posted again with the same key. A
+post without a key (a script, a page rendered before keys existed) is saved as before,
+unguarded.
 
-The key is claimed after the service rather than looked up before it: a first post, by
-far the most common, then costs one statement for its key instead of three (a look, an
-insert before the record and an update naming it after), and a repeat still creates
-nothing.
+The claim comes first, not after the service, so that it is the transaction's first
+write: on SQLite that begins the transaction, and a savepoint the service takes (a
+pledge with a reference) nests inside it rather than committing on its own. It does not
+look before it inserts: a first post, by far the most common, pays two statements for
+its key (the claim, and naming the record after), where a look first made it three.
 
 Keys are worth keeping only while someone may still resend a page: rows older than
 KEEP_DAYS may be pruned (`DELETE FROM submission WHERE created_at < ...`; no command yet).
@@ -46,7 +45,7 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import Index, String, bindparam, select
+from sqlalchemy import Index, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.wrappers import Response
@@ -95,7 +94,7 @@ class SubmittedOnce(FlaskForm):
     )
 
 
-class _KeyTaken(Exception):
+class KeyTaken(Exception):
     """Another post of the same submission holds (or committed) the key."""
 
 
@@ -141,20 +140,29 @@ def repeat_of(form: SubmittedOnce) -> Response | None:
 def _claim_statement(dialect: str) -> Any:
     """The key's claim, built once per database: insert unless the key exists, return its id."""
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    return (module.insert(Submission).values(
-        key=bindparam("key"), kind=bindparam("kind"), record_id=bindparam("record_id"),
-        result_url=bindparam("result_url"))
-        .on_conflict_do_nothing(index_elements=[Submission.key])
-        .returning(Submission.id))
+    return (module.insert(Submission)
+            .values(key=bindparam("key"), kind=bindparam("kind"), result_url="")
+            .on_conflict_do_nothing(index_elements=[Submission.key])
+            .returning(Submission.id))
 
 
-def _claim(key: str, kind: str, record_id: str | None, url: str) -> None:
-    """Insert the key with what it created; _KeyTaken when another post holds it already."""
+_NAME_RESULT = (update(Submission).where(Submission.id == bindparam("claim_id"))
+                .values(record_id=bindparam("record_id"), result_url=bindparam("result_url")))
+
+
+def claim_key(key: str, kind: str) -> int:
+    """Insert the key now, before the record: the unique key decides between posts.
+
+    Returns the claim's id; raises KeyTaken when another post holds (or saved) the key.
+    No savepoint: on SQLite releasing an outermost one would commit the key alone; the
+    caller rolls the whole transaction back on KeyTaken.
+    """
     connection = db.session.connection()
-    claimed = connection.execute(_claim_statement(connection.dialect.name), {
-        "key": key, "kind": kind, "record_id": record_id, "result_url": url[:500]}).first()
+    claimed = connection.execute(_claim_statement(connection.dialect.name),
+                                 {"key": key, "kind": kind}).scalar()
     if claimed is None:
-        raise _KeyTaken()
+        raise KeyTaken()
+    return int(claimed)
 
 
 def commit_once(form: SubmittedOnce, kind: str, action: Callable[[], T],
@@ -162,17 +170,17 @@ def commit_once(form: SubmittedOnce, kind: str, action: Callable[[], T],
     """Run the service once per submission key and commit; a repeat gets the first result."""
     key = form.submission_key.data or ""
     try:
+        claim = claim_key(key, kind) if key else None
         value = action()
-        if key:
-            _claim(key, kind, _record_id(value), result_url(value))
+        if claim is not None:
+            db.session.connection().execute(_NAME_RESULT, {
+                "claim_id": claim, "record_id": _record_id(value),
+                "result_url": result_url(value)[:500]})
     except DomainError as error:
         db.session.rollback()
-        earlier = earlier_result(key) if key else None
-        if earlier is not None:
-            return Once(earlier_url=earlier)
         apply_domain_error(form, error)
         return Once(error=error)
-    except _KeyTaken:
+    except KeyTaken:
         db.session.rollback()
         return Once(earlier_url=earlier_result(key) or "")
     db.session.commit()
