@@ -137,22 +137,21 @@ def test_the_repeat_note_speaks_russian(as_lead, drive):
 # --- two posts at once --------------------------------------------------------------------
 
 
-def _both_look_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make both posts find no earlier result before either writes: a real race."""
-    original = submissions.earlier_result
+def _both_claim_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make both posts reach their key's claim before either claims it: a real race."""
+    original = submissions.claim_key
     barrier = threading.Barrier(2, timeout=10)
     lock, calls = threading.Lock(), {"n": 0}
 
-    def racing(key: str) -> str | None:
-        found = original(key)
+    def racing(key: str, kind: str) -> int:
         with lock:
             calls["n"] += 1
             first_two = calls["n"] <= 2
         if first_two:
             barrier.wait()
-        return found
+        return original(key, kind)
 
-    monkeypatch.setattr(submissions, "earlier_result", racing)
+    monkeypatch.setattr(submissions, "claim_key", racing)
 
 
 def _post_together(app, lead, url: str, data: dict[str, Any]) -> list[Any]:
@@ -184,7 +183,7 @@ def test_two_payments_posted_at_once_with_one_key_are_recorded_once(app, monkeyp
     url = f"{PAGE}/pledges/{make_pledge(drive, amount='1000').id}"
     drive = SimpleNamespace(id=drive.id)
     db.session.remove()
-    _both_look_first(monkeypatch)
+    _both_claim_together(monkeypatch)
     responses = _post_together(app, lead, f"{url}/payments", payment_data("k" * 32))
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.headers["Location"] for r in responses} == {f"{url}#payments"}
@@ -197,7 +196,7 @@ def test_two_payments_posted_at_once_with_one_key_are_recorded_once(app, monkeyp
 def test_two_pledges_posted_at_once_with_one_key_are_logged_once(app, monkeypatch, lead, drive):
     drive = SimpleNamespace(id=drive.id)
     db.session.remove()
-    _both_look_first(monkeypatch)
+    _both_claim_together(monkeypatch)
     responses = _post_together(app, lead, f"{PAGE}/pledges/new", pledge_data("p" * 32))
     assert [r.status_code for r in responses] == [302, 302]
     assert db.session.scalar(select(func.count()).select_from(Pledge)) == 1

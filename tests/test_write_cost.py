@@ -35,11 +35,12 @@ TODAY = date.today().isoformat()
 
 # What a pledge and a payment POST cost in the test world (its campaign reports in USD,
 # for which no rate exists: every bucket is left unconverted), tightened as the write got
-# cheaper so that they cannot grow back unnoticed. The same on both databases here: the
-# test's own transaction holds the audit chain's lock already (a served PostgreSQL write
-# adds its lock and the chain head's read).
-PLEDGE_STATEMENTS = 18
-PAYMENT_STATEMENTS = 21
+# cheaper so that they cannot grow back unnoticed. The test's own transaction holds the
+# audit chain's lock already (a served PostgreSQL write adds one statement for its lock and
+# the chain head's read). On PostgreSQL a roll-up row's addition carries its buckets' writes
+# (drives.buckets.write_buckets_and_add): two statements fewer, one per drive and campaign.
+PLEDGE_STATEMENTS = {"sqlite": 17, "postgresql": 15}
+PAYMENT_STATEMENTS = {"sqlite": 19, "postgresql": 17}
 
 
 def post_pledge(client: Any, name: str) -> list[str]:
@@ -79,14 +80,14 @@ def add_pledges(drive: Drive, count: int) -> None:
         make_pledge(drive, amount=str(100 + n), name=f"Supporter {n}")
 
 
-def test_a_pledge_post_runs_as_many_statements_at_5_as_at_60_pledges(as_lead, drive):
+def test_a_pledge_post_runs_as_many_statements_at_5_as_at_60_pledges(as_lead, drive, backend):
     add_pledges(drive, 5)
     post_pledge(as_lead, "Warm-up")
     at_5 = post_pledge(as_lead, "Anna")
     add_pledges(drive, 55)
     at_60 = post_pledge(as_lead, "Boris")
     assert len(at_5) == len(at_60)
-    assert len(at_5) <= PLEDGE_STATEMENTS, "\n".join(at_5)
+    assert len(at_5) <= PLEDGE_STATEMENTS[backend], "\n".join(at_5)
     assert not reads_currency_list(at_5)
     assert chain_locks(at_5) <= 1
     assert stored_totals(drive) == recomputed_totals(drive)
@@ -94,7 +95,7 @@ def test_a_pledge_post_runs_as_many_statements_at_5_as_at_60_pledges(as_lead, dr
     assert "Pledge of" in shown and "logged." in shown
 
 
-def test_a_payment_post_runs_as_many_statements_at_5_as_at_60_pledges(as_lead, drive):
+def test_a_payment_post_runs_as_many_statements_at_5_as_at_60_pledges(as_lead, drive, backend):
     pledge_id = make_pledge(drive, amount="5000", name="Payer").id
     add_pledges(drive, 4)
     post_payment(as_lead, pledge_id)
@@ -102,7 +103,7 @@ def test_a_payment_post_runs_as_many_statements_at_5_as_at_60_pledges(as_lead, d
     add_pledges(drive, 55)
     at_60 = post_payment(as_lead, pledge_id)
     assert len(at_5) == len(at_60)
-    assert len(at_5) <= PAYMENT_STATEMENTS, "\n".join(at_5)
+    assert len(at_5) <= PAYMENT_STATEMENTS[backend], "\n".join(at_5)
     assert not reads_currency_list(at_5)
     # The payment's event and its pledge's new paid amount: two flushes, one lock at most
     # (none here when the test's own transaction took it already, as tests run in one).
@@ -227,8 +228,8 @@ def test_a_rebuild_and_an_everyday_write_of_one_drive_wait_for_each_other(app, b
     errors: list[BaseException] = []
 
     def hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if threading.current_thread() in writer_thread and statement.startswith(
-                "UPDATE drive_totals"):
+        # On PostgreSQL the addition to drive_totals carries the buckets' writes as CTEs.
+        if threading.current_thread() in writer_thread and "UPDATE drive_totals" in statement:
             paused.set()
             go.wait(10)
 

@@ -3,8 +3,9 @@
 A double click, a retry after a slow answer or the browser's "resend" posts the same form
 twice. Each such form carries a random key in a hidden field (`SubmittedOnce`), made when
 the form is rendered and kept when it is shown again with errors. The view runs its
-service through `commit_once`, which writes a `submission` row with that key *before* the
-record, in the same transaction, and the URL of the result after it:
+service through `commit_once`, which claims the key *before* the record, in the same
+transaction (one `INSERT ... ON CONFLICT (key) DO NOTHING RETURNING`), and stores what
+the service created and the URL of its result after it:
 
     done = commit_once(form, "payment", lambda: services.record_payment(...),
                        lambda payment: url_for("drives.pledge", ...))
@@ -13,12 +14,19 @@ record, in the same transaction, and the URL of the result after it:
     if done.refused:
         return render_form(..., status=422)
 
-The unique key decides between concurrent posts: on PostgreSQL the second insert waits on
-the first's index entry and fails once it commits; on SQLite the second waits for the
-write lock and then finds the key. The loser's transaction is rolled back (nothing it did
-is kept) and it is sent to the winner's result. A refused submission rolls back its key
-too, so the corrected form can be posted again with the same key. A post without a key
-(a script, a page rendered before keys existed) is saved as before, unguarded.
+The unique key decides between concurrent posts: on PostgreSQL the second claim waits on
+the first's index entry and, once that commits, inserts nothing; on SQLite the second
+waits for the write lock and then finds the key. The loser's transaction is rolled back
+(nothing it did is kept) and it is sent to the winner's result. A refused submission
+rolls back its key too, so the corrected form can be posted again with the same key. A
+post without a key (a script, a page rendered before keys existed) is saved as before,
+unguarded.
+
+The claim comes first, not after the service, so that it is the transaction's first
+write: on SQLite that begins the transaction, and a savepoint the service takes (a
+pledge with a reference) nests inside it rather than committing on its own. It does not
+look before it inserts: a first post, by far the most common, pays two statements for
+its key (the claim, and naming the record after), where a look first made it three.
 
 Keys are worth keeping only while someone may still resend a page: rows older than
 KEEP_DAYS may be pruned (`DELETE FROM submission WHERE created_at < ...`; no command yet).
@@ -26,6 +34,7 @@ KEEP_DAYS may be pruned (`DELETE FROM submission WHERE created_at < ...`; no com
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,8 +45,8 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import Index, String, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Index, String, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
@@ -85,7 +94,7 @@ class SubmittedOnce(FlaskForm):
     )
 
 
-class _KeyTaken(Exception):
+class KeyTaken(Exception):
     """Another post of the same submission holds (or committed) the key."""
 
 
@@ -127,39 +136,51 @@ def repeat_of(form: SubmittedOnce) -> Response | None:
     return Once[Any](earlier_url=earlier).redirect() if earlier is not None else None
 
 
-def _claim(key: str, kind: str) -> Submission:
-    """Insert the key now, before the record: the unique constraint decides between posts."""
-    claim = Submission(key=key, kind=kind)
-    db.session.add(claim)
-    try:
-        # No savepoint: on SQLite releasing an outermost one would commit the key alone.
-        # The caller rolls the whole transaction back on _KeyTaken.
-        db.session.flush()
-    except IntegrityError:
-        raise _KeyTaken() from None
-    return claim
+@functools.lru_cache(maxsize=2)
+def _claim_statement(dialect: str) -> Any:
+    """The key's claim, built once per database: insert unless the key exists, return its id."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(Submission)
+            .values(key=bindparam("key"), kind=bindparam("kind"), result_url="")
+            .on_conflict_do_nothing(index_elements=[Submission.key])
+            .returning(Submission.id))
+
+
+_NAME_RESULT = (update(Submission).where(Submission.id == bindparam("claim_id"))
+                .values(record_id=bindparam("record_id"), result_url=bindparam("result_url")))
+
+
+def claim_key(key: str, kind: str) -> int:
+    """Insert the key now, before the record: the unique key decides between posts.
+
+    Returns the claim's id; raises KeyTaken when another post holds (or saved) the key.
+    No savepoint: on SQLite releasing an outermost one would commit the key alone; the
+    caller rolls the whole transaction back on KeyTaken.
+    """
+    connection = db.session.connection()
+    claimed = connection.execute(_claim_statement(connection.dialect.name),
+                                 {"key": key, "kind": kind}).scalar()
+    if claimed is None:
+        raise KeyTaken()
+    return int(claimed)
 
 
 def commit_once(form: SubmittedOnce, kind: str, action: Callable[[], T],
                 result_url: Callable[[T], str]) -> Once[T]:
     """Run the service once per submission key and commit; a repeat gets the first result."""
     key = form.submission_key.data or ""
-    if key:
-        earlier = earlier_result(key)
-        if earlier is not None:
-            return Once(earlier_url=earlier)
     try:
-        claim = _claim(key, kind) if key else None
+        claim = claim_key(key, kind) if key else None
         value = action()
         if claim is not None:
-            claim.result_url = result_url(value)[:500]
-            claim.record_id = _record_id(value)
-            db.session.flush()
+            db.session.connection().execute(_NAME_RESULT, {
+                "claim_id": claim, "record_id": _record_id(value),
+                "result_url": result_url(value)[:500]})
     except DomainError as error:
         db.session.rollback()
         apply_domain_error(form, error)
         return Once(error=error)
-    except _KeyTaken:
+    except KeyTaken:
         db.session.rollback()
         return Once(earlier_url=earlier_result(key) or "")
     db.session.commit()

@@ -73,12 +73,12 @@ def event_hash(values: Mapping[str, Any]) -> str:
 
 def _take_lock(connection: Connection) -> None:
     """Hold the chain until this transaction ends, so that no other writer reads its head."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    elif connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite":
         # A write that matches no row (so no trigger fires) takes SQLite's write lock now,
         # before the head is read, instead of at the INSERT after it.
         connection.exec_driver_sql("UPDATE audit_event SET id = id WHERE 0")
+    else:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
 def _head(connection: Connection) -> tuple[int, str]:
@@ -87,6 +87,31 @@ def _head(connection: Connection) -> tuple[int, str]:
     row = connection.execute(
         select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
     return (0, GENESIS) if row is None else (row.id, row.hash)
+
+
+# PostgreSQL's lock and the head's read in one round trip: two statements of one simple
+# query. Under READ COMMITTED each statement takes its own snapshot when it starts, so the
+# head is read after the lock is granted and sees every event committed before it, as a
+# second query would (one statement, `SELECT lock, (SELECT head)`, would not: its snapshot
+# is taken before it waits for the lock). No parameters, so that it goes as a simple query.
+_LOCK_THEN_HEAD = (f"SELECT pg_advisory_xact_lock({LOCK_KEY}); "
+                   "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+
+
+def _lock_and_head(connection: Connection) -> tuple[int, str]:
+    """Take the chain's lock, then read its head: (0, GENESIS) for an empty trail."""
+    if (connection.dialect.name, connection.dialect.driver) != ("postgresql", "psycopg"):
+        _take_lock(connection)  # (psycopg2 gives back only the last result of a query)
+        return _head(connection)
+    result = connection.exec_driver_sql(_LOCK_THEN_HEAD)
+    try:
+        cursor = result.cursor
+        if cursor is None or not cursor.nextset():
+            raise RuntimeError("the audit chain's head did not come back with its lock")
+        row = cursor.fetchone()
+    finally:
+        result.close()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
 # The head this transaction last appended, kept on its connection: while the lock is held
@@ -186,8 +211,7 @@ def link(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, A
     append_deferred(connection)
     held = _held_head(connection)
     if held is None:
-        _take_lock(connection)
-        held = _head(connection)
+        held = _lock_and_head(connection)
     last_id, previous = held
     for row in rows:
         for name in _TEXT:

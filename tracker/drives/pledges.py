@@ -159,12 +159,18 @@ def _validate_pledge(drive: Drive, data: PledgeInput, current: Pledge | None) ->
     checked_text(data.note, MAX_TEXT_LENGTH, "note")
     reference = (checked_text(data.external_reference, MAX_REFERENCE_LENGTH,
                               "external_reference") or None)
-    if reference is not None:
-        clash = db.session.scalar(select(Pledge.id).where(
-            Pledge.drive_id == drive.id, Pledge.external_reference == reference))
-        if clash is not None and (current is None or clash != current.id):
+    # A new pledge is not looked up first: its insert finds a taken reference by itself
+    # (_flush_new_pledge), and one statement fewer is run on every pledge logged.
+    if reference is not None and current is not None:
+        clash = _pledge_with_reference(drive.id, reference)
+        if clash is not None and clash != current.id:
             raise _reference_taken(reference)
     return _PledgeFields(amount, name, anonymous, email, reference)
+
+
+def _pledge_with_reference(drive_id: int, reference: str) -> int | None:
+    return db.session.scalar(select(Pledge.id).where(
+        Pledge.drive_id == drive_id, Pledge.external_reference == reference))
 
 
 def settle_new_pledge(pledge: Pledge) -> None:
@@ -175,13 +181,17 @@ def settle_new_pledge(pledge: Pledge) -> None:
 
 
 def _flush_new_pledge(pledge: Pledge) -> None:
-    """Insert a pledge; a reference stored by someone else meanwhile is a clear refusal.
+    """Insert a pledge; a reference the drive holds already is a clear refusal.
 
     A savepoint undoes this insert only; the caller rolls back after the refusal, as
-    after any DomainError. Without a reference no such clash can happen (and a savepoint
-    costs two statements), so the pledge is simply flushed.
+    after any DomainError. The reference's unique index finds the clash (stored before,
+    or by someone else meanwhile); only then is the pledge holding it looked up, so that
+    an insert refused for another reason is not reported as a taken reference. Without a
+    reference no such clash can happen (and a savepoint costs two statements), so the
+    pledge is simply flushed.
     """
-    if pledge.external_reference is None:
+    reference = pledge.external_reference
+    if reference is None:
         db.session.add(pledge)
         db.session.flush()
         return
@@ -189,7 +199,9 @@ def _flush_new_pledge(pledge: Pledge) -> None:
         with db.session.begin_nested():
             db.session.add(pledge)
     except IntegrityError:
-        raise _reference_taken(pledge.external_reference) from None
+        if _pledge_with_reference(pledge.drive_id, reference) is None:
+            raise
+        raise _reference_taken(reference) from None
 
 
 def log_pledge(drive: Drive, data: PledgeInput, *, by: User | None) -> Pledge:

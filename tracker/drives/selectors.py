@@ -124,6 +124,18 @@ def find_pledge(drive: Drive, pledge_id: int) -> Pledge | None:
     )
 
 
+def find_drive_and_pledge(slug: str, pledge_id: int) -> tuple[Drive, Pledge] | None:
+    """The drive with this slug and its pledge with this id in one statement, or None when
+    either is missing (a payment's post reads both: one round trip fewer a payment)."""
+    row = db.session.execute(
+        select(Drive, Pledge).join(Pledge, Pledge.drive_id == Drive.id)
+        .options(joinedload(Drive.totals), joinedload(Drive.campaign),
+                 joinedload(Drive.organiser))
+        .where(Drive.slug == slug, Pledge.id == pledge_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def find_payment(pledge: Pledge, payment_id: int) -> Payment | None:
     """The pledge's payment with this id, or None."""
     return db.session.scalar(

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, tuple_, update
 
+from tracker.db import utcnow
 from tracker.drives.buckets import (
     BucketKey,
     Contribution,
@@ -29,6 +30,7 @@ from tracker.drives.buckets import (
     lock_buckets,
     run_rollup,
     write_buckets,
+    write_buckets_and_add,
 )
 from tracker.drives.models import Drive, DriveMoneyBucket
 from tracker.extensions import db
@@ -183,24 +185,37 @@ def update_campaign_buckets(keys: Iterable[BucketKey], currencies: dict[int, str
         delta = (contribution(key.kind, fresh, converted)
                  - contribution(key.kind, old, old_converted))
         deltas[key.owner_id] = deltas.get(key.owner_id, Contribution()) + delta
+    adds = [(campaign_id, delta) for campaign_id, delta in sorted(deltas.items())
+            if campaign_id not in refresh and any(delta.values())]
+    if len(adds) == 1:  # the usual write: one campaign, its buckets and funding at once
+        write_buckets_and_add(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id,
+                              writes, _ADD_TO_FUNDING, _funding_delta_params(session, *adds[0]))
+        return refresh
     write_buckets(session, CampaignMoneyBucket, CampaignMoneyBucket.campaign_id, writes)
-    for campaign_id, delta in sorted(deltas.items()):
-        if campaign_id in refresh or not any(delta.values()):
-            continue
-        run_rollup(session, _ADD_TO_FUNDING, {
-            "funding_of": campaign_id, "add_received": delta.received, "add_pledged": delta.pledged,
-            "add_unconverted": delta.unconverted})
-        row = session.identity_map.get(session.identity_key(CampaignFunding, (campaign_id,)))
-        if row is not None:
-            session.expire(row)
+    for campaign_id, delta in adds:
+        run_rollup(session, _ADD_TO_FUNDING, _funding_delta_params(session, campaign_id, delta))
     return refresh
+
+
+def _funding_delta_params(session: Any, campaign_id: int, delta: Contribution
+                          ) -> dict[str, Any]:
+    """_ADD_TO_FUNDING's parameters; the campaign's funding loaded as an object goes stale."""
+    row = session.identity_map.get(session.identity_key(CampaignFunding, (campaign_id,)))
+    if row is not None:
+        session.expire(row)
+    return {"funding_of": campaign_id, "add_received": delta.received,
+            "add_pledged": delta.pledged, "add_unconverted": delta.unconverted,
+            "now": utcnow()}
 
 
 _ADD_TO_FUNDING = (
     update(CampaignFunding).where(CampaignFunding.campaign_id == bindparam("funding_of"))
     .values(received_minor=CampaignFunding.received_minor + bindparam("add_received"),
             pledged_minor=CampaignFunding.pledged_minor + bindparam("add_pledged"),
-            unconverted=CampaignFunding.unconverted + bindparam("add_unconverted")))
+            unconverted=CampaignFunding.unconverted + bindparam("add_unconverted"),
+            # Set here, not by the column's onupdate: a statement carrying the buckets' writes
+            # as CTEs (write_buckets_and_add) would bind it as NULL.
+            refreshed_at=bindparam("now", type_=CampaignFunding.refreshed_at.type)))
 
 
 def rebuild_campaign_buckets(campaign_id: int, currency: str) -> None:

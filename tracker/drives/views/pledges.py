@@ -165,9 +165,10 @@ def write_off_pledge(slug: str, pledge_id: int):
 @bp.post("/drives/<slug>/pledges/<int:pledge_id>/payments")
 def record_payment(slug: str, pledge_id: int):
     """Record a payment against a pledge."""
-    drive = services.get_drive(slug)
-    require_on(Action.LOG_PLEDGES, drive)
-    pledge = services.get_pledge(drive, pledge_id)
+    found = services.find_drive_and_pledge(slug, pledge_id)
+    drive = found[0] if found is not None else services.get_drive(slug)
+    require_on(Action.LOG_PLEDGES, drive)  # before a missing pledge's 404, as on every page
+    pledge = found[1] if found is not None else services.get_pledge(drive, pledge_id)
     form = PaymentForm.for_pledge(pledge)
     if not form.validate():
         return _render_pledge(drive, pledge, payment_form=form, status=422)
