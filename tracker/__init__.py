@@ -28,6 +28,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection: Any, _name: str) -> None:
+    """SQLite: a savepoint opened first begins the transaction its release must not end.
+
+    Python's sqlite3 begins a transaction before a write, not before a SAVEPOINT, which
+    SQLite then runs as a transaction of its own: releasing it committed the caller's work.
+    """
+    raw = connection.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
 def _trust_proxies(app: Flask) -> None:
     """Take the client's address, scheme and host from the trusted proxies' X-Forwarded-*."""
     # With no proxy trusted the headers are ignored: a client could forge them, and the
