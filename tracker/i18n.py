@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -128,6 +129,30 @@ class Localized:
         language = language or current_language()
         other = "ru" if language == "en" else "en"
         return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_{other}") or ""
+
+
+@dataclass(frozen=True)
+class TitleLine(Localized):
+    """A title in both languages (a campaign's, a call's), as a list row shows it."""
+
+    title_en: str
+    title_ru: str
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+
+@dataclass(frozen=True)
+class NameLine(Localized):
+    """An organisation's name in both languages, as a list row shows it."""
+
+    name_en: str
+    name_ru: str
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
 
 
 def sortable_localized(model: Any, field: str, language: str | None = None) -> Any:

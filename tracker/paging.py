@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Executable, Select, func, select
 
 from tracker.extensions import db
 
@@ -81,6 +81,17 @@ def last_page(total: int, per_page: int) -> int:
 def count_of(query: Select[Any]) -> int:
     """How many rows the query gives, counted by the database."""
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def page_of_statements(count: Executable, rows: Executable, values: dict[str, Any], page: int,
+                       per_page: int) -> Page[Any]:
+    """One page read by statements built once: `count` and `rows` take `values`, and `rows`
+    also `limit` and `offset`; a page number past the end gives the last page."""
+    total = db.session.scalar(count, values) or 0
+    page = min(max(1, page), last_page(total, per_page))
+    items = list(db.session.execute(
+        rows, {**values, "limit": per_page, "offset": (page - 1) * per_page}))
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def page_of(query: Select[Any], page: int, per_page: int = PER_PAGE, *,

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
-from tracker.applications.lines import ApplicationLine, NameLine, TitleLine
+from tracker.applications.lines import ApplicationLine
 from tracker.applications.models import (
     Application,
     ReportContent,
@@ -36,6 +36,7 @@ from tracker.applications.pipeline import AWAITING_DECISION, AWAITING_SUBMISSION
 from tracker.campaigns.models import Campaign
 from tracker.db import Base, LabeledEnum, utcnow
 from tracker.extensions import db
+from tracker.i18n import NameLine, TitleLine
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.paging import Page, last_page

@@ -10,32 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.applications.models import ApplicationStatus
-from tracker.i18n import Localized
+from tracker.i18n import Localized, NameLine, TitleLine
 from tracker.money.value import Money
-
-
-@dataclass(frozen=True)
-class TitleLine(Localized):
-    """A campaign's title in both languages."""
-
-    title_en: str
-    title_ru: str
-
-    @property
-    def title(self) -> str:
-        return self.localized("title")
-
-
-@dataclass(frozen=True)
-class NameLine(Localized):
-    """An organisation's name in both languages."""
-
-    name_en: str
-    name_ru: str
-
-    @property
-    def name(self) -> str:
-        return self.localized("name")
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,14 @@ from typing import Any, cast
 from sqlalchemy import Date, Integer, Select, bindparam, distinct, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from tracker.applications.lines import NameLine, TitleLine
 from tracker.applications.models import Application, ApplicationStatus, FundingCall
 from tracker.campaigns.models import Campaign
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.i18n import Localized
+from tracker.i18n import Localized, NameLine, TitleLine
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, last_page
+from tracker.paging import Page, page_of_statements
 
 Status = ApplicationStatus
 
@@ -128,12 +127,7 @@ def page_of_pipeline_rows(filters: PipelineFilter = PipelineFilter(), page: int 
     the columns the list shows, read as stored (what the list shows, and a kept row's key):
     a count and one query."""
     values = _filter_values(filters)
-    count, rows = _pipeline_statements(tuple(values))
-    total = db.session.scalar(count, values) or 0
-    page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
-    items = list(db.session.execute(
-        rows, {**values, "limit": per_page, "offset": (page - 1) * per_page}))
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return page_of_statements(*_pipeline_statements(tuple(values)), values, page, per_page)
 
 
 @cache  # Built once a shape: building and compiling them cost as much as running them.

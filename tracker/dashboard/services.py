@@ -18,7 +18,6 @@ from typing import Any, cast
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, bindparam, select
 
-from tracker.applications.lines import TitleLine
 from tracker.applications.services import CollisionLine, collision_lines
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, CampaignStatus
@@ -34,6 +33,7 @@ from tracker.grants.services import (
     spending_sums,
     spending_total,
 )
+from tracker.i18n import TitleLine
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.services import MissingPair, RateBook, RatePath, apply_rate
 from tracker.money.value import Money

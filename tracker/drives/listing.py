@@ -21,36 +21,17 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from tracker.campaigns.models import Campaign
 from tracker.drives.models import Drive, DriveStatus, DriveTotals
 from tracker.drives.selectors import DRIVES_PER_PAGE, DriveFigures, figures_of
-from tracker.extensions import db
-from tracker.i18n import Localized
+from tracker.i18n import Localized, NameLine, TitleLine
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
-from tracker.paging import Page, last_page
+from tracker.paging import Page, page_of_statements
 
 
 @dataclass(frozen=True)
-class OrganiserLine(Localized):
-    """A drive's organiser's names."""
-
-    name_en: str
-    name_ru: str
-
-    @property
-    def name(self) -> str:
-        return self.localized("name")
-
-
-@dataclass(frozen=True)
-class CampaignLine(Localized):
-    """A drive's campaign: its slug (a link) and titles."""
+class CampaignLine(TitleLine):
+    """A drive's campaign: its titles and its slug (a link)."""
 
     slug: str
-    title_en: str
-    title_ru: str
-
-    @property
-    def title(self) -> str:
-        return self.localized("title")
 
 
 @dataclass(frozen=True)
@@ -67,7 +48,7 @@ class DriveLine(Localized):
     currency: str
     starts_on: date
     ends_on: date | None
-    organiser: OrganiserLine
+    organiser: NameLine
     campaign: CampaignLine
 
     @property
@@ -100,12 +81,7 @@ def page_of_drive_rows(campaign_id: int | None = None, status: DriveStatus | Non
     of the columns the list shows: a count and one query."""
     values = {name: value for name, value in (("campaign_id", campaign_id), ("status", status))
               if value is not None}
-    count, rows = _statements(tuple(values))
-    total = db.session.scalar(count, values) or 0
-    page = min(max(1, page), last_page(total, per_page))  # past the end: the last page
-    items = list(db.session.execute(
-        rows, {**values, "limit": per_page, "offset": (page - 1) * per_page}))
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return page_of_statements(*_statements(tuple(values)), values, page, per_page)
 
 
 @cache  # Built once a shape: building and compiling them cost as much as running them.
@@ -142,8 +118,8 @@ def drive_list_row(row: Any) -> DriveListRow:
         status=row.status, is_public=row.is_public,
         goal=Money.stored(row.goal_minor, row.currency), currency=row.currency,
         starts_on=row.starts_on, ends_on=row.ends_on,
-        organiser=OrganiserLine(row.organiser_en, row.organiser_ru),
-        campaign=CampaignLine(row.campaign_slug, row.campaign_en, row.campaign_ru))
+        organiser=NameLine(row.organiser_en, row.organiser_ru),
+        campaign=CampaignLine(row.campaign_en, row.campaign_ru, row.campaign_slug))
     totals = None if row.totals_currency is None else TotalsLine(
         currency=row.totals_currency,
         received=Money.stored(row.received_minor, row.totals_currency),
