@@ -36,7 +36,7 @@ from tracker.audit.registry import (
     spec_for_type,
 )
 from tracker.audit.trail import UNREADABLE
-from tracker.audit.values import jsonable
+from tracker.audit.values import before_and_after, jsonable
 from tracker.db import DecimalString, ScaledDecimal, UTCDateTime, table_of
 from tracker.i18n import (
     country_name,
@@ -356,12 +356,7 @@ def _raw_fields(event: AuditEvent, spec: AuditSpec | None,
         if name in shown_with_amounts:
             continue  # 'RUB 5,000.00' already says it
         value = changes[name]
-        if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
-            before, after = value
-        elif event.action is AuditAction.DELETE:
-            before, after = value, None
-        else:
-            before, after = None, value
+        before, after = before_and_after(event.action, value)
         if event.action is not AuditAction.UPDATE and value in (None, ""):
             continue  # a new or removed record's blank fields say nothing
         if name in hidden:

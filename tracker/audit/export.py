@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Select
 
 from tracker.audit.display import currency_for, field_order
-from tracker.audit.models import AuditAction, AuditEvent
+from tracker.audit.models import AuditEvent
 from tracker.audit.queries import EventFilter, events_where, newest_first
 from tracker.audit.registry import spec_for_type
+from tracker.audit.values import before_and_after
 from tracker.extensions import db
 from tracker.money.value import Money
 
@@ -56,12 +57,7 @@ def _csv_rows(event: AuditEvent) -> Iterator[list[Any]]:
     spec = spec_for_type(event.record_type)
     for name in field_order(spec, changes):
         value = changes[name]
-        if event.action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
-            before, after = value
-        elif event.action is AuditAction.DELETE:
-            before, after = value, None
-        else:
-            before, after = None, value
+        before, after = before_and_after(event.action, value)
         yield [*head, name, _csv_value(event, name, before, 0),
                _csv_value(event, name, after, 1)]
 

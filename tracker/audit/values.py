@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from tracker.audit.models import AuditAction
 from tracker.audit.registry import REDACTED, AuditSpec
 
 
@@ -57,3 +58,13 @@ def currency_key(columns: Sequence[str], name: str) -> str | None:
 def comparable(value: Any) -> Any:
     """A value as two reads of the same row compare equal (Decimal('1.0') == Decimal('1'))."""
     return value.normalize() if isinstance(value, Decimal) else value
+
+
+def before_and_after(action: AuditAction, value: Any) -> tuple[Any, Any]:
+    """A field's value before and after the change, as an event of this action stores it:
+    an update [before, after], a deletion the value it had, a creation the value it got."""
+    if action is AuditAction.UPDATE and isinstance(value, list) and len(value) == 2:
+        return value[0], value[1]
+    if action is AuditAction.DELETE:
+        return value, None
+    return None, value
