@@ -101,6 +101,20 @@ def test_rights_taken_away_stop_a_pass_already_shown_at_once(app, world, drive, 
     assert "You may not see the details of this change." in page_text(refused.text)
 
 
+def test_a_readers_pass_reads_no_campaigns_led_unless_they_lead(app, world, drive):
+    """A viewer's rights are their role and organisation: the page signing their pass does
+    not load campaign memberships only to write down that they lead none."""
+    make_pledge(drive, contact_email=EMAIL)
+    viewer = signed_in(app, Role.VIEWER)
+    viewer.get(DRIVE)
+    db.session.expire_all()
+
+    statements, page = statements_of_get(viewer, DRIVE)
+
+    assert not [s for s in statements if "FROM membership" in s]
+    assert viewer.get(details_links(page)[0]).status_code == 200
+
+
 @pytest.mark.parametrize("tamper", ["none", "garbled", "other event"])
 def test_without_a_valid_pass_only_readers_of_the_trail_get_in(app, world, drive, tamper):
     first = make_pledge(drive, contact_email=EMAIL)

@@ -31,6 +31,7 @@ from tracker.audit.paging import HistoryPage
 from tracker.audit.registry import event_type
 from tracker.audit.services import EventPage, EventView
 from tracker.audit.trail import record_event
+from tracker.auth.models import Role
 from tracker.auth.permissions import Action, can, may_see_contacts, permission_required
 from tracker.auth.sessions import current_user, login_required
 from tracker.db import utcnow
@@ -96,8 +97,9 @@ def history_pass(event_ids: Iterable[int], personal: bool) -> str | None:
 def _rights_held() -> list[Any]:
     """What decides the current user's rights to records: changed, a pass no longer holds."""
     role = current_user.role
-    return [role and role.value, current_user.organization_id,
-            sorted(current_user.led_campaign_ids)]
+    # Only a lead's rights depend on campaigns led: no one else's memberships are read.
+    led = sorted(current_user.led_campaign_ids) if role is Role.LEAD else []
+    return [role and role.value, current_user.organization_id, led]
 
 
 def event_access(event_id: int, token: str | None) -> EventAccess:
