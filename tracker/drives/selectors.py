@@ -6,7 +6,7 @@ never from counting its pledges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -24,7 +24,6 @@ from tracker.drives.models import (
     NOT_SUPPORTING,
     OPEN,
     Drive,
-    DriveStatus,
     DriveTotals,
     Payment,
     Pledge,
@@ -233,19 +232,6 @@ def drives_of_campaign(campaign: Campaign) -> list[DriveRow]:
     """A campaign's drives, newest start first, each with its figures from the roll-up."""
     return _rows(_drives_query().where(Drive.campaign_id == campaign.id)
                  .order_by(Drive.starts_on.desc(), Drive.id.desc()))
-
-
-def list_drives(campaign_id: int | None = None, status: DriveStatus | None = None,
-                page: int = 1, per_page: int = DRIVES_PER_PAGE) -> Page[DriveRow]:
-    """Every drive, filtered by campaign and status, newest start first, one page."""
-    query = _drives_query().order_by(Drive.starts_on.desc(), Drive.id.desc())
-    if campaign_id is not None:
-        query = query.where(Drive.campaign_id == campaign_id)
-    if status is not None:
-        query = query.where(Drive.status == status)
-    listed = page_of(query, page, per_page, rows=True)
-    rows = [DriveRow(drive, figures_of(drive, totals)) for drive, totals in listed.items]
-    return replace(listed, items=rows)
 
 
 def campaigns_with_drives() -> list[CampaignChoice]:
