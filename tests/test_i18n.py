@@ -202,6 +202,14 @@ def test_every_russian_plural_form_names_the_number_it_counts():
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_russian_catalogue_passes_the_checks_pybabel_compile_runs():
+    """`make compile-translations` fails on any error Babel's checkers find; catch it here first."""
+    with RUSSIAN_PO.open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    errors = [f"{entry.locations}: {entry.id!r}: {problems}" for entry, problems in catalog.check()]
+    assert not errors, "\n".join(errors)
+
+
 def test_country_names_follow_the_region_and_every_choice_has_a_name_in_both_languages(app):
     from tracker.i18n import country_choices, country_name
 
