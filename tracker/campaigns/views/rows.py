@@ -12,8 +12,10 @@ the key, so a kept row can never show a stale value; keeping only saves renderin
 identical to one already rendered.
 
 The list's filters and its count with the page links are kept the same way (`list_controls`),
-under everything they show: the language, the root, the filters chosen, the countries offered
-(read for the request), and the page's number, size and count.
+under everything they show: the language, the root, the filters chosen, and the page's number,
+size and count. The countries the filter offers are stood for by their stored version (read
+with the page, tracker.versions: bumped by every write that may change them), so they are read
+only when the version is new; with no stored version, by the countries themselves.
 
 Kept in memory per process (tracker.fragments), at most ROWS_KEPT rows and CONTROLS_KEPT
 filters and pagers.
@@ -21,7 +23,7 @@ filters and pagers.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from functools import partial
 
 from flask import render_template, request
@@ -32,6 +34,7 @@ from tracker.fragments import KeptFragments, kept, kept_each, kept_store
 from tracker.i18n import current_language
 from tracker.paging import Page
 from tracker.targets.overview import CampaignRow
+from tracker.versions import CAMPAIGN_COUNTRIES, Version, version_now
 
 ROW_TEMPLATE = "campaigns/_row.html"
 EXTENSION = "tracker.campaigns.rows"
@@ -75,16 +78,35 @@ def kept_controls() -> KeptFragments[Markup]:
 
 
 def list_controls(listed: Page[CampaignRow], theme: Theme | None, status: CampaignStatus | None,
-                  country: str, countries: list[str]) -> tuple[Markup, Markup]:
-    """The list's filter form and its count with page links, rendered or kept."""
+                  country: str, countries_version: Version | None,
+                  countries_of: Callable[[], list[str]]) -> tuple[Markup, Markup]:
+    """The list's filter form and its count with page links, rendered or kept.
+
+    `countries_version`: the stored version of the countries offered, read for the request;
+    `countries_of` reads them (the chosen one included), only when no form is kept for it.
+    """
     language, root = current_language(), request.script_root
     chosen = {"theme": theme, "status": status, "country": country}
-    filters_key = ("filters", language, root, theme, status, country, tuple(countries))
+    shown = ("filters", language, root, theme, status, country)
+    if countries_version is None:  # no stored version: keyed by the countries themselves
+        countries = countries_of()
+        countries_of = partial(list, countries)
+
+        def filters_key() -> Hashable:
+            return (*shown, tuple(countries))
+    else:
+        unread = [countries_version]
+
+        def filters_key() -> Hashable:
+            # The version read with the page, then (after a rendering) as stored now: countries
+            # read after a write that bumped it are never kept under the version before.
+            return (*shown, unread.pop() if unread else version_now(CAMPAIGN_COUNTRIES))
+
     pager_key = ("pager", language, root, theme, status, country, listed.page,
                  listed.per_page, listed.total, listed.more)
     store = kept_controls()
-    filters = kept(store, lambda: filters_key, lambda: Markup(render_template(
-        FILTERS_TEMPLATE, themes=Theme, statuses=CampaignStatus, countries=countries,
+    filters = kept(store, filters_key, lambda: Markup(render_template(
+        FILTERS_TEMPLATE, themes=Theme, statuses=CampaignStatus, countries=countries_of(),
         filtered=bool(theme or status or country), **chosen)))
     pager = kept(store, lambda: pager_key,
                  lambda: Markup(render_template(PAGER_TEMPLATE, listed=listed, **chosen)))
