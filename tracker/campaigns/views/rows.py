@@ -3,13 +3,13 @@
 
 A page of the list is 25 rows, each a title, a theme, a status badge, a lead organisation,
 countries by name and every funding target's total: rendering them was half of the page's
-Python time. The rows' values are loaded for the page anyway (tracker.targets.overview), so
-each row is kept under a key made of exactly what it shows, as loaded in this request: the
-language, the application's root path (its links), the campaign's id, slug, title, theme
-and status, its lead's slug and name, its countries, and each target's title, dates and
-total. A renamed campaign, another status, a new budget line or another language changes
-the key, so a kept row can never show a stale value; keeping only saves rendering a row
-identical to one already rendered.
+Python time. The rows' values are read for the page anyway (tracker.targets.listing, which
+reads only those), so each row is kept under a key made of exactly what it shows, as read in
+this request: the language, the application's root path (its links), the campaign's id,
+slug, title, theme and status, its lead's slug and name, its countries, and each target's
+title, dates and total. A renamed campaign, another status, a new budget line or another
+language changes the key, so a kept row can never show a stale value; keeping only saves
+rendering a row identical to one already rendered.
 
 The list's filters and its count with the page links are kept the same way (`list_controls`),
 under everything they show: the language, the root, the filters chosen, and the page's number,
@@ -33,7 +33,7 @@ from tracker.campaigns.models import CampaignStatus, Theme
 from tracker.fragments import KeptFragments, kept, kept_each, kept_store
 from tracker.i18n import current_language
 from tracker.paging import Page
-from tracker.targets.overview import CampaignRow
+from tracker.targets.listing import ListedCampaign
 from tracker.versions import CAMPAIGN_COUNTRIES, Version, version_now
 
 ROW_TEMPLATE = "campaigns/_row.html"
@@ -52,23 +52,22 @@ def kept_rows() -> KeptFragments[Markup]:
     return kept_store(EXTENSION, ROWS_KEPT)
 
 
-def row_key(row: CampaignRow, language: str, root: str) -> Hashable:
+def row_key(row: ListedCampaign, language: str, root: str) -> Hashable:
     """Everything templates/campaigns/_row.html shows, as one hashable value."""
-    campaign, lead = row.campaign, row.campaign.lead_org
-    return (language, root, campaign.id, campaign.slug, campaign.title, campaign.theme,
-            campaign.status, lead.slug, lead.name, tuple(campaign.country_codes),
-            tuple((summary.target.title, summary.target.starts_on, summary.target.ends_on,
-                   summary.total) for summary in row.targets))
+    return (language, root, row.id, row.slug, row.title, row.theme, row.status, row.lead_slug,
+            row.lead_name, row.country_codes,
+            tuple((target.title, target.starts_on, target.ends_on, target.total)
+                  for target in row.targets))
 
 
-def campaign_rows(rows: Iterable[CampaignRow]) -> list[Markup]:
+def campaign_rows(rows: Iterable[ListedCampaign]) -> list[Markup]:
     """Each campaign's table row, rendered or taken from the kept rows."""
     language, root = current_language(), request.script_root
     return kept_each(kept_rows(), rows, partial(row_key, language=language, root=root),
                      _render)
 
 
-def _render(row: CampaignRow) -> Markup:
+def _render(row: ListedCampaign) -> Markup:
     return Markup(render_template(ROW_TEMPLATE, row=row))
 
 
@@ -77,7 +76,7 @@ def kept_controls() -> KeptFragments[Markup]:
     return kept_store(CONTROLS_EXTENSION, CONTROLS_KEPT)
 
 
-def list_controls(listed: Page[CampaignRow], theme: Theme | None, status: CampaignStatus | None,
+def list_controls(listed: Page[ListedCampaign], theme: Theme | None, status: CampaignStatus | None,
                   country: str, countries_version: Version | None,
                   countries_of: Callable[[], list[str]]) -> tuple[Markup, Markup]:
     """The list's filter form and its count with page links, rendered or kept.
