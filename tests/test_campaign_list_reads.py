@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, text, update
 
 from tests.factories import make_campaign, make_line, make_org, make_target
 from tests.fragments_support import rendered_templates
@@ -127,3 +127,27 @@ def test_the_countries_offered_follow_every_write_at_once(client, app):
             .values(lead_org_id=make_org(country="MD").id))
     shown = controls(client, "?country=MD")
     assert "Moldova" in shown and "Kazakhstan" not in shown
+
+
+def test_without_stored_versions_the_filters_are_keyed_by_what_they_offer(client, app):
+    """A database whose versions' rows are gone (emptied, or before migration 0023): the
+    filters are keyed by the countries and the choices themselves, and still follow writes."""
+    from tracker.options import kept_options_store
+    from tracker.versions import CoalitionVersion
+
+    with app.app_context():
+        kept_controls().clear()
+        kept_options_store().clear()
+    lead = make_org(country="KZ")
+    campaign = make_campaign(lead=lead, title_en="Lead in paint", countries=())
+    # The versions' table is not watched: this delete bumps nothing.
+    execute(delete(CoalitionVersion))
+    assert "Kazakhstan" in controls(client) and "Lead in paint" in client.get("/applications/").text
+    db.session.execute(text("UPDATE organization SET country = 'AM' WHERE id = :id"),
+                       {"id": lead.id})
+    db.session.execute(text("UPDATE campaign SET title_en = 'Mercury' WHERE id = :id"),
+                       {"id": campaign.id})
+    db.session.commit()
+    assert "Armenia" in controls(client) and "Kazakhstan" not in controls(client)
+    page = client.get("/applications/").text
+    assert "Mercury" in page and "Lead in paint" not in page
