@@ -92,3 +92,13 @@ def test_a_donor_added_renamed_or_of_another_kind_is_offered_at_once(client):
     assert choices(client, "donor") == ["GEF", "UNEP"]
     write(update(Organization).where(Organization.id == ngo.id).values(kind=OrgKind.DONOR))
     assert choices(client, "donor") == ["Eco Forum", "GEF", "UNEP"]
+
+
+def test_a_write_of_what_no_filter_shows_keeps_the_options(client):
+    campaign = make_campaign(title_en="Lead in paint")
+    client.get("/applications/")
+    campaign.summary_en = "Paint sold in the region is tested for lead."
+    db.session.commit()
+    statements, page = statements_of_get(client, "/applications/")
+    assert not [s for s in statements if re.search(r"\bFROM campaign\b", s)], statements
+    assert "Lead in paint" in page

@@ -177,13 +177,12 @@ def test_0022_stores_the_coalition_versions_and_downgrade_removes_them(empty_app
     assert "coalition_version" not in table_names()
 
 
-def test_0023_stores_the_filters_versions_and_downgrade_removes_them(empty_app):
+def test_0023_stores_the_filters_version_and_downgrade_removes_them(empty_app):
     upgrade(revision="0023")
     with db.engine.connect() as connection:
         rows = connection.execute(text("SELECT name, n FROM coalition_version ORDER BY name"))
-        assert [tuple(row) for row in rows] == [
-            ("campaign_countries", 0), ("campaign_names", 0), ("currencies", 0),
-            ("organization_names", 0), ("rates", 0)]
+        assert [tuple(row) for row in rows] == [("choices", 0), ("currencies", 0),
+                                                ("rates", 0)]
     downgrade(revision="0022")
     with db.engine.connect() as connection:
         rows = connection.execute(text("SELECT name FROM coalition_version ORDER BY name"))

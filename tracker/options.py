@@ -45,15 +45,16 @@ def option_list(choices: Sequence[tuple[str, str]], selected: str | None = None)
                    selected)
 
 
-def versioned_option_list(name: str, version: Version | None,
+def versioned_option_list(select: str, name: str, version: Version | None,
                           choices_of: Callable[[], Sequence[tuple[str, str]]],
                           selected: str | None = None) -> Markup:
-    """The <option>s of the choices `choices_of` reads, kept under the stored version `name`
-    as read for this request (`version`) and the language: read and written only when no
-    options are kept under them. With no stored version, keyed by the choices themselves."""
+    """The <option>s of the `select` (its name among the kept lists) of the choices
+    `choices_of` reads, kept under the stored version `name` as read for this request
+    (`version`) and the language: read and written only when no options are kept under
+    them. With no stored version, keyed by the choices themselves."""
     if version is None:
         return option_list(choices_of(), selected)
-    shown: tuple[Hashable, ...] = ("versioned", name, current_language())
+    shown: tuple[Hashable, ...] = ("versioned", select, name, current_language())
     unread = [version]
 
     def key() -> Hashable:

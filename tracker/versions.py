@@ -3,12 +3,13 @@
 - `currencies`: the set of currencies in use may have changed (a currency column of a drive,
   funding target, application or grant award, or any exchange rate, was written);
 - `rates`: an exchange rate was written (added, changed or deleted);
-- `campaign_names`: a campaign was added or removed, or its slug or a title changed (what a
-  filter's campaign choice shows: the applications list's);
-- `campaign_countries`: the countries the campaigns name may have changed (a focus country,
-  a partner, a campaign's lead, or an organisation's country: the campaigns list's filter);
-- `organization_names`: an organisation was added or removed, or its slug, a name or its kind
-  changed (what a filter's donor choice shows: the applications list's).
+- `choices`: what the lists' filters offer may have changed: a campaign was added or
+  removed, or its slug, a title or its lead changed; a focus country or a partner was
+  written; an organisation was added or removed, or its slug, a name, its kind or its country
+  changed (the applications list's campaigns and donors, the campaigns list's countries).
+  One row for all three: every write to them takes that one row, so two writers never take
+  rows of it in opposite orders; and they are written seldom enough that a write of one
+  throwing all three filters away costs a rendering or two.
 
 Pages keep what they render under a key, and the coalition's currency list is worked out
 once a process: their keys read these rows (one indexed read) instead of walking the rates'
@@ -48,9 +49,7 @@ from tracker.extensions import db
 
 CURRENCIES = "currencies"
 RATES = "rates"
-CAMPAIGN_NAMES = "campaign_names"
-CAMPAIGN_COUNTRIES = "campaign_countries"
-ORGANIZATION_NAMES = "organization_names"
+CHOICES = "choices"
 
 # Where the coalition's money is: the currencies of these columns, and both ends of every
 # exchange rate, are offered first (tracker.forms.coalition_currencies).
@@ -64,12 +63,10 @@ WATCHED: dict[str, dict[str, frozenset[str] | None]] = {
     "exchange_rate": {CURRENCIES: None, RATES: None},
     # Only the columns a filter shows: a campaign's or organisation's other columns are
     # written often enough (edits of summaries, dates) not to throw the filters away each time.
-    "campaign": {CAMPAIGN_NAMES: frozenset({"slug", "title_en", "title_ru"}),
-                 CAMPAIGN_COUNTRIES: frozenset({"lead_org_id"})},
-    "campaign_country": {CAMPAIGN_COUNTRIES: None},
-    "campaign_partner": {CAMPAIGN_COUNTRIES: None},
-    "organization": {CAMPAIGN_COUNTRIES: frozenset({"country"}),
-                     ORGANIZATION_NAMES: frozenset({"slug", "name_en", "name_ru", "kind"})},
+    "campaign": {CHOICES: frozenset({"slug", "title_en", "title_ru", "lead_org_id"})},
+    "campaign_country": {CHOICES: None},
+    "campaign_partner": {CHOICES: None},
+    "organization": {CHOICES: frozenset({"slug", "name_en", "name_ru", "kind", "country"})},
 }
 
 Version = tuple[int, int]

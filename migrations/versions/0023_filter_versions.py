@@ -1,9 +1,8 @@
-"""Versions of what the lists' filters offer: 'campaign_names', 'campaign_countries' and
-'organization_names' (tracker.versions), so that the campaigns list's countries and the
-applications list's campaigns and donors are read and written only when they change, not on
-every view to key the kept options (issue 15).
+"""The version of what the lists' filters offer: 'choices' (tracker.versions), so that the
+campaigns list's countries and the applications list's campaigns and donors are read and
+written only when they change, not on every view to key the kept options (issue 15).
 
-Each row is created here with a random stamp: a process's kept options are keyed by it. A
+The row is created here with a random stamp: a process's kept options are keyed by it. A
 row already there (a write by this code before the migration ran upserts it) is left alone.
 
 Revision ID: 0023
@@ -22,7 +21,7 @@ down_revision = '0022'
 branch_labels = None
 depends_on = None
 
-NAMES = ('campaign_countries', 'campaign_names', 'organization_names')
+NAMES = ('choices',)
 
 
 def upgrade():
@@ -34,5 +33,4 @@ def upgrade():
 
 
 def downgrade():
-    op.execute(sa.text('DELETE FROM coalition_version WHERE name IN '
-                       "('campaign_countries', 'campaign_names', 'organization_names')"))
+    op.execute(sa.text("DELETE FROM coalition_version WHERE name = 'choices'"))

@@ -35,7 +35,7 @@ from tracker.options import versioned_option_list
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
 from tracker.urls import external_url
-from tracker.versions import CAMPAIGN_NAMES, ORGANIZATION_NAMES, read_versions
+from tracker.versions import CHOICES, version_now
 from tracker.views import commit, requested_page
 
 bp = Blueprint("applications", __name__)
@@ -95,8 +95,8 @@ def index():
     shown = [a.id for column in columns for a in column.applications] if listed is None \
         else [row.id for row in listed.items]
     colliding = services.colliding_ids(among=shown)
-    # The filter's choices stand for their versions (one read): read only when they change.
-    versions = read_versions([CAMPAIGN_NAMES, ORGANIZATION_NAMES])
+    # The filter's choices stand for their version (one read): read only when they change.
+    choices = version_now(CHOICES)
     return render_template(
         "applications/index.html",
         listed=listed,
@@ -112,11 +112,11 @@ def index():
         board=on_board,
         # Every campaign and donor, their options written once a version of them.
         campaign_options=versioned_option_list(
-            CAMPAIGN_NAMES, versions.get(CAMPAIGN_NAMES),
+            "campaigns", CHOICES, choices,
             lambda: [(item.slug, item.title) for item in campaign_choices()],
             selected=campaign.slug if campaign else None),
         donor_options=versioned_option_list(
-            ORGANIZATION_NAMES, versions.get(ORGANIZATION_NAMES), services.donor_choices,
+            "donors", CHOICES, choices, services.donor_choices,
             selected=donor.slug if donor else None),
         statuses=ApplicationStatus,
         colliding=colliding,

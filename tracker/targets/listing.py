@@ -31,7 +31,7 @@ from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.paging import Page, last_page
 from tracker.targets.models import BudgetLine, FundingTarget
-from tracker.versions import CAMPAIGN_COUNTRIES, Version, version_columns, version_now, version_of
+from tracker.versions import CHOICES, Version, version_columns, version_now, version_of
 
 CAMPAIGNS_PER_PAGE = 25
 
@@ -78,8 +78,9 @@ class ListedCampaign(Localized):
 
 @dataclass(frozen=True)
 class CampaignList:
-    """A page of the campaigns list, and the stored version of the countries its filter
-    offers (None when the database holds none), read with the page."""
+    """A page of the campaigns list, and the stored version of what the lists' filters offer
+    (tracker.versions.CHOICES: the countries of this one's among it; None when the database
+    holds none), read with the page."""
 
     listed: Page[ListedCampaign]
     countries_version: Version | None
@@ -101,7 +102,7 @@ def campaign_list(
         if total and page > last_page(total, per_page):
             return campaign_list(theme, status, country, last_page(total, per_page), per_page)
         return CampaignList(Page(items=[], page=1, per_page=per_page, total=total),
-                            version_now(CAMPAIGN_COUNTRIES))
+                            version_now(CHOICES))
     targets = _targets_with_totals([row.id for row in rows])
     items = [ListedCampaign(row.id, row.slug, row.title_en, row.title_ru, row.theme,
                             row.status, row.lead_slug, row.lead_name_en, row.lead_name_ru,
@@ -109,8 +110,7 @@ def campaign_list(
                             tuple(targets[row.id]))
              for row in rows]
     return CampaignList(Page(items=items, page=page, per_page=per_page, total=rows[0].counted),
-                        version_of(rows[0].campaign_countries_n,
-                                   rows[0].campaign_countries_stamp))
+                        version_of(rows[0].choices_n, rows[0].choices_stamp))
 
 
 def _count(filters: Any) -> Select[int]:
@@ -135,7 +135,7 @@ def _page_statement(filters: Any, page: int, per_page: int) -> Select[Any]:
                Campaign.theme, Campaign.status, Organization.slug.label("lead_slug"),
                Organization.name_en.label("lead_name_en"),
                Organization.name_ru.label("lead_name_ru"), countries.label("countries"),
-               shown.c.counted, *version_columns(CAMPAIGN_COUNTRIES))
+               shown.c.counted, *version_columns(CHOICES))
         .join(shown, shown.c.id == Campaign.id)
         .join(Organization, Organization.id == Campaign.lead_org_id))
 

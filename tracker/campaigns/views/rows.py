@@ -13,9 +13,10 @@ rendering a row identical to one already rendered.
 
 The list's filters and its count with the page links are kept the same way (`list_controls`),
 under everything they show: the language, the root, the filters chosen, and the page's number,
-size and count. The countries the filter offers are stood for by their stored version (read
-with the page, tracker.versions: bumped by every write that may change them), so they are read
-only when the version is new; with no stored version, by the countries themselves.
+size and count. The countries the filter offers are stood for by the stored version of the
+filters' choices (read with the page, tracker.versions.CHOICES: bumped by every write that may
+change them), so they are read only when it is new; with no stored version, by the countries
+themselves.
 
 Kept in memory per process (tracker.fragments), at most ROWS_KEPT rows and CONTROLS_KEPT
 filters and pagers.
@@ -34,7 +35,7 @@ from tracker.fragments import KeptFragments, kept, kept_each, kept_store
 from tracker.i18n import current_language
 from tracker.paging import Page
 from tracker.targets.listing import ListedCampaign
-from tracker.versions import CAMPAIGN_COUNTRIES, Version, version_now
+from tracker.versions import CHOICES, Version, version_now
 
 ROW_TEMPLATE = "campaigns/_row.html"
 EXTENSION = "tracker.campaigns.rows"
@@ -99,7 +100,7 @@ def list_controls(listed: Page[ListedCampaign], theme: Theme | None, status: Cam
         def filters_key() -> Hashable:
             # The version read with the page, then (after a rendering) as stored now: countries
             # read after a write that bumped it are never kept under the version before.
-            return (*shown, unread.pop() if unread else version_now(CAMPAIGN_COUNTRIES))
+            return (*shown, unread.pop() if unread else version_now(CHOICES))
 
     pager_key = ("pager", language, root, theme, status, country, listed.page,
                  listed.per_page, listed.total, listed.more)
