@@ -28,7 +28,7 @@ from tracker.campaigns.models import CampaignStatus
 from tracker.drives.models import DriveStatus
 from tracker.drives.selectors import DRIVES_PER_PAGE
 from tracker.extensions import db
-from tracker.targets.overview import CAMPAIGNS_PER_PAGE
+from tracker.targets.listing import CAMPAIGNS_PER_PAGE
 
 PER_PAGE = 50  # organisations, accounts, grants, the outbox
 

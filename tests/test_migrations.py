@@ -175,3 +175,15 @@ def test_0022_stores_the_coalition_versions_and_downgrade_removes_them(empty_app
         assert [tuple(row) for row in rows] == [("currencies", 0), ("rates", 0)]
     downgrade(revision="0020")
     assert "coalition_version" not in table_names()
+
+
+def test_0023_stores_the_filters_version_and_downgrade_removes_them(empty_app):
+    upgrade(revision="0023")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT name, n FROM coalition_version ORDER BY name"))
+        assert [tuple(row) for row in rows] == [("choices", 0), ("currencies", 0),
+                                                ("rates", 0)]
+    downgrade(revision="0022")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT name FROM coalition_version ORDER BY name"))
+        assert [name for name, in rows] == ["currencies", "rates"]

@@ -9,16 +9,24 @@ choice changes the key and a kept list of options can never be stale. The option
 this request is marked in the kept text where its value stands: values are slugs or ids,
 each unique within its select.
 
+A long list of choices need not even be read to key its options: `versioned_option_list`
+keys them by the stored version of what they show (tracker.versions, bumped by every write
+that may change a choice) and the reader's language, and reads the choices only when no
+options are kept under it (the applications list's campaigns and donors: reading and
+building a thousand campaigns' choices was half of that page).
+
 Kept in memory per process (tracker.fragments), at most OPTIONS_KEPT lists of options.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 from markupsafe import Markup, escape
 
 from tracker.fragments import KeptFragments, kept, kept_store
+from tracker.i18n import current_language
+from tracker.versions import Version, version_now
 
 EXTENSION = "tracker.options"
 # A few selects in two languages, and their versions while choices change.
@@ -33,7 +41,32 @@ def kept_options_store() -> KeptFragments[Markup]:
 def option_list(choices: Sequence[tuple[str, str]], selected: str | None = None) -> Markup:
     """The <option> of each (value, label) choice, in order, the `selected` value's marked."""
     choices = tuple(choices)
-    written = kept(kept_options_store(), lambda: choices, lambda: _written(choices))
+    return _marked(kept(kept_options_store(), lambda: choices, lambda: _written(choices)),
+                   selected)
+
+
+def versioned_option_list(select: str, name: str, version: Version | None,
+                          choices_of: Callable[[], Sequence[tuple[str, str]]],
+                          selected: str | None = None) -> Markup:
+    """The <option>s of the `select` (its name among the kept lists) of the choices
+    `choices_of` reads, kept under the stored version `name` as read for this request
+    (`version`) and the language: read and written only when no options are kept under
+    them. With no stored version, keyed by the choices themselves."""
+    if version is None:
+        return option_list(choices_of(), selected)
+    shown: tuple[Hashable, ...] = ("versioned", select, name, current_language())
+    unread = [version]
+
+    def key() -> Hashable:
+        # The version read for the request, then (after a writing) as stored now: choices read
+        # after a write that bumped it are never kept under the version before.
+        return (*shown, unread.pop() if unread else version_now(name))
+
+    return _marked(kept(kept_options_store(), key, lambda: _written(tuple(choices_of()))),
+                   selected)
+
+
+def _marked(written: Markup, selected: str | None) -> Markup:
     if not selected:
         return written
     value = f'<option value="{escape(selected)}">'

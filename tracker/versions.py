@@ -2,7 +2,14 @@
 
 - `currencies`: the set of currencies in use may have changed (a currency column of a drive,
   funding target, application or grant award, or any exchange rate, was written);
-- `rates`: an exchange rate was written (added, changed or deleted).
+- `rates`: an exchange rate was written (added, changed or deleted);
+- `choices`: what the lists' filters offer may have changed: a campaign was added or
+  removed, or its slug, a title or its lead changed; a focus country or a partner was
+  written; an organisation was added or removed, or its slug, a name, its kind or its country
+  changed (the applications list's campaigns and donors, the campaigns list's countries).
+  One row for all three: every write to them takes that one row, so two writers never take
+  rows of it in opposite orders; and they are written seldom enough that a write of one
+  throwing all three filters away costs a rendering or two.
 
 Pages keep what they render under a key, and the coalition's currency list is worked out
 once a process: their keys read these rows (one indexed read) instead of walking the rates'
@@ -42,6 +49,7 @@ from tracker.extensions import db
 
 CURRENCIES = "currencies"
 RATES = "rates"
+CHOICES = "choices"
 
 # Where the coalition's money is: the currencies of these columns, and both ends of every
 # exchange rate, are offered first (tracker.forms.coalition_currencies).
@@ -53,6 +61,12 @@ CURRENCY_COLUMNS = (("drive", "currency"), ("funding_target", "currency"),
 WATCHED: dict[str, dict[str, frozenset[str] | None]] = {
     **{table: {CURRENCIES: frozenset({column})} for table, column in CURRENCY_COLUMNS},
     "exchange_rate": {CURRENCIES: None, RATES: None},
+    # Only the columns a filter shows: a campaign's or organisation's other columns are
+    # written often enough (edits of summaries, dates) not to throw the filters away each time.
+    "campaign": {CHOICES: frozenset({"slug", "title_en", "title_ru", "lead_org_id"})},
+    "campaign_country": {CHOICES: None},
+    "campaign_partner": {CHOICES: None},
+    "organization": {CHOICES: frozenset({"slug", "name_en", "name_ru", "kind", "country"})},
 }
 
 Version = tuple[int, int]
@@ -138,6 +152,25 @@ def read_versions(names: Iterable[str]) -> dict[str, Version]:
     rows = db.session.execute(select(table.c.name, table.c.n, table.c.stamp)
                               .where(table.c.name.in_(sorted(set(names)))))
     return {name: (n, stamp) for name, n, stamp in rows}
+
+
+def version_columns(name: str) -> tuple[Any, Any]:
+    """The stored version of the name as two scalar subqueries (its count and its stamp), for
+    a statement that reads it with what it reads anyway: a round trip fewer."""
+    table = CoalitionVersion.__table__
+    n, stamp = (select(column).where(table.c.name == name).scalar_subquery()
+                .label(f"{name}_{column.name}") for column in (table.c.n, table.c.stamp))
+    return n, stamp
+
+
+def version_of(n: int | None, stamp: int | None) -> Version | None:
+    """The version read as version_columns' two values; None for a missing row."""
+    return None if n is None or stamp is None else (n, stamp)
+
+
+def version_now(name: str) -> Version | None:
+    """The stored version of one name as it reads now; None for a missing row."""
+    return read_versions([name]).get(name)
 
 
 def version_key(*names: str) -> tuple[Version, ...] | None:

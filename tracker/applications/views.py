@@ -31,10 +31,11 @@ from tracker.db import utcnow
 from tracker.forms import apply_domain_error
 from tracker.grants.services import grant_of_application
 from tracker.i18n import LANGUAGES, current_language
-from tracker.options import option_list
+from tracker.options import versioned_option_list
 from tracker.orgs.services import find_organization
 from tracker.status import TransitionNotAllowed
 from tracker.urls import external_url
+from tracker.versions import CHOICES, version_now
 from tracker.views import commit, requested_page
 
 bp = Blueprint("applications", __name__)
@@ -94,6 +95,8 @@ def index():
     shown = [a.id for column in columns for a in column.applications] if listed is None \
         else [row.id for row in listed.items]
     colliding = services.colliding_ids(among=shown)
+    # The filter's choices stand for their version (one read): read only when they change.
+    choices = version_now(CHOICES)
     return render_template(
         "applications/index.html",
         listed=listed,
@@ -107,11 +110,14 @@ def index():
         campaign=campaign,
         donor=donor,
         board=on_board,
-        # Every campaign and donor, their options written once while they read the same.
-        campaign_options=option_list([(item.slug, item.title) for item in campaign_choices()],
-                                     selected=campaign.slug if campaign else None),
-        donor_options=option_list(services.donor_choices(),
-                                  selected=donor.slug if donor else None),
+        # Every campaign and donor, their options written once a version of them.
+        campaign_options=versioned_option_list(
+            "campaigns", CHOICES, choices,
+            lambda: [(item.slug, item.title) for item in campaign_choices()],
+            selected=campaign.slug if campaign else None),
+        donor_options=versioned_option_list(
+            "donors", CHOICES, choices, services.donor_choices,
+            selected=donor.slug if donor else None),
         statuses=ApplicationStatus,
         colliding=colliding,
         filtered=any((campaign, donor, filters.status, filters.deadline_from,

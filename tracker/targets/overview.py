@@ -1,4 +1,4 @@
-"""Campaigns with their funding targets' totals: the campaigns list and a campaign's page.
+"""A campaign's funding targets with their totals, for its page (the list's: listing.py).
 
 Here, not in campaigns/, because targets build on campaigns: the campaigns area knows
 nothing of the targets that belong to it.
@@ -6,18 +6,14 @@ nothing of the targets that belong to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from tracker.campaigns.models import Campaign, CampaignStatus, Theme
-from tracker.campaigns.services import by_title, filtered_campaigns
+from tracker.campaigns.models import Campaign
 from tracker.extensions import db
 from tracker.money.value import Money
-from tracker.paging import Page, page_of
 from tracker.targets.models import BudgetLine, FundingTarget
-
-CAMPAIGNS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -26,14 +22,6 @@ class TargetSummary:
 
     target: FundingTarget
     total: Money
-
-
-@dataclass(frozen=True)
-class CampaignRow:
-    """One line of the campaigns list: the campaign and each of its targets' totals."""
-
-    campaign: Campaign
-    targets: list[TargetSummary]
 
 
 def _targets_with_totals(campaign_ids: list[int]) -> dict[int, list[TargetSummary]]:
@@ -53,18 +41,6 @@ def _targets_with_totals(campaign_ids: list[int]) -> dict[int, list[TargetSummar
         grouped[target.campaign_id].append(
             TargetSummary(target, Money.stored(int(total), target.currency)))
     return grouped
-
-
-def campaign_overview(
-    theme: Theme | None = None, status: CampaignStatus | None = None, country: str | None = None,
-    page: int = 1, per_page: int = CAMPAIGNS_PER_PAGE,
-) -> Page[CampaignRow]:
-    """One page of the filtered campaigns by title in the user's language, with targets' totals."""
-    query = by_title(filtered_campaigns(theme, status, country))
-    listed = page_of(query, page, per_page)
-    targets = _targets_with_totals([campaign.id for campaign in listed.items])
-    return replace(listed, items=[CampaignRow(campaign, targets[campaign.id])
-                                  for campaign in listed.items])
 
 
 def funding_targets(campaign: Campaign) -> list[TargetSummary]:

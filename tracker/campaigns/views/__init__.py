@@ -16,7 +16,7 @@ from tracker.campaigns.views.page import campaign_body
 from tracker.campaigns.views.rows import campaign_rows, list_controls
 from tracker.db import utcnow
 from tracker.i18n import is_country
-from tracker.targets import overview
+from tracker.targets import listing
 from tracker.views import commit, requested_page
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -39,9 +39,11 @@ def index():
     status = _enum_or_none(CampaignStatus, request.args.get("status", ""))
     country = request.args.get("country", "")
     country = country if is_country(country) else ""
-    listed = overview.campaign_overview(theme, status, country or None, page=requested_page())
+    read = listing.campaign_list(theme, status, country or None, page=requested_page())
+    listed = read.listed
     filters_form, pager_links = list_controls(
-        listed, theme, status, country, services.countries_in_campaigns(also=country or None))
+        listed, theme, status, country, read.countries_version,
+        lambda: services.countries_in_campaigns(also=country or None))
     return render_template(
         "campaigns/index.html",
         listed=listed,
