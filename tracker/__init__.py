@@ -97,6 +97,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     install_version_hooks()
 
+    from tracker.prepared import install_prepared_statement_hooks
+
+    install_prepared_statement_hooks()
+
     from tracker.jobs.queue import install_job_hooks
 
     install_job_hooks(app)

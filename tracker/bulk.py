@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
 
+from tracker.prepared import mark_written
 from tracker.versions import bump_for_table
 
 CHUNK = 5_000  # rows per executemany, and between two progress reports
@@ -63,6 +64,7 @@ class BulkWriter:
         # No statement hook sees a driver's executemany or pipeline: the versions of what the
         # rows may change (a drive's currency, a rate) are bumped here, in the same transaction.
         bump_for_table(connection, table.name)
+        mark_written(connection)  # nor does the end of a read-only transaction (prepared)
         dialect = connection.dialect
         preparer = dialect.identifier_preparer
         self.pipelined_sql: str | None = None
