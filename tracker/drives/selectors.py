@@ -13,8 +13,20 @@ from functools import cache
 from typing import Any, Protocol
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import String, bindparam, cast, func, or_, select, type_coerce
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.types import NullType
 
 from tracker.campaigns.models import Campaign, CampaignPartner
@@ -291,6 +303,78 @@ def awaiting_confirmation(drive: Drive, page: int = 1,
     if page == 1:
         return Page(items=[], page=1, per_page=per_page, total=0)
     return page_of(query.with_only_columns(Pledge), page, per_page)
+
+
+class ReadPagination(Pagination):
+    """A page of pledges already read (with others, in one statement), with its total."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"])
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
+@cache
+def _drive_page_pledges_query() -> Any:
+    """The statement of drive_page_pledges, built once (an ORM union costs about 1 ms to
+    build): each part a subquery, so that its own ORDER BY and LIMIT choose its rows."""
+    drive_id = bindparam("drive_id", type_=Integer)
+    waiting = (
+        select(*Pledge.__table__.c, literal_column("0").label("part"),
+               func.count().over().label("waiting"))
+        .where(Pledge.drive_id == drive_id, Pledge.status == PledgeStatus.UNCONFIRMED)
+        .order_by(Pledge.created_at, Pledge.id)
+        .limit(bindparam("awaiting_limit")).offset(bindparam("awaiting_offset"))
+    )
+    listed = (
+        select(*Pledge.__table__.c, literal_column("1").label("part"),
+               cast(null(), Integer).label("waiting"))
+        .where(Pledge.drive_id == drive_id, Pledge.status != PledgeStatus.UNCONFIRMED)
+        .order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
+        .limit(bindparam("listed_limit")).offset(bindparam("listed_offset"))
+    )
+    both = union_all(select(waiting.subquery()), select(listed.subquery())).subquery()
+    pledge = aliased(Pledge, both, adapt_on_names=True)
+    return select(pledge, both.c.part, both.c.waiting)
+
+
+def drive_page_pledges(drive: Drive, page: int = 1, awaiting_page: int = 1,
+                       per_page: int = PLEDGES_PER_PAGE,
+                       awaiting_per_page: int = AWAITING_PER_PAGE
+                       ) -> tuple[Pagination, Page[Pledge]]:
+    """The staff drive page's two lists in one statement: a page of its pledges (as
+    list_pledges) and a page of those awaiting confirmation with their count (as
+    awaiting_confirmation). One round trip instead of two on every view of the page.
+
+    The listed pages' count comes from the roll-up, as in list_pledges: a drive without
+    its roll-up row, or an awaiting page past the end, is read as those functions do.
+    """
+    if drive.totals is None:
+        return (list_pledges(drive, page, per_page),
+                awaiting_confirmation(drive, awaiting_page, awaiting_per_page))
+    total = drive.totals.listed
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    awaiting_page = max(1, awaiting_page)
+    rows = db.session.execute(_drive_page_pledges_query(), {
+        "drive_id": drive.id, "listed_limit": per_page, "listed_offset": (page - 1) * per_page,
+        "awaiting_limit": awaiting_per_page,
+        "awaiting_offset": (awaiting_page - 1) * awaiting_per_page}).all()
+    # A union's rows come in no promised order: each list is put in its own here.
+    waiting = sorted((row for row in rows if row.part == 0),
+                     key=lambda row: (row[0].created_at, row[0].id))
+    listed = sorted((row[0] for row in rows if row.part == 1),
+                    key=lambda pledge: (pledge.pledged_on, pledge.id), reverse=True)
+    pledges = ReadPagination(page=page, per_page=per_page, error_out=False, count=True,
+                             items=listed, total=total)
+    if waiting:
+        awaiting = Page(items=[row[0] for row in waiting], page=awaiting_page,
+                        per_page=awaiting_per_page, total=waiting[0].waiting)
+    elif awaiting_page == 1:
+        awaiting = Page(items=[], page=1, per_page=awaiting_per_page, total=0)
+    else:
+        awaiting = awaiting_confirmation(drive, awaiting_page, awaiting_per_page)
+    return pledges, awaiting
 
 
 def awaiting_among(drive: Drive, pledge_ids: list[int]) -> list[Pledge]:
