@@ -21,6 +21,7 @@ from tracker.drives.models import Drive, Pledge
 from tracker.drives.privacy import CONTACT_FIELDS, record_contacts_viewed
 from tracker.drives.selectors import drive_page_pledges
 from tracker.drives.sharing import embed_code
+from tracker.drives.views.head import drive_head
 from tracker.drives.views.rows import awaiting_rows, pledge_rows
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -80,21 +81,24 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     history = _history(drive)
     figures = services.drive_figures(drive)
     may_log = can(current_user, Action.LOG_PLEDGES, drive.campaign)
+    head = drive_head(
+        drive, figures,
+        # Named only under the totals' count of what they leave out: no count, no list
+        # (and two statements fewer on nearly every view).
+        services.missing_rates(drive) if figures.unconverted else [],
+        error=error, may_edit=can(current_user, Action.EDIT_DRIVES, drive.campaign),
+        may_log=may_log, embed_code=embed_code(drive) if drive.is_public else "")
     page = render_template(
         "drives/show.html",
         drive=drive,
-        figures=figures,
+        head=head,  # kept while what it shows holds (tracker/drives/views/head.py)
         pledges=pledges,
         pledge_rows=pledge_rows(drive, pledges.items, personal_data),
         awaiting=awaiting,
         awaiting_rows=awaiting_rows(drive, awaiting.items, personal_data, may_log),
-        # Named only under the totals' count of what they leave out: no count, no list
-        # (and two statements fewer on nearly every view).
-        missing=services.missing_rates(drive) if figures.unconverted else [],
-        error=error,
+        may_log=may_log,
         history=history,
         personal_data=personal_data,
-        embed_code=embed_code(drive) if drive.is_public else "",
     )
     # Noted once the page is rendered, before it is sent: the chain's lock, which every
     # writer waits for, is then held for the note alone, never while the page renders.
