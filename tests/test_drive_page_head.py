@@ -6,6 +6,7 @@ either language."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -100,3 +101,22 @@ def test_an_error_shows_once_and_the_language_follows_the_reader(coordinator, dr
     assert "Пригласить в Челябинск" in head_text(coordinator, drive)
     switch_to_english(coordinator)
     assert "Invite the XRF team" in head_text(coordinator, drive)
+
+
+def test_the_amounts_left_out_for_want_of_a_rate_are_kept_and_shown_as_they_change(
+        app, coordinator, drive):
+    pledge = make_pledge(drive, amount="100", currency="USD", pledged_on=date(2026, 3, 10))
+    first = coordinator.get(f"/drives/{drive.slug}").text
+    assert "No exchange rate from USD to RUB on or before 2026-03-10." in page_text(first)
+    with rendered_templates(app) as rendered:
+        again = coordinator.get(f"/drives/{drive.slug}").text
+    assert HEAD_TEMPLATE not in rendered and head_of(again) == head_of(first)
+    # A bare UPDATE of the date, then the currency: the message follows each.
+    execute("UPDATE pledge SET pledged_on = '2026-03-12' WHERE id = :id", id=pledge.id)
+    assert "on or before 2026-03-12." in head_text(coordinator, drive)
+    execute("UPDATE pledge SET currency = 'EUR' WHERE id = :id", id=pledge.id)
+    assert "No exchange rate from EUR to RUB on or before 2026-03-12." in head_text(
+        coordinator, drive)
+    make_pledge(drive, amount="50", currency="USD", pledged_on=date(2026, 3, 20))
+    assert "No exchange rate from USD to RUB on or before 2026-03-20." in head_text(
+        coordinator, drive)

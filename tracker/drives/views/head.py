@@ -14,8 +14,9 @@ key, so a kept head can never show a stale value; `kept` stores what it rendered
 the key reads the same afterwards, so a column first loaded while rendering is never missing
 from the key it is kept under.
 
-A drive whose totals leave amounts out for want of a rate lists them in its head: that head
-is rendered every time, not kept (a rare and passing state).
+A drive whose totals leave amounts out for want of a rate lists them in its head (each
+conversion's pledge, payment, currencies and date, read on every view): they are part of
+the key too.
 
 The status moves' forms hold the request's CSRF token: the head is kept with it cut out
 (tracker.fragments.Holed) and filled in with this request's. Kept in memory per process
@@ -71,12 +72,15 @@ def drive_head(drive: Drive, figures: DriveFigures, missing: Sequence[MissingRat
     cut out and filled in with this request's)."""
     values = {"csrf": generate_csrf()}
 
-    def key() -> Hashable | None:
-        if figures.unconverted:
-            return None  # it names the amounts left out: rendered each time
+    # What the list of conversions lacking a rate shows: the pledge linked, and the message
+    # made of the currencies and the date (the payment too, though only its pledge shows).
+    shown_missing = tuple((item.pledge.id, item.payment.id if item.payment else None,
+                           item.base, item.quote, item.on) for item in missing)
+
+    def key() -> Hashable:
         return digest(current_language(), request.script_root, error, may_edit, may_log,
                       _columns(drive), _columns(drive.totals), _columns(drive.campaign),
-                      _columns(drive.organiser), figures, embed_code)
+                      _columns(drive.organiser), figures, shown_missing, embed_code)
 
     def render() -> Holed:
         html = render_template(HEAD_TEMPLATE, drive=drive, figures=figures, missing=missing,
