@@ -293,3 +293,20 @@ def test_a_pledge_page_reads_nothing_again_after_noting_the_contacts_it_shows(ap
     assert not [s for s in after if s.startswith(("SELECT drive.", "SELECT pledge.",
                                                   "SELECT campaign.", "SELECT user_account.",
                                                   "SELECT audit_event."))]
+
+
+def test_the_drive_page_names_the_amounts_left_out_in_one_statement(app, client):
+    """Pledges and payments lacking a rate are read together, their ids and dates only."""
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    pledge = make_pledge(drive, amount="100", currency="USD", pledged_on=date(2026, 3, 10))
+    make_payment(pledge, "40")
+    client.get(f"/drives/{drive.slug}")
+    db.session.expire_all()
+
+    statements, page = statements_of_get(client, f"/drives/{drive.slug}")
+
+    assert 'id="missing-rates"' in page
+    assert page.count("No exchange rate from USD to RUB") == 2
+    assert len([s for s in statements if "drive_amount_minor IS NULL" in s]) == 1

@@ -74,8 +74,8 @@ def drive_head(drive: Drive, figures: DriveFigures, missing: Sequence[MissingRat
 
     # What the list of conversions lacking a rate shows: the pledge linked, and the message
     # made of the currencies and the date (the payment too, though only its pledge shows).
-    shown_missing = tuple((item.pledge.id, item.payment.id if item.payment else None,
-                           item.base, item.quote, item.on) for item in missing)
+    shown_missing = tuple((item.pledge_id, item.payment_id, item.base, item.quote, item.on)
+                          for item in missing)
 
     def key() -> Hashable:
         return digest(current_language(), request.script_root, error, may_edit, may_log,
