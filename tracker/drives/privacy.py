@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from tracker.audit.hooks import record_event
-from tracker.audit.models import AuditAction
+from tracker.audit.models import AuditAction, AuditEvent
 from tracker.audit.registry import event_type
 from tracker.drives.models import Drive, Pledge
 from tracker.extensions import db
@@ -45,6 +46,7 @@ def record_contacts_viewed(drive: Drive, pledge_ids: Iterable[int], *, page: str
     if not shown:
         return False
     record = ("pledge", pledge.id) if pledge is not None else ("drive", drive.id)
+    commit_without_waiting_for_the_disk(db.session())
     record_event(db.session(), action=AuditAction.VIEW, record_type=PERSONAL_DATA,
                  record_id=personal_data_id(*record), summary=_summary(drive, pledge),
                  changes={"supporters": len(shown), "shown_on": page,
@@ -59,6 +61,30 @@ def record_contacts_exported(drive: Drive, *, file: str) -> None:
     record_event(db.session(), action=AuditAction.EXPORT, record_type=PERSONAL_DATA,
                  record_id=personal_data_id("drive", drive.id), summary=_summary(drive, None),
                  changes={"supporters": supporters, "file": file})
+
+
+# PostgreSQL: this transaction's commit returns once its WAL record is written, without
+# waiting for it to be flushed to disk (1 to 4 ms on the bench machine: the largest part of
+# the staff drive page's note), but only while the transaction has written nothing yet (no
+# transaction id assigned), so that the note of a look is the only thing it ever covers.
+# The event is still linked into the chain under its lock and committed before the page is
+# sent; what a crash of the database server can lose is the last fraction of a second of
+# such notes, never a change, and never a link in the middle of the chain: WAL is flushed
+# in order, so the next synchronous commit (any change) makes every note before it durable.
+_NOTE_WITHOUT_FLUSH = text(
+    "SELECT set_config('synchronous_commit', 'off', true) "
+    "WHERE pg_current_xact_id_if_assigned() IS NULL")
+
+
+def commit_without_waiting_for_the_disk(session: Session) -> None:
+    """On PostgreSQL, let the commit of a transaction that only notes a look return without
+    waiting for the disk (see _NOTE_WITHOUT_FLUSH); nothing on other databases, nor when
+    the session holds changes not yet flushed."""
+    if session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection(bind_arguments={"mapper": AuditEvent})
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NOTE_WITHOUT_FLUSH)
 
 
 def _summary(drive: Drive, pledge: Pledge | None) -> str:
