@@ -310,3 +310,42 @@ def test_the_drive_page_names_the_amounts_left_out_in_one_statement(app, client)
     assert 'id="missing-rates"' in page
     assert page.count("No exchange rate from USD to RUB") == 2
     assert len([s for s in statements if "drive_amount_minor IS NULL" in s]) == 1
+
+
+def synchronous(raw) -> int:
+    """The SQLite connection's synchronous setting: 1 NORMAL, 2 FULL."""
+    return raw.execute("PRAGMA synchronous").fetchone()[0]
+
+
+def test_a_note_of_contacts_alone_commits_without_waiting_for_the_disk_on_sqlite(app):
+    """SQLite: a transaction whose only write is the note commits with synchronous=NORMAL
+    (WAL: an OS crash may lose it, never corrupt the file), and its connection is back to
+    FULL once returned to the pool, after a commit or a rollback; a transaction that wrote
+    anything before the note keeps FULL."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's is the transaction's setting (the test above)")
+    engine = create_engine(db.engine.url, pool_size=1, max_overflow=0)
+    try:
+        for end in ("commit", "rollback"):
+            with Session(engine) as session:
+                raw = session.connection().connection.driver_connection
+                session.execute(text("SELECT 1"))  # reads open no transaction
+                commit_without_waiting_for_the_disk(session)
+                assert synchronous(raw) == 1
+                getattr(session, end)()
+            assert synchronous(raw) == 2
+        with Session(engine) as session:
+            raw = session.connection().connection.driver_connection
+            session.execute(text("UPDATE audit_event SET id = id WHERE 0"))  # a write first
+            commit_without_waiting_for_the_disk(session)
+            assert synchronous(raw) == 2
+            session.rollback()
+        with Session(engine) as session:
+            raw = session.connection().connection.driver_connection
+            session.execute(text("SELECT 1"))
+            session.add(AuditEvent())  # a change not yet flushed: never NORMAL
+            commit_without_waiting_for_the_disk(session)
+            assert synchronous(raw) == 2
+            session.rollback()
+    finally:
+        engine.dispose()
