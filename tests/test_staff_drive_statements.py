@@ -349,3 +349,31 @@ def test_a_note_of_contacts_alone_commits_without_waiting_for_the_disk_on_sqlite
             session.rollback()
     finally:
         engine.dispose()
+
+
+def test_the_drive_page_reads_its_pledges_as_the_columns_its_rows_show(app, client):
+    """Both lists come back as the columns their rows show and key on, not as 50 whole
+    pledges loaded through the ORM (1.6 to 2.4 ms of the big drive's page)."""
+    from sqlalchemy import event
+
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    add_pledges(drive, 12)
+    client.get(f"/drives/{drive.slug}")
+    db.session.expire_all()
+    loaded: list[Pledge] = []
+
+    def count(target, _context) -> None:
+        loaded.append(target)
+
+    event.listen(Pledge, "load", count)
+    try:
+        statements, page = statements_of_get(client, f"/drives/{drive.slug}")
+    finally:
+        event.remove(Pledge, "load", count)
+
+    assert "public0@example.org" in page and "Pledger 011" in page
+    assert loaded == []
+    (read,) = pledge_reads(statements)
+    assert "note" not in read and "external_reference" not in read

@@ -28,6 +28,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tracker.drives.models import Drive, Pledge
+from tracker.drives.selectors import ShownPledge
 from tracker.fragments import Holed, KeptFragments, kept_each, kept_store
 from tracker.i18n import current_language
 
@@ -52,29 +53,30 @@ def kept_awaiting_rows() -> KeptFragments[Holed]:
     return kept_store(AWAITING_ROWS, AWAITING_ROWS_KEPT)
 
 
-def _pledge_columns(pledge: Pledge) -> tuple[object, ...]:
+def _pledge_columns(pledge: Pledge | ShownPledge) -> tuple[object, ...]:
     """The pledge's columns that either row shows, as loaded."""
     return (pledge.id, pledge.version, pledge.updated_at, pledge.status, pledge.pledged_on,
             pledge.pledger_name, pledge.is_anonymous, pledge.amount_minor, pledge.currency,
             pledge.drive_amount_minor, pledge.drive_amount_currency, pledge.paid_minor)
 
 
-def pledge_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool) -> list[Markup]:
+def pledge_rows(drive: Drive, pledges: Sequence[Pledge | ShownPledge],
+                personal_data: bool) -> list[Markup]:
     """Each pledge's row of the pledges table, rendered or taken from the kept rows."""
     store = kept_pledge_rows()
     page = (current_language(), request.script_root, drive.slug, drive.currency, personal_data)
 
-    def key(pledge: Pledge) -> Hashable:
+    def key(pledge: Pledge | ShownPledge) -> Hashable:
         return (*page, *_pledge_columns(pledge))
 
-    def render(pledge: Pledge) -> Markup:
+    def render(pledge: Pledge | ShownPledge) -> Markup:
         return Markup(render_template(PLEDGE_TEMPLATE, drive=drive, item=pledge,
                                       personal_data=personal_data))
 
     return kept_each(store, pledges, key, render)
 
 
-def awaiting_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool,
+def awaiting_rows(drive: Drive, pledges: Sequence[Pledge | ShownPledge], personal_data: bool,
                   may_log: bool) -> list[Markup]:
     """Each awaiting pledge's row, rendered or taken from the kept rows (its forms' token cut
     out and filled in with this request's)."""
@@ -82,10 +84,10 @@ def awaiting_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool,
     values = {"csrf": generate_csrf()} if may_log else {}
     page = (current_language(), request.script_root, drive.slug, personal_data, may_log)
 
-    def key(pledge: Pledge) -> Hashable:
+    def key(pledge: Pledge | ShownPledge) -> Hashable:
         return (*page, *_pledge_columns(pledge), pledge.contact_email, pledge.message)
 
-    def render(pledge: Pledge) -> Holed:
+    def render(pledge: Pledge | ShownPledge) -> Holed:
         html = render_template(AWAITING_TEMPLATE, drive=drive, item=pledge,
                                personal_data=personal_data, may_log=may_log,
                                csrf=values.get("csrf", ""))
