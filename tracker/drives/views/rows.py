@@ -4,13 +4,14 @@ as what they show holds (issue 15).
 Each page lists 25 pledges and up to 25 pledges awaiting confirmation, every row a date, a
 pledger, amounts, a status or contacts, and the awaiting rows two forms: rendering them was
 the largest part of the page's rendering that is the same from view to view. The pledges are
-loaded for the page anyway, so each row is kept under a key made of exactly what it shows,
-as loaded in this request: the language, the application's root path and the drive's slug
-(its links), the drive's currency (a column's label), whether the reader may see contacts
-(the pledger's name on an anonymous pledge, the e-mail and the message) and may log pledges
-(the checkbox and the forms), and the pledge's columns the row reads (its version too, but
-not only: a bare UPDATE leaves it). Another name, amount, payment, status, contact, reader's
-rights or language changes the key, so a kept row can never show a stale value.
+read for the page anyway (as the columns the rows show: selectors.ShownPledge), so each row
+is kept under a key made of exactly what it shows, as read in this request: the language,
+the application's root path and the drive's slug (its links), the drive's currency (a
+column's label), whether the reader may see contacts (the pledger's name on an anonymous
+pledge, the e-mail and the message) and may log pledges (the checkbox and the forms), and
+the pledge's columns the row reads (its version too, but not only: a bare UPDATE leaves it).
+Another name, amount, payment, status, contact, reader's rights or language changes the key,
+so a kept row can never show a stale value.
 
 An awaiting row's forms hold the request's CSRF token: that row is kept with the token cut
 out (tracker.fragments.Holed) and filled in with this request's.
