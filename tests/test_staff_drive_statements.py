@@ -377,3 +377,36 @@ def test_the_drive_page_reads_its_pledges_as_the_columns_its_rows_show(app, clie
     assert loaded == []
     (read,) = pledge_reads(statements)
     assert "note" not in read and "external_reference" not in read
+
+
+def test_a_connection_that_cannot_be_set_back_to_full_is_never_pooled_again(app):
+    """Should FULL fail to be set again, the connection is closed, never reused with NORMAL."""
+    import sqlite3
+
+    from sqlalchemy.pool import QueuePool
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's setting only")
+
+    class Failing(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql == "PRAGMA synchronous = FULL":
+                raise sqlite3.OperationalError("disk I/O error")
+            return super().execute(sql, *args)
+
+    path = db.engine.url.database
+    engine = create_engine("sqlite://", poolclass=QueuePool, pool_size=1, max_overflow=0,
+                           creator=lambda: sqlite3.connect(path, factory=Failing))
+    try:
+        with Session(engine) as session:
+            first = session.connection().connection.driver_connection
+            session.execute(text("SELECT 1"))
+            commit_without_waiting_for_the_disk(session)
+            assert synchronous(first) == 1
+            session.rollback()
+        with Session(engine) as session:
+            raw = session.connection().connection.driver_connection
+            assert raw is not first
+            assert synchronous(raw) == 2
+    finally:
+        engine.dispose()

@@ -113,7 +113,11 @@ def _back_to_full(dbapi_connection: Any, record: Any) -> None:
     back to the pool (after its commit, or its rollback on an error): no other write ever
     runs with NORMAL."""
     if record.info.pop(_NORMAL, False) and dbapi_connection is not None:
-        dbapi_connection.execute("PRAGMA synchronous = FULL")
+        try:
+            dbapi_connection.execute("PRAGMA synchronous = FULL")
+        except Exception as error:
+            # Never pooled with NORMAL: closed, and opened afresh (FULL) on next use.
+            record.invalidate(error)
 
 
 def _summary(drive: Drive, pledge: Pledge | None) -> str:
