@@ -4,13 +4,14 @@ as what they show holds (issue 15).
 Each page lists 25 pledges and up to 25 pledges awaiting confirmation, every row a date, a
 pledger, amounts, a status or contacts, and the awaiting rows two forms: rendering them was
 the largest part of the page's rendering that is the same from view to view. The pledges are
-loaded for the page anyway, so each row is kept under a key made of exactly what it shows,
-as loaded in this request: the language, the application's root path and the drive's slug
-(its links), the drive's currency (a column's label), whether the reader may see contacts
-(the pledger's name on an anonymous pledge, the e-mail and the message) and may log pledges
-(the checkbox and the forms), and the pledge's columns the row reads (its version too, but
-not only: a bare UPDATE leaves it). Another name, amount, payment, status, contact, reader's
-rights or language changes the key, so a kept row can never show a stale value.
+read for the page anyway (as the columns the rows show: selectors.ShownPledge), so each row
+is kept under a key made of exactly what it shows, as read in this request: the language,
+the application's root path and the drive's slug (its links), the drive's currency (a
+column's label), whether the reader may see contacts (the pledger's name on an anonymous
+pledge, the e-mail and the message) and may log pledges (the checkbox and the forms), and
+the pledge's columns the row reads (its version too, but not only: a bare UPDATE leaves it).
+Another name, amount, payment, status, contact, reader's rights or language changes the key,
+so a kept row can never show a stale value.
 
 An awaiting row's forms hold the request's CSRF token: that row is kept with the token cut
 out (tracker.fragments.Holed) and filled in with this request's.
@@ -28,6 +29,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tracker.drives.models import Drive, Pledge
+from tracker.drives.selectors import ShownPledge
 from tracker.fragments import Holed, KeptFragments, kept_each, kept_store
 from tracker.i18n import current_language
 
@@ -52,29 +54,30 @@ def kept_awaiting_rows() -> KeptFragments[Holed]:
     return kept_store(AWAITING_ROWS, AWAITING_ROWS_KEPT)
 
 
-def _pledge_columns(pledge: Pledge) -> tuple[object, ...]:
+def _pledge_columns(pledge: Pledge | ShownPledge) -> tuple[object, ...]:
     """The pledge's columns that either row shows, as loaded."""
     return (pledge.id, pledge.version, pledge.updated_at, pledge.status, pledge.pledged_on,
             pledge.pledger_name, pledge.is_anonymous, pledge.amount_minor, pledge.currency,
             pledge.drive_amount_minor, pledge.drive_amount_currency, pledge.paid_minor)
 
 
-def pledge_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool) -> list[Markup]:
+def pledge_rows(drive: Drive, pledges: Sequence[Pledge | ShownPledge],
+                personal_data: bool) -> list[Markup]:
     """Each pledge's row of the pledges table, rendered or taken from the kept rows."""
     store = kept_pledge_rows()
     page = (current_language(), request.script_root, drive.slug, drive.currency, personal_data)
 
-    def key(pledge: Pledge) -> Hashable:
+    def key(pledge: Pledge | ShownPledge) -> Hashable:
         return (*page, *_pledge_columns(pledge))
 
-    def render(pledge: Pledge) -> Markup:
+    def render(pledge: Pledge | ShownPledge) -> Markup:
         return Markup(render_template(PLEDGE_TEMPLATE, drive=drive, item=pledge,
                                       personal_data=personal_data))
 
     return kept_each(store, pledges, key, render)
 
 
-def awaiting_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool,
+def awaiting_rows(drive: Drive, pledges: Sequence[Pledge | ShownPledge], personal_data: bool,
                   may_log: bool) -> list[Markup]:
     """Each awaiting pledge's row, rendered or taken from the kept rows (its forms' token cut
     out and filled in with this request's)."""
@@ -82,10 +85,10 @@ def awaiting_rows(drive: Drive, pledges: Sequence[Pledge], personal_data: bool,
     values = {"csrf": generate_csrf()} if may_log else {}
     page = (current_language(), request.script_root, drive.slug, personal_data, may_log)
 
-    def key(pledge: Pledge) -> Hashable:
+    def key(pledge: Pledge | ShownPledge) -> Hashable:
         return (*page, *_pledge_columns(pledge), pledge.contact_email, pledge.message)
 
-    def render(pledge: Pledge) -> Holed:
+    def render(pledge: Pledge | ShownPledge) -> Holed:
         html = render_template(AWAITING_TEMPLATE, drive=drive, item=pledge,
                                personal_data=personal_data, may_log=may_log,
                                csrf=values.get("csrf", ""))
