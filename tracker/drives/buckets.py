@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -75,10 +75,13 @@ class Figures:
     listed: int = 0
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        return Figures(self.minor + other.minor, self.count + other.count,
+                       self.unknown_rest + other.unknown_rest,
+                       self.supporters + other.supporters, self.listed + other.listed)
 
     def __sub__(self, other: Figures) -> Figures:
-        return Figures(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        return self + Figures(-other.minor, -other.count, -other.unknown_rest,
+                              -other.supporters, -other.listed)
 
 
 @dataclass(frozen=True)
