@@ -21,6 +21,8 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
+    Integer,
     and_,
     bindparam,
     case,
@@ -71,6 +73,15 @@ class Figures:
     unknown_rest: int = 0
     supporters: int = 0
     listed: int = 0
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(self.minor + other.minor, self.count + other.count,
+                       self.unknown_rest + other.unknown_rest,
+                       self.supporters + other.supporters, self.listed + other.listed)
+
+    def __sub__(self, other: Figures) -> Figures:
+        return self + Figures(-other.minor, -other.count, -other.unknown_rest,
+                              -other.supporters, -other.listed)
 
 
 @dataclass(frozen=True)
@@ -189,22 +200,35 @@ def _pledged_select(drive: Any, bucket: tuple[Any, Any] | None,
     where = [Pledge.drive_id == drive]
     if bucket is not None:
         where += [Pledge.pledged_on == bucket[1], Pledge.currency == bucket[0]]
+    return (select(*leading, *_pledge_figures(Pledge.status, Pledge.amount_minor,
+                                              Pledge.paid_minor, Pledge.id))
+            .where(*where).group_by(Pledge.currency, Pledge.pledged_on))
+
+
+def _pledge_figures(status: Any, amount: Any, paid: Any, pledge_id: Any) -> tuple[Any, ...]:
+    """The one rule of what pledges add to their bucket, as Figures' five sums: of the
+    pledge table's columns, or of one pledge's columns bound as the transaction found them."""
     rest_unknown = (select(Payment.id)
-                    .where(Payment.pledge_id == Pledge.id, Payment.pledge_amount_minor.is_(None))
+                    .where(Payment.pledge_id == pledge_id, Payment.pledge_amount_minor.is_(None))
                     .exists())
-    is_open = Pledge.status.in_(OPEN)
+    is_open = status.in_(OPEN)
     known = and_(is_open, ~rest_unknown)
-    unpaid = case((Pledge.amount_minor > Pledge.paid_minor,
-                   Pledge.amount_minor - Pledge.paid_minor), else_=0)
+    unpaid = case((amount > paid, amount - paid), else_=0)
 
     def total(condition: Any, value: Any = 1) -> Any:
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
-    return (select(*leading, total(known, unpaid), total(known),
-                   total(and_(is_open, rest_unknown)),
-                   total(Pledge.status.not_in(NOT_SUPPORTING)),
-                   total(Pledge.status != PledgeStatus.UNCONFIRMED))
-            .where(*where).group_by(Pledge.currency, Pledge.pledged_on))
+    return (total(known, unpaid), total(known), total(and_(is_open, rest_unknown)),
+            total(status.not_in(NOT_SUPPORTING)), total(status != PledgeStatus.UNCONFIRMED))
+
+
+@dataclass(frozen=True)
+class PledgeWas:
+    """A pledge whose bucket moves by its figures now less its figures then: its id and,
+    unless it is new, its status, amount and paid amount as the transaction found them."""
+
+    pledge_id: int
+    was: tuple[PledgeStatus, int, int] | None
 
 
 def sum_bucket(key: BucketKey) -> Figures:
@@ -214,16 +238,41 @@ def sum_bucket(key: BucketKey) -> Figures:
 
 def sum_buckets(keys: list[BucketKey]) -> dict[BucketKey, Figures]:
     """Drive buckets' figures, summed afresh from their pledges and payments (one query)."""
-    if not keys:
-        return {}
+    return sum_buckets_and_pledges(keys, [])[0]
+
+
+def sum_buckets_and_pledges(keys: list[BucketKey], pledges: list[PledgeWas]
+                            ) -> tuple[dict[BucketKey, Figures], dict[int, Figures]]:
+    """Drive buckets' figures summed afresh, and how far each pledge moved its bucket (its
+    figures now less its figures then), in one query: both read its payments as they are."""
+    if not keys and not pledges:
+        return {}, {}
     params: dict[str, Any] = {}
+    kinds = [key.kind for key in keys]
     for n, key in enumerate(keys):
         params.update({f"drive_{n}": key.owner_id, f"currency_{n}": key.currency,
                        f"on_{n}": key.on})
+    for pledge in pledges:
+        params[f"of_pledge_{len(kinds)}"] = pledge.pledge_id
+        kinds.append(_PLEDGE_NOW)
+        if pledge.was is not None:
+            n = len(kinds)
+            params.update({f"of_pledge_{n}": pledge.pledge_id, f"was_status_{n}": pledge.was[0],
+                           f"was_amount_{n}": pledge.was[1], f"was_paid_{n}": pledge.was[2]})
+            kinds.append(_PLEDGE_WAS)
     found = {int(part): Figures(*(int(value or 0) for value in values))
-             for part, *values in run_rollup(
-                 db.session(), _sums_query(tuple(key.kind for key in keys)), params)}
-    return {key: found.get(n, Figures()) for n, key in enumerate(keys)}
+             for part, *values in run_rollup(db.session(), _sums_query(tuple(kinds)), params)}
+    sums = {key: found.get(n, Figures()) for n, key in enumerate(keys)}
+    moved: dict[int, Figures] = {}
+    for n, kind in enumerate(kinds):
+        if kind == _PLEDGE_NOW:
+            moved[params[f"of_pledge_{n}"]] = found.get(n, Figures())
+        elif kind == _PLEDGE_WAS:
+            moved[params[f"of_pledge_{n}"]] -= found.get(n, Figures())
+    return sums, moved
+
+
+_PLEDGE_NOW, _PLEDGE_WAS = "pledge now", "pledge was"  # _sums_query's parts of one pledge
 
 
 @functools.lru_cache(maxsize=16)
@@ -239,6 +288,16 @@ def _sums_query(kinds: tuple[str, ...]) -> Any:
             zero: Any = literal_column("0")
             parts.append(_received_select(drive, bucket, (number,))
                          .add_columns(zero, zero, zero))
+        elif kind == _PLEDGE_NOW:
+            parts.append(select(number, *_pledge_figures(
+                Pledge.status, Pledge.amount_minor, Pledge.paid_minor, Pledge.id))
+                .where(Pledge.id == bindparam(f"of_pledge_{n}")))
+        elif kind == _PLEDGE_WAS:  # no table: the bound columns, and the pledge's payments
+            parts.append(select(number, *_pledge_figures(
+                bindparam(f"was_status_{n}", type_=Pledge.status.type),
+                bindparam(f"was_amount_{n}", type_=BigInteger),
+                bindparam(f"was_paid_{n}", type_=BigInteger),
+                bindparam(f"of_pledge_{n}", type_=Integer))))
         else:
             parts.append(_pledged_select(drive, bucket, (number,)))
     return parts[0] if len(parts) == 1 else union_all(*parts)
@@ -307,10 +366,11 @@ def _create_empty(session: Session, model: type, owner: Any, key: BucketKey) -> 
 
 
 def lock_buckets(session: Session, model: type, owner: Any, keys: Iterable[BucketKey],
-                 sums: tuple[Any, ...] = ()) -> dict[BucketKey, Stored]:
+                 sums: tuple[Any, ...] = (), created: set[BucketKey] | None = None
+                 ) -> dict[BucketKey, Stored]:
     """The figures of these keys' bucket rows, locked in key order (one query), missing
-    ones created empty (without `summed`). Plain rows, no ORM objects: write them back
-    with write_buckets.
+    ones created empty (without `summed`; their keys added to `created`). Plain rows, no
+    ORM objects: write them back with write_buckets.
 
     `sums` are columns correlated to the bucket row that give its fresh figures, read in
     the locking statement. They must only read rows that the caller's lock on the
@@ -327,6 +387,8 @@ def lock_buckets(session: Session, model: type, owner: Any, keys: Iterable[Bucke
         if key not in found:
             if _create_empty(session, model, owner, key):
                 found[key] = Stored(Figures(), 0)
+                if created is not None:
+                    created.add(key)
             else:
                 raced.append(key)
     if raced:
@@ -473,60 +535,10 @@ def _drive_delta_params(session: Session, drive_id: int, delta: Contribution) ->
             "add_listed": delta.listed, "now": utcnow()}
 
 
-@dataclass(frozen=True)
-class BucketChange:
-    """A drive bucket that moved: its key and whether it needed a rate it lacks."""
-
-    key: BucketKey
-    rate_missing: bool
-
-
-def update_drive_buckets(keys: Iterable[BucketKey], drives: dict[int, DriveFacts] | None = None
-                         ) -> tuple[list[BucketKey], set[int]]:
-    """Recompute the touched drive buckets and add their deltas to the drives' totals.
-
-    `drives` are the drives' facts with their totals rows locked (lock_drive_totals);
-    without them, they are locked here. Returns the buckets that changed and the drives
-    without a totals row yet (to build in full).
-    """
-    session = db.session()
-    session.flush()
-    keys = sorted(set(keys))
-    owners = {key.owner_id for key in keys}
-    if drives is None:
-        drives = lock_drive_totals(owners)
-    without_totals = {drive_id for drive_id in owners - set(drives)
-                      if session.get(Drive, drive_id) is not None}
-    keys = [key for key in keys if key.owner_id in drives]
-    rows = lock_buckets(session, DriveMoneyBucket, DriveMoneyBucket.drive_id, keys)
-    book = RateBook.for_days({key.currency for key in keys}
-                             | {drives[key.owner_id].currency for key in keys},
-                             {key.on for key in keys})
-    deltas: dict[int, Contribution] = {}
-    changed: list[BucketKey] = []
-    writes: list[tuple[BucketKey, Figures, int | None]] = []
-    sums = sum_buckets(keys)
-    for key in keys:
-        old, old_converted, _summed = rows[key]
-        fresh = sums[key]
-        to = drives[key.owner_id].currency
-        converted = convert_figures(key.kind, fresh, key.currency, key.on, to, book)
-        if fresh == old and converted == old_converted:
-            continue
-        writes.append((key, fresh, converted))
-        delta = (contribution(key.kind, fresh, converted)
-                 - contribution(key.kind, old, old_converted))
-        deltas[key.owner_id] = deltas.get(key.owner_id, Contribution()) + delta
-        changed.append(key)
-    if len(deltas) == 1:  # the usual write: one drive, its buckets and totals at once
-        [(drive_id, delta)] = deltas.items()
-        write_buckets_and_add(session, DriveMoneyBucket, DriveMoneyBucket.drive_id, writes,
-                              _ADD_TO_DRIVE_TOTALS, _drive_delta_params(session, drive_id, delta))
-        return changed, without_totals
-    write_buckets(session, DriveMoneyBucket, DriveMoneyBucket.drive_id, writes)
-    for drive_id, delta in sorted(deltas.items()):
-        add_to_drive_totals(session, drive_id, delta)
-    return changed, without_totals
+def drive_addition(session: Session, drive_id: int, delta: Contribution
+                   ) -> tuple[Any, dict[str, Any]]:
+    """The statement that adds a delta to a drive's stored totals, and its parameters."""
+    return _ADD_TO_DRIVE_TOTALS, _drive_delta_params(session, drive_id, delta)
 
 
 def rebuild_drive_buckets(drive_id: int, currency: str, book: RateBook | None = None) -> None:

@@ -37,6 +37,7 @@ __all__ = ["ALL_CAMPAIGNS", "install_rollup_hooks", "mark_campaign_changed",
 
 _BUCKETS = "tracker.rollups.buckets"  # drive buckets a flush touched (drives.buckets)
 _REBUILD_CAMPAIGNS = "tracker.rollups.rebuild_campaigns"  # campaigns whose drives moved
+_MOVES = "tracker.rollups.moves"  # drive buckets moved row by row (drives.bucket_moves)
 _MAX_ROUNDS = 5  # a refresh writes roll-up rows only; two rounds settle everything
 
 
@@ -82,23 +83,30 @@ def _payments_moved(session: Session, instance: Any) -> set[BucketKey]:
             for currency, on in days}
 
 
-def _payment_keys(session: Session, instance: Any, pledges: dict[int, Any]) -> set[BucketKey]:
-    """The received buckets a payment was and is in, and its pledge's pledged bucket."""
+def _payment_keys(session: Session, instance: Any, pledges: dict[int, Any],
+                  moves: Any, new_or_gone: tuple[bool, bool]) -> set[BucketKey]:
+    """The buckets a payment's change must sum afresh: none but its pledges' pledged
+    buckets when its move is noted row by row (and only if it made their rest known or
+    unknown); else the received buckets it was and is in, and its pledge's pledged one."""
+    from tracker.drives.bucket_moves import note_payment
     from tracker.drives.buckets import PLEDGED, RECEIVED
     from tracker.drives.models import Pledge
 
+    rests = note_payment(moves, instance, *new_or_gone)
     keys: set[BucketKey] = set()
     days = {(instance.currency, instance.paid_on),
             (_old_or(instance, "currency", instance.currency),
              _old_or(instance, "paid_on", instance.paid_on))}
-    for pledge_id in _ids(instance, "pledge_id"):
+    for pledge_id in _ids(instance, "pledge_id") if rests is None else rests:
         pledge = pledges.get(pledge_id)
         if pledge is None:
             with session.no_autoflush:
                 pledge = session.get(Pledge, pledge_id)
         if pledge is None or pledge.drive_id is None:
             continue
-        keys |= {BucketKey(pledge.drive_id, RECEIVED, currency, on) for currency, on in days}
+        if rests is None:
+            keys |= {BucketKey(pledge.drive_id, RECEIVED, currency, on)
+                     for currency, on in days}
         keys.add(BucketKey(pledge.drive_id, PLEDGED, pledge.currency, pledge.pledged_on))
     return keys
 
@@ -138,21 +146,25 @@ def _campaigns_touched(session: Session, instance: Any) -> set[int]:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    from tracker.drives.bucket_moves import Moves, note_pledge
     from tracker.drives.models import Drive, Payment, Pledge
 
     drives = session.info.setdefault(_DRIVES, set())
     campaigns = session.info.setdefault(_CAMPAIGNS, set())
     rebuilt = session.info.setdefault(_REBUILD_CAMPAIGNS, set())
     keys = session.info.setdefault(_BUCKETS, set())
+    moves = session.info.setdefault(_MOVES, Moves())
     changed = [instance for instance in (*session.new, *session.dirty, *session.deleted)
                if instance in session.new or instance in session.deleted
                or session.is_modified(instance)]
     pledges = {instance.id: instance for instance in changed if isinstance(instance, Pledge)}
     for instance in changed:
+        new, gone = instance in session.new, instance in session.deleted
         if isinstance(instance, Pledge):
-            keys |= _pledge_keys(instance) | _payments_moved(session, instance)
+            if gone or not note_pledge(moves, instance, new):
+                keys |= _pledge_keys(instance) | _payments_moved(session, instance)
         elif isinstance(instance, Payment):
-            keys |= _payment_keys(session, instance, pledges)
+            keys |= _payment_keys(session, instance, pledges, moves, (new, gone))
         elif isinstance(instance, Drive):
             if _drive_moved(instance, instance in session.new or instance in session.deleted):
                 if instance not in session.deleted:
@@ -163,8 +175,9 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _pending(session: Session) -> bool:
+    moves = session.info.get(_MOVES)
     return any(session.info.get(key) for key in (_DRIVES, _CAMPAIGNS, _REBUILD_CAMPAIGNS,
-                                                  _BUCKETS))
+                                                  _BUCKETS)) or bool(moves and moves.keys())
 
 
 def _refresh(session: Session) -> None:
@@ -176,7 +189,8 @@ def _refresh(session: Session) -> None:
     then wait for each other instead of deadlocking.
     """
     from tracker.campaigns.models import Campaign
-    from tracker.drives.buckets import lock_drive_totals, update_drive_buckets
+    from tracker.drives.bucket_moves import Moves, update_drive_buckets
+    from tracker.drives.buckets import lock_drive_totals
     from tracker.drives.models import Drive
     from tracker.drives.rollup import refresh_drive_totals
     from tracker.funding.buckets import lock_campaign_funding, update_campaign_buckets
@@ -190,13 +204,15 @@ def _refresh(session: Session) -> None:
         campaigns = session.info.pop(_CAMPAIGNS, set())
         rebuild = session.info.pop(_REBUILD_CAMPAIGNS, set())
         keys = session.info.pop(_BUCKETS, set())
+        moves = session.info.pop(_MOVES, None) or Moves()
         rates_moved = ALL_CAMPAIGNS in campaigns
         existing = dict(session.execute(select(Drive.id, Drive.campaign_id)
                                         .where(Drive.id.in_(drives))).all()) if drives else {}
         keys = {key for key in keys if key.owner_id not in existing}
+        moves = moves.without_drives(set(existing))  # rebuilt from their rows
         facts = lock_drive_totals(None if rates_moved else
-                                  {key.owner_id for key in keys} | set(existing))
-        changed, without_totals = update_drive_buckets(keys, facts)
+                                  {key.owner_id for key in keys | moves.keys()} | set(existing))
+        changed, without_totals = update_drive_buckets(keys, facts, moves)
         if without_totals:
             existing.update(session.execute(select(Drive.id, Drive.campaign_id)
                                             .where(Drive.id.in_(without_totals))).all())
@@ -222,7 +238,7 @@ def _refresh(session: Session) -> None:
         for campaign_id in sorted(campaigns | rebuild):
             refresh_campaign_funding(campaign_id, rebuild=campaign_id in rebuild)
         # The roll-up rows mark nothing; drop what their flushes may have noted.
-        for key in (_CAMPAIGNS, _REBUILD_CAMPAIGNS, _BUCKETS):
+        for key in (_CAMPAIGNS, _REBUILD_CAMPAIGNS, _BUCKETS, _MOVES):
             session.info.pop(key, None)
 
 
@@ -243,8 +259,13 @@ def _before_commit(session: Session) -> None:
 
 def _forget(session: Session, previous: Any = None) -> None:
     if previous is not None and getattr(previous, "nested", False):
-        return  # a savepoint undid a part; the marks of the rest still stand
-    for key in (_DRIVES, _CAMPAIGNS, _REBUILD_CAMPAIGNS, _BUCKETS):
+        # A savepoint undid a part; the marks of the rest still stand. What it undid is
+        # not known row by row: the buckets moved so far are summed afresh instead.
+        moves = session.info.pop(_MOVES, None)
+        if moves is not None and moves.keys():
+            session.info.setdefault(_BUCKETS, set()).update(moves.keys())
+        return
+    for key in (_DRIVES, _CAMPAIGNS, _REBUILD_CAMPAIGNS, _BUCKETS, _MOVES):
         session.info.pop(key, None)
 
 
