@@ -153,3 +153,25 @@ def test_the_audit_screen_reads_its_page_and_its_choices_in_a_statement_each(cli
     reading = [s for s in statements if "audit_event" in s]
     assert len(reading) == 2, reading
     assert "created the organisation “NGO 2”" in plain(html)
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_each_user_in_the_filter_is_named_by_their_newest_event(client):
+    """Each user's own newest label, read through the (user, time) index: the newest time
+    first, then its last event (ordered by time and id at once, the database sorted every
+    event of a user, 5 ms for the bench user's 10,000 and growing)."""
+    from tracker.audit.actor import acting_as
+
+    with acting_as(424242, "old-address@example.org"):
+        make_org(name_en="First NGO", slug="first-ngo")
+    with acting_as(424243, "other@example.org"):
+        make_org(name_en="Second NGO", slug="second-ngo")
+    with acting_as(424242, "new-address@example.org"):
+        make_org(name_en="Third NGO", slug="third-ngo")
+    db.session.commit()
+
+    actors = _options(client.get("/audit/").text, "actor")
+
+    assert "new-address@example.org" in actors
+    assert "other@example.org" in actors
+    assert "old-address@example.org" not in actors

@@ -28,6 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as sql_select
+from sqlalchemy.orm import aliased
 
 from tracker.audit.display import record_type_label
 from tracker.audit.erasures import erased_flag
@@ -250,9 +251,16 @@ def _distinct_through_index(column: Any, name: str = "distinct_values") -> Selec
 def _actors() -> Select[Any]:
     """(user id, latest label) of every user in the trail, through its actor index."""
     actors = _distinct_through_index(AuditEvent.actor_id, "trail_actors").subquery()
+    # The newest time first, one probe of (actor, time), then the last event of that time:
+    # ordered by time and id at once, the database read and sorted all of a user's events
+    # (10,000 of the bench user's: 5 ms, growing with every event they cause).
+    theirs = aliased(AuditEvent)
+    newest = (sql_select(func.max(theirs.occurred_at))
+              .where(theirs.actor_id == actors.c.value).correlate(actors).scalar_subquery())
     latest_label = (sql_select(AuditEvent.actor_label)
-                    .where(AuditEvent.actor_id == actors.c.value)
-                    .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)
+                    .where(AuditEvent.actor_id == actors.c.value,
+                           AuditEvent.occurred_at == newest)
+                    .order_by(AuditEvent.id.desc()).limit(1)
                     .scalar_subquery().label("label"))
     return sql_select(actors.c.value, latest_label)
 
