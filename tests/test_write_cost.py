@@ -26,7 +26,7 @@ from tests.statements_support import recorded_statements
 from tracker.audit.chain import verify_chain
 from tracker.changes import mark_drive_changed
 from tracker.drives import services
-from tracker.drives.models import Drive, Pledge, PledgeStatus
+from tracker.drives.models import Drive
 from tracker.extensions import db
 from tracker.orgs.models import Organization, OrgKind
 
@@ -132,31 +132,6 @@ def test_a_payment_moves_its_buckets_without_summing_them_again(as_lead, drive):
     statements = post_payment(as_lead, pledge_id)
     assert not sums_a_bucket(statements), "\n".join(sums_a_bucket(statements))
     assert stored_totals(drive) == recomputed_totals(drive)
-
-
-
-def test_a_payment_and_its_pledge_are_written_in_one_flush(as_lead, drive):
-    """settle_pledge sums the new payment with those in SQL before it is flushed: the
-    payment's insert and its pledge's update go in one ORM flush (one was 1.5 ms)."""
-    from sqlalchemy.orm import Session
-
-    pledge_id = make_pledge(drive, amount="5000", name="Payer").id
-    post_payment(as_lead, pledge_id)
-    writing: list[int] = []
-
-    def count(session: Any, _context: Any) -> None:
-        if session.new or session.dirty or session.deleted:
-            writing.append(len(session.new) + len(session.dirty) + len(session.deleted))
-
-    event.listen(Session, "after_flush", count)
-    try:
-        post_payment(as_lead, pledge_id)
-    finally:
-        event.remove(Session, "after_flush", count)
-    assert len(writing) == 1, writing
-    assert stored_totals(drive) == recomputed_totals(drive)
-    pledge = db.session.get(Pledge, pledge_id)
-    assert (pledge.paid_minor, pledge.status) == (2000, PledgeStatus.PARTLY_PAID)
 
 
 def recomputes_the_campaign(statements: list[str]) -> bool:

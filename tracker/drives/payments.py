@@ -102,8 +102,9 @@ def record_payment(pledge: Pledge, data: PaymentInput, *, by: User | None) -> Pa
     if data.gave_more and towards is not None and towards > unpaid_before.minor:
         payment.gave_more_reason = reason  # on the new row, rather than an update after it
     db.session.add(payment)
-    db.session.expire(pledge, ["payments"])  # reloaded with the payment when next read
-    settle_pledge(pledge, adding=payment)  # the payment and its pledge in one flush
+    db.session.flush()
+    db.session.expire(pledge, ["payments"])
+    settle_pledge(pledge)
     _no_overshoot(pledge, payment, unpaid_before, data.gave_more, reason)
     receipt_if_paid(pledge, status_before)  # after any raise: the receipt shows the final sums
     return payment

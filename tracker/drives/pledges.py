@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import localcontext
 from typing import ParamSpec, TypeVar
 
@@ -95,33 +95,16 @@ def unpaid_in_drive_currency(pledge: Pledge, payments_unconverted: bool) -> int 
                              pledge.drive_amount_currency).minor
 
 
-def settle_pledge(pledge: Pledge, adding: Payment | None = None) -> None:
-    """Sum the payments in SQL, move a payment-driven status to match, keep the unpaid rest.
-
-    `adding` is a new payment not yet flushed: it joins its currency and date's sum here,
-    and the payment and the pledge are written in one flush (an ORM flush fewer a payment).
-    """
-    session = db.session()
-    if adding is not None and any(isinstance(other, Payment) and other is not adding
-                                  for other in (*session.new, *session.dirty, *session.deleted)):
-        adding = None  # other payments wait to be written: they are summed in SQL, with it
-    if adding is None:
-        session.flush()
-    groups: dict[tuple[str, date], list[int]] = {}
-    with session.no_autoflush:
-        for currency, on, minor, count in session.execute(
+def settle_pledge(pledge: Pledge) -> None:
+    """Sum the payments in SQL, move a payment-driven status to match, keep the unpaid rest."""
+    db.session.flush()
+    sums = [DatedSum(currency, on, int(minor), int(count)) for currency, on, minor, count in
+            db.session.execute(
                 select(Payment.currency, Payment.paid_on, func.sum(Payment.amount_minor),
                        func.count())
                 .where(Payment.pledge_id == pledge.id)
-                .group_by(Payment.currency, Payment.paid_on)):
-            groups[(currency, on)] = [int(minor), int(count)]
-    if adding is not None:
-        group = groups.setdefault((adding.currency, adding.paid_on), [0, 0])
-        group[0] += adding.amount_minor
-        group[1] += 1
-    paid = add_converted([DatedSum(currency, on, minor, count)
-                          for (currency, on), (minor, count) in groups.items()],
-                         pledge.currency)
+                .group_by(Payment.currency, Payment.paid_on))]
+    paid = add_converted(sums, pledge.currency)
     pledge.paid_minor = paid.money.minor
     if pledge.status in PAYMENT_DRIVEN:
         move_pledge(pledge, status_from_payments(pledge))
