@@ -35,7 +35,9 @@ def test_a_page_read_again_runs_on_the_statements_prepared_by_the_requests_befor
         assert _prepared_count(connection) > 0
 
 
-def test_a_transaction_that_wrote_still_rolls_back(app, database_url, backend):
+@pytest.fixture
+def probe(app, database_url, backend):
+    """A connection of its own to PostgreSQL, with an empty table to write to."""
     if backend != "postgresql":
         pytest.skip("SQLite's ROLLBACK costs no prepared statement")
     engine = create_engine(database_url)
@@ -43,40 +45,36 @@ def test_a_transaction_that_wrote_still_rolls_back(app, database_url, backend):
         with engine.connect() as connection:
             connection.execute(text("CREATE TABLE IF NOT EXISTS prepared_probe (n integer)"))
             connection.commit()
-            connection.execute(text("SELECT 1"))
-            connection.execute(text("insert into prepared_probe values (1)"))
-            connection.rollback()
-            with_cte = text("WITH added AS (INSERT INTO prepared_probe VALUES (2) RETURNING n) "
-                            "SELECT n FROM added")
-            assert connection.scalar(with_cte) == 2
-            connection.rollback()
-            assert connection.scalar(text("SELECT count(*) FROM prepared_probe")) == 0
-            connection.rollback()
+            yield connection
     finally:
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS prepared_probe"))
         engine.dispose()
 
 
-def test_a_write_through_the_drivers_own_cursor_is_marked_and_rolls_back(
-        app, database_url, backend):
-    if backend != "postgresql":
-        pytest.skip("SQLite's ROLLBACK costs no prepared statement")
+def _probe_rows(connection) -> int:
+    rows = connection.scalar(text("SELECT count(*) FROM prepared_probe"))
+    connection.rollback()
+    return rows
+
+
+def test_a_transaction_that_wrote_still_rolls_back(probe):
+    probe.execute(text("SELECT 1"))
+    probe.execute(text("insert into prepared_probe values (1)"))
+    probe.rollback()
+    with_cte = text("WITH added AS (INSERT INTO prepared_probe VALUES (2) RETURNING n) "
+                    "SELECT n FROM added")
+    assert probe.scalar(with_cte) == 2
+    probe.rollback()
+    assert _probe_rows(probe) == 0
+
+
+def test_a_write_through_the_drivers_own_cursor_is_marked_and_rolls_back(probe):
     from tracker.prepared import mark_written
 
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("CREATE TABLE IF NOT EXISTS prepared_probe (n integer)"))
-            connection.commit()
-            connection.execute(text("SELECT 1"))
-            with connection.connection.cursor() as cursor:
-                cursor.execute("INSERT INTO prepared_probe VALUES (3)")
-            mark_written(connection)
-            connection.rollback()
-            assert connection.scalar(text("SELECT count(*) FROM prepared_probe")) == 0
-            connection.rollback()
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS prepared_probe"))
-        engine.dispose()
+    probe.execute(text("SELECT 1"))
+    with probe.connection.cursor() as cursor:
+        cursor.execute("INSERT INTO prepared_probe VALUES (3)")
+    mark_written(probe)
+    probe.rollback()
+    assert _probe_rows(probe) == 0

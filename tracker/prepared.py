@@ -34,7 +34,9 @@ def mark_written(connection: Connection) -> None:
 
 
 def _begin(connection: Connection) -> None:
-    connection.info[_WROTE] = False
+    # Only PostgreSQL's transactions are watched: elsewhere no statement is looked at.
+    if connection.dialect.name == "postgresql":
+        connection.info[_WROTE] = False
 
 
 def _reads_only(statement: str) -> bool:
@@ -50,7 +52,7 @@ def _before_cursor_execute(connection: Connection, _cursor: Any, statement: str,
 
 def _commit_what_wrote_nothing(connection: Connection) -> None:
     """About to roll back: a PostgreSQL transaction that wrote nothing is committed instead."""
-    if connection.dialect.name != "postgresql" or connection.info.pop(_WROTE, True):
+    if connection.info.pop(_WROTE, True):
         return
     import psycopg
 
