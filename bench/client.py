@@ -216,7 +216,13 @@ class Browser:
 
         The answer's `ms` is the POST's own time; opening the page is not in it.
         """
-        form = find_form(self.page(page_path).text(), page_path, action_ends, has_field)
+        return self.post_form(self.page(page_path), page_path, action_ends, has_field,
+                              **values)
+
+    def post_form(self, page: Answer, page_path: str, action_ends: str | None = None,
+                  has_field: str | None = None, **values: str) -> Answer:
+        """Fill a form of a page already opened (CSRF token and all) and post it."""
+        form = find_form(page.text(), page_path, action_ends, has_field)
         return self.request("POST", form.action, form.filled(**values))
 
     def log_in(self, email: str, password: str) -> None:

@@ -97,7 +97,7 @@ def writer(browser: Browser, until: float, tally: Tally) -> None:
         try:
             opened = browser.page(form_page)
             tally.record("write form", opened, True, f"GET {form_page}")
-            answer = post_pledge(browser)
+            answer = post_pledge(browser, opened=opened)  # the form just opened, as a person would
         except Exception as error:  # any failure is an error of the run, counted
             tally.failed(f"pledge via {form_page}", error)
             browser.close()

@@ -113,12 +113,14 @@ def time_pages(browser: Browser, url: str, warmup: int, runs: int,
     return figures
 
 
-def post_pledge(browser: Browser, amount: str = "25.00", reference: str | None = None
-                ) -> Answer:
-    """Log a pledge through the staff form of the big drive; the POST's answer."""
-    return browser.submit(f"/drives/{served.BIG_DRIVE}/pledges/new", has_field="amount",
-                          pledger_name="Bench Writer", amount=amount,
-                          external_reference=reference or f"bench-{uuid.uuid4().hex[:20]}")
+def post_pledge(browser: Browser, amount: str = "25.00", reference: str | None = None,
+                opened: Answer | None = None) -> Answer:
+    """Log a pledge through the staff form of the big drive (opened now, or the form page
+    `opened` already); the POST's answer."""
+    path = f"/drives/{served.BIG_DRIVE}/pledges/new"
+    return browser.post_form(opened or browser.page(path), path, has_field="amount",
+                             pledger_name="Bench Writer", amount=amount,
+                             external_reference=reference or f"bench-{uuid.uuid4().hex[:20]}")
 
 
 def expect_redirect(answer: Answer, what: str) -> Answer:
