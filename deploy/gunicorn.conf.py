@@ -25,10 +25,14 @@ timeout = 60
 # On reload (HUP) and stop (TERM) a worker may finish its request for this long; the
 # unit's TimeoutStopSec (40) is longer, so systemd does not SIGKILL a finishing worker.
 graceful_timeout = 30
-# Replace each worker after about 1,000 requests, the jitter keeping them from all
+# Replace each worker after about 10,000 requests, the jitter keeping them from all
 # restarting at once: memory held by a leak or a huge import is given back regularly.
-max_requests = 1000
-max_requests_jitter = 100
+# Not much more often: a new worker imports the app and warms up again (about 3 s of CPU,
+# measured with bench/), and serves nothing meanwhile. After 1,000 requests, a busy
+# 2-core server spent about a tenth of its CPU on restarts and its slowest answers waited
+# for them.
+max_requests = 10000
+max_requests_jitter = 1000
 # The proxy keeps connections open; a short keep-alive frees a sync worker soon after.
 keepalive = 5
 
