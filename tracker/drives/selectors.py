@@ -49,6 +49,7 @@ from tracker.money.conversion import RateMissing
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.paging import Page, page_of
+from tracker.versions import CURRENCIES, RATES, Version, version_columns, version_of
 
 # A page of 25 like the drives' list and the awaiting list: rendering the rows is most of the
 # staff drive page's cost, and the export downloads every pledge at once (issue 15).
@@ -479,7 +480,8 @@ def _public_page_query() -> Any:
         select(Drive.is_public, Drive.status, Drive.id,
                *(type_coerce(column, NullType()).label(f"c{at}")  # names repeat across tables
                  for at, column in enumerate(columns)),
-               supporters.label("supporters"))
+               supporters.label("supporters"),
+               *version_columns(CURRENCIES), *version_columns(RATES))
         .outerjoin(DriveTotals, DriveTotals.drive_id == Drive.id)
         .join(Organization, Organization.id == Drive.organiser_org_id)
         .join(Campaign, Campaign.id == Drive.campaign_id)
@@ -487,16 +489,29 @@ def _public_page_query() -> Any:
     )
 
 
-def public_page_state(slug: str) -> tuple[Any, ...] | None:
+@dataclass(frozen=True)
+class PublicPageState:
+    """What the public page of a drive shows, as stored, and the versions it is kept under."""
+
+    shown: tuple[Any, ...]
+    # The coalition's currencies (the form's choices) and rates (converted figures); None
+    # when either has no stored version.
+    versions: tuple[Version, Version] | None
+
+
+def public_page_state(slug: str) -> PublicPageState | None:
     """What the public page of a drive shows, as stored: the drive's row and its roll-up row
     (every column: a delta that changes one figure changes the state), its organiser's names
-    and cities, its campaign's titles and the supporters it names, the drive's id first; None
-    when the public may not see the drive. Raw driver values, no ORM object: for the key of
-    the kept page, read on every request."""
+    and cities, its campaign's titles and the supporters it names, the drive's id first, with
+    the versions of the currencies and rates read in the same statement; None when the public
+    may not see the drive. Raw driver values, no ORM object: for the key of the kept page,
+    read on every request."""
     row = db.session.execute(_public_page_query(), {"slug": slug}).first()
     if row is None or not publicly_visible(row[0], row[1]):
         return None
-    return tuple(row[2:])
+    currencies, rates = version_of(*row[-4:-2]), version_of(*row[-2:])
+    versions = None if currencies is None or rates is None else (currencies, rates)
+    return PublicPageState(tuple(row[2:-4]), versions)
 
 
 @cache

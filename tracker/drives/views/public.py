@@ -24,7 +24,6 @@ from tracker.i18n import LANGUAGES, current_language
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once, new_key
 from tracker.urls import external_url
-from tracker.versions import CURRENCIES, RATES, version_key
 
 THANKS_KEY = "drive_thanks"
 KEPT_PAGES = "tracker.drives.public_pages"
@@ -48,18 +47,15 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
 def _public_page_key(slug: str) -> bytes | None:
     """A digest of everything the public page shows: the drive, its roll-up, organiser,
     campaign and the supporters it names as stored (one statement), the versions of the
-    coalition's currencies (the form's choices) and rates (one indexed read, tracker.versions),
-    the language, today (days left), the page's own address and query (the language switch
-    comes back to it) and the share link. None (rendered, not kept) when the public may not
-    see the drive, then rendering answers 404, or when no version is stored."""
+    coalition's currencies (the form's choices) and rates (tracker.versions, read in the same
+    statement), the language, today (days left), the page's own address and query (the
+    language switch comes back to it) and the share link. None (rendered, not kept) when the
+    public may not see the drive, then rendering answers 404, or when no version is stored."""
     state = services.public_page_state(slug)
-    if state is None:
-        return None
-    versions = version_key(CURRENCIES, RATES)
-    if versions is None:
+    if state is None or state.versions is None:
         return None
     seen = (current_language(), services.today(), request.script_root, request.full_path,
-            external_url("drives.public_page", slug=slug), state, versions)
+            external_url("drives.public_page", slug=slug), state.shown, state.versions)
     return digest(*seen)
 
 
