@@ -49,6 +49,7 @@ from tracker.money.conversion import RateMissing
 from tracker.money.value import Money
 from tracker.orgs.models import Organization
 from tracker.paging import Page, page_of
+from tracker.prepared import planned_once
 from tracker.versions import CURRENCIES, RATES, Version, version_columns, version_of
 
 # A page of 25 like the drives' list and the awaiting list: rendering the rows is most of the
@@ -476,7 +477,7 @@ def _public_page_query() -> Any:
          + cast(func.length(Pledge.pledger_name), String) + "," + Pledge.pledger_name,),
         Drive.id, PUBLIC_SUPPORTERS_SHOWN).correlate(Drive).subquery()
     supporters = select(func.aggregate_strings(next(iter(shown.c)), ";")).scalar_subquery()
-    return (
+    return planned_once(
         select(Drive.is_public, Drive.status, Drive.id,
                *(type_coerce(column, NullType()).label(f"c{at}")  # names repeat across tables
                  for at, column in enumerate(columns)),
@@ -485,8 +486,8 @@ def _public_page_query() -> Any:
         .outerjoin(DriveTotals, DriveTotals.drive_id == Drive.id)
         .join(Organization, Organization.id == Drive.organiser_org_id)
         .join(Campaign, Campaign.id == Drive.campaign_id)
-        .where(Drive.slug == bindparam("slug"))
-    )
+        .where(Drive.slug == bindparam("slug")),
+        keep={"slug"})
 
 
 @dataclass(frozen=True)
