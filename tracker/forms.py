@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -15,8 +15,9 @@ from flask import current_app, g, has_app_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import Select, and_, func, select, union
-from wtforms import DateField, Field, FieldList, FormField, SelectField, StringField
+from wtforms import DateField, Field, FieldList, FormField, SelectField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
@@ -24,6 +25,7 @@ from tracker.dates import EARLIEST, LATEST, date_order_problem, date_problem, la
 from tracker.db import Base
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.fragments import kept, kept_store
 from tracker.i18n import country_choices, currency_name, current_language
 from tracker.money.amounts import amount_problem
 from tracker.money.iso4217 import MINOR_UNITS, REGIONAL
@@ -36,6 +38,11 @@ MAX_ID = 2**31 - 1
 WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
 # The app's kept currency list: (the version it was worked out for, the codes).
 KEPT_CURRENCIES = "tracker.coalition_currencies"
+# The currency selects' rendered options (CurrencySelect): two languages, a few offers each.
+KEPT_CURRENCY_OPTIONS = "tracker.currency_options"
+KEPT_CURRENCY_OPTIONS_SIZE = 64
+# How WTForms writes an option, and the selected one: its attributes in sorted order.
+OPTION, SELECTED_OPTION = "<option ", "<option selected "
 
 
 def parse_whole_number(text: str) -> int:
@@ -278,13 +285,69 @@ def currency_choice_list(only: Iterable[str] | None = None, *, blank: str | None
     ]
 
 
+@dataclass(frozen=True)
+class _SelectTag:
+    """What WTForms' Select widget reads of a field to write its tag, with no options: it
+    renders "<select …></select>" exactly as it would for the field. (A WTForms that reads
+    more would fail tests/test_currency_select.py, which compares with its rendering.)"""
+
+    id: str
+    name: str
+    flags: Any
+
+    def has_groups(self) -> bool:
+        """No option groups (there are no options)."""
+        return False
+
+    def _iter_choices_normalized(self) -> Iterator[Any]:
+        """No options."""
+        return iter(())
+
+
+def with_selected(options: str, value: Any) -> str:
+    """The options with the one whose value is `value` marked selected as WTForms marks it;
+    unchanged when no option has that value (WTForms then selects nothing either)."""
+    if not isinstance(value, str):
+        return options
+    at = options.find(f"{OPTION}{widgets.html_params(value=value)}>")
+    if at < 0:
+        return options
+    return options[:at] + SELECTED_OPTION + options[at + len(OPTION):]
+
+
+class KeptOptionsSelect(widgets.Select):
+    """WTForms' Select widget for a CurrencySelect, its options rendered once a process for
+    each key the field gives (issue 15: 170 options were a quarter of a form page's time).
+
+    The tag is WTForms' own, for this call's attributes; the options are WTForms' rendering
+    kept with none selected, and the field's value is marked on them for each request.
+    Values and labels are escaped in the options, so an option's tag occurs nowhere else.
+    """
+
+    def __call__(self, field: CurrencySelect, **kwargs: Any) -> Markup:
+        store = kept_store(KEPT_CURRENCY_OPTIONS, KEPT_CURRENCY_OPTIONS_SIZE)
+        options = kept(store, field.options_key, partial(self.unselected_options, field))
+        tag = str(super().__call__(_SelectTag(field.id, field.name, field.flags), **kwargs))
+        end = tag.rindex("</")
+        return Markup(tag[:end] + with_selected(options, field.data) + tag[end:])
+
+    def unselected_options(self, field: CurrencySelect) -> str:
+        """The field's options as WTForms renders them, with none selected."""
+        html = str(super().__call__(field))
+        options = html[html.index(">") + 1:html.rindex("</")]  # no ">" in escaped attributes
+        return options.replace(SELECTED_OPTION, OPTION, 1)
+
+
 class CurrencySelect(SelectField):
     """An ISO 4217 currency, the coalition's own first, named in the user's language.
 
     `offer(codes)` narrows the list (the public pledge form offers a few); `blank` adds an
     empty first choice, which is then valid. The template adds a filter box above the list
-    (templates/_forms.html, static/js/forms.js).
+    (templates/_forms.html, static/js/forms.js). The options are rendered once a process
+    (KeptOptionsSelect).
     """
+
+    widget = KeptOptionsSelect()
 
     def __init__(self, *args: Any, blank: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -298,6 +361,15 @@ class CurrencySelect(SelectField):
         # Built when the list is shown: a valid post is checked against ISO 4217 alone and
         # never asks which currencies the coalition uses (two queries, 20 ms on a write).
         self.choices = lambda: currency_choice_list(only, blank=self.blank)
+
+    def options_key(self) -> tuple[Any, ...]:
+        """Everything the options are made of, as currency_choice_list reads it: the language
+        (names, group labels), the coalition's currencies (kept per stored version, so
+        never stale), the currencies offered (a set: their order is the usual one anyway)
+        and the blank choice's label."""
+        only = None if self._only is None else tuple(sorted(set(self._only)))
+        blank = None if self.blank is None else str(self.blank)
+        return current_language(), tuple(coalition_currencies()), only, blank
 
     @property
     def offered(self) -> set[str]:
