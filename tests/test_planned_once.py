@@ -70,3 +70,13 @@ def test_the_dashboards_key_read_sends_no_parameter(client, drive):
 
     assert not parameters
     assert "Supporter" in client.get("/").text  # the recent pledges it keys, shown
+
+
+def test_the_drives_list_is_read_with_its_filters_as_its_only_parameters(client, drive):
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    path = f"/drives/?campaign={drive.campaign_id}&page=1"
+    client.get(path)
+
+    parameters = parameters_of(client, path, "SELECT drive.id, drive.slug")
+
+    assert list(parameters.values()) == [drive.campaign_id]
