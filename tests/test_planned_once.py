@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import event
 
 from tests.auth_support import login, make_user
 from tests.drive_support import DRIVE_SLUG, make_pledge
+from tests.test_bench_http import post_filled
 from tracker.auth.models import Role
 from tracker.extensions import db
 
@@ -80,3 +82,16 @@ def test_the_drives_list_is_read_with_its_filters_as_its_only_parameters(client,
     parameters = parameters_of(client, path, "SELECT drive.id, drive.slug")
 
     assert list(parameters.values()) == [drive.campaign_id]
+
+
+def test_a_pledges_rate_look_up_sends_only_its_dates(as_lead, drive):
+    with statements_with_parameters() as seen:
+        answer = post_filled(as_lead, f"/drives/{DRIVE_SLUG}/pledges/new", has_field="amount",
+                             pledger_name="Writer", amount="25.00", currency="EUR")
+    assert answer.status_code == 302
+
+    look_ups = [parameters for statement, parameters in seen
+                if statement.startswith("SELECT anon_1.base, anon_1.quote")]
+    assert look_ups
+    for parameters in look_ups:
+        assert {type(value) for value in parameters.values()} == {date}

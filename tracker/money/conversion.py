@@ -47,6 +47,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.money.models import ExchangeRate
 from tracker.money.value import Money, minor_units
+from tracker.prepared import planned_once
 
 INVERSE_PRECISION = 34  # significant digits of an inverse rate
 PRODUCT_PRECISION = 120  # any amount times any (cross) rate, exactly, before the one rounding
@@ -519,7 +520,9 @@ def _latest_rates_query(known: tuple[str, ...], days: int) -> Any:
     """RateBook.for_days' query for these currencies and a number of dates (`on_0`, ...).
 
     Built once per shape and kept: building the union of one look-up per pair and date
-    cost a write about 2 ms of Python each time, more than running it.
+    cost a write about 2 ms of Python each time, more than running it. The pairs and limits
+    are in its SQL, the dates alone parameters: PostgreSQL then keeps one plan for it
+    (tracker.prepared.planned_once), where it planned it again at every write.
     """
     latest = [select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.on_date,
                      ExchangeRate.rate, ExchangeRate.source)
@@ -527,4 +530,5 @@ def _latest_rates_query(known: tuple[str, ...], days: int) -> Any:
                      ExchangeRate.on_date <= bindparam(f"on_{n}", type_=Date))
               .order_by(ExchangeRate.on_date.desc()).limit(1).subquery()
               for n in range(days) for base in known for quote in known if base != quote]
-    return union_all(*(select(part) for part in latest))
+    return planned_once(union_all(*(select(part) for part in latest)),
+                        keep={f"on_{n}" for n in range(days)})
