@@ -68,6 +68,22 @@ def test_rendered_anew_the_campaigns_are_read_with_their_roll_ups_and_no_list_of
     assert " IN (" not in reads[0]
 
 
+def test_rendered_anew_no_statement_sends_a_list_of_the_campaigns_ids(client, world):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert roll_up_reads(client) == []  # what was recorded was the rendering
+    assert [s for s in statements if "campaign_id IN (" in s] == []
+
+
 def test_an_unchanged_dashboard_is_shown_from_the_kept_sections(client, world):
     assert roll_up_reads(client)  # the first request renders the figures
     assert roll_up_reads(client) == []  # the second reads only the key

@@ -345,7 +345,9 @@ def dashboard_figures(currency: str, today: date | None = None) -> DashboardFigu
     """
     today = today or utcnow().date()
     lines = own_lines()
-    sums = spending_sums(line.campaign.id for line in lines)
+    # Every campaign's sums, then those shown: a list of all their ids to read them by was
+    # a statement planned anew for each length of the list.
+    sums = spending_sums(None).of({line.campaign.id for line in lines})
     codes = {currency, *(line.gap.currency for line in lines), *sums.currencies}
     # The rows convert at today's rate: each pair's latest rate is all they need. Spending
     # converts each amount at its own date, and then needs every rate (issue 15).

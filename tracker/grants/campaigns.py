@@ -20,7 +20,7 @@ spending and the row's awarded figure agree; it reads every rate it needs in one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -68,6 +68,12 @@ class SpendingSums:
     def currencies(self) -> set[str]:
         return {item.currency for sums in (*self.awarded.values(), *self.spent.values())
                 for item in sums}
+
+    def of(self, campaign_ids: Container[int]) -> SpendingSums:
+        """The sums of these campaigns alone."""
+        return SpendingSums(
+            {key: sums for key, sums in self.awarded.items() if key in campaign_ids},
+            {key: sums for key, sums in self.spent.items() if key in campaign_ids})
 
 
 def spending_sums_statements(chosen: Any) -> tuple[Select[Any], Select[Any]]:
