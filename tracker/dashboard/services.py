@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy.orm import load_only
 
 from tracker.applications.services import CollisionLine, collision_lines
 from tracker.auth.models import User
@@ -138,8 +139,12 @@ def own_lines(include_archived: bool = False) -> list[CampaignLine]:
     """The campaigns (not archived unless asked) by title, each in its own currency."""
     # With their roll-up rows in the same statement: reading those by a list of every
     # campaign's id was a statement of its own, planned anew for each length of the list.
+    # Only what a line shows of its campaign (a row's link and title): any other column
+    # read from these campaigns raises, rather than being loaded campaign by campaign.
     query = select(Campaign, CampaignFunding).outerjoin(
-        CampaignFunding, CampaignFunding.campaign_id == Campaign.id)
+        CampaignFunding, CampaignFunding.campaign_id == Campaign.id).options(
+        load_only(Campaign.id, Campaign.slug, Campaign.title_en, Campaign.title_ru,
+                  Campaign.status, raiseload=True))
     if not include_archived:
         query = query.where(Campaign.status != CampaignStatus.ARCHIVED)
     lines = [CampaignLine(campaign, gap_of_row(row) if row is not None
