@@ -16,6 +16,10 @@ latency per kind (a write's is its POST; opening its form is reported apart), an
 error (an answer other than 2xx/3xx, a pledge not answered with a redirect, an
 exception). Issue 15's target is printed beside them: at least 150 reads/s with p99 at
 most 300 ms while at least 50 writes/s, and no error. Exit status 1 when any error.
+
+First, for --reference-seconds (10), every thread GETs /healthz alone on the same server:
+its rate, printed after the figures, is how fast the shared machine was at that moment,
+and the mixed load's requests per second are also given as a share of it.
 """
 
 from __future__ import annotations
@@ -112,17 +116,18 @@ def logged_in(server: served.Server) -> Browser:
 
 
 def run_load(server: served.Server, url: str, readers: int, writers: int,
-             seconds: float) -> tuple[Tally, float]:
-    """Log every thread in, then run them together for `seconds`; the tally and the time."""
-    paths = read_mix(served.biggest_campaign(url))
+             seconds: float, paths: list[str] | None = None) -> tuple[Tally, float]:
+    """Log every thread in, then run them together for `seconds`; the tally and the time.
+    With `paths`, every thread reads those in turn (no writer): the reference run."""
+    mix = paths or read_mix(served.biggest_campaign(url))
     browsers = [logged_in(server) for _ in range(readers + writers)]
     tally = Tally()
     started = time.monotonic()
     until = started + seconds
-    threads = [threading.Thread(target=reader, args=(browsers[n], paths, n * 2, until, tally))
-               for n in range(readers)]
+    threads = [threading.Thread(target=reader, args=(browsers[n], mix, n * 2, until, tally))
+               for n in range(readers if paths is None else readers + writers)]
     threads += [threading.Thread(target=writer, args=(browsers[readers + n], until, tally))
-                for n in range(writers)]
+                for n in range(writers if paths is None else 0)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -166,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readers", type=int, default=6, help="reader threads")
     parser.add_argument("--writers", type=int, default=4, help="writer threads")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the load runs")
+    parser.add_argument("--reference-seconds", type=float, default=10.0,
+                        help="how long every thread GETs /healthz alone first, to read the "
+                             "machine's speed at that moment (0: not at all)")
     args = parser.parse_args(argv)
 
     url, server = served.serve(args)
@@ -173,14 +181,26 @@ def main(argv: list[str] | None = None) -> int:
           f"{run.make_url(url).render_as_string(hide_password=True)}: {args.readers} "
           f"readers, {args.writers} writers for {args.seconds:g} s", flush=True)
     with server:
+        reference = None
+        if args.reference_seconds > 0:
+            healthz, healthz_elapsed = run_load(server, url, args.readers, args.writers,
+                                                args.reference_seconds, paths=["/healthz"])
+            reference = summary(healthz, healthz_elapsed).get("read")
         tally, elapsed = run_load(server, url, args.readers, args.writers, args.seconds)
     figures = summary(tally, elapsed)
     text = report(figures, tally, elapsed)
+    if reference is not None:
+        served_per_second = sum(f["per_second"] for f in figures.values())
+        share = served_per_second / reference["per_second"]
+        text += (f"\nreference: /healthz alone, every thread, {reference['per_second']:.1f}/s "
+                 f"(p50 {reference['p50_ms']:.1f} ms) just before; the mixed load's requests "
+                 f"({served_per_second:.1f}/s) are {share:.2f} of that")
     print(text)
     if not args.no_results:
         path = served.write_results("load", url, args.size, {
             "server": server.describe(), "readers": args.readers, "writers": args.writers,
-            "seconds": elapsed, "figures": figures, "errors": tally.errors,
+            "seconds": elapsed, "figures": figures, "reference_healthz": reference,
+            "errors": tally.errors,
             "error_count": tally.error_count, "report": text,
             "args": {k: v for k, v in vars(args).items() if k != "database"}})
         print(f"Written to {path.relative_to(run.ROOT)}")
