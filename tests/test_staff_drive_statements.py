@@ -31,6 +31,18 @@ def add_pledges(drive, count: int, start: int = 0) -> None:
                           contact_email=f"public{number}@example.org")
 
 
+def drive_page_seen(client, pledges: int):
+    """A live drive with `pledges` logged pledges (add_pledges), its staff page opened once by
+    a signed-in coordinator, and the session's objects expired: what the next view reads."""
+    world = make_world()
+    drive = make_drive(world)
+    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
+    add_pledges(drive, pledges)
+    client.get(f"/drives/{drive.slug}")
+    db.session.expire_all()
+    return drive
+
+
 def statements_of(client, path: str) -> tuple[int, str]:
     """How many statements a GET of the path sends (the test's savepoints aside), and the page.
 
@@ -116,12 +128,7 @@ def history_statements(statements: list[str]) -> list[str]:
 
 
 def test_the_drive_page_reads_its_history_with_its_capped_count_in_one_statement(app, client):
-    world = make_world()
-    drive = make_drive(world)
-    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
-    add_pledges(drive, 8)
-    client.get(f"/drives/{drive.slug}")
-    db.session.expire_all()
+    drive = drive_page_seen(client, 8)
 
     statements, _page = statements_of_get(client, f"/drives/{drive.slug}")
     paged, _page = statements_of_get(client, f"/drives/{drive.slug}?history_page=1")
@@ -133,12 +140,7 @@ def test_the_drive_page_reads_its_history_with_its_capped_count_in_one_statement
 def test_the_drive_page_names_in_its_history_the_records_it_already_read(app, client):
     """The History names the drive, its campaign and its organiser: the page read them with
     the drive, and reads none of them again."""
-    world = make_world()
-    drive = make_drive(world)
-    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
-    add_pledges(drive, 4)
-    client.get(f"/drives/{drive.slug}")
-    db.session.expire_all()
+    drive = drive_page_seen(client, 4)
 
     statements, page = statements_of_get(client, f"/drives/{drive.slug}")
 
@@ -203,12 +205,7 @@ def pledge_reads(statements: list[str]) -> list[str]:
 def test_the_drive_page_reads_both_its_lists_of_pledges_in_one_statement(app, client):
     """The page of pledges and the page of those awaiting confirmation (with their count)
     come back in one round trip, each in its own order."""
-    world = make_world()
-    drive = make_drive(world)
-    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
-    add_pledges(drive, 60)  # 30 waiting: two pages of each list
-    client.get(f"/drives/{drive.slug}")
-    db.session.expire_all()
+    drive = drive_page_seen(client, 60)  # 30 waiting: two pages of each list
 
     statements, page = statements_of_get(client, f"/drives/{drive.slug}")
     later, second = statements_of_get(client, f"/drives/{drive.slug}?page=2&awaiting_page=2")
@@ -238,12 +235,7 @@ def test_the_drive_page_costs_five_statements_with_contacts_shown(app, client):
     count and the note of the contacts shown (in a test, the chain's lock and head are
     already held by the test's transaction); on PostgreSQL, one more lets that note's commit
     return without waiting for the disk."""
-    world = make_world()
-    drive = make_drive(world)
-    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
-    add_pledges(drive, 12)
-    client.get(f"/drives/{drive.slug}")
-    db.session.expire_all()
+    drive = drive_page_seen(client, 12)
 
     statements, page = statements_of_get(client, f"/drives/{drive.slug}")
 
@@ -356,12 +348,7 @@ def test_the_drive_page_reads_its_pledges_as_the_columns_its_rows_show(app, clie
     pledges loaded through the ORM (1.6 to 2.4 ms of the big drive's page)."""
     from sqlalchemy import event
 
-    world = make_world()
-    drive = make_drive(world)
-    login(client, make_user(Role.COORDINATOR, email="coordinator@example.org"))
-    add_pledges(drive, 12)
-    client.get(f"/drives/{drive.slug}")
-    db.session.expire_all()
+    drive = drive_page_seen(client, 12)
     loaded: list[Pledge] = []
 
     def count(target, _context) -> None:
