@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import text
 
 from tests.auth_support import login, make_user
@@ -22,6 +23,7 @@ from tests.test_dashboard_rows import switch_to_english
 from tests.test_funding import dashboard_rows
 from tracker.auth.models import Role
 from tracker.campaigns.models import CampaignStatus
+from tracker.dashboard.sections import SECTIONS_TEMPLATE
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.money.services import add_rate
@@ -50,33 +52,45 @@ def is_roll_up_read(statement: str) -> bool:
             and not statement.startswith("SELECT 0 AS part"))
 
 
-def roll_up_reads(client) -> list[str]:
-    """The statements of one dashboard request that load campaign roll-ups as rows."""
-    statements, _page = statements_of_get(client, "/")
-    return [s for s in statements if is_roll_up_read(s)]
+def dashboard_request(client) -> tuple[list[str], bool]:
+    """One dashboard request's statements, and whether it rendered the funding sections
+    (rather than showing the kept ones)."""
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record):
+        statements, _page = statements_of_get(client, "/")  # answered 200
+    return statements, SECTIONS_TEMPLATE in rendered
 
 
-def test_rendered_anew_the_campaigns_are_read_with_their_roll_ups_and_no_list_of_ids(
-        client, world):
-    reads = roll_up_reads(client)
+def sections_rendered(client) -> bool:
+    """Whether one dashboard request rendered the funding sections anew."""
+    return dashboard_request(client)[1]
 
-    assert len(reads) == 1
-    assert "JOIN campaign_funding" in reads[0]
-    assert " IN (" not in reads[0]
+
+def test_rendered_anew_the_roll_ups_are_read_only_by_the_key_statement(client, world):
+    """The lines are built from the rows the dashboard's key statement read
+    (tracker.dashboard.lines): no other statement loads the roll-ups again."""
+    statements, rendered = dashboard_request(client)
+
+    assert rendered
+    assert [s for s in statements if is_roll_up_read(s)] == []
 
 
 def test_rendered_anew_no_statement_sends_a_list_of_the_campaigns_ids(client, world):
-    statements, _page = statements_of_get(client, "/")
+    statements, rendered = dashboard_request(client)
 
-    assert [s for s in statements if is_roll_up_read(s)]  # rendered, not kept
+    assert rendered
     assert [s for s in statements if "campaign_id IN (" in s] == []
 
 
 def test_an_unchanged_dashboard_is_shown_from_the_kept_sections(client, world):
-    assert roll_up_reads(client)  # the first request renders the figures
-    assert roll_up_reads(client) == []  # the second reads only the key
+    assert sections_rendered(client)  # the first request renders the figures
+    assert not sections_rendered(client)  # the second reads only the key
     make_payment(make_pledge(make_drive(world), amount="1000"), "250")
-    assert roll_up_reads(client)  # a payment changes the key: rendered anew
+    assert sections_rendered(client)  # a payment changes the key: rendered anew
 
 
 def test_a_payment_shows_at_once_in_the_kept_totals_and_row_in_either_language(client, world):
@@ -188,6 +202,6 @@ def test_a_campaign_without_a_roll_up_row_is_shown_from_its_pledges_and_not_kept
     db.session.commit()
 
     assert totals(client.get("/").text)["secured"] == "RUB 300.00"
-    assert roll_up_reads(client)  # rendered again: the key cannot see figures computed live
+    assert sections_rendered(client)  # again: the key cannot see figures computed live
     switch_to_russian(client)
     assert totals(client.get("/").text)["secured"] == "300,00 ₽"

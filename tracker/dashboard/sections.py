@@ -17,9 +17,11 @@ whole instead, under a key read as text by the dashboard's one statement of keys
 The sections are the same for every signed-in user with the same reporting currency: the
 dashboard shows every campaign to each of them, with no link or figure that depends on a
 permission. A campaign without a roll-up row has its figures computed from its pledges,
-which the key cannot see: then the sections are rendered and not kept. What is rendered
-after the key was read is kept only if the key still reads the same afterwards, so a write
-that lands while the sections render cannot leave newer figures under an older key.
+which the key cannot see: then the sections are rendered and not kept. What is rendered is
+built from the very rows the key is made of (tracker.dashboard.lines), so a write that lands
+while the sections render cannot leave other figures under the key. Only the rates are read
+again to convert a changed row, and a rate is written with its version bumped in the same
+transaction: a rate read then is the key's or a newer one, never an older one.
 
 Kept in memory per process (each gunicorn worker its own), at most SECTIONS_KEPT of them,
 the least recently shown going first (tracker.fragments).
@@ -30,8 +32,8 @@ from __future__ import annotations
 from flask import render_template, request
 from markupsafe import Markup
 
-from tracker.dashboard import fragments, services
-from tracker.dashboard.state import DashboardState, key_from
+from tracker.dashboard import fragments, lines, services
+from tracker.dashboard.state import DashboardState
 from tracker.fragments import KeptFragments, digest, kept, kept_store
 from tracker.i18n import current_language
 
@@ -67,7 +69,7 @@ def funding_sections(state: DashboardState, currency: str, page: int = 1) -> Mar
     today = state.today
 
     def render() -> Markup:
-        figures = services.dashboard_figures(currency, today)
+        figures = lines.dashboard_figures(state, currency)
         paged = services.campaigns_page(figures.lines, page)
         return Markup(render_template(
             SECTIONS_TEMPLATE,
@@ -77,5 +79,7 @@ def funding_sections(state: DashboardState, currency: str, page: int = 1) -> Mar
             spending_total=figures.spending_total,
         ))
 
-    return kept(kept_sections(), key_from(state, lambda now: sections_key(now, currency, page)),
-                render)
+    # Built from the state's own rows (tracker.dashboard.lines), the sections are what their
+    # key says: no second read of the state is needed to keep them.
+    key = sections_key(state, currency, page)
+    return kept(kept_sections(), lambda: key, render)

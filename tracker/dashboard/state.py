@@ -96,6 +96,11 @@ def _read() -> KeyRead:
     return KeyRead(planned_once(read.statement), read.names)
 
 
+def column_at(part: int, name: str) -> int:
+    """Where the named column stands in a row of the state's part `part` (0: the campaigns)."""
+    return _read().column(part, name)
+
+
 def read_state(today: date) -> DashboardState:
     """What every kept fragment of the dashboard shows, as stored now (one statement)."""
     until = today + timedelta(days=DEADLINE_WINDOW_DAYS)
