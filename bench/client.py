@@ -115,6 +115,17 @@ class _FormReader(HTMLParser):
 
 # A form's markup, from its start tag to its end tag: HTML forms cannot nest.
 FORM_MARKUP = re.compile(r"<form\b.*?</form\s*>", re.DOTALL | re.IGNORECASE)
+SELECT_MARKUP = re.compile(r"(<select\b[^>]*>)(.*?)(</select\s*>)", re.DOTALL | re.IGNORECASE)
+OPTION_TAG = re.compile(r"<option\b[^>]*>", re.IGNORECASE)
+SELECTED = re.compile(r"\sselected(?=[\s/>=])", re.IGNORECASE)
+
+
+def _submitted_options(select: re.Match[str]) -> str:
+    """A select with only the options a browser would submit: the selected ones, else the
+    first (the currency list's 170 options were most of a form's parsing)."""
+    options = OPTION_TAG.findall(select.group(2))
+    chosen = [tag for tag in options if SELECTED.search(tag)] or options[:1]
+    return select.group(1) + "".join(chosen) + select.group(3)
 
 
 def read_forms(html: str, page_path: str) -> list[Form]:
@@ -126,7 +137,7 @@ def read_forms(html: str, page_path: str) -> list[Form]:
     """
     reader = _FormReader(page_path)
     for markup in FORM_MARKUP.finditer(html):
-        reader.feed(markup.group())
+        reader.feed(SELECT_MARKUP.sub(_submitted_options, markup.group()))
     reader.close()
     return reader.forms
 
