@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import text
 
 from tests.auth_support import login, make_user
 from tests.drive_support import make_drive, make_payment, make_pledge, make_world
 from tests.factories import make_line, make_target
+from tests.fragments_support import rendered_templates
 from tests.grants_support import make_grant_world, spend
 from tests.pages import plain, switch_to_russian
 from tests.statements_support import statements_of_get
@@ -55,12 +55,7 @@ def is_roll_up_read(statement: str) -> bool:
 def dashboard_request(client) -> tuple[list[str], bool]:
     """One dashboard request's statements, and whether it rendered the funding sections
     (rather than showing the kept ones)."""
-    rendered: list[str] = []
-
-    def record(sender, template, context, **extra):
-        rendered.append(template.name)
-
-    with template_rendered.connected_to(record):
+    with rendered_templates(client.application) as rendered:
         statements, _page = statements_of_get(client, "/")  # answered 200
     return statements, SECTIONS_TEMPLATE in rendered
 
