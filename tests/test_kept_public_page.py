@@ -13,6 +13,7 @@ from flask import g
 from sqlalchemy import text
 
 from tests.drive_support import DRIVE_SLUG, make_payment, make_pledge, page_text
+from tests.fragments_support import rendered_templates
 from tests.pages import switch_to_russian
 from tests.statements_support import statements_of_get
 from tests.test_dashboard_rows import switch_to_english
@@ -20,7 +21,10 @@ from tests.test_drives_public import pledge_form, supporter_names
 from tests.test_forms import option_groups
 from tracker.drives import services
 from tracker.drives.models import Drive
+from tracker.drives.views.public import FORM_TEMPLATE as PUBLIC_FORM
+from tracker.drives.views.public import FORMS_KEPT, KEPT_FORMS
 from tracker.extensions import db
+from tracker.fragments import kept_store
 from tracker.money.services import add_rate
 
 PUBLIC = f"/d/{DRIVE_SLUG}"
@@ -168,3 +172,37 @@ def test_a_new_coalition_currency_is_offered_at_once(client, drive):
     as_a_new_request()
     offered = option_groups(client.get(PUBLIC).text, "currency")["Coalition currencies"]
     assert sorted(label[:3] for label in offered) == ["EUR", "GEL", "KZT", "RUB", "USD", "UZS"]
+
+
+def page_and_templates(client, path: str) -> tuple[str, list[str]]:
+    """A page and the names of the templates its request rendered."""
+    as_a_new_request()
+    with rendered_templates(client.application) as rendered:
+        response = client.get(path)
+    assert response.status_code == 200
+    return response.text, rendered
+
+
+def test_a_pledge_renders_the_page_anew_but_not_its_pledge_form(client, drive):
+    """The form is kept apart from the page: figures change with every pledge, the form's
+    fields do not."""
+    kept_store(KEPT_FORMS, FORMS_KEPT).clear()  # the app is shared: as a new process
+    _page, first = page_and_templates(client, PUBLIC)
+    make_pledge(drive, amount="5000", name="Ural Green Movement")
+    page, second = page_and_templates(client, PUBLIC)
+
+    assert "drives/public.html" in first and PUBLIC_FORM in first
+    assert "drives/public.html" in second and PUBLIC_FORM not in second
+    assert supporter_names(page) == ["Ural Green Movement"]
+    response = client.post(PUBLIC, csrf=False, data=pledge_form(
+        csrf_token=hidden(page, "csrf_token"), submission_key=hidden(page, "submission_key")))
+    assert response.status_code == 302
+
+
+def test_a_drive_in_another_currency_offers_that_currency_first_and_chosen(client, drive):
+    assert '<option selected value="RUB">' in client.get(PUBLIC).text
+    edit_drive(drive, currency="KZT")
+    as_a_new_request()
+    page = client.get(PUBLIC).text
+    assert '<option selected value="KZT">' in page
+    assert '<option selected value="RUB">' not in page

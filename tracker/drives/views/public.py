@@ -19,6 +19,7 @@ from tracker.drives.forms import PublicPledgeForm
 from tracker.drives.models import Drive
 from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
+from tracker.forms import coalition_currencies
 from tracker.fragments import Holed, digest, kept, kept_store
 from tracker.i18n import LANGUAGES, current_language
 from tracker.money.value import Money, MoneyError
@@ -31,7 +32,14 @@ KEPT_PAGES = "tracker.drives.public_pages"
 PAGES_KEPT = 512
 
 
-def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> Any:
+KEPT_FORMS = "tracker.drives.public_forms"
+# A drive's form in two languages, with room for the next version of the currencies.
+FORMS_KEPT = 512
+FORM_TEMPLATE = "drives/_public_pledge_form.html"
+
+
+def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200,
+                   kept_form: Markup | None = None) -> Any:
     figures = services.drive_figures(drive)
     return render_template(
         "drives/public.html",
@@ -40,8 +48,24 @@ def _render_public(drive: Drive, form: PublicPledgeForm, status: int = 200) -> A
         preview=preview_of(drive, figures),
         supporters=services.public_supporters(drive),
         form=form,
+        kept_form=kept_form,
         share_url=external_url("drives.public_page", slug=drive.slug),
     ), status
+
+
+def _kept_public_form(drive: Drive, form: PublicPledgeForm, values: dict[str, str]) -> Markup:
+    """The page's empty pledge form, kept apart from the page with its CSRF token and
+    once-only key cut out, while the language, the drive's address and currency and the
+    coalition's currencies (its choices) read the same: every pledge changes the page's
+    figures, and its seven fields were most of rendering the page anew."""
+    def key() -> bytes:
+        return digest("public-pledge-form", current_language(), request.script_root,
+                      drive.slug, drive.currency, tuple(coalition_currencies()))
+
+    def render() -> Holed:
+        return Holed.cut(render_template(FORM_TEMPLATE, drive=drive, form=form), values)
+
+    return kept(kept_store(KEPT_FORMS, FORMS_KEPT), key, render).fill(values)
 
 
 def _public_page_key(slug: str) -> bytes | None:
@@ -69,7 +93,9 @@ def _kept_public_page(slug: str) -> Markup:
         drive = services.get_public_drive(slug)  # loaded after the key was read, or 404
         form = PublicPledgeForm.for_drive(drive)
         form.submission_key.data = values["submission"]
-        html, _status = _render_public(drive, form)
+        kept_form = (_kept_public_form(drive, form, values) if drive.accepts_public_pledges
+                     else None)
+        html, _status = _render_public(drive, form, kept_form=kept_form)
         return Holed.cut(html, values)
 
     page = kept(kept_store(KEPT_PAGES, PAGES_KEPT), lambda: _public_page_key(slug), render)
