@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from tests.auth_support import login, make_user
 from tests.drive_support import make_drive, make_payment, make_pledge, make_world
-from tests.factories import make_line, make_target
+from tests.factories import make_campaign, make_line, make_target
 from tests.fragments_support import rendered_templates
 from tests.grants_support import make_grant_world, spend
 from tests.pages import plain, switch_to_russian
@@ -200,3 +200,23 @@ def test_a_campaign_without_a_roll_up_row_is_shown_from_its_pledges_and_not_kept
     assert sections_rendered(client)  # again: the key cannot see figures computed live
     switch_to_russian(client)
     assert totals(client.get("/").text)["secured"] == "300,00 ₽"
+
+
+def test_a_pledge_to_one_campaign_leaves_the_others_kept_rows_right_and_the_totals_add_up(
+        client, world):
+    """Each campaign's line is kept under its own roll-up row (tracker.dashboard.lines): a
+    change to one campaign rebuilds that line, and the totals add the kept lines to it."""
+    other = make_campaign(title_en="Lead in paint", title_ru="Свинец в красках")
+    make_line(make_target(other, currency="RUB"), quantity="1", unit_cost="50000")
+    make_pledge(make_drive(world), amount="1000")
+    page = client.get("/").text
+    assert dashboard_rows(page)[other.slug]["gap"] == "RUB 50,000.00"
+    assert totals(page)["gap"] == "RUB 150,000.00"
+
+    make_payment(make_pledge(make_drive(world, slug="second-drive"), amount="4000"), "4000")
+
+    page = client.get("/").text
+    assert dashboard_rows(page)[other.slug]["gap"] == "RUB 50,000.00"
+    assert dashboard_rows(page)[world.campaign.slug]["gap"] == "RUB 96,000.00"
+    assert (totals(page)["secured"], totals(page)["pledged"], totals(page)["gap"]) == (
+        "RUB 4,000.00", "RUB 1,000.00", "RUB 146,000.00")

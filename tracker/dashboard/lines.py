@@ -26,7 +26,7 @@ kept fragment is (tracker.fragments).
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -99,29 +99,31 @@ def _book(codes: set[str], today: date, every_rate: bool) -> RateBook:
 
 
 def campaign_lines(state: DashboardState, currency: str,
-                   book_for: Any) -> list[CampaignLine]:
+                   book_for: Callable[[set[str]], RateBook]) -> list[CampaignLine]:
     """Each shown campaign's line as shown in `currency`: kept while its row (and the rates,
     today) read the same, else built and converted with the book `book_for(codes)` gives."""
     at = _at()
     store: KeptFragments[CampaignLine] = kept_store("tracker.dashboard.lines", LINES_KEPT)
-    lines: list[CampaignLine | None] = []
-    keys: list[Hashable | None] = []
-    for row in state.campaigns:
-        funded = row[at["campaign_id"]] is not None
-        key = (row, currency, state.today, tuple(state.rates)) if funded else None
-        keys.append(key)
-        lines.append(store.get(key) if key is not None else None)
+    rates = tuple(state.rates)
+    # A campaign without a roll-up row (its figures computed live) has no key: not kept.
+    keys: list[Hashable | None] = [
+        (row, currency, state.today, rates) if row[at["campaign_id"]] is not None else None
+        for row in state.campaigns]
+    lines: list[CampaignLine | None] = [None if key is None else store.get(key)
+                                        for key in keys]
     todo = [n for n, line in enumerate(lines) if line is None]
     if todo:
-        own = [CampaignLine(_head(state.campaigns[n]), _own_gap(state.campaigns[n])
-                            if keys[n] is not None else compute_gap(_head(state.campaigns[n]).id))
-               for n in todo]
+        own = []
+        for n in todo:
+            row = state.campaigns[n]
+            head = _head(row)
+            own.append(CampaignLine(head, _own_gap(row) if keys[n] is not None
+                                    else compute_gap(head.id)))
         book = book_for({currency, *(line.gap.currency for line in own)})
         for n, line in zip(todo, in_reporting_currency(own, currency, state.today, book),
                            strict=True):
             lines[n] = line
-            key = keys[n]
-            if key is not None:
+            if (key := keys[n]) is not None:
                 store.put(key, line)
     return [line for line in lines if line is not None]
 
@@ -137,7 +139,7 @@ def _dated_sums(rows: Sequence[Sequence[Any]]) -> dict[int, list[DatedSum]]:
 
 
 def _spending(state: DashboardState, lines: list[CampaignLine], currency: str,
-              book_for: Any) -> dict[int, CampaignSpending]:
+              book_for: Callable[[set[str]], RateBook]) -> dict[int, CampaignSpending]:
     """Each shown campaign's grant spending as its row shows it, kept while the sums, the
     rates, today and the currencies they convert into read the same."""
     awarded = _dated_sums(state.awarded)

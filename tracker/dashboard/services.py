@@ -197,9 +197,12 @@ def coalition_totals(lines: Iterable[CampaignLine], currency: str,
         counted += 1
         if line.path is not None:
             used.setdefault(line.gap.currency, UsedRate(line.gap.currency, currency, line.path))
-    totals = CoalitionTotals(currency, *(Money(amount, currency) for amount in (
-        target, awarded, received, pledged, pipeline, gap)), campaigns=counted,
-        left_out=left_out)
+    def total(amount: Decimal) -> Money:
+        return Money(amount, currency)
+
+    totals = CoalitionTotals(currency, total(target), total(awarded), total(received),
+                             total(pledged), total(pipeline), total(gap), campaigns=counted,
+                             left_out=left_out)
     totals.rates = [used[code] for code in sorted(used)]
     return totals
 
