@@ -16,6 +16,8 @@ keeping only saves rendering HTML identical to what was rendered before.
   write that lands while the fragment renders cannot leave newer figures under an older key.
 - `kept_each(store, items, key_of, render)`: `kept` for each item of a list, its key and its
   rendering taken from the item: the rows of a list page.
+- `kept_with_holes(store, key_of, render, values)`: `kept` for a fragment that shows
+  per-request values, kept as `Holed` and filled in with each request's.
 - `digest(*values)`: a key's bytes from the values a fragment shows (pickled, then hashed).
 - `Holed`: a rendered page with its per-request values cut out (the CSRF token, a form's
   once-only submission key), so that a page the same for every visitor but for those can be
@@ -105,6 +107,13 @@ def kept(store: KeptFragments[T], key_of: Callable[[], Hashable | None],
     if key is not None and key_of() == key:
         store.put(key, fragment)
     return fragment
+
+
+def kept_with_holes(store: KeptFragments[Holed], key_of: Callable[[], Hashable | None],
+                    render: Callable[[], str], values: Mapping[str, str]) -> Markup:
+    """`kept` for a fragment that shows per-request values (a CSRF token, a once-only key):
+    rendered with this request's values, kept with them cut out, filled in with them."""
+    return kept(store, key_of, lambda: Holed.cut(render(), values)).fill(values)
 
 
 def kept_each(store: KeptFragments[T], items: Iterable[Item],

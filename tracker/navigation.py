@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from tracker.auth.permissions import Action, can
 from tracker.auth.sessions import current_user
-from tracker.fragments import Holed, KeptFragments, kept, kept_store
+from tracker.fragments import Holed, KeptFragments, kept, kept_store, kept_with_holes
 from tracker.i18n import current_language
 
 NAVIGATION_TEMPLATE = "_navigation.html"
@@ -89,7 +89,5 @@ def site_tools() -> Markup:
     key = (current_language(), request.script_root, signed_in,
            current_user.email if signed_in else "", request.endpoint == "auth.login", back)
 
-    def render() -> Holed:
-        return Holed.cut(render_template(TOOLS_TEMPLATE), {"csrf_token": token})
-
-    return kept(kept_tools(), lambda: key, render).fill({"csrf_token": token})
+    return kept_with_holes(kept_tools(), lambda: key, lambda: render_template(TOOLS_TEMPLATE),
+                           {"csrf_token": token})

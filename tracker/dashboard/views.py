@@ -14,7 +14,7 @@ from tracker.dashboard import lists, sections, services
 from tracker.dashboard.forms import ReportingCurrencyForm
 from tracker.dashboard.state import DashboardState, key_from, read_state
 from tracker.db import utcnow
-from tracker.fragments import Holed, digest, kept, kept_store
+from tracker.fragments import digest, kept_store, kept_with_holes
 from tracker.i18n import current_language
 from tracker.views import commit, requested_page
 
@@ -41,13 +41,13 @@ def _reporting_form(state: DashboardState, currency: str,
         return digest("reporting-currency", current_language(), request.script_root, currency,
                       now.currencies)
 
-    def render() -> Holed:
+    def render() -> str:
         # Built only here: building it reads the coalition's currencies.
         fresh = ReportingCurrencyForm(currency=currency, current=currency)
-        return Holed.cut(render_template(FORM_TEMPLATE, form=fresh), values)
+        return render_template(FORM_TEMPLATE, form=fresh)
 
     store = kept_store("tracker.dashboard.forms", FORMS_KEPT)
-    return kept(store, key_from(state, key), render).fill(values)
+    return kept_with_holes(store, key_from(state, key), render, values)
 
 
 def _render(form: ReportingCurrencyForm | None = None, status: int = 200):

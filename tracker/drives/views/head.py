@@ -35,7 +35,7 @@ from sqlalchemy import inspect
 
 from tracker.drives.models import Drive
 from tracker.drives.selectors import DriveFigures, MissingRate
-from tracker.fragments import Holed, KeptFragments, digest, kept, kept_store
+from tracker.fragments import Holed, KeptFragments, digest, kept_store, kept_with_holes
 from tracker.i18n import current_language
 
 HEAD_TEMPLATE = "drives/_head.html"
@@ -82,10 +82,9 @@ def drive_head(drive: Drive, figures: DriveFigures, missing: Sequence[MissingRat
                       _columns(drive), _columns(drive.totals), _columns(drive.campaign),
                       _columns(drive.organiser), figures, shown_missing, embed_code)
 
-    def render() -> Holed:
-        html = render_template(HEAD_TEMPLATE, drive=drive, figures=figures, missing=missing,
+    def render() -> str:
+        return render_template(HEAD_TEMPLATE, drive=drive, figures=figures, missing=missing,
                                error=error, may_edit=may_edit, may_log=may_log,
                                embed_code=embed_code)
-        return Holed.cut(html, values)
 
-    return kept(kept_heads(), key, render).fill(values)
+    return kept_with_holes(kept_heads(), key, render, values)

@@ -27,7 +27,7 @@ from tracker.drives.views.common import (
 )
 from tracker.errors import DomainError
 from tracker.forms import apply_domain_error, coalition_currencies
-from tracker.fragments import Holed, digest, kept, kept_store
+from tracker.fragments import digest, kept_store, kept_with_holes
 from tracker.i18n import current_language, format_money
 from tracker.money.value import Money
 from tracker.submissions import commit_once
@@ -61,10 +61,10 @@ def _kept_new_form(drive: Drive, form: PledgeForm) -> Markup:
                       drive.currency, form.pledged_on.data, latest_past_day(),
                       tuple(coalition_currencies()))
 
-    def render() -> Holed:
-        return Holed.cut(render_template(FORM_BODY, drive=drive, form=form, pledge=None), values)
+    def render() -> str:
+        return render_template(FORM_BODY, drive=drive, form=form, pledge=None)
 
-    return kept(kept_store(NEW_FORMS, NEW_FORMS_KEPT), key, render).fill(values)
+    return kept_with_holes(kept_store(NEW_FORMS, NEW_FORMS_KEPT), key, render, values)
 
 
 def _render_pledge(drive: Drive, pledge: Pledge, *, payment_form: PaymentForm | None = None,

@@ -20,7 +20,7 @@ from tracker.drives.models import Drive
 from tracker.drives.sharing import preview_of, progress_png
 from tracker.drives.views import bp
 from tracker.forms import coalition_currencies
-from tracker.fragments import Holed, digest, kept, kept_store
+from tracker.fragments import digest, kept_store, kept_with_holes
 from tracker.i18n import LANGUAGES, current_language
 from tracker.money.value import Money, MoneyError
 from tracker.submissions import commit_once, new_key
@@ -62,10 +62,10 @@ def _kept_public_form(drive: Drive, form: PublicPledgeForm, values: dict[str, st
         return digest("public-pledge-form", current_language(), request.script_root,
                       drive.slug, drive.currency, tuple(coalition_currencies()))
 
-    def render() -> Holed:
-        return Holed.cut(render_template(FORM_TEMPLATE, drive=drive, form=form), values)
+    def render() -> str:
+        return render_template(FORM_TEMPLATE, drive=drive, form=form)
 
-    return kept(kept_store(KEPT_FORMS, FORMS_KEPT), key, render).fill(values)
+    return kept_with_holes(kept_store(KEPT_FORMS, FORMS_KEPT), key, render, values)
 
 
 def _public_page_key(slug: str) -> bytes | None:
@@ -89,17 +89,17 @@ def _kept_public_page(slug: str) -> Markup:
     with this request's. A kept page is served without loading the drive."""
     values = {"csrf": generate_csrf(), "submission": new_key()}
 
-    def render() -> Holed:
+    def render() -> str:
         drive = services.get_public_drive(slug)  # loaded after the key was read, or 404
         form = PublicPledgeForm.for_drive(drive)
         form.submission_key.data = values["submission"]
         kept_form = (_kept_public_form(drive, form, values) if drive.accepts_public_pledges
                      else None)
         html, _status = _render_public(drive, form, kept_form=kept_form)
-        return Holed.cut(html, values)
+        return str(html)
 
-    page = kept(kept_store(KEPT_PAGES, PAGES_KEPT), lambda: _public_page_key(slug), render)
-    return page.fill(values)
+    return kept_with_holes(kept_store(KEPT_PAGES, PAGES_KEPT), lambda: _public_page_key(slug),
+                           render, values)
 
 
 def _public_pledge_wait() -> int:
