@@ -25,9 +25,7 @@ from tracker.drives.models import Drive, Pledge, PledgeStatus
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.funding.services import Gap, default_currency
-from tracker.grants.services import (
-    CampaignSpending,
-)
+from tracker.grants.services import CampaignSpending
 from tracker.i18n import TitleLine, current_language
 from tracker.money.iso4217 import MINOR_UNITS
 from tracker.money.services import MissingPair, RateBook, RatePath, apply_rate
