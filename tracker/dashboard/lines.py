@@ -39,17 +39,17 @@ from tracker.dashboard.services import (
     in_reporting_currency,
 )
 from tracker.dashboard.state import DashboardState, column_at
-from tracker.dates import stored_date
 from tracker.fragments import KeptFragments, digest, kept_store
 from tracker.funding.services import Gap, compute_gap
 from tracker.grants.services import (
     CampaignSpending,
     SpendingSums,
+    dated_sums,
     shown_at,
     spending_in,
     spending_total,
 )
-from tracker.money.conversion import DatedSum, MissingPair, RateBook
+from tracker.money.conversion import MissingPair, RateBook
 from tracker.money.value import Money
 
 # Every campaign's line in a few reporting currencies, with room for the next version's.
@@ -128,21 +128,11 @@ def campaign_lines(state: DashboardState, currency: str,
     return [line for line in lines if line is not None]
 
 
-def _dated_sums(rows: Sequence[Sequence[Any]]) -> dict[int, list[DatedSum]]:
-    """The state's dated sums of one part (campaign, currency, date, sum, count), as read."""
-    sums: dict[int, list[DatedSum]] = {}
-    for row in rows:
-        campaign_id, code, on, minor, count = row[1:6]
-        sums.setdefault(int(campaign_id), []).append(
-            DatedSum(code, stored_date(on), int(minor), int(count)))
-    return sums
-
-
 def _spending(state: DashboardState, lines: list[CampaignLine], currency: str,
               book_for: Callable[[set[str]], RateBook]) -> dict[int, CampaignSpending]:
     """Each shown campaign's grant spending as its row shows it, kept while the sums, the
     rates, today and the currencies they convert into read the same."""
-    awarded = _dated_sums(state.awarded)
+    awarded = dated_sums(row[1:6] for row in state.awarded)
     if not awarded:
         return {}  # no campaign has a grant, so nothing was spent
     shown = {line.campaign.id: line for line in lines if line.campaign.id in awarded}
@@ -154,8 +144,7 @@ def _spending(state: DashboardState, lines: list[CampaignLine], currency: str,
     found = store.get(key)
     if found is not None:
         return found
-    sums = SpendingSums({k: v for k, v in awarded.items() if k in shown},
-                        {k: v for k, v in _dated_sums(state.spent).items() if k in shown})
+    sums = SpendingSums(awarded, dated_sums(row[1:6] for row in state.spent)).of(shown)
     codes = {currency, *sums.currencies, *(line.gap.currency for line in shown.values())}
     own = spending_in(sums, {k: line.gap.currency for k, line in shown.items()},
                       book_for(codes))
@@ -179,18 +168,19 @@ def dashboard_figures(state: DashboardState, currency: str) -> DashboardFigures:
     """
     every_rate = bool(state.awarded)
     at = _at()
-    # Every currency the lines and the spending could convert: one read of the rates,
-    # only if something is built anew.
+    # Every currency the lines and the spending could convert, read in one statement, and
+    # only if something is built anew (a campaign without a roll-up adds its own).
     codes = {currency, *(row[at["currency"]] for row in state.campaigns
                          if row[at["currency"]] is not None),
              *(row[2] for row in (*state.awarded, *state.spent))}
-    books: list[RateBook] = []
+    book: RateBook | None = None
 
     def book_for(needed: set[str]) -> RateBook:
-        if not books or not needed <= books[0].currencies:
+        nonlocal book
+        if book is None or not needed <= book.currencies:
             codes.update(needed)
-            books[:] = [_book(codes, state.today, every_rate)]
-        return books[0]
+            book = _book(codes, state.today, every_rate)
+        return book
 
     lines = campaign_lines(state, currency, book_for)
     spending = _spending(state, lines, currency, book_for)

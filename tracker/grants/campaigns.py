@@ -20,7 +20,7 @@ spending and the row's awarded figure agree; it reads every rate it needs in one
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -103,17 +103,20 @@ def spending_sums(campaign_ids: Iterable[int] | None) -> SpendingSums:
         return SpendingSums({}, {})
     chosen = Application.campaign_id.in_(ids) if ids is not None else true()
     awarded_statement, spent_statement = spending_sums_statements(chosen)
-    awarded: dict[int, list[DatedSum]] = {}
-    for campaign_id, code, on, minor, count in db.session.execute(awarded_statement):
-        awarded.setdefault(campaign_id, []).append(
-            DatedSum(code, stored_date(on), int(minor), int(count)))
+    awarded = dated_sums(db.session.execute(awarded_statement))
     if not awarded:
         return SpendingSums({}, {})  # no campaign has a grant, so nothing was spent
-    spent: dict[int, list[DatedSum]] = {}
-    for campaign_id, code, on, minor, count in db.session.execute(spent_statement):
-        spent.setdefault(campaign_id, []).append(
+    return SpendingSums(awarded, dated_sums(db.session.execute(spent_statement)))
+
+
+def dated_sums(rows: Iterable[Sequence[Any]]) -> dict[int, list[DatedSum]]:
+    """Rows of spending_sums_statements (campaign, currency, date, sum, count) as each
+    campaign's dated sums; as the database returns them, or as text (a key's read)."""
+    sums: dict[int, list[DatedSum]] = {}
+    for campaign_id, code, on, minor, count in rows:
+        sums.setdefault(int(campaign_id), []).append(
             DatedSum(code, stored_date(on), int(minor), int(count)))
-    return SpendingSums(awarded, spent)
+    return sums
 
 
 def spending_in(sums: SpendingSums, currencies: Mapping[int, str],
