@@ -194,12 +194,18 @@ def test_long_record_pages_fold_their_sections_behind_counts(app, phone, coaliti
         expect(phone.locator("#pledges-table tbody tr")).to_have_count(counted)
         expect(phone.locator("#pledges-table")).to_contain_text("Pavel Lebedev")
 
+        # The History is read only when opened (issue 15): no count, no line until then.
         history = phone.locator("#history-fold")
-        expect(history.locator("summary.fold-summary")).to_have_text(re.compile(r"\(\d{2,}\+?\)\s*$"))
-        expect(history.locator(".audit-history")).to_be_hidden()
+        history_word = {"en": "History", "ru": "История изменений"}[language]
+        expect(history.locator("summary.fold-summary")).to_have_text(
+            re.compile(rf"^\s*{history_word}\s*$"))
+        expect(history.locator(".audit-history")).to_have_count(0)
         history.locator("summary.fold-summary").focus()
         phone.keyboard.press("Enter")
         expect(history.locator(".audit-history")).to_be_visible()
+        expect(history.locator(".audit-history li.audit-event")).to_have_count(5)
+        expect(history.locator("a.audit-show-all")).to_have_attribute(
+            "href", re.compile(r"\?history_page=1#history$"))
 
         # A link to a folded section (as after logging a pledge) lands on it open.
         phone.goto(f"{base_url}/drives/{DRIVE_SLUG}/pledges/{world.pledge_id}")

@@ -108,11 +108,19 @@ def test_the_campaigns_leads_and_the_hub_see_contacts_and_each_look_is_recorded(
         (AuditAction.VIEW, "personal_data", f"drive:{public.drive_id}", user.email),
         (AuditAction.VIEW, "personal_data", f"pledge:{quiet.id}", user.email),
     ]
-    # The drive page showed both supporters (one awaiting, one in the history), by id only.
-    assert looks[0].changes["supporters"] == 2
+    # The drive page showed the supporter awaiting confirmation, by id only; its History,
+    # folded unread, showed no one.
+    assert looks[0].changes["supporters"] == 1
+    assert looks[0].changes["pledge_ids"] == str(public.id)
     assert EMAIL not in str(looks[0].changes) and QUIET_EMAIL not in str(looks[1].changes)
     client.get(DRIVE)
     assert len(views_of_personal_data()) == 3  # one event per page that showed contacts
+    # Opened, the History shows both supporters' pledges being logged: a look of its own.
+    assert QUIET_EMAIL in " ".join(details(client, client.get(f"{DRIVE}?part=history").text))
+    history_look = views_of_personal_data()[-1]
+    assert (history_look.record_id, history_look.changes["shown_on"]) == (
+        f"drive:{public.drive_id}", "drive")
+    assert history_look.changes["pledge_ids"] == f"{public.id}, {quiet.id}"
     edit = client.get(f"{DRIVE}/pledges/{quiet.id}/edit").text
     assert QUIET_EMAIL in edit
     assert views_of_personal_data()[-1].changes["shown_on"] == "pledge_form"
@@ -127,12 +135,12 @@ def test_a_drive_page_without_contact_data_records_no_look(app, world, drive):
 
 def test_a_look_counts_the_supporters_the_history_shows_not_those_it_folds_away(
         app, world, drive):
-    """Seven pledges with e-mails: the drive page shows the latest five events, so the look
-    names those five; "Show all" shows every one and names all seven."""
+    """Seven pledges with e-mails: the drive page's History, opened, shows the latest five
+    events, so the look names those five; "Show all" shows every one and names all seven."""
     pledges = [make_pledge(drive, amount=str(1000 + number), name=f"Supporter {number}",
                            contact_email=f"s{number}@example.org") for number in range(7)]
     coordinator = client_as(app, Role.COORDINATOR)
-    html = coordinator.get(DRIVE).text
+    html = coordinator.get(f"{DRIVE}?part=history").text
     shown = details(coordinator, html)  # what the history's lines show one link away
     assert "Contact e-mail: s6@example.org" in shown and "s0@example.org" not in str(shown)
     look = views_of_personal_data()[-1]
@@ -164,7 +172,7 @@ def test_every_export_is_recorded_from_the_screen_and_the_command_line(
 
 def test_the_audit_screen_names_looks_and_exports(app, world, supporters):
     lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
-    lead.get(DRIVE)
+    lead.get(f"{DRIVE}?part=history")
     lead.get(f"{DRIVE}/pledges.csv")
     coordinator = client_as(app, Role.COORDINATOR)
     html = coordinator.get("/audit/?record_type=personal_data").text

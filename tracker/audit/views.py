@@ -247,6 +247,7 @@ def history_lines(events: EventPage | list[Any], personal: bool | None = None,
 def audit_page_url(page: int, param: str = "history_page", endpoint: str | None = None) -> str:
     """Template helper: this page's address (or `endpoint`'s) with another page of a history."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
+    args.pop("part", None)  # a page's part, fetched by a script, links to the whole page
     args[param] = [str(page)]
     return url_for(endpoint or request.endpoint or "dashboard.index", **(request.view_args or {}),
                    **args)

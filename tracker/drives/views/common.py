@@ -60,12 +60,25 @@ def note_contacts_shown(drive: Drive, pledge_ids: list[int], *, page: str,
         session.expire_on_commit = expire
 
 
-def _history(drive: Drive) -> EventPage:
-    """The drive's History: its newest few events (all the section shows until the reader
-    asks for its pages, as on the campaign page), or the page asked for."""
+def _history(drive: Drive) -> EventPage | None:
+    """The page of the drive's History the reader asked for; else None: the History is
+    folded shut, and read only when the reader opens it (render_history_part)."""
     if "history_page" in request.args:
         return history_for("drive", drive.id, page=requested_page("history_page"))
-    return history_for("drive", drive.id, per_page=RECORD_HISTORY_LATEST)
+    return None
+
+
+def render_history_part(drive: Drive) -> str:
+    """The drive page's History section alone, its newest few events: what its fold fetches
+    when the reader opens it (static/js/history.js), with the page's rights and its note of
+    the supporters whose contact data it shows."""
+    personal_data = may_see_contacts(current_user, drive.campaign)
+    history = history_for("drive", drive.id, per_page=RECORD_HISTORY_LATEST)
+    part = render_template("audit/_history_section.html", history=history,
+                           personal_data=personal_data, history_endpoint="drives.show")
+    if personal_data:
+        note_contacts_shown(drive, pledges_in_history(history), page="drive")
+    return part
 
 
 def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -> Any:
@@ -104,7 +117,8 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     # writer waits for, is then held for the note alone, never while the page renders.
     if personal_data:
         shown = [item.id for item in awaiting.items if item.contact_email or item.message]
-        note_contacts_shown(drive, shown + pledges_in_history(history), page="drive")
+        note_contacts_shown(drive, shown + (pledges_in_history(history) if history else []),
+                            page="drive")
     return page, status
 
 

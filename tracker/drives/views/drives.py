@@ -16,7 +16,7 @@ from tracker.drives.forms import DriveForm, DriveMoveForm
 from tracker.drives.listing import page_of_drive_rows
 from tracker.drives.models import Drive, DriveStatus
 from tracker.drives.views import bp
-from tracker.drives.views.common import render_drive, require_on
+from tracker.drives.views.common import render_drive, render_history_part, require_on
 from tracker.drives.views.list_rows import drive_list_rows
 from tracker.errors import found
 from tracker.options import option_list
@@ -82,8 +82,12 @@ def new(slug: str):
 
 @bp.get("/drives/<slug>")
 def show(slug: str):
-    """A drive: progress against the goal, pledges, pledges awaiting confirmation, history."""
-    return render_drive(services.get_drive(slug))
+    """A drive: progress against the goal, pledges, pledges awaiting confirmation, history
+    (?part=history: its History section alone, fetched when its fold opens)."""
+    drive = services.get_drive(slug)
+    if request.args.get("part") == "history":
+        return render_history_part(drive)
+    return render_drive(drive)
 
 
 @bp.route("/drives/<slug>/edit", methods=["GET", "POST"])

@@ -2,8 +2,34 @@
 // own page and works without this script. With it, the details open under the line
 // instead, fetched once (the page's ?part=details fragment) and shown or hidden on each
 // click; a refused or failed fetch follows the link, whose page says why.
+//
+// A History folded unread (templates/audit/_history_unread.html) holds a link to its whole
+// page and works without this script too. With it, opening the fold fetches the section's
+// latest events (the page's ?part=history) in its place; a failed fetch leaves the link.
 (function () {
   "use strict";
+  function readHistory(fold) {
+    var unread = fold.querySelector("[data-history-part]");
+    if (!unread || unread.getAttribute("data-history-reading")) return;
+    unread.setAttribute("data-history-reading", "1");
+    fetch(unread.getAttribute("data-history-part"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        unread.outerHTML = html;  // the app's own escaped HTML, from the same origin
+      })
+      .catch(function () {
+        unread.removeAttribute("data-history-reading");
+      });
+  }
+  // "toggle" does not bubble: caught on its way down. A fold opened before this script ran
+  // (by fold.js, for the address's #fragment) is read at once.
+  document.addEventListener("toggle", function (event) {
+    if (event.target.tagName === "DETAILS" && event.target.open) readHistory(event.target);
+  }, true);
+  Array.prototype.forEach.call(document.querySelectorAll("details[open]"), readHistory);
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a.audit-details-link");
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey ||
