@@ -14,6 +14,7 @@ from tests.statements_support import statements_of_get
 from tracker.audit import queries
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
+from tracker.fragments import kept_store
 
 
 def shown_ids(html: str) -> list[int]:
@@ -148,11 +149,48 @@ def test_the_audit_screen_reads_its_page_and_its_choices_in_a_statement_each(cli
         make_org(name_en=f"NGO {number}", slug=f"ngo-{number}")
     db.session.commit()
 
+    kept_choices().clear()
     statements, html = statements_of_get(client, path)
 
-    reading = [s for s in statements if "audit_event" in s]
+    reading = [s for s in statements if "audit_event" in s and not _reads_head(s)]
     assert len(reading) == 2, reading
     assert "created the organisation “NGO 2”" in plain(html)
+
+
+def kept_choices():
+    return kept_store(queries.CHOICES_STORE, queries.CHOICES_KEPT)
+
+
+def _reads_head(statement: str) -> bool:
+    return statement.startswith("SELECT audit_event.id, audit_event.hash")
+
+
+def _reads_choices(statements: list[str]) -> bool:
+    return any("trail_actors" in statement for statement in statements)
+
+
+@pytest.mark.usefixtures("signed_in_admin")
+def test_the_filters_choices_are_read_again_only_once_the_trail_has_grown(client):
+    """The users and record types are kept under the trail's head (issue 15): its newest
+    event's id and chain hash, which vouches for every event before it (the trail only
+    grows). A view reads the head alone until an event is added; then a new user is listed."""
+    from tracker.audit.actor import acting_as
+
+    kept_choices().clear()
+    make_org(name_en="First NGO", slug="first-ngo")
+    db.session.commit()
+    first, _html = statements_of_get(client, "/audit/")
+    again, html = statements_of_get(client, "/audit/?record_type=organization")
+    with acting_as(424244, "latecomer@example.org"):
+        make_org(name_en="Latecomer NGO", slug="latecomer-ngo")
+    db.session.commit()
+    grown, after = statements_of_get(client, "/audit/")
+
+    assert _reads_choices(first) and [s for s in first if _reads_head(s)]
+    assert not _reads_choices(again) and [s for s in again if _reads_head(s)]
+    assert "latecomer@example.org" not in _options(html, "actor")
+    assert _reads_choices(grown)
+    assert "latecomer@example.org" in _options(after, "actor")
 
 
 @pytest.mark.usefixtures("signed_in_admin")

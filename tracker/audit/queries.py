@@ -37,12 +37,17 @@ from tracker.audit.paging import EventPage, HistoryPage
 from tracker.audit.registry import registered_specs
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.fragments import kept, kept_store
 from tracker.paging import COUNT_CAP, last_page
 
 # 25 a page, as every list screen: each event is told in a sentence with its details, the
 # screen's main cost (about 1 ms an event), so the page costs what the other lists do.
 PER_PAGE = 25
 HISTORY_PER_PAGE = 20
+# The filters' users and record types, kept per process under the trail's head
+# (filter_choices): one entry is current, a few more serve requests that read an older head.
+CHOICES_STORE = "tracker.audit.filter_choices"
+CHOICES_KEPT = 4
 # The audit screen counts at most this many events; beyond, "next" goes on.
 HISTORY_COUNT_CAP = COUNT_CAP
 # A record's History counts fewer: its page shows the latest five and a link to the rest,
@@ -292,8 +297,23 @@ def _filter_choices() -> Any:
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
-    """actor_choices() and record_type_choices() read in one statement (the audit
-    screen's filters, each request)."""
+    """actor_choices() and record_type_choices() (the audit screen's filters), read in one
+    statement, and kept under the trail's head until an event is added (issue 15).
+
+    The head is the newest event's id and chain hash (tracker/audit/chain.py), which vouches
+    for every event before it: the trail only grows, so the same head means the same users,
+    labels and types. It is read before them: an event committed in between is then in the
+    choices kept under the older head (listed a moment early), never missing from a newer.
+    """
+    head = db.session.execute(sql_select(AuditEvent.id, AuditEvent.hash)
+                              .order_by(AuditEvent.id.desc()).limit(1)).first()
+    key = ("empty",) if head is None else tuple(head)
+    actors, types = kept(kept_store(CHOICES_STORE, CHOICES_KEPT), lambda: key,
+                         _read_filter_choices)
+    return actors, _labelled_types(types)
+
+
+def _read_filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
     actors: list[tuple[int | None, str]] = []
     types: list[str] = []
     for kind, value, label in db.session.execute(_filter_choices()):
@@ -301,7 +321,7 @@ def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
             actors.append((int(value), label))
         elif kind == "type" and value is not None:
             types.append(value)
-    return _by_label(actors), _labelled_types(types)
+    return _by_label(actors), types
 
 
 def record_type_choices() -> list[tuple[str, str]]:
