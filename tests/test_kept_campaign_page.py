@@ -109,7 +109,11 @@ def test_the_history_shows_its_newest_events_and_all_of_them_on_request(client, 
     for number in range(7):
         make_target(world.campaign, currency="RUB", title_en=f"Year {number}",
                     title_ru=f"Год {number}")
-    shown = client.get(page).text.split('id="history"', 1)[1]
-    assert shown.count('class="border-start') == 5
+    folded = client.get(page).text.split('id="history"', 1)[1]
+    assert "audit-event" not in folded  # read only when opened (issue 15)
+    assert 'data-history-part="' in client.get(page).text
+    opened = client.get(f"{page}?part=history").text
+    assert opened.count('class="border-start') == 5 and "<html" not in opened
+    assert "Year 6" in opened and f'href="{page}?history_page=1#history"' in opened
     whole = client.get(f"{page}?history_page=1").text.split('id="history"', 1)[1]
     assert whole.count('class="border-start') > 5

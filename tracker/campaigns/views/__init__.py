@@ -72,8 +72,13 @@ def new():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """Show a campaign: summary, funding gap, participants by country and funding targets."""
+    """Show a campaign: summary, funding gap, participants by country and funding targets
+    (?part=history: its History section alone, fetched when its fold opens)."""
     campaign = services.get_campaign(slug)
+    if request.args.get("part") == "history":
+        return render_template(
+            "audit/_history_section.html", history_endpoint="campaigns.show",
+            history=history_for("campaign", campaign.id, per_page=RECORD_HISTORY_LATEST))
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
@@ -84,12 +89,12 @@ def show(slug: str):
     )
 
 
-def _history(campaign: Campaign) -> EventPage:
-    """The campaign's History: its newest few events (all the section shows until the
-    reader asks for its pages), or the page asked for."""
+def _history(campaign: Campaign) -> EventPage | None:
+    """The page of the campaign's History the reader asked for; else None: the History is
+    folded shut, and read only when the reader opens it (?part=history)."""
     if "history_page" in request.args:
         return history_for("campaign", campaign.id, page=requested_page("history_page"))
-    return history_for("campaign", campaign.id, per_page=RECORD_HISTORY_LATEST)
+    return None
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
