@@ -64,3 +64,47 @@ def test_without_javascript_the_link_opens_the_details_page(app, browser: Browse
                 re.compile(r"Unit cost: \$900\.00"))
     finally:
         context.close()
+
+
+def test_a_campaigns_folded_history_is_read_when_opened_with_or_without_the_script(
+        app, browser: Browser, target):
+    """Opened, the fold fetches the latest events in place; without the script its link
+    opens the page with the whole History; with the session over, the link stays."""
+    campaign_page = f"/campaigns/{target.campaign.slug}"
+    with serving(app) as base_url:
+        for scripted in (True, False):
+            context = browser.new_context(java_script_enabled=scripted)
+            page = context.new_page()
+            try:
+                log_in(page, base_url, "lead@example.org")
+                page.goto(f"{base_url}{campaign_page}")
+                fold = page.locator("#history-fold")
+                expect(fold.locator("li.audit-event")).to_have_count(0)
+                fold.locator("summary").click()
+                if scripted:
+                    expect(fold.locator("li.audit-event").first).to_contain_text(
+                        "created the campaign membership “lead@example.org”")
+                    expect(page).to_have_url(f"{base_url}{campaign_page}")
+                else:
+                    fold.get_by_role("link", name="Show all changes").click()
+                    expect(page).to_have_url(
+                        f"{base_url}{campaign_page}?history_page=1#history")
+                    expect(page.locator("#history-fold")).to_have_attribute("open", "")
+                    expect(page.locator("#history li.audit-event").first).to_be_visible()
+            finally:
+                context.close()
+
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            log_in(page, base_url, "lead@example.org")
+            page.goto(f"{base_url}{campaign_page}")
+            context.clear_cookies()  # the session is over: the part answers with the login
+            fold = page.locator("#history-fold")
+            fold.locator("summary").click()
+            expect(fold.get_by_role("link", name="Show all changes")).to_be_visible()
+            page.wait_for_timeout(300)  # the fetch's answer, had it been put in place
+            expect(fold.locator("input[type=password]")).to_have_count(0)
+            expect(fold.get_by_role("link", name="Show all changes")).to_be_visible()
+        finally:
+            context.close()

@@ -117,8 +117,8 @@ def render_drive(drive: Drive, *, error: str | None = None, status: int = 200) -
     # writer waits for, is then held for the note alone, never while the page renders.
     if personal_data:
         shown = [item.id for item in awaiting.items if item.contact_email or item.message]
-        note_contacts_shown(drive, shown + (pledges_in_history(history) if history else []),
-                            page="drive")
+        in_history = pledges_in_history(history) if history is not None else []
+        note_contacts_shown(drive, shown + in_history, page="drive")
     return page, status
 
 

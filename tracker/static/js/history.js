@@ -14,7 +14,8 @@
     unread.setAttribute("data-history-reading", "1");
     fetch(unread.getAttribute("data-history-part"), { credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        // Redirected: to the login page, the session having ended. Not a History.
+        if (!response.ok || response.redirected) throw new Error(String(response.status));
         return response.text();
       })
       .then(function (html) {
@@ -48,7 +49,7 @@
     address.searchParams.set("part", "details");
     fetch(address, { credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        if (!response.ok || response.redirected) throw new Error(String(response.status));
         return response.text();
       })
       .then(function (html) {
