@@ -71,6 +71,13 @@ def login(client: FlaskClient, user: User) -> str:
     return token
 
 
+def client_as(app, role: Role, **kwargs) -> FlaskClient:
+    """A new test client logged in as a new user of this role (make_user's options)."""
+    client = app.test_client()
+    login(client, make_user(role, **kwargs))
+    return client
+
+
 def login_with_password(client: FlaskClient, email: str, password: str = TEST_PASSWORD,
                         **kwargs) -> TestResponse:
     """Post the login form as a person would; the response is the redirect (or the 422)."""

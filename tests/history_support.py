@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from sqlalchemy import select
+
 from tests.pages import plain
+from tracker.audit.models import AuditAction, AuditEvent
+from tracker.extensions import db
 
 
 def details_links(html: str) -> list[str]:
@@ -31,3 +35,10 @@ def details(client, html: str) -> list[str]:
         assert answer.status_code == 200, href
         lines += details_of(answer.text)
     return lines
+
+
+def views_of_personal_data() -> list[AuditEvent]:
+    """The audit trail's notes that a page showed, or a file took out, supporters' contact
+    data, oldest first."""
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_([AuditAction.VIEW, AuditAction.EXPORT])).order_by(AuditEvent.id)))

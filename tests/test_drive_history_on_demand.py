@@ -12,28 +12,12 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from sqlalchemy import select
-
-from tests.auth_support import login, make_user
+from tests.auth_support import client_as
 from tests.drive_support import DRIVE_SLUG, make_pledge
-from tests.history_support import details_links
-from tracker.audit.models import AuditAction, AuditEvent
+from tests.history_support import details_links, views_of_personal_data
 from tracker.auth.models import Role
-from tracker.extensions import db
 
 DRIVE = f"/drives/{DRIVE_SLUG}"
-
-
-def signed_in(app, role: Role, **kwargs):
-    client = app.test_client()
-    login(client, make_user(role, **kwargs))
-    return client
-
-
-def looks() -> list[AuditEvent]:
-    """The audit trail's notes that a page showed supporters' contact data."""
-    return list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == AuditAction.VIEW).order_by(AuditEvent.id)))
 
 
 def history_fold(html: str) -> str:
@@ -44,7 +28,7 @@ def history_fold(html: str) -> str:
 
 def test_the_drive_page_folds_its_history_unread_with_links_to_it(app, world, drive):
     make_pledge(drive, name="Anna Petrova")
-    html = signed_in(app, Role.COORDINATOR).get(DRIVE).text
+    html = client_as(app, Role.COORDINATOR).get(DRIVE).text
     fold = history_fold(html)
     assert "audit-event" not in fold  # no event read for a fold nobody opened
     assert "Anna Petrova" not in fold
@@ -59,7 +43,7 @@ def test_the_drive_page_folds_its_history_unread_with_links_to_it(app, world, dr
 def test_its_part_is_the_history_section_with_the_latest_events(app, world, drive):
     for number in range(7):
         make_pledge(drive, amount=str(100 + number), name=f"Supporter {number}")
-    coordinator = signed_in(app, Role.COORDINATOR)
+    coordinator = client_as(app, Role.COORDINATOR)
     answer = coordinator.get(f"{DRIVE}?part=history")
     assert answer.status_code == 200
     part = answer.text
@@ -76,7 +60,7 @@ def test_its_part_is_the_history_section_with_the_latest_events(app, world, driv
 
 def test_the_page_asked_for_its_history_still_shows_it_open(app, world, drive):
     make_pledge(drive, name="Anna Petrova")
-    html = signed_in(app, Role.COORDINATOR).get(f"{DRIVE}?history_page=1").text
+    html = client_as(app, Role.COORDINATOR).get(f"{DRIVE}?history_page=1").text
     fold = history_fold(html)
     assert 'id="history-fold" open' in fold
     assert "audit-event" in fold and "data-history-part" not in fold
@@ -85,24 +69,24 @@ def test_the_page_asked_for_its_history_still_shows_it_open(app, world, drive):
 def test_only_the_opened_history_notes_the_contact_data_it_shows(app, world, drive):
     pledges = [make_pledge(drive, amount=str(1000 + number), name=f"Supporter {number}",
                            contact_email=f"s{number}@example.org") for number in range(3)]
-    coordinator = signed_in(app, Role.COORDINATOR)
-    before = len(looks())
+    coordinator = client_as(app, Role.COORDINATOR)
+    before = len(views_of_personal_data())
     coordinator.get(DRIVE)
-    assert len(looks()) == before  # the folded History showed no one
+    assert len(views_of_personal_data()) == before  # the folded History showed no one
     coordinator.get(f"{DRIVE}?part=history")
-    look = looks()[-1]
+    look = views_of_personal_data()[-1]
     assert look.changes["supporters"] == len(pledges)
     assert look.changes["pledge_ids"] == ", ".join(str(pledge.id) for pledge in pledges)
 
 
 def test_its_part_keeps_to_the_readers_rights(app, world, drive):
     make_pledge(drive, name="Anna Petrova", contact_email="anna@example.org")
-    viewer = signed_in(app, Role.VIEWER)
+    viewer = client_as(app, Role.VIEWER)
     part = viewer.get(f"{DRIVE}?part=history").text
     # As on the page: those who may not see supporters' data read "the pledge no. 1".
     assert "created the pledge no. " in part
     assert "anna@example.org" not in part and "Anna Petrova" not in part
     anonymous = app.test_client().get(f"{DRIVE}?part=history")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
-    assert signed_in(app, Role.VIEWER).get("/drives/no-such-drive?part=history").status_code \
+    assert client_as(app, Role.VIEWER).get("/drives/no-such-drive?part=history").status_code \
         == 404

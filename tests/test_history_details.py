@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.auth_support import login, make_user
+from tests.auth_support import client_as
 from tests.drive_support import DRIVE_SLUG, make_pledge, page_text
 from tests.history_support import details, details_links, details_of
 from tests.pages import switch_to_russian
@@ -29,12 +29,6 @@ HISTORY = f"{DRIVE}?part=history"
 EMAIL = "anna@example.org"
 
 
-def signed_in(app, role: Role, **kwargs):
-    client = app.test_client()
-    login(client, make_user(role, **kwargs))
-    return client
-
-
 def pledge_event_link(client, pledge) -> str:
     """The "Details" link of the pledge's creation, from its own page's History."""
     (link,) = details_links(client.get(f"{DRIVE}/pledges/{pledge.id}").text)
@@ -44,7 +38,7 @@ def pledge_event_link(client, pledge) -> str:
 def test_the_drive_page_lists_lines_and_a_lead_opens_their_details(app, world, drive):
     """The campaign's lead sees the e-mail on the details page, not in the line."""
     pledge = make_pledge(drive, amount="5000", contact_email=EMAIL)
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
 
     html = lead.get(HISTORY).text
     section = html[html.index('id="history"'):]
@@ -58,7 +52,7 @@ def test_the_drive_page_lists_lines_and_a_lead_opens_their_details(app, world, d
 
 def test_details_read_in_russian(app, world, drive):
     make_pledge(drive, amount="5000", contact_email=EMAIL)
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     switch_to_russian(lead)
 
     page = lead.get(details_links(lead.get(HISTORY).text)[0]).text
@@ -71,9 +65,9 @@ def test_details_read_in_russian(app, world, drive):
 def test_a_link_passed_to_someone_else_is_refused(app, world, drive):
     """The pass is the reader's: another user, even one who sees the drive, is refused."""
     pledge = make_pledge(drive, contact_email=EMAIL)
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     link = pledge_event_link(lead, pledge)
-    other = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    other = client_as(app, Role.LEAD, campaigns=[world.campaign])
 
     answer = other.get(link)
 
@@ -86,7 +80,7 @@ def test_a_link_passed_to_someone_else_is_refused(app, world, drive):
 def test_rights_taken_away_stop_a_pass_already_shown_at_once(app, world, drive, taken_away):
     """A lead moved off the campaign cannot open details through a link they kept."""
     pledge = make_pledge(drive, contact_email=EMAIL)
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     link = pledge_event_link(lead, pledge)
     assert lead.get(link).status_code == 200
     user_id = db.session.scalar(text(
@@ -107,7 +101,7 @@ def test_a_readers_pass_reads_no_campaigns_led_unless_they_lead(app, world, driv
     """A viewer's rights are their role and organisation: the page signing their pass does
     not load campaign memberships only to write down that they lead none."""
     make_pledge(drive, contact_email=EMAIL)
-    viewer = signed_in(app, Role.VIEWER)
+    viewer = client_as(app, Role.VIEWER)
     viewer.get(HISTORY)
     db.session.expire_all()
 
@@ -121,7 +115,7 @@ def test_a_readers_pass_reads_no_campaigns_led_unless_they_lead(app, world, driv
 def test_without_a_valid_pass_only_readers_of_the_trail_get_in(app, world, drive, tamper):
     first = make_pledge(drive, contact_email=EMAIL)
     second = make_pledge(drive, contact_email="b@example.org")
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     link = pledge_event_link(lead, first)
     event_id = int(re.search(r"/audit/events/(\d+)", link).group(1))
     other_id = db.session.scalar(db.select(AuditEvent.id).where(
@@ -135,7 +129,7 @@ def test_without_a_valid_pass_only_readers_of_the_trail_get_in(app, world, drive
 
     assert refused.status_code == 403
     assert EMAIL not in refused.text and "b@example.org" not in refused.text
-    coordinator = signed_in(app, Role.COORDINATOR)
+    coordinator = client_as(app, Role.COORDINATOR)
     opened = coordinator.get(address)
     assert opened.status_code == 200
     assert any("@example.org" in line for line in details_of(opened.text))
@@ -145,7 +139,7 @@ def test_without_a_valid_pass_only_readers_of_the_trail_get_in(app, world, drive
 
 def test_an_expired_pass_says_so_in_both_languages(app, world, drive, monkeypatch):
     pledge = make_pledge(drive, contact_email=EMAIL)
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     link = pledge_event_link(lead, pledge)
     monkeypatch.setattr(audit_views, "PASS_MAX_AGE", -1)
 
@@ -162,7 +156,7 @@ def test_an_expired_pass_says_so_in_both_languages(app, world, drive, monkeypatc
 def test_a_reader_without_contact_rights_sees_them_hidden_on_the_details_page(
         app, world, drive):
     pledge = make_pledge(drive, contact_email=EMAIL, name="Anna Petrova")
-    viewer = signed_in(app, Role.VIEWER)
+    viewer = client_as(app, Role.VIEWER)
 
     page = viewer.get(pledge_event_link(viewer, pledge))
 
@@ -172,7 +166,7 @@ def test_a_reader_without_contact_rights_sees_them_hidden_on_the_details_page(
 
 
 def test_a_change_whose_values_could_not_be_recorded_says_so(app, world, drive):
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     record_event(db.session(), action=AuditAction.UPDATE, record_type="drive",
                  record_id=str(drive.id), changes={}, summary=UNREADABLE)
     db.session.commit()
@@ -188,7 +182,7 @@ def test_the_drive_pages_history_asks_about_erasures_in_the_statement_that_reads
     no statement of its own, and an erasure still hides the name at once. A new record's
     event holds what names it, so the record's values of today are not read either."""
     pledge = make_pledge(drive, contact_email=EMAIL, name="Anna Petrova")
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
 
     statements, html = statements_of_get(lead, HISTORY)
 
@@ -197,7 +191,7 @@ def test_the_drive_pages_history_asks_about_erasures_in_the_statement_that_reads
         "SELECT DISTINCT audit_event.record_type, audit_event.record_id")], statements
     assert len([s for s in statements if "FROM audit_event" in s]) == 1, statements
     # A new pledge's event names it by itself: today's values of the pledge are not read.
-    trail, html = statements_of_get(signed_in(app, Role.COORDINATOR), "/audit/?record_type=pledge")
+    trail, html = statements_of_get(client_as(app, Role.COORDINATOR), "/audit/?record_type=pledge")
     assert "created the pledge “Anna Petrova · RUB 1,000.00”" in page_text(html)
     assert not [s for s in trail if "pledge.id IN" in s], trail
     record_event(db.session(), action=AuditAction.ERASE, record_type="pledge",
@@ -210,7 +204,7 @@ def test_the_drive_pages_history_asks_about_erasures_in_the_statement_that_reads
 def test_a_change_names_its_record_by_todays_title_in_the_readers_language(app, world, drive):
     """The status change holds no title: its line names the drive by today's title in the
     reader's language, read afresh (a raw UPDATE shows at once); the creation keeps its own."""
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     switch_to_russian(lead)
 
     def russian_lines() -> str:
@@ -230,8 +224,8 @@ def test_a_change_names_its_record_by_todays_title_in_the_readers_language(app, 
 def test_a_kept_line_carries_each_readers_own_pass(app, world, drive):
     """Two leads see the same line (kept once); each one's Details link is their own."""
     make_pledge(drive, contact_email=EMAIL)
-    first = signed_in(app, Role.LEAD, campaigns=[world.campaign])
-    second = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    first = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    second = client_as(app, Role.LEAD, campaigns=[world.campaign])
 
     first_link = details_links(first.get(HISTORY).text)[0]
     second_link = details_links(second.get(HISTORY).text)[0]
@@ -244,8 +238,8 @@ def test_a_kept_line_carries_each_readers_own_pass(app, world, drive):
 def test_a_kept_line_never_shows_a_supporter_erased_since_in_either_language(
         app, world, drive):
     pledge = make_pledge(drive, contact_email=EMAIL, name="Anna Petrova")
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
-    russian = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
+    russian = client_as(app, Role.LEAD, campaigns=[world.campaign])
     switch_to_russian(russian)
 
     def history(client) -> str:
@@ -266,12 +260,12 @@ def test_the_details_open_under_the_line_with_the_script_and_the_same_rights(
     """static/js/history.js fetches the page's fragment (no inline script: the CSP forbids
     it); the fragment is refused as the page is, and says the same as the page."""
     make_pledge(drive, amount="5000", contact_email=EMAIL)
-    lead = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    lead = client_as(app, Role.LEAD, campaigns=[world.campaign])
     page = lead.get(HISTORY)
     link = details_links(page.text)[0]
 
     fragment = lead.get(link + "&part=details")
-    other = signed_in(app, Role.LEAD, campaigns=[world.campaign])
+    other = client_as(app, Role.LEAD, campaigns=[world.campaign])
 
     assert "<html" not in fragment.text and "<script" not in fragment.text
     assert details_of(fragment.text) == details_of(lead.get(link).text)

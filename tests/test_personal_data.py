@@ -16,7 +16,7 @@ import pytest
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tests.auth_support import login, make_user
+from tests.auth_support import client_as, login, make_user
 from tests.drive_support import (
     DRIVE_SLUG,
     make_payment,
@@ -27,7 +27,7 @@ from tests.drive_support import (
     stored_totals,
 )
 from tests.factories import count_rows
-from tests.history_support import details
+from tests.history_support import details, views_of_personal_data
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import Role
 from tracker.db import utcnow
@@ -52,17 +52,6 @@ def supporters(drive):
     quiet = make_pledge(drive, amount="2500", name="Quiet Supporter", is_anonymous=True,
                         contact_email=QUIET_EMAIL)
     return public, quiet
-
-
-def client_as(app, role: Role, **kwargs):
-    client = app.test_client()
-    login(client, make_user(role, **kwargs))
-    return client
-
-
-def views_of_personal_data() -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action.in_([AuditAction.VIEW, AuditAction.EXPORT])).order_by(AuditEvent.id)))
 
 
 # --- finding 6: who sees contact data ---------------------------------------------------
