@@ -4,6 +4,7 @@ without it (issue 15)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -101,9 +102,12 @@ def test_a_campaigns_folded_history_is_read_when_opened_with_or_without_the_scri
             page.goto(f"{base_url}{campaign_page}")
             context.clear_cookies()  # the session is over: the part answers with the login
             fold = page.locator("#history-fold")
-            fold.locator("summary").click()
-            expect(fold.get_by_role("link", name="Show all changes")).to_be_visible()
-            page.wait_for_timeout(300)  # the fetch's answer, had it been put in place
+            with page.expect_response(lambda answer: urlsplit(answer.url).path == "/login"):
+                fold.locator("summary").click()
+            # The fetch is over when the section is marked unread again, still in place (had
+            # the login page been put there instead, the section would be gone).
+            expect(fold.locator("[data-history-part]")).not_to_have_attribute(
+                "data-history-reading", "1")
             expect(fold.locator("input[type=password]")).to_have_count(0)
             expect(fold.get_by_role("link", name="Show all changes")).to_be_visible()
         finally:
